@@ -1,0 +1,108 @@
+# The two commands: `make run` and `make test`. Everything else here serves them.
+# Each step installs what is missing and skips what is already there.
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+ROOT := $(abspath .)
+# Builds are reused across clones (CI clones afresh on the same machine).
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/linear-console/target
+VENV := $(ROOT)/.venv
+MOTO_VERSION := 5.2.5
+SITE := $(ROOT)/target/site
+PKG := $(SITE)/pkg
+WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/version = "\(.*\)"/\1/p;q}' Cargo.lock)
+PROFILE ?= debug
+CARGO_PROFILE_FLAG := $(if $(filter release,$(PROFILE)),--release,)
+WASM_PROFILE_FLAG := $(if $(filter release,$(PROFILE)),--profile wasm-release,)
+WASM_DIR := $(if $(filter release,$(PROFILE)),wasm-release,debug)
+
+.PHONY: run test setup build css wasm server release bench unit integration browser clean-site
+
+## ---- set-up -----------------------------------------------------------------
+setup: .make/apt .make/venv .make/wasm-target .make/wasm-bindgen .make/npm
+
+.make/apt:
+	@mkdir -p .make
+	@missing=""; \
+	  command -v chromium >/dev/null || missing="$$missing chromium"; \
+	  command -v curl >/dev/null || missing="$$missing curl"; \
+	  if [ -n "$$missing" ]; then \
+	    echo "installing Debian packages:$$missing"; \
+	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	  fi
+	@touch $@
+
+.make/venv:
+	@mkdir -p .make
+	@if ! $(VENV)/bin/python -c 'import moto, sys; sys.exit(moto.__version__ != "$(MOTO_VERSION)")' 2>/dev/null; then \
+	  echo "installing moto $(MOTO_VERSION) into .venv"; \
+	  python3 -m venv $(VENV) && $(VENV)/bin/pip install -q 'moto[server]==$(MOTO_VERSION)'; \
+	fi
+	@touch $@
+
+.make/wasm-target:
+	@mkdir -p .make
+	@rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@touch $@
+
+.make/wasm-bindgen: Cargo.lock
+	@mkdir -p .make
+	@if [ "$$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2)" != "$(WASM_BINDGEN_VERSION)" ]; then \
+	  echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) (about 4 minutes, once)"; \
+	  cargo install -q wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); \
+	fi
+	@touch $@
+
+.make/npm: end2end/package.json
+	@mkdir -p .make
+	@cd end2end && if [ -f package-lock.json ]; then npm ci --no-audit --no-fund -s; else npm install --no-audit --no-fund -s; fi
+	@touch $@
+
+## ---- build ------------------------------------------------------------------
+build: css wasm server
+
+css:
+	@cargo run -q -p style --bin style -- app/src $(PKG)/app.css style/generated.css
+
+wasm: .make/wasm-target .make/wasm-bindgen
+	cargo build -p app --lib --target wasm32-unknown-unknown --no-default-features --features hydrate $(WASM_PROFILE_FLAG)
+	wasm-bindgen --target web --no-typescript --out-dir $(PKG) --out-name app \
+	  $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/$(WASM_DIR)/app.wasm
+	@if [ "$(PROFILE)" = release ]; then $(MAKE) -s .make/wasm-opt && \
+	  wasm-opt --version | awk '{ if ($$3+0 < 116) { print "wasm-opt " $$3 " is older than 116: it breaks hydration"; exit 1 } }' && \
+	  wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
+	    -o $(PKG)/app_bg.wasm $(PKG)/app_bg.wasm && echo "wasm-opt: $$(stat -c %s $(PKG)/app_bg.wasm) bytes"; fi
+
+.make/wasm-opt:
+	@mkdir -p .make
+	@if ! wasm-opt --version 2>/dev/null | awk '{ exit !($$3+0 >= 116) }'; then \
+	  echo "installing wasm-opt (binaryen >= 116) from crates.io (about 13 minutes, once)"; \
+	  cargo install -q wasm-opt --version 0.116.1; \
+	fi
+	@touch $@
+
+server:
+	cargo build -p server -p end2end --bins $(CARGO_PROFILE_FLAG)
+
+release:
+	$(MAKE) PROFILE=release build
+
+## ---- the two commands -------------------------------------------------------
+run: setup build
+	@PROFILE=$(PROFILE) bash end2end/scripts/stack.sh
+
+test: setup build unit browser
+
+unit:
+	cargo test --workspace --no-fail-fast
+
+browser: .make/npm
+	cd end2end && npx playwright test
+
+bench: setup
+	$(MAKE) PROFILE=release build
+	PROFILE=release bash end2end/scripts/bench.sh
+
+clean-site:
+	rm -rf $(SITE) .make

@@ -1,0 +1,63 @@
+//! The signed-in frame: navigation, the admin's email, sign-out, and the page outlet.
+use leptos::prelude::*;
+use leptos_router::{components::{Outlet, A}, hooks::use_location};
+
+use crate::components::theme::ThemeToggle;
+use crate::functions::whoami;
+
+#[component]
+pub fn Layout() -> impl IntoView {
+    let me = Resource::new_blocking(|| (), |_| whoami());
+    view! {
+        <div class="flex min-h-screen flex-col">
+            <header class="border-b border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
+                <div class="mx-auto flex max-w-6xl flex-wrap items-center gap-4 px-4 py-3">
+                    <a href="/workspaces" class="flex items-center gap-2 font-semibold">
+                        <span class="inline-block h-6 w-6 rounded-md bg-indigo-600"></span>
+                        "Linear console"
+                    </a>
+                    <nav class="flex gap-1 text-sm" aria-label="Main">
+                        <NavLink href="/workspaces" label="Workspaces"/>
+                        <NavLink href="/users" label="Users"/>
+                        <NavLink href="/audit" label="Audit"/>
+                    </nav>
+                    <div class="ml-auto flex items-center gap-3 text-sm">
+                        <Suspense fallback=|| view! { <span class="text-slate-400">"…"</span> }>
+                            {move || me.get().map(|r| match r {
+                                Ok(a) => view! { <span data-testid="admin-email" class="text-slate-600 dark:text-slate-300">{a.email}</span> }.into_any(),
+                                Err(_) => view! { <a href="/login" rel="external" class="underline">"Sign in"</a> }.into_any(),
+                            })}
+                        </Suspense>
+                        <ThemeToggle/>
+                        <form method="post" action="/logout">
+                            <button type="submit" class="rounded-md bg-slate-900 px-3 py-1 text-white hover:bg-slate-700 dark:bg-slate-100 dark:text-slate-900 dark:hover:bg-slate-300">
+                                "Sign out"
+                            </button>
+                        </form>
+                    </div>
+                </div>
+            </header>
+            <main class="mx-auto w-full max-w-6xl flex-1 px-4 py-8">
+                <Outlet/>
+            </main>
+        </div>
+    }
+}
+
+#[component]
+fn NavLink(href: &'static str, label: &'static str) -> impl IntoView {
+    let location = use_location();
+    let active = move || location.pathname.get().starts_with(href);
+    view! {
+        <A
+            href=href
+            attr:class=move || if active() {
+                "rounded-md bg-slate-100 px-3 py-1 font-medium text-slate-900 dark:bg-slate-800 dark:text-white"
+            } else {
+                "rounded-md px-3 py-1 text-slate-600 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800"
+            }
+        >
+            {label}
+        </A>
+    }
+}

@@ -1,0 +1,44 @@
+//! The one error type of the server-function boundary: what the browser may see.
+//! Causes are logged on the server with the request id; only the id crosses over.
+use serde::{Deserialize, Serialize};
+use server_fn::codec::JsonEncoding;
+use server_fn::error::{FromServerFnError, ServerFnErrorErr};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("Your session has ended. Sign in again.")]
+    Unauthorized,
+    #[error("This console is for members of the Cognito group “{group}”.")]
+    Forbidden { group: String },
+    #[error("{0}")]
+    Invalid(String),
+    #[error("Not found: {0}")]
+    NotFound(String),
+    #[error("A service the console depends on is unavailable ({service}). Request id {request_id}.")]
+    Unavailable { service: String, request_id: String },
+    #[error("Something went wrong on our side. Request id {request_id}.")]
+    Internal { request_id: String },
+    #[error("The request could not be sent or read: {0}")]
+    Transport(String),
+}
+
+impl AppError {
+    pub fn status_code(&self) -> u16 {
+        match self {
+            AppError::Unauthorized => 401,
+            AppError::Forbidden { .. } => 403,
+            AppError::Invalid(_) => 400,
+            AppError::NotFound(_) => 404,
+            AppError::Unavailable { .. } => 503,
+            AppError::Internal { .. } | AppError::Transport(_) => 500,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::Transport(value.to_string())
+    }
+}

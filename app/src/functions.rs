@@ -1,0 +1,33 @@
+//! Every server function of the console. Each is a shim: it demands an [`Admin`],
+//! calls a port, and returns a wire type. Rules and AWS calls live in the server crate.
+use leptos::prelude::*;
+
+use crate::errors::AppError;
+use crate::identity::AdminIdentity;
+use crate::wire::{AuditEntry, PlatformUser, WorkspaceSummary};
+#[cfg(feature = "ssr")]
+use crate::{guard::Admin, ports::Ports};
+
+#[server(prefix = "/api", endpoint = "whoami")]
+pub async fn whoami() -> Result<AdminIdentity, AppError> {
+    let admin = Admin::require().await?;
+    Ok(admin.identity().clone())
+}
+
+#[server(prefix = "/api", endpoint = "workspaces")]
+pub async fn list_workspaces() -> Result<Vec<WorkspaceSummary>, AppError> {
+    let _admin = Admin::require().await?;
+    Ok(Ports::from_context()?.registry.list_workspaces().await?)
+}
+
+#[server(prefix = "/api", endpoint = "audit")]
+pub async fn recent_audit() -> Result<Vec<AuditEntry>, AppError> {
+    let _admin = Admin::require().await?;
+    Ok(Ports::from_context()?.audit.recent(200).await?)
+}
+
+#[server(prefix = "/api", endpoint = "users")]
+pub async fn list_platform_users() -> Result<Vec<PlatformUser>, AppError> {
+    let _admin = Admin::require().await?;
+    Ok(Ports::from_context()?.directory.list_users(60).await?)
+}

@@ -1,0 +1,85 @@
+//! The admin guard and the per-page security headers (server side only).
+//! A server function that takes an [`Admin`] cannot run for anyone else.
+use axum::http::{header, HeaderValue};
+use leptos::prelude::*;
+use leptos_axum::ResponseOptions;
+use tower_sessions::Session;
+
+use crate::errors::AppError;
+use crate::identity::{AdminIdentity, AdminSession, SESSION_ADMIN_KEY};
+
+/// Proof that the current request comes from a signed-in member of the admin group.
+/// The only way to get one is [`Admin::require`].
+#[derive(Debug, Clone)]
+pub struct Admin {
+    identity: AdminIdentity,
+}
+
+impl Admin {
+    /// Reads the session of the current request; refuses (401) without a live admin session.
+    pub async fn require() -> Result<Admin, AppError> {
+        let session: Session = leptos_axum::extract().await.map_err(|_| deny())?;
+        let stored: Option<AdminSession> =
+            session.get(SESSION_ADMIN_KEY).await.map_err(|_| deny())?;
+        match stored {
+            Some(s) if s.is_live(now_unix()) => Ok(Admin { identity: s.identity() }),
+            _ => Err(deny()),
+        }
+    }
+
+    pub fn identity(&self) -> &AdminIdentity {
+        &self.identity
+    }
+}
+
+fn deny() -> AppError {
+    if let Some(res) = use_context::<ResponseOptions>() {
+        res.set_status(http::StatusCode::UNAUTHORIZED);
+    }
+    AppError::Unauthorized
+}
+
+pub fn now_unix() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// The id the server gave this request (`x-request-id`), for messages a user can quote.
+pub fn request_id() -> String {
+    use_context::<http::request::Parts>()
+        .and_then(|p| p.headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned))
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// Turns an adapter failure into what the browser sees; the cause goes to the log only.
+pub fn unavailable(service: &str, cause: impl std::fmt::Display) -> AppError {
+    let request_id = request_id();
+    tracing::error!(%request_id, service, error = %cause, "backend call failed");
+    if let Some(res) = use_context::<ResponseOptions>() {
+        res.set_status(http::StatusCode::SERVICE_UNAVAILABLE);
+    }
+    AppError::Unavailable { service: service.to_owned(), request_id }
+}
+
+/// Sets the status of the page being rendered (404 page, 403 page).
+pub fn set_status(code: u16) {
+    if let (Some(res), Ok(code)) = (use_context::<ResponseOptions>(), http::StatusCode::from_u16(code)) {
+        res.set_status(code);
+    }
+}
+
+/// Provides the CSP nonce for this response and sends the matching policy.
+/// Pages are never cached: they show who is signed in and what the registry holds.
+pub fn set_page_security_headers() {
+    leptos::nonce::provide_nonce();
+    let Some(nonce) = leptos::nonce::use_nonce() else { return };
+    let Some(res) = use_context::<ResponseOptions>() else { return };
+    let csp = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; \
+         base-uri 'none'; object-src 'none'; frame-ancestors 'none'"
+    );
+    if let Ok(v) = HeaderValue::from_str(&csp) {
+        res.insert_header(header::CONTENT_SECURITY_POLICY, v);
+    }
+    res.insert_header(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+}

@@ -1,0 +1,8 @@
+//! One module per page.
+pub mod audit;
+pub mod forbidden;
+pub mod login;
+pub mod new_password;
+pub mod not_found;
+pub mod users;
+pub mod workspaces;

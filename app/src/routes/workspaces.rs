@@ -1,0 +1,71 @@
+//! `/workspaces`: the Linear workspaces in the platform's registry.
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::components::status::{ErrorNotice, Loading, PageHeader};
+use crate::functions::list_workspaces;
+use crate::wire::{RegistryState, WorkspaceSummary};
+
+#[component]
+pub fn WorkspacesPage() -> impl IntoView {
+    let rows = Resource::new(|| (), |_| list_workspaces());
+    view! {
+        <Title text="Workspaces"/>
+        <PageHeader title="Workspaces" subtitle="Linear workspaces in the platform's registry, as its Lambdas read them."/>
+        <Suspense fallback=|| view! { <Loading what="workspaces"/> }>
+            {move || rows.get().map(|r| match r {
+                Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+                Ok(list) if list.is_empty() => view! {
+                    <p data-testid="empty" class="rounded-lg border border-dashed border-slate-300 p-8 text-center text-sm text-slate-500 dark:border-slate-700">
+                        "No workspace is registered yet."
+                    </p>
+                }.into_any(),
+                Ok(list) => view! { <WorkspaceTable rows=list/> }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn WorkspaceTable(rows: Vec<WorkspaceSummary>) -> impl IntoView {
+    view! {
+        <div class="overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
+            <table class="min-w-full divide-y divide-slate-200 text-sm dark:divide-slate-800">
+                <thead class="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500 dark:bg-slate-900 dark:text-slate-400">
+                    <tr>
+                        <th class="px-4 py-2">"Workspace"</th>
+                        <th class="px-4 py-2">"Organization id"</th>
+                        <th class="px-4 py-2">"Registry status"</th>
+                        <th class="px-4 py-2">"Installed"</th>
+                        <th class="px-4 py-2">"Teams"</th>
+                    </tr>
+                </thead>
+                <tbody class="divide-y divide-slate-100 dark:divide-slate-800">
+                    {rows.into_iter().map(|w| view! {
+                        <tr data-testid="workspace-row">
+                            <td class="px-4 py-2 font-medium">{w.slug.clone().unwrap_or_else(|| "—".into())}</td>
+                            <td class="px-4 py-2 font-mono text-xs">{w.org_id.clone()}</td>
+                            <td class="px-4 py-2"><StateBadge state=w.state raw=w.raw_status.clone()/></td>
+                            <td class="px-4 py-2 text-slate-600 dark:text-slate-400">{w.installed_at.clone().unwrap_or_default()}</td>
+                            <td class="px-4 py-2">{w.team_keys.join(", ")}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+#[component]
+fn StateBadge(state: RegistryState, raw: Option<String>) -> impl IntoView {
+    let class = match state {
+        RegistryState::Active => "bg-emerald-100 text-emerald-800 dark:bg-emerald-900 dark:text-emerald-200",
+        RegistryState::Revoked => "bg-red-100 text-red-800 dark:bg-red-900 dark:text-red-200",
+        RegistryState::NotRegistered => "bg-amber-100 text-amber-800 dark:bg-amber-900 dark:text-amber-200",
+    };
+    // An unknown status counts as revoked (the platform fails closed); say what was stored.
+    let title = raw.map(|r| format!("stored status: {r}")).unwrap_or_default();
+    view! {
+        <span title=title class=format!("inline-flex rounded-full px-2 py-0.5 text-xs font-medium {class}")>{state.label()}</span>
+    }
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Starts the local stack: moto (unless one already answers), its bootstrap, then the
+# console in the foreground. Ctrl-C (or the end of this script) stops what it started.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+PROFILE="${PROFILE:-debug}"
+BIN="${CARGO_TARGET_DIR:-$HOME/.cache/linear-console/target}/$PROFILE"
+MOTO_PORT="${MOTO_PORT:-4566}"
+export CONSOLE_ADDR="${CONSOLE_ADDR:-127.0.0.1:3000}"
+export AWS_ENDPOINT_URL="${AWS_ENDPOINT_URL:-http://127.0.0.1:$MOTO_PORT}"
+export AWS_REGION="${AWS_REGION:-us-east-1}"
+export DEMO_PASSWORD="${DEMO_PASSWORD:-Console-demo-1}"
+export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-$ROOT/target/site}"
+STATE="$ROOT/.local"
+mkdir -p "$STATE"
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT INT TERM
+
+if curl -fsS -o /dev/null "$AWS_ENDPOINT_URL/moto-api/" 2>/dev/null; then
+  echo "stack: reusing the moto server at $AWS_ENDPOINT_URL"
+else
+  echo "stack: starting moto on $AWS_ENDPOINT_URL"
+  MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY=HASH MOTO_COGNITO_IDP_USER_POOL_CLIENT_ID_STRATEGY=HASH \
+    "$ROOT/.venv/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT" >"$STATE/moto.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 100); do
+    curl -fsS -o /dev/null "$AWS_ENDPOINT_URL/moto-api/" 2>/dev/null && break
+    sleep 0.2
+  done
+fi
+
+"$BIN/bootstrap" "$STATE/console.env"
+# shellcheck disable=SC1091
+source "$STATE/console.env"
+
+cat <<MSG
+
+  Linear console: http://$CONSOLE_ADDR
+  Sign in as admin@example.com (admin group) or user@example.com (not an admin)
+  Password: $DEMO_PASSWORD   (set DEMO_PASSWORD to choose another)
+  Ctrl-C stops the console$( [ ${#pids[@]} -gt 0 ] && echo " and moto" ).
+
+MSG
+"$BIN/linear-console" &
+pids+=($!)
+wait "${pids[-1]}"

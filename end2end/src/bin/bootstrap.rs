@@ -1,0 +1,31 @@
+//! `bootstrap [env-file]`: prepares the local AWS stand-in (moto) for the console and
+//! writes the console's environment to `env-file` as `export NAME=value` lines.
+use std::io::Write;
+
+#[tokio::main]
+async fn main() {
+    let var = |k: &str, d: &str| std::env::var(k).ok().filter(|v| !v.is_empty()).unwrap_or_else(|| d.to_owned());
+    let endpoint = var("AWS_ENDPOINT_URL", "http://127.0.0.1:4566");
+    let region = var("AWS_REGION", "us-east-1");
+    let prefix = var("LOCAL_PREFIX", "local");
+    let password = var("DEMO_PASSWORD", end2end::bootstrap::DEFAULT_DEMO_PASSWORD);
+    let local = match end2end::bootstrap(&endpoint, &region, &prefix, &password).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("bootstrap: {e}");
+            std::process::exit(1);
+        }
+    };
+    let lines: String = local.env().iter().map(|(k, v)| format!("export {k}='{v}'\n")).collect();
+    match std::env::args().nth(1) {
+        Some(path) => {
+            let written = std::fs::File::create(&path).and_then(|mut f| f.write_all(lines.as_bytes()));
+            if let Err(e) = written {
+                eprintln!("bootstrap: cannot write {path}: {e}");
+                std::process::exit(1);
+            }
+            println!("bootstrap: local AWS ready at {endpoint}; console environment in {path}");
+        }
+        None => print!("{lines}"),
+    }
+}

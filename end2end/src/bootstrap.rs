@@ -1,0 +1,272 @@
+//! Creates, idempotently, what the platform stack and the console need locally:
+//! the platform's three Linear tables (the contract's keys), the console's sessions and
+//! audit tables, the stack-wide webhook secret, and a Cognito pool with demo users.
+use aws_sdk_cognitoidentityprovider as cognito;
+use aws_sdk_cognitoidentityprovider::types::{
+    AttributeType, ExplicitAuthFlowsType, MessageActionType, UsernameAttributeType,
+};
+use aws_sdk_dynamodb as dynamodb;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+};
+use aws_sdk_secretsmanager as secrets;
+
+pub const ADMIN_EMAIL: &str = "admin@example.com";
+pub const USER_EMAIL: &str = "user@example.com";
+pub const ADMIN_GROUP: &str = "linear-console-admins";
+pub const DEFAULT_DEMO_PASSWORD: &str = "Console-demo-1";
+/// A stack-wide webhook signing secret, as the platform stores it (a plain string).
+pub const LOCAL_WEBHOOK_SECRET: &str = "lin_wh_local0000000000000000000000";
+
+#[derive(Debug, thiserror::Error)]
+#[error("bootstrap step '{step}' failed: {cause}")]
+pub struct BootstrapError {
+    pub step: &'static str,
+    pub cause: String,
+}
+
+fn fail<E: std::error::Error>(step: &'static str) -> impl FnOnce(E) -> BootstrapError {
+    move |e| BootstrapError { step, cause: format!("{e:?}") }
+}
+
+/// Names and ids of everything bootstrapped: the console's configuration.
+#[derive(Debug, Clone)]
+pub struct Local {
+    pub endpoint: String,
+    pub region: String,
+    pub registry_table: String,
+    pub user_mapping_table: String,
+    pub project_mapping_table: String,
+    pub sessions_table: String,
+    pub audit_table: String,
+    pub webhook_secret_arn: String,
+    pub user_pool_id: String,
+    pub app_client_id: String,
+    pub admin_group: String,
+}
+
+impl Local {
+    /// The environment the console reads (see server/src/config.rs).
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("AWS_ENDPOINT_URL", self.endpoint.clone()),
+            ("AWS_REGION", self.region.clone()),
+            ("AWS_ACCESS_KEY_ID", "test".into()),
+            ("AWS_SECRET_ACCESS_KEY", "test".into()),
+            ("LINEAR_REGISTRY_TABLE", self.registry_table.clone()),
+            ("LINEAR_USER_MAPPING_TABLE", self.user_mapping_table.clone()),
+            ("LINEAR_PROJECT_MAPPING_TABLE", self.project_mapping_table.clone()),
+            ("CONSOLE_SESSIONS_TABLE", self.sessions_table.clone()),
+            ("CONSOLE_AUDIT_TABLE", self.audit_table.clone()),
+            ("LINEAR_WEBHOOK_SECRET_ARN", self.webhook_secret_arn.clone()),
+            ("COGNITO_USER_POOL_ID", self.user_pool_id.clone()),
+            ("COGNITO_APP_CLIENT_ID", self.app_client_id.clone()),
+            ("CONSOLE_ADMIN_GROUP", self.admin_group.clone()),
+        ]
+    }
+}
+
+/// SDK configuration for a local endpoint with moto's dummy credentials.
+pub async fn sdk_config(endpoint: &str, region: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(region.to_owned()))
+        .endpoint_url(endpoint)
+        .credentials_provider(dynamodb::config::Credentials::new("test", "test", None, None, "local"))
+        .load()
+        .await
+}
+
+/// Everything under `prefix`, so several bootstraps (one per test) share one moto.
+pub async fn bootstrap(endpoint: &str, region: &str, prefix: &str, demo_password: &str) -> Result<Local, BootstrapError> {
+    let sdk = sdk_config(endpoint, region).await;
+    let ddb = dynamodb::Client::new(&sdk);
+    let sm = secrets::Client::new(&sdk);
+    let idp = cognito::Client::new(&sdk);
+
+    let registry_table = format!("{prefix}-LinearWorkspaceRegistry");
+    let user_mapping_table = format!("{prefix}-LinearUserMapping");
+    let project_mapping_table = format!("{prefix}-LinearProjectMapping");
+    let sessions_table = format!("{prefix}-console-sessions");
+    let audit_table = format!("{prefix}-console-audit");
+
+    table(&ddb, &registry_table, &[("linear_workspace_id", KeyType::Hash)], None, None).await?;
+    table(
+        &ddb,
+        &user_mapping_table,
+        &[("linear_identity", KeyType::Hash)],
+        Some(("PlatformUserIndex", "platform_user_id", "linked_at")),
+        Some("ttl"),
+    )
+    .await?;
+    table(&ddb, &project_mapping_table, &[("linear_project_id", KeyType::Hash)], None, None).await?;
+    table(&ddb, &sessions_table, &[("id", KeyType::Hash)], None, Some("expires_at")).await?;
+    table(&ddb, &audit_table, &[("day", KeyType::Hash), ("sk", KeyType::Range)], None, None).await?;
+
+    let webhook_secret_arn = webhook_secret(&sm, &format!("{prefix}-LinearWebhookSecret")).await?;
+    let (user_pool_id, app_client_id) = user_pool(&idp, &format!("{prefix}-users")).await?;
+    let group = idp.create_group().user_pool_id(&user_pool_id).group_name(ADMIN_GROUP).send().await;
+    if let Err(e) = group {
+        if !e.as_service_error().is_some_and(|s| s.is_group_exists_exception()) {
+            return Err(fail("create admin group")(e));
+        }
+    }
+    demo_user(&idp, &user_pool_id, ADMIN_EMAIL, demo_password, Some(ADMIN_GROUP)).await?;
+    demo_user(&idp, &user_pool_id, USER_EMAIL, demo_password, None).await?;
+
+    Ok(Local {
+        endpoint: endpoint.to_owned(),
+        region: region.to_owned(),
+        registry_table,
+        user_mapping_table,
+        project_mapping_table,
+        sessions_table,
+        audit_table,
+        webhook_secret_arn,
+        user_pool_id,
+        app_client_id,
+        admin_group: ADMIN_GROUP.to_owned(),
+    })
+}
+
+async fn table(
+    ddb: &dynamodb::Client,
+    name: &str,
+    keys: &[(&str, KeyType)],
+    gsi: Option<(&str, &str, &str)>,
+    ttl: Option<&str>,
+) -> Result<(), BootstrapError> {
+    let attr = |n: &str| {
+        AttributeDefinition::builder().attribute_name(n).attribute_type(ScalarAttributeType::S).build()
+    };
+    let key = |n: &str, t: KeyType| KeySchemaElement::builder().attribute_name(n).key_type(t).build();
+    let mut req = ddb.create_table().table_name(name).billing_mode(BillingMode::PayPerRequest);
+    for (n, t) in keys {
+        req = req.attribute_definitions(attr(n).map_err(fail("table attribute"))?);
+        req = req.key_schema(key(n, t.clone()).map_err(fail("table key"))?);
+    }
+    if let Some((index, pk, sk)) = gsi {
+        req = req
+            .attribute_definitions(attr(pk).map_err(fail("index attribute"))?)
+            .attribute_definitions(attr(sk).map_err(fail("index attribute"))?)
+            .global_secondary_indexes(
+                GlobalSecondaryIndex::builder()
+                    .index_name(index)
+                    .key_schema(key(pk, KeyType::Hash).map_err(fail("index key"))?)
+                    .key_schema(key(sk, KeyType::Range).map_err(fail("index key"))?)
+                    .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                    .build()
+                    .map_err(fail("index"))?,
+            );
+    }
+    match req.send().await {
+        Ok(_) => {}
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_in_use_exception()) => return Ok(()),
+        Err(e) => return Err(fail("create table")(e)),
+    }
+    if let Some(attr) = ttl {
+        ddb.update_time_to_live()
+            .table_name(name)
+            .time_to_live_specification(
+                TimeToLiveSpecification::builder().enabled(true).attribute_name(attr).build().map_err(fail("ttl"))?,
+            )
+            .send()
+            .await
+            .map_err(fail("enable ttl"))?;
+    }
+    Ok(())
+}
+
+async fn webhook_secret(sm: &secrets::Client, name: &str) -> Result<String, BootstrapError> {
+    match sm.describe_secret().secret_id(name).send().await {
+        Ok(d) => return Ok(d.arn.unwrap_or_default()),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => {}
+        Err(e) => return Err(fail("describe webhook secret")(e)),
+    }
+    let out = sm
+        .create_secret()
+        .name(name)
+        .secret_string(LOCAL_WEBHOOK_SECRET)
+        .send()
+        .await
+        .map_err(fail("create webhook secret"))?;
+    Ok(out.arn.unwrap_or_default())
+}
+
+async fn user_pool(idp: &cognito::Client, name: &str) -> Result<(String, String), BootstrapError> {
+    let pools = idp.list_user_pools().max_results(60).send().await.map_err(fail("list user pools"))?;
+    let existing = pools.user_pools().iter().find(|p| p.name() == Some(name)).and_then(|p| p.id().map(str::to_owned));
+    let pool_id = match existing {
+        Some(id) => id,
+        None => idp
+            .create_user_pool()
+            .pool_name(name)
+            .username_attributes(UsernameAttributeType::Email)
+            .auto_verified_attributes(cognito::types::VerifiedAttributeType::Email)
+            .send()
+            .await
+            .map_err(fail("create user pool"))?
+            .user_pool
+            .and_then(|p| p.id)
+            .unwrap_or_default(),
+    };
+    let client_name = "linear-console";
+    let clients = idp.list_user_pool_clients().user_pool_id(&pool_id).max_results(60).send().await.map_err(fail("list clients"))?;
+    if let Some(id) = clients.user_pool_clients().iter().find(|c| c.client_name() == Some(client_name)).and_then(|c| c.client_id()) {
+        return Ok((pool_id, id.to_owned()));
+    }
+    let client = idp
+        .create_user_pool_client()
+        .user_pool_id(&pool_id)
+        .client_name(client_name)
+        .generate_secret(false)
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserSrpAuth)
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
+        .send()
+        .await
+        .map_err(fail("create app client"))?;
+    Ok((pool_id, client.user_pool_client.and_then(|c| c.client_id).unwrap_or_default()))
+}
+
+/// Creates (or resets) a user with a permanent password, optionally in a group.
+pub async fn demo_user(
+    idp: &cognito::Client,
+    pool_id: &str,
+    email: &str,
+    password: &str,
+    group: Option<&str>,
+) -> Result<(), BootstrapError> {
+    let created = idp
+        .admin_create_user()
+        .user_pool_id(pool_id)
+        .username(email)
+        .message_action(MessageActionType::Suppress)
+        .user_attributes(AttributeType::builder().name("email").value(email).build().map_err(fail("attribute"))?)
+        .user_attributes(AttributeType::builder().name("email_verified").value("true").build().map_err(fail("attribute"))?)
+        .send()
+        .await;
+    if let Err(e) = created {
+        if !e.as_service_error().is_some_and(|s| s.is_username_exists_exception()) {
+            return Err(fail("create user")(e));
+        }
+    }
+    idp.admin_set_user_password()
+        .user_pool_id(pool_id)
+        .username(email)
+        .password(password)
+        .permanent(true)
+        .send()
+        .await
+        .map_err(fail("set password"))?;
+    if let Some(group) = group {
+        idp.admin_add_user_to_group()
+            .user_pool_id(pool_id)
+            .username(email)
+            .group_name(group)
+            .send()
+            .await
+            .map_err(fail("add to group"))?;
+    }
+    Ok(())
+}

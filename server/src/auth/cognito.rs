@@ -1,0 +1,113 @@
+//! Cognito password sign-in (`USER_PASSWORD_AUTH`) and the NEW_PASSWORD_REQUIRED answer.
+//! Tokens stay in `SecretString`s and are dropped once the ID token is verified.
+use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, ChallengeNameType};
+use aws_sdk_cognitoidentityprovider::Client;
+use secrecy::{ExposeSecret, SecretString};
+
+pub enum PasswordOutcome {
+    IdToken(SecretString),
+    /// Cognito's opaque challenge session, to send back with the new password.
+    NewPasswordRequired(SecretString),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    /// Wrong password, unknown user, disabled user: one message for all of them.
+    #[error("incorrect email or password")]
+    InvalidCredentials,
+    #[error("the new password does not meet the pool's policy")]
+    PasswordPolicy,
+    #[error("the sign-in challenge expired")]
+    ChallengeExpired,
+    #[error("Cognito unavailable: {0}")]
+    Unavailable(String),
+}
+
+#[derive(Clone)]
+pub struct CognitoAuth {
+    client: Client,
+    app_client_id: String,
+}
+
+impl CognitoAuth {
+    pub fn new(client: Client, app_client_id: String) -> Self {
+        CognitoAuth { client, app_client_id }
+    }
+
+    pub async fn password_auth(&self, email: &str, password: &SecretString) -> Result<PasswordOutcome, SignInError> {
+        let out = self
+            .client
+            .initiate_auth()
+            .auth_flow(AuthFlowType::UserPasswordAuth)
+            .client_id(&self.app_client_id)
+            .auth_parameters("USERNAME", email)
+            .auth_parameters("PASSWORD", password.expose_secret())
+            .send()
+            .await;
+        match out {
+            Ok(out) => outcome(out.authentication_result.and_then(|r| r.id_token), out.challenge_name, out.session),
+            Err(e) => {
+                let svc = e.as_service_error();
+                if svc.is_some_and(|s| {
+                    s.is_not_authorized_exception()
+                        || s.is_user_not_found_exception()
+                        || s.is_user_not_confirmed_exception()
+                        || s.is_password_reset_required_exception()
+                        || s.is_invalid_parameter_exception()
+                }) {
+                    Err(SignInError::InvalidCredentials)
+                } else {
+                    Err(SignInError::Unavailable(aws_sdk_cognitoidentityprovider::error::DisplayErrorContext(e).to_string()))
+                }
+            }
+        }
+    }
+
+    pub async fn answer_new_password(
+        &self,
+        email: &str,
+        new_password: &SecretString,
+        session: &SecretString,
+    ) -> Result<PasswordOutcome, SignInError> {
+        let out = self
+            .client
+            .respond_to_auth_challenge()
+            .client_id(&self.app_client_id)
+            .challenge_name(ChallengeNameType::NewPasswordRequired)
+            .session(session.expose_secret())
+            .challenge_responses("USERNAME", email)
+            .challenge_responses("NEW_PASSWORD", new_password.expose_secret())
+            .send()
+            .await;
+        match out {
+            Ok(out) => outcome(out.authentication_result.and_then(|r| r.id_token), out.challenge_name, out.session),
+            Err(e) => {
+                let svc = e.as_service_error();
+                if svc.is_some_and(|s| s.is_invalid_password_exception()) {
+                    Err(SignInError::PasswordPolicy)
+                } else if svc.is_some_and(|s| s.is_code_mismatch_exception() || s.is_expired_code_exception()) {
+                    Err(SignInError::ChallengeExpired)
+                } else if svc.is_some_and(|s| s.is_not_authorized_exception() || s.is_user_not_found_exception()) {
+                    Err(SignInError::InvalidCredentials)
+                } else {
+                    Err(SignInError::Unavailable(aws_sdk_cognitoidentityprovider::error::DisplayErrorContext(e).to_string()))
+                }
+            }
+        }
+    }
+}
+
+fn outcome(
+    id_token: Option<String>,
+    challenge: Option<ChallengeNameType>,
+    session: Option<String>,
+) -> Result<PasswordOutcome, SignInError> {
+    match (id_token, challenge, session) {
+        (Some(t), _, _) => Ok(PasswordOutcome::IdToken(SecretString::from(t))),
+        (None, Some(ChallengeNameType::NewPasswordRequired), Some(s)) => {
+            Ok(PasswordOutcome::NewPasswordRequired(SecretString::from(s)))
+        }
+        (None, Some(other), _) => Err(SignInError::Unavailable(format!("unsupported challenge {other}"))),
+        (None, None, _) => Err(SignInError::Unavailable("Cognito returned neither tokens nor a challenge".into())),
+    }
+}

@@ -1,0 +1,324 @@
+//! Typed configuration, read once from the environment and validated at start.
+//! A missing or invalid value stops the process with a message that names the variable.
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use secrecy::SecretString;
+
+/// Everything the console needs to run. Secrets are `SecretString`: never printed.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub addr: SocketAddr,
+    pub public_url: String,
+    pub region: String,
+    /// `AWS_ENDPOINT_URL` when set (moto locally); the SDK reads it too.
+    pub aws_endpoint: Option<String>,
+    pub tables: Tables,
+    pub webhook_secret_arn: String,
+    pub cognito: CognitoConfig,
+    pub linear: LinearConfig,
+    pub session_ttl: Duration,
+    pub json_logs: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tables {
+    pub registry: String,
+    pub user_mapping: String,
+    pub project_mapping: String,
+    pub sessions: String,
+    pub audit: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct CognitoConfig {
+    pub user_pool_id: String,
+    pub app_client_id: String,
+    pub admin_group: String,
+    /// The `iss` claim ID tokens must carry.
+    pub issuer: String,
+    /// Where the pool's signing keys are published.
+    pub jwks_url: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct LinearConfig {
+    /// None: reuse the credentials of an existing active bundle, as the platform does.
+    pub client_id: Option<String>,
+    pub client_secret: Option<SecretString>,
+    pub base_url: String,
+    pub api_url: String,
+    pub redirect_uri: String,
+}
+
+/// Every problem found, so one start reports them all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError(pub Vec<(String, String)>);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "invalid configuration:")?;
+        for (var, problem) in &self.0 {
+            writeln!(f, "  {var}: {problem}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+struct Reader<'a> {
+    env: &'a HashMap<String, String>,
+    errors: Vec<(String, String)>,
+}
+
+impl Reader<'_> {
+    fn get(&self, var: &str) -> Option<String> {
+        self.env.get(var).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+    }
+
+    fn required(&mut self, var: &str) -> String {
+        self.get(var).unwrap_or_else(|| {
+            self.errors.push((var.to_owned(), "is required but not set".to_owned()));
+            String::new()
+        })
+    }
+
+    fn or(&self, var: &str, default: &str) -> String {
+        self.get(var).unwrap_or_else(|| default.to_owned())
+    }
+
+    fn url(&mut self, var: &str, value: String) -> String {
+        let ok = (value.starts_with("http://") || value.starts_with("https://"))
+            && value.split("://").nth(1).is_some_and(|rest| !rest.is_empty() && !rest.contains(char::is_whitespace));
+        if !value.is_empty() && !ok {
+            self.errors.push((var.to_owned(), format!("must be an http(s) URL, got {value:?}")));
+        }
+        value.trim_end_matches('/').to_owned()
+    }
+
+    fn fail(&mut self, var: &str, problem: impl Into<String>) {
+        self.errors.push((var.to_owned(), problem.into()));
+    }
+}
+
+impl Config {
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_map(&std::env::vars().collect())
+    }
+
+    /// Pure: builds and validates the configuration from a variable map.
+    pub fn from_map(env: &HashMap<String, String>) -> Result<Config, ConfigError> {
+        let mut r = Reader { env, errors: Vec::new() };
+
+        let addr_raw = r.or("CONSOLE_ADDR", "127.0.0.1:3000");
+        let addr = addr_raw.parse::<SocketAddr>().unwrap_or_else(|_| {
+            r.fail("CONSOLE_ADDR", format!("must be host:port, got {addr_raw:?}"));
+            SocketAddr::from(([127, 0, 0, 1], 3000))
+        });
+        let public_default = format!("http://{addr}");
+        let public_url = r.or("CONSOLE_PUBLIC_URL", &public_default);
+        let public_url = r.url("CONSOLE_PUBLIC_URL", public_url);
+
+        let region = r.get("AWS_REGION").or_else(|| r.get("AWS_DEFAULT_REGION")).unwrap_or_else(|| {
+            r.fail("AWS_REGION", "is required but not set (or set AWS_DEFAULT_REGION)");
+            String::new()
+        });
+        let aws_endpoint = r.get("AWS_ENDPOINT_URL").map(|v| r.url("AWS_ENDPOINT_URL", v));
+
+        let tables = Tables {
+            registry: r.required("LINEAR_REGISTRY_TABLE"),
+            user_mapping: r.required("LINEAR_USER_MAPPING_TABLE"),
+            project_mapping: r.required("LINEAR_PROJECT_MAPPING_TABLE"),
+            sessions: r.or("CONSOLE_SESSIONS_TABLE", "linear-console-sessions"),
+            audit: r.or("CONSOLE_AUDIT_TABLE", "linear-console-audit"),
+        };
+        let webhook_secret_arn = r.required("LINEAR_WEBHOOK_SECRET_ARN");
+
+        let user_pool_id = r.required("COGNITO_USER_POOL_ID");
+        if !user_pool_id.is_empty() && !is_pool_id(&user_pool_id) {
+            r.fail("COGNITO_USER_POOL_ID", format!("must look like <region>_<id>, got {user_pool_id:?}"));
+        }
+        let app_client_id = r.required("COGNITO_APP_CLIENT_ID");
+        let admin_group = r.or("CONSOLE_ADMIN_GROUP", "linear-console-admins");
+        let issuer_default = format!("https://cognito-idp.{region}.amazonaws.com/{user_pool_id}");
+        let issuer = r.or("COGNITO_ISSUER", &issuer_default);
+        let issuer = r.url("COGNITO_ISSUER", issuer);
+        // moto publishes the keys under its own endpoint; real Cognito under the issuer.
+        let jwks_default = match &aws_endpoint {
+            Some(ep) => format!("{ep}/{user_pool_id}/.well-known/jwks.json"),
+            None => format!("{issuer}/.well-known/jwks.json"),
+        };
+        let jwks_url = r.or("COGNITO_JWKS_URL", &jwks_default);
+        let jwks_url = r.url("COGNITO_JWKS_URL", jwks_url);
+
+        let client_secret = r.get("LINEAR_CLIENT_SECRET").map(SecretString::from);
+        let client_id = r.get("LINEAR_CLIENT_ID");
+        if client_id.is_some() != client_secret.is_some() {
+            r.fail("LINEAR_CLIENT_ID", "LINEAR_CLIENT_ID and LINEAR_CLIENT_SECRET go together: set both or neither");
+        }
+        let base_url = r.or("LINEAR_BASE_URL", "https://linear.app");
+        let api_url = r.or("LINEAR_API_URL", "https://api.linear.app");
+        let linear = LinearConfig {
+            client_id,
+            client_secret,
+            base_url: r.url("LINEAR_BASE_URL", base_url),
+            api_url: r.url("LINEAR_API_URL", api_url),
+            redirect_uri: format!("{public_url}/linear/callback"),
+        };
+
+        let ttl_raw = r.or("CONSOLE_SESSION_TTL_MINUTES", "480");
+        let session_ttl = match ttl_raw.parse::<u64>() {
+            Ok(m) if (1..=7 * 24 * 60).contains(&m) => Duration::from_secs(m * 60),
+            _ => {
+                r.fail("CONSOLE_SESSION_TTL_MINUTES", format!("must be minutes between 1 and 10080, got {ttl_raw:?}"));
+                Duration::from_secs(480 * 60)
+            }
+        };
+        let json_logs = match r.or("CONSOLE_LOG_FORMAT", "text").as_str() {
+            "json" => true,
+            "text" => false,
+            other => {
+                r.fail("CONSOLE_LOG_FORMAT", format!("must be text or json, got {other:?}"));
+                false
+            }
+        };
+
+        if !r.errors.is_empty() {
+            return Err(ConfigError(r.errors));
+        }
+        Ok(Config {
+            addr,
+            public_url,
+            region,
+            aws_endpoint,
+            tables,
+            webhook_secret_arn,
+            cognito: CognitoConfig { user_pool_id, app_client_id, admin_group, issuer, jwks_url },
+            linear,
+            session_ttl,
+            json_logs,
+        })
+    }
+
+    /// Cookies get `Secure` whenever the console is served over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    /// The origin (scheme://host[:port]) that state-changing requests must come from.
+    pub fn public_origin(&self) -> String {
+        let after_scheme = self.public_url.find("://").map(|i| i + 3).unwrap_or(0);
+        match self.public_url[after_scheme..].find('/') {
+            Some(i) => self.public_url[..after_scheme + i].to_owned(),
+            None => self.public_url.clone(),
+        }
+    }
+}
+
+fn is_pool_id(v: &str) -> bool {
+    match v.split_once('_') {
+        Some((region, id)) => {
+            !region.is_empty()
+                && region.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                && !id.is_empty()
+                && id.chars().all(|c| c.is_ascii_alphanumeric())
+        }
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn minimal() -> HashMap<String, String> {
+        [
+            ("AWS_REGION", "us-east-1"),
+            ("LINEAR_REGISTRY_TABLE", "reg"),
+            ("LINEAR_USER_MAPPING_TABLE", "users"),
+            ("LINEAR_PROJECT_MAPPING_TABLE", "projects"),
+            ("LINEAR_WEBHOOK_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:1:secret:wh"),
+            ("COGNITO_USER_POOL_ID", "us-east-1_abc123"),
+            ("COGNITO_APP_CLIENT_ID", "client"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+    }
+
+    #[test]
+    fn minimal_configuration_gets_the_documented_defaults() {
+        let c = Config::from_map(&minimal()).unwrap();
+        assert_eq!(c.addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(c.public_url, "http://127.0.0.1:3000");
+        assert_eq!(c.linear.redirect_uri, "http://127.0.0.1:3000/linear/callback");
+        assert_eq!(c.cognito.admin_group, "linear-console-admins");
+        assert_eq!(c.cognito.issuer, "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_abc123");
+        assert_eq!(c.cognito.jwks_url, "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_abc123/.well-known/jwks.json");
+        assert_eq!(c.tables.sessions, "linear-console-sessions");
+        assert_eq!(c.session_ttl, Duration::from_secs(8 * 3600));
+        assert!(!c.secure_cookies());
+        assert!(!c.json_logs);
+    }
+
+    #[test]
+    fn every_missing_variable_is_named() {
+        let err = Config::from_map(&HashMap::new()).unwrap_err();
+        let vars: Vec<&str> = err.0.iter().map(|(v, _)| v.as_str()).collect();
+        for v in [
+            "AWS_REGION",
+            "LINEAR_REGISTRY_TABLE",
+            "LINEAR_USER_MAPPING_TABLE",
+            "LINEAR_PROJECT_MAPPING_TABLE",
+            "LINEAR_WEBHOOK_SECRET_ARN",
+            "COGNITO_USER_POOL_ID",
+            "COGNITO_APP_CLIENT_ID",
+        ] {
+            assert!(vars.contains(&v), "{v} not reported in {err}");
+        }
+        assert!(err.to_string().contains("COGNITO_APP_CLIENT_ID: is required"));
+    }
+
+    #[test]
+    fn invalid_values_are_refused_with_the_variable_name() {
+        for (var, value) in [
+            ("CONSOLE_ADDR", "localhost"),
+            ("CONSOLE_PUBLIC_URL", "ftp://x"),
+            ("AWS_ENDPOINT_URL", "127.0.0.1:4566"),
+            ("COGNITO_USER_POOL_ID", "nounderscore"),
+            ("CONSOLE_SESSION_TTL_MINUTES", "0"),
+            ("CONSOLE_SESSION_TTL_MINUTES", "abc"),
+            ("CONSOLE_LOG_FORMAT", "xml"),
+            ("LINEAR_CLIENT_ID", "only-the-id"),
+        ] {
+            let mut env = minimal();
+            env.insert(var.to_owned(), value.to_owned());
+            let err = Config::from_map(&env).expect_err(var);
+            assert_eq!(err.0[0].0, var, "{err}");
+        }
+    }
+
+    #[test]
+    fn local_endpoint_moves_the_jwks_and_https_makes_cookies_secure() {
+        let mut env = minimal();
+        env.insert("AWS_ENDPOINT_URL".into(), "http://127.0.0.1:4566/".into());
+        env.insert("CONSOLE_PUBLIC_URL".into(), "https://console.example.com/".into());
+        let c = Config::from_map(&env).unwrap();
+        assert_eq!(c.cognito.jwks_url, "http://127.0.0.1:4566/us-east-1_abc123/.well-known/jwks.json");
+        assert!(c.secure_cookies());
+        assert_eq!(c.public_origin(), "https://console.example.com");
+        assert_eq!(c.linear.redirect_uri, "https://console.example.com/linear/callback");
+    }
+
+    #[test]
+    fn client_secret_never_appears_in_debug_output() {
+        let mut env = minimal();
+        env.insert("LINEAR_CLIENT_ID".into(), "id".into());
+        env.insert("LINEAR_CLIENT_SECRET".into(), "super-secret-value".into());
+        let c = Config::from_map(&env).unwrap();
+        assert!(!format!("{c:?}").contains("super-secret-value"));
+    }
+}

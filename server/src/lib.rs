@@ -1,0 +1,120 @@
+//! The console's server: builds the state from configuration and the axum router
+//! around the Leptos app. `main.rs` only loads configuration and serves.
+pub mod audit;
+pub mod auth;
+pub mod config;
+pub mod directory;
+pub mod probes;
+pub mod registry;
+pub mod security;
+pub mod sessions;
+pub mod state;
+pub mod telemetry;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::ports::Ports;
+use app::{shell, App};
+use axum::http::{HeaderName, Request};
+use axum::routing::{get, post};
+use axum::Router;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+use crate::audit::AuditLog;
+use crate::auth::cognito::CognitoAuth;
+use crate::auth::id_token::IdTokenVerifier;
+use crate::config::Config;
+use crate::sessions::DynamoSessionStore;
+use crate::state::{AppState, AwsClients};
+
+pub const SESSION_COOKIE: &str = "lc_session";
+
+/// Where the compiled site (wasm, JS, CSS) is served from; cargo-leptos sets the same variables.
+pub fn leptos_options(config: &Config) -> LeptosOptions {
+    let env = |k: &str, d: &str| std::env::var(k).ok().filter(|v| !v.is_empty()).unwrap_or_else(|| d.to_owned());
+    LeptosOptions::builder()
+        .output_name(env("LEPTOS_OUTPUT_NAME", "app"))
+        .site_root(env("LEPTOS_SITE_ROOT", "target/site"))
+        .site_pkg_dir(env("LEPTOS_SITE_PKG_DIR", "pkg"))
+        .site_addr(config.addr)
+        .build()
+}
+
+pub async fn build_state(config: Config, leptos_options: LeptosOptions) -> AppState {
+    let aws = AwsClients::load(&config).await;
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap_or_default();
+    let verifier = IdTokenVerifier::new(
+        config.cognito.issuer.clone(),
+        config.cognito.app_client_id.clone(),
+        config.cognito.jwks_url.clone(),
+        http,
+    );
+    let audit = AuditLog::new(aws.dynamodb.clone(), config.tables.audit.clone());
+    let ports = Ports {
+        registry: Arc::new(registry::Registry::new(aws.dynamodb.clone(), config.tables.registry.clone())),
+        audit: Arc::new(audit.clone()),
+        directory: Arc::new(directory::Directory::new(aws.cognito.clone(), config.cognito.user_pool_id.clone())),
+    };
+    AppState {
+        leptos_options,
+        cognito_auth: CognitoAuth::new(aws.cognito.clone(), config.cognito.app_client_id.clone()),
+        config: Arc::new(config),
+        aws,
+        verifier: Arc::new(verifier),
+        audit,
+        ports,
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let sessions = SessionManagerLayer::new(DynamoSessionStore::new(state.aws.dynamodb.clone(), state.config.tables.sessions.clone()))
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.config.secure_cookies())
+        .with_expiry(Expiry::OnInactivity(tower_sessions::cookie::time::Duration::seconds(
+            state.config.session_ttl.as_secs() as i64,
+        )));
+    let ports = state.ports.clone();
+    let request_id = HeaderName::from_static("x-request-id");
+
+    Router::new()
+        .route("/login", post(auth::routes::login))
+        .route("/login/new-password", post(auth::routes::new_password))
+        .route("/logout", post(auth::routes::logout))
+        .route("/healthz", get(probes::healthz))
+        .route("/readyz", get(probes::readyz))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(ports.clone()),
+            {
+                let options = state.leptos_options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn(security::admin_gate))
+        .layer(sessions)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security::cross_site_guard))
+        .layer(axum::middleware::from_fn(security::security_headers))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+            let rid = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", request_id = %rid, method = %req.method(), path = %req.uri().path())
+        }))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state)
+}

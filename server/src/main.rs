@@ -1,0 +1,34 @@
+//! `linear-console`: loads and validates configuration, then serves the console.
+use server::config::Config;
+
+#[tokio::main]
+async fn main() {
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("linear-console: {e}");
+            std::process::exit(2);
+        }
+    };
+    server::telemetry::init(config.json_logs);
+    let addr = config.addr;
+    let options = server::leptos_options(&config);
+    let state = server::build_state(config, options).await;
+    let listener = match tokio::net::TcpListener::bind(addr).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("linear-console: cannot listen on {addr}: {e}");
+            std::process::exit(1);
+        }
+    };
+    tracing::info!(%addr, "linear console listening");
+    let served = axum::serve(listener, server::router(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await;
+    if let Err(e) = served {
+        eprintln!("linear-console: {e}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,112 @@
+//! A tower-sessions store in DynamoDB, so several console instances share sign-ins.
+//! Expiry is enforced on load: DynamoDB's TTL deletion is lazy and can lag by days.
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::Client;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{self, SessionStore};
+
+/// Item layout: `id` (S, partition key), `data` (S, JSON of the session map),
+/// `expires_at` (N, epoch seconds; the table's TTL attribute).
+#[derive(Clone, Debug)]
+pub struct DynamoSessionStore {
+    client: Client,
+    table: String,
+}
+
+impl DynamoSessionStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        DynamoSessionStore { client, table: table.into() }
+    }
+
+    fn item(record: &Record) -> session_store::Result<HashMap<String, AttributeValue>> {
+        let data = serde_json::to_string(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        Ok(HashMap::from([
+            ("id".to_owned(), AttributeValue::S(record.id.to_string())),
+            ("data".to_owned(), AttributeValue::S(data)),
+            ("expires_at".to_owned(), AttributeValue::N(record.expiry_date.unix_timestamp().to_string())),
+        ]))
+    }
+}
+
+fn backend(e: impl std::fmt::Display) -> session_store::Error {
+    session_store::Error::Backend(e.to_string())
+}
+
+#[async_trait]
+impl SessionStore for DynamoSessionStore {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        // A fresh random id never collides in practice; if it does, draw again rather than overwrite.
+        for _ in 0..4 {
+            let put = self
+                .client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(Self::item(record)?))
+                .condition_expression("attribute_not_exists(id)")
+                .send()
+                .await;
+            match put {
+                Ok(_) => return Ok(()),
+                Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
+                    record.id = Id::default();
+                }
+                Err(e) => return Err(backend(aws_sdk_dynamodb::error::DisplayErrorContext(e))),
+            }
+        }
+        Err(backend("could not draw an unused session id"))
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(Self::item(record)?))
+            .send()
+            .await
+            .map_err(|e| backend(aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
+        Ok(())
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("id", AttributeValue::S(id.to_string()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| backend(aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
+        let Some(item) = out.item else { return Ok(None) };
+        let expires = item
+            .get("expires_at")
+            .and_then(|v| v.as_n().ok())
+            .and_then(|n| n.parse::<i64>().ok())
+            .ok_or_else(|| session_store::Error::Decode("expires_at missing".into()))?;
+        let expiry_date = time::OffsetDateTime::from_unix_timestamp(expires)
+            .map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        if expiry_date <= time::OffsetDateTime::now_utc() {
+            return Ok(None);
+        }
+        let data = item
+            .get("data")
+            .and_then(|v| v.as_s().ok())
+            .ok_or_else(|| session_store::Error::Decode("data missing".into()))?;
+        let data = serde_json::from_str(data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        Ok(Some(Record { id: *id, data, expiry_date }))
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key("id", AttributeValue::S(id.to_string()))
+            .send()
+            .await
+            .map_err(|e| backend(aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
+        Ok(())
+    }
+}
