@@ -39,6 +39,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="data:,"/>
                 // Applies the saved or preferred colour scheme before first paint.
                 <script nonce=nonce>{components::theme::THEME_BOOT_SCRIPT}</script>
                 <HydrationScripts options/>
@@ -78,4 +79,8 @@ pub fn App() -> impl IntoView {
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(App);
+    // Lets tests (and curious admins) tell when the page is interactive.
+    if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+        let _ = el.set_attribute("data-hydrated", "true");
+    }
 }

@@ -1,0 +1,42 @@
+// Browser tests: Playwright driving Debian's Chromium against the whole local stack
+// (moto + bootstrap + console), started on ports of their own by scripts/stack.sh.
+import { defineConfig } from '@playwright/test';
+
+const consolePort = process.env.E2E_CONSOLE_PORT ?? '3300';
+const motoPort = process.env.E2E_MOTO_PORT ?? '4577';
+export const demoPassword = process.env.DEMO_PASSWORD ?? 'Console-demo-1';
+
+export default defineConfig({
+  testDir: './tests',
+  timeout: 30_000,
+  fullyParallel: false,
+  workers: 1,
+  reporter: [['list']],
+  use: {
+    baseURL: `http://127.0.0.1:${consolePort}`,
+    browserName: 'chromium',
+    headless: true,
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: [
+        '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync', '--no-first-run',
+      ],
+    },
+  },
+  webServer: {
+    command: 'bash scripts/stack.sh',
+    url: `http://127.0.0.1:${consolePort}/readyz`,
+    timeout: 120_000,
+    reuseExistingServer: false,
+    stdout: 'pipe',
+    stderr: 'pipe',
+    env: {
+      CONSOLE_ADDR: `127.0.0.1:${consolePort}`,
+      MOTO_PORT: motoPort,
+      AWS_ENDPOINT_URL: `http://127.0.0.1:${motoPort}`,
+      DEMO_PASSWORD: demoPassword,
+      PROFILE: process.env.PROFILE ?? 'debug',
+    },
+  },
+});

@@ -1,0 +1,93 @@
+import { expect, test } from '@playwright/test';
+import { ADMIN, USER, hydrated, signIn } from './helpers';
+
+test.beforeEach(async ({ page }) => {
+  // Any CSP violation or script error fails the test: the page must run as served.
+  const problems: string[] = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  page.on('pageerror', (e) => problems.push(e.message));
+  (page as any).__problems = problems;
+});
+
+/** A page served with this status on purpose logs one console error; expect exactly that. */
+function expectStatusPage(page: any, status: number) {
+  page.__expected = `status of ${status}`;
+}
+
+test.afterEach(async ({ page }) => {
+  const expected = (page as any).__expected;
+  const problems: string[] = (page as any).__problems.filter((p: string) => !(expected && p.includes(expected)));
+  expect(problems).toEqual([]);
+});
+
+test('an admin signs in and sees the shell with their email', async ({ page }) => {
+  await signIn(page, ADMIN);
+  await expect(page).toHaveURL(/\/workspaces$/);
+  await expect(page.getByTestId('admin-email')).toHaveText(ADMIN);
+  for (const name of ['Workspaces', 'Users', 'Audit']) {
+    await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name })).toBeVisible();
+  }
+  await expect(page.getByRole('heading', { name: 'Workspaces' })).toBeVisible();
+});
+
+test('a page asked for before sign-in is shown after it', async ({ page }) => {
+  await page.goto('/audit');
+  await expect(page).toHaveURL(/\/login\?next=\/audit$/);
+  await signIn(page, ADMIN, undefined, page.url());
+  await expect(page).toHaveURL(/\/audit$/);
+  await expect(page.getByTestId('audit-row').filter({ hasText: 'sign_in' }).first()).toBeVisible();
+});
+
+test('the theme toggle works in the browser without a server round trip', async ({ page }) => {
+  await signIn(page, ADMIN);
+  await hydrated(page);
+  const html = page.locator('html');
+  const before = (await html.getAttribute('class')) ?? '';
+  const requests: string[] = [];
+  page.on('request', (r) => { if (r.resourceType() === 'document') requests.push(r.url()); });
+  await page.getByTestId('theme-toggle').click();
+  const after = (await html.getAttribute('class')) ?? '';
+  expect(after.includes('dark')).toBe(!before.includes('dark'));
+  await page.getByRole('link', { name: 'Users' }).click();
+  await expect(page.getByRole('heading', { name: 'Platform users' })).toBeVisible();
+  // Client-side navigation: a server-function call, never a document load.
+  expect(requests).toEqual([]);
+  await page.reload();
+  await expect(html).toHaveClass(after.includes('dark') ? /dark/ : /^(?!.*dark)/);
+});
+
+test('a wrong password shows one generic message', async ({ page }) => {
+  await signIn(page, ADMIN, 'not-the-password');
+  await expect(page.getByTestId('login-error')).toHaveText('Incorrect email or password.');
+  await signIn(page, 'nobody@example.com', 'whatever-Pass1');
+  await expect(page.getByTestId('login-error')).toHaveText('Incorrect email or password.');
+});
+
+test('a signed-in non-admin gets a 403 page naming the group', async ({ page }) => {
+  expectStatusPage(page, 403);
+  const statuses: number[] = [];
+  page.on('response', (r) => { if (r.url().includes('/forbidden')) statuses.push(r.status()); });
+  await signIn(page, USER);
+  await expect(page.getByTestId('forbidden')).toContainText('linear-console-admins');
+  expect(statuses).toContain(403);
+  await page.goto('/workspaces');
+  await expect(page).toHaveURL(/\/login/);
+});
+
+test('sign-out returns to the sign-in page and ends the session', async ({ page }) => {
+  await signIn(page, ADMIN);
+  await expect(page.getByTestId('admin-email')).toBeVisible();
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/login\?error=signed-out/);
+  await expect(page.getByTestId('login-error')).toHaveText('You are signed out.');
+  await page.goto('/workspaces');
+  await expect(page).toHaveURL(/\/login\?next=\/workspaces/);
+});
+
+test('unknown paths get the 404 page', async ({ page }) => {
+  expectStatusPage(page, 404);
+  await signIn(page, ADMIN);
+  const res = await page.goto('/no-such-page');
+  expect(res?.status()).toBe(404);
+  await expect(page.getByRole('heading', { name: 'There is no page here' })).toBeVisible();
+});
