@@ -49,6 +49,11 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
 
 pub async fn build_state(config: Config, leptos_options: LeptosOptions) -> AppState {
     let aws = AwsClients::load(&config).await;
+    build_state_with(config, leptos_options, aws)
+}
+
+/// The state over given AWS clients (tests pass clients with local credentials).
+pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsClients) -> AppState {
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .redirect(reqwest::redirect::Policy::none())

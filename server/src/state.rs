@@ -25,11 +25,14 @@ impl AwsClients {
         if let Some(ep) = &config.aws_endpoint {
             loader = loader.endpoint_url(ep);
         }
-        let shared = loader.load().await;
+        AwsClients::from_sdk(&loader.load().await)
+    }
+
+    pub fn from_sdk(shared: &aws_config::SdkConfig) -> AwsClients {
         AwsClients {
-            dynamodb: aws_sdk_dynamodb::Client::new(&shared),
-            secrets: aws_sdk_secretsmanager::Client::new(&shared),
-            cognito: aws_sdk_cognitoidentityprovider::Client::new(&shared),
+            dynamodb: aws_sdk_dynamodb::Client::new(shared),
+            secrets: aws_sdk_secretsmanager::Client::new(shared),
+            cognito: aws_sdk_cognitoidentityprovider::Client::new(shared),
         }
     }
 }

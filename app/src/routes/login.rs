@@ -35,7 +35,7 @@ pub fn LoginPage() -> impl IntoView {
                 <p role="alert" data-testid="login-error" class="mb-4 rounded-md bg-red-50 p-3 text-sm text-red-800 dark:bg-red-950 dark:text-red-200">{m}</p>
             })}
             <form method="post" action="/login" class="space-y-4">
-                <input type="hidden" name="next" prop:value=next/>
+                <input type="hidden" name="next" value=next/>
                 <Field label="Email" name="email" kind="email" autocomplete="username"/>
                 <Field label="Password" name="password" kind="password" autocomplete="current-password"/>
                 <SubmitButton label="Sign in"/>

@@ -159,7 +159,9 @@ impl IdTokenVerifier {
 mod tests {
     use super::*;
     use jsonwebtoken::{encode, EncodingKey, Header};
-    use rsa::pkcs1::{EncodeRsaPrivateKey, EncodeRsaPublicKey};
+    use base64::Engine;
+    use rsa::pkcs1::EncodeRsaPrivateKey;
+    use rsa::traits::PublicKeyParts;
     use serde_json::json;
     use std::sync::OnceLock;
 
@@ -178,12 +180,14 @@ mod tests {
             let mut rng = rsa::rand_core::OsRng;
             let a = rsa::RsaPrivateKey::new(&mut rng, 2048).unwrap();
             let b = rsa::RsaPrivateKey::new(&mut rng, 2048).unwrap();
-            let pem = |k: &rsa::RsaPrivateKey| k.to_pkcs1_pem(Default::default()).unwrap().to_string();
-            let pub_pem = a.to_public_key().to_pkcs1_pem(Default::default()).unwrap();
+            let der = |k: &rsa::RsaPrivateKey| EncodingKey::from_rsa_der(k.to_pkcs1_der().unwrap().as_bytes());
+            // The verifier gets the key the way a JWKS publishes it: base64url n and e.
+            let b64 = |v: rsa::BigUint| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_bytes_be());
+            let public = a.to_public_key();
             Keys {
-                signing: EncodingKey::from_rsa_pem(pem(&a).as_bytes()).unwrap(),
-                verifying: DecodingKey::from_rsa_pem(pub_pem.as_bytes()).unwrap(),
-                other_signing: EncodingKey::from_rsa_pem(pem(&b).as_bytes()).unwrap(),
+                signing: der(&a),
+                verifying: DecodingKey::from_rsa_components(&b64(public.n().clone()), &b64(public.e().clone())).unwrap(),
+                other_signing: der(&b),
             }
         })
     }
@@ -256,7 +260,6 @@ mod tests {
         let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
         let mut c = claims();
         c["cognito:groups"] = json!(["linear-console-admins", "root"]);
-        use base64::Engine;
         parts[1] = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(c.to_string());
         assert!(matches!(verifier().verify(&parts.join(".")).await, Err(TokenError::Invalid(_))));
     }

@@ -1,0 +1,7 @@
+//! Integration tests: the real router against a moto server this binary starts on a
+//! free port. Each test bootstraps its own tables and user pool, so they run in parallel.
+mod helpers;
+mod probes;
+mod security;
+mod sessions;
+mod sign_in;

@@ -1,0 +1,99 @@
+//! The admin gate, the cross-site check and the security headers, over the real router.
+use end2end::bootstrap::ADMIN_EMAIL;
+
+use crate::helpers::*;
+
+/// Every registered server function, enumerated: none may answer without an admin.
+#[tokio::test]
+async fn every_server_function_refuses_without_an_admin_session() {
+    let app = spawn_app().await;
+    let paths: Vec<(&str, http::Method)> = server_fn::axum::server_fn_paths().collect();
+    assert!(paths.iter().any(|(p, _)| *p == "/api/whoami"), "{paths:?}");
+    assert!(paths.len() >= 4, "{paths:?}");
+
+    // No session at all.
+    for (path, method) in &paths {
+        let res = app.client.request(method.clone(), app.url(path)).header("content-type", "application/x-www-form-urlencoded").send().await.unwrap();
+        assert_eq!(res.status(), 401, "{path} without a session");
+        assert_eq!(res.json::<app::errors::AppError>().await.unwrap(), app::errors::AppError::Unauthorized);
+    }
+    // A Cognito user outside the admin group, right after signing in.
+    let _ = app.sign_in_user().await;
+    for (path, method) in &paths {
+        let res = app.client.request(method.clone(), app.url(path)).header("content-type", "application/x-www-form-urlencoded").send().await.unwrap();
+        assert_eq!(res.status(), 401, "{path} as a non-admin");
+    }
+    // And the same functions work for an admin, so the refusals above mean something.
+    app.sign_in_admin().await;
+    for (path, method) in &paths {
+        let res = app.client.request(method.clone(), app.url(path)).header("content-type", "application/x-www-form-urlencoded").send().await.unwrap();
+        assert_eq!(res.status(), 200, "{path} as an admin");
+    }
+}
+
+#[tokio::test]
+async fn pages_redirect_to_sign_in_and_back() {
+    let app = spawn_app().await;
+    for (path, next) in [("/workspaces", "/workspaces"), ("/audit?x=1", "/audit%3Fx%3D1"), ("/", "/"), ("/users", "/users")] {
+        let res = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), 303, "{path}");
+        assert_eq!(location(&res), format!("/login?next={next}"));
+    }
+    let login = app.client.get(app.url("/login?next=/users")).send().await.unwrap();
+    assert_eq!(login.status(), 200);
+    assert!(login.text().await.unwrap().contains("value=\"/users\""));
+}
+
+#[tokio::test]
+async fn cross_site_posts_are_refused() {
+    let app = spawn_app().await;
+    app.sign_in_admin().await;
+    let evil = [("origin", "http://evil.example"), ("sec-fetch-site", "cross-site")];
+    for (h, v) in evil {
+        let plain = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let res = plain.post(app.url("/login")).header(h, v).form(&[("email", ADMIN_EMAIL), ("password", PASSWORD)]).send().await.unwrap();
+        assert_eq!(res.status(), 403, "sign-in with {h}: {v}");
+        assert!(set_cookie(&res).is_none());
+    }
+    // A signed-in admin's browser, tricked by another site: the cookie goes along, the request does not.
+    let res = app.client.post(app.url("/api/whoami")).header("sec-fetch-site", "cross-site").send().await.unwrap();
+    assert_eq!(res.status(), 403);
+    let res = app.client.post(app.url("/logout")).header("origin", "http://evil.example").send().await.unwrap();
+    assert_eq!(res.status(), 403);
+    assert_eq!(app.call(&app.client, "/api/whoami").await.status(), 200, "the refused sign-out changed nothing");
+    // Same-origin fetches still work.
+    let res = app.client.post(app.url("/api/whoami")).header("sec-fetch-site", "same-origin").send().await.unwrap();
+    assert_eq!(res.status(), 200);
+}
+
+#[tokio::test]
+async fn pages_carry_a_nonce_csp_and_are_not_cached() {
+    let app = spawn_app().await;
+    let login = app.client.get(app.url("/login")).send().await.unwrap();
+    let csp = login.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    let nonce = csp.split("'nonce-").nth(1).and_then(|r| r.split('\'').next()).expect("nonce").to_owned();
+    assert_eq!(login.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(login.headers()["referrer-policy"], "same-origin");
+    let html = login.text().await.unwrap();
+    assert!(html.contains(&format!("nonce=\"{nonce}\"")), "scripts carry the header's nonce");
+
+    app.sign_in_admin().await;
+    let page = app.client.get(app.url("/workspaces")).send().await.unwrap();
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    let csp2 = page.headers()["content-security-policy"].to_str().unwrap();
+    assert!(!csp2.contains(&nonce), "a fresh nonce per response");
+    let api = app.call(&app.client, "/api/whoami").await;
+    assert_eq!(api.headers()["cache-control"], "no-store");
+    assert!(api.headers()["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+}
+
+#[tokio::test]
+async fn https_public_urls_get_secure_cookies() {
+    let base = spawn_app().await;
+    let app = spawn_app_for(base.local.clone(), &[("CONSOLE_PUBLIC_URL", "https://console.example.com")]).await;
+    let client = browser("https://console.example.com");
+    let res = app.sign_in_with(&client, ADMIN_EMAIL, PASSWORD).await;
+    let cookie = set_cookie(&res).expect("cookie");
+    assert!(cookie.contains("Secure"), "{cookie}");
+}
