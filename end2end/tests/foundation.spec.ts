@@ -91,3 +91,15 @@ test('unknown paths get the 404 page', async ({ page }) => {
   expect(res?.status()).toBe(404);
   await expect(page.getByRole('heading', { name: 'There is no page here' })).toBeVisible();
 });
+
+test('the registry shows the platform-written rows with the platform\'s reading', async ({ page }) => {
+  await signIn(page, ADMIN);
+  const rows = page.getByTestId('workspace-row');
+  await expect(rows.filter({ hasText: 'acme-eng' })).toContainText('Active');
+  await expect(rows.filter({ hasText: 'acme-eng' })).toContainText('ENG, OPS');
+  await expect(rows.filter({ hasText: 'globex' })).toContainText('Revoked');
+  const hooli = rows.filter({ hasText: 'hooli' });
+  await expect(hooli).toContainText('Revoked');
+  await expect(hooli.getByText('Revoked')).toHaveAttribute('title', 'stored status: suspended');
+  await expect(rows.filter({ hasText: '9f8e7d6c-5b4a-4392-8172-6f5e4d3c2b1a' })).toContainText('Not registered');
+});

@@ -115,6 +115,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(security::admin_gate))
         .layer(sessions)
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::cross_site_guard))
+        .layer(axum::middleware::from_fn(security::catch_panics))
         .layer(axum::middleware::from_fn(security::security_headers))
         .layer(CompressionLayer::new())
         .layer(PropagateRequestIdLayer::new(request_id.clone()))

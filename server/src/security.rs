@@ -90,12 +90,49 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(
-        "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        "default-src 'none'; style-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
     ));
     if !is_asset {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     res
+}
+
+/// The last line of defence: a handler that panics answers with a friendly 500 page that
+/// carries the request id (the cause goes to the log under the same id), not a dropped connection.
+pub async fn catch_panics(req: Request, next: Next) -> Response {
+    use futures::FutureExt;
+    let rid = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("unknown").to_owned();
+    match std::panic::AssertUnwindSafe(next.run(req)).catch_unwind().await {
+        Ok(res) => res,
+        Err(panic) => {
+            let cause = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_owned());
+            tracing::error!(request_id = %rid, %cause, "handler panicked");
+            error_page(StatusCode::INTERNAL_SERVER_ERROR, &rid)
+        }
+    }
+}
+
+/// A self-contained error page (no script, no stylesheet needed) with the id to quote.
+pub fn error_page(status: StatusCode, request_id: &str) -> Response {
+    let rid: String = request_id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
+    let body = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Something went wrong · Linear console</title>\
+         <link rel=\"stylesheet\" href=\"/pkg/app.css\"></head><body class=\"min-h-screen bg-slate-50 text-slate-900\">\
+         <main class=\"mx-auto max-w-lg px-4 py-24 text-center\"><h1 class=\"text-2xl font-semibold\">Something went wrong on our side</h1>\
+         <p class=\"mt-4 text-sm\">Nothing you did caused this. If it happens again, give an administrator this request id: \
+         <code data-testid=\"request-id\" class=\"font-mono\">{rid}</code></p>\
+         <p class=\"mt-6\"><a class=\"underline\" href=\"/workspaces\">Back to the console</a></p></main></body></html>"
+    );
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
+        .body(Body::from(body))
+        .unwrap_or_else(|_| status.into_response())
 }
 
 /// Percent-encodes everything but RFC 3986's unreserved characters.
@@ -145,6 +182,28 @@ mod tests {
         for p in ["/", "/workspaces", "/audit", "/users", "/api/whoami", "/loginx", "/pkgx", "/workspaces/x/users"] {
             assert!(!is_public(p), "{p}");
         }
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_gets_the_error_page_with_its_request_id() {
+        use tower::ServiceExt;
+        async fn boom() -> &'static str {
+            panic!("boom")
+        }
+        let app = axum::Router::new()
+            .route("/boom", axum::routing::get(boom))
+            .route("/fine", axum::routing::get(|| async { "fine" }))
+            .layer(axum::middleware::from_fn(catch_panics));
+        let req = |path: &str| {
+            axum::http::Request::builder().uri(path).header("x-request-id", "req-123").body(Body::empty()).unwrap()
+        };
+        let res = app.clone().oneshot(req("/boom")).await.unwrap();
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(res.into_body(), 1 << 20).await.unwrap();
+        let body = String::from_utf8(body.to_vec()).unwrap();
+        assert!(body.contains("req-123"), "{body}");
+        assert!(!body.contains("boom"), "the cause stays in the log");
+        assert_eq!(app.oneshot(req("/fine")).await.unwrap().status(), StatusCode::OK);
     }
 
     #[test]

@@ -16,6 +16,15 @@ async fn main() {
             std::process::exit(1);
         }
     };
+    // The demo registry: the platform's own fixture records, so every row kind is on show.
+    if std::env::var("SEED_REGISTRY").is_ok_and(|v| v == "1") {
+        let sdk = end2end::sdk_config(&endpoint, &region).await;
+        let ddb = aws_sdk_dynamodb::Client::new(&sdk);
+        match end2end::fixtures::seed_registry(&ddb, &local.registry_table).await {
+            Ok(n) => println!("bootstrap: seeded {n} registry rows from the platform's contract fixture"),
+            Err(e) => println!("bootstrap: registry not seeded ({e})"),
+        }
+    }
     let lines: String = local.env().iter().map(|(k, v)| format!("export {k}='{v}'\n")).collect();
     match std::env::args().nth(1) {
         Some(path) => {

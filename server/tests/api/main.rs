@@ -2,6 +2,7 @@
 //! free port. Each test bootstraps its own tables and user pool, so they run in parallel.
 mod helpers;
 mod probes;
+mod registry;
 mod security;
 mod sessions;
 mod sign_in;

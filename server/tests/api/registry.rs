@@ -1,0 +1,35 @@
+//! The platform's own registry records, as its CLI and Lambdas write them, shown with the
+//! platform's parsing rules (contract fixture: ../shared/contract/platform-records.json).
+use app::wire::{RegistryState, WorkspaceSummary};
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn platform_written_registry_rows_are_listed_with_the_platforms_reading() {
+    let app = spawn_app().await;
+    let seeded = end2end::fixtures::seed_registry(&app.aws.dynamodb, &app.local.registry_table).await.expect("seed");
+    app.sign_in_admin().await;
+    let rows: Vec<WorkspaceSummary> = app.call(&app.client, "/api/workspaces").await.json().await.unwrap();
+    assert_eq!(rows.len(), seeded);
+    let by_id = |id: &str| rows.iter().find(|r| r.org_id == id).unwrap_or_else(|| panic!("{id} missing"));
+
+    let active = by_id("4f6b3c1e-2a7d-4c8e-9b1f-0d2e3a4b5c6d");
+    assert_eq!((active.state, active.slug.as_deref()), (RegistryState::Active, Some("acme-eng")));
+    assert_eq!(active.team_keys, vec!["ENG", "OPS"]);
+    assert_eq!(by_id("0b9e8d7c-6f5a-4e3d-8c2b-1a0f9e8d7c6b").state, RegistryState::Revoked);
+    assert_eq!(by_id("7c6b5a49-3827-4165-9f8e-7d6c5b4a3928").state, RegistryState::Revoked);
+    assert_eq!(by_id("2d3e4f50-6172-4839-a4b5-c6d7e8f90a1b").state, RegistryState::Active, "vault-managed rows are active");
+    let incomplete = by_id("9f8e7d6c-5b4a-4392-8172-6f5e4d3c2b1a");
+    assert_eq!((incomplete.state, incomplete.slug.as_deref()), (RegistryState::NotRegistered, None));
+    let suspended = by_id("5e4d3c2b-1a09-4f8e-9d7c-6b5a49382716");
+    assert_eq!(suspended.state, RegistryState::Revoked, "an unknown status fails closed");
+    assert_eq!(suspended.raw_status.as_deref(), Some("suspended"));
+}
+
+#[tokio::test]
+async fn an_empty_registry_lists_nothing() {
+    let app = spawn_app().await;
+    app.sign_in_admin().await;
+    let rows: Vec<WorkspaceSummary> = app.call(&app.client, "/api/workspaces").await.json().await.unwrap();
+    assert!(rows.is_empty());
+}
