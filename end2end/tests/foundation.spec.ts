@@ -28,6 +28,8 @@ test('an admin signs in and sees the shell with their email', async ({ page }) =
     await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name })).toBeVisible();
   }
   await expect(page.getByRole('heading', { name: 'Workspaces' })).toBeVisible();
+  await page.goto('/');
+  await expect(page).toHaveURL(/\/workspaces$/);
 });
 
 test('a page asked for before sign-in is shown after it', async ({ page }) => {

@@ -52,26 +52,24 @@ async fn an_admin_session_past_its_own_expiry_is_refused() {
     let store = DynamoSessionStore::new(app.aws.dynamodb.clone(), app.local.sessions_table.clone());
     let mut rec = record(600, -1);
     store.create(&mut rec).await.unwrap();
-    let res = reqwest::Client::new()
-        .post(app.url("/api/whoami"))
-        .header("origin", &app.base)
-        .header("cookie", format!("lc_session={}", rec.id))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 401);
+    assert_eq!(whoami_with_session(&app, &rec.id).await, 401);
 
     // The same record with a live admin entry is accepted: the cookie format is right.
     let mut live = record(600, 600);
     store.create(&mut live).await.unwrap();
+    assert_eq!(whoami_with_session(&app, &live.id).await, 200);
+}
+
+/// Calls a server function with a session cookie naming `id`, as a browser would send it.
+async fn whoami_with_session(app: &TestApp, id: &Id) -> u16 {
     let res = reqwest::Client::new()
         .post(app.url("/api/whoami"))
         .header("origin", &app.base)
-        .header("cookie", format!("lc_session={}", live.id))
+        .header("cookie", format!("{}={id}", server::SESSION_COOKIE))
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 200);
+    res.status().as_u16()
 }
 
 #[tokio::test]
