@@ -4,6 +4,7 @@ import { defineConfig } from '@playwright/test';
 
 const consolePort = process.env.E2E_CONSOLE_PORT ?? '3300';
 const motoPort = process.env.E2E_MOTO_PORT ?? '4577';
+const linearPort = process.env.E2E_LINEAR_PORT ?? '3310';
 export const demoPassword = process.env.DEMO_PASSWORD ?? 'Console-demo-1';
 
 export default defineConfig({
@@ -34,6 +35,7 @@ export default defineConfig({
     env: {
       CONSOLE_ADDR: `127.0.0.1:${consolePort}`,
       MOTO_PORT: motoPort,
+      LINEAR_STANDIN_PORT: linearPort,
       AWS_ENDPOINT_URL: `http://127.0.0.1:${motoPort}`,
       DEMO_PASSWORD: demoPassword,
       PROFILE: process.env.PROFILE ?? 'debug',

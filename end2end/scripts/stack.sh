@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Starts the local stack: moto (unless one already answers), its bootstrap, then the
-# console in the foreground. Ctrl-C (or the end of this script) stops what it started.
+# Starts the local stack: moto (unless one already answers), its bootstrap, the Linear
+# stand-in, then the console in the foreground. Ctrl-C (or the end of this script) stops what it started.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 PROFILE="${PROFILE:-debug}"
 BIN="${CARGO_TARGET_DIR:-$HOME/.cache/linear-console/target}/$PROFILE"
 MOTO_PORT="${MOTO_PORT:-4566}"
+LINEAR_STANDIN_PORT="${LINEAR_STANDIN_PORT:-3100}"
 export CONSOLE_ADDR="${CONSOLE_ADDR:-127.0.0.1:3000}"
 export AWS_ENDPOINT_URL="${AWS_ENDPOINT_URL:-http://127.0.0.1:$MOTO_PORT}"
 export AWS_REGION="${AWS_REGION:-us-east-1}"
@@ -17,6 +18,7 @@ STATE="$ROOT/.local"
 mkdir -p "$STATE"
 
 pids=()
+started_moto=""
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT INT TERM
 
@@ -27,6 +29,7 @@ else
   MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY=HASH MOTO_COGNITO_IDP_USER_POOL_CLIENT_ID_STRATEGY=HASH \
     "$ROOT/.venv/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT" >"$STATE/moto.log" 2>&1 &
   pids+=($!)
+  started_moto=" and moto"
   for _ in $(seq 1 100); do
     curl -fsS -o /dev/null "$AWS_ENDPOINT_URL/moto-api/" 2>/dev/null && break
     sleep 0.2
@@ -37,12 +40,22 @@ fi
 # shellcheck disable=SC1091
 source "$STATE/console.env"
 
+# The Linear stand-in, with the OAuth client the console is configured with.
+export LINEAR_CLIENT_ID="${LINEAR_CLIENT_ID:-local-linear-client}"
+export LINEAR_CLIENT_SECRET="${LINEAR_CLIENT_SECRET:-local-linear-secret}"
+export LINEAR_BASE_URL="http://127.0.0.1:$LINEAR_STANDIN_PORT" LINEAR_API_URL="http://127.0.0.1:$LINEAR_STANDIN_PORT"
+LINEAR_STANDIN_ADDR="127.0.0.1:$LINEAR_STANDIN_PORT" \
+  LINEAR_STANDIN_REDIRECT_URIS="${CONSOLE_PUBLIC_URL:-http://$CONSOLE_ADDR}/linear/callback" \
+  "$BIN/linear-standin" >"$STATE/linear-standin.log" 2>&1 &
+pids+=($!)
+
 cat <<MSG
 
   Linear console: http://$CONSOLE_ADDR
+  Linear stand-in: $LINEAR_BASE_URL (client id $LINEAR_CLIENT_ID)
   Sign in as admin@example.com (admin group) or user@example.com (not an admin)
   Password: $DEMO_PASSWORD   (set DEMO_PASSWORD to choose another)
-  Ctrl-C stops the console$( [ ${#pids[@]} -gt 0 ] && echo " and moto" ).
+  Ctrl-C stops the console, the stand-in${started_moto:-}.
 
 MSG
 "$BIN/linear-console" &

@@ -1,0 +1,31 @@
+//! The Linear stand-in: a test double of the parts of Linear the console uses (OAuth
+//! authorize/token/revoke, GraphQL, rate-limit headers) plus a control API for tests.
+//! It runs from seed data in memory and is never part of the console binary.
+pub mod graphql;
+pub mod oauth;
+pub mod seed;
+pub mod world;
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+
+use axum::routing::{get, post};
+use axum::Router;
+
+pub use world::{Settings, World};
+
+pub type Shared = Arc<tokio::sync::Mutex<World>>;
+
+pub fn router(world: Shared) -> Router {
+    Router::new()
+        .route("/oauth/authorize", get(oauth::authorize_page).post(oauth::authorize_decision))
+        .route("/oauth/token", post(oauth::token))
+        .route("/oauth/revoke", post(oauth::revoke))
+        .route("/graphql", post(graphql::graphql))
+        .route("/_control/reset", post(world::control_reset))
+        .route("/_control/fail", post(world::control_fail))
+        .route("/_control/revoke-grant", post(world::control_revoke_grant))
+        .route("/_control/token-lifetime", post(world::control_token_lifetime))
+        .with_state(world)
+}
