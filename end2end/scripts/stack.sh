@@ -55,6 +55,7 @@ cat <<MSG
   Linear stand-in: $LINEAR_BASE_URL (client id $LINEAR_CLIENT_ID)
   Sign in as admin@example.com (admin group) or user@example.com (not an admin)
   Password: $DEMO_PASSWORD   (set DEMO_PASSWORD to choose another)
+  new-admin@example.com has it as a temporary password: its first sign-in asks for a new one
   Ctrl-C stops the console, the stand-in${started_moto:-}.
 
 MSG

@@ -14,6 +14,8 @@ use aws_sdk_secretsmanager as secrets;
 
 pub const ADMIN_EMAIL: &str = "admin@example.com";
 pub const USER_EMAIL: &str = "user@example.com";
+/// An admin created with a temporary password: the first sign-in asks for a new one.
+pub const FIRST_SIGN_IN_EMAIL: &str = "new-admin@example.com";
 pub const ADMIN_GROUP: &str = "linear-console-admins";
 pub const DEFAULT_DEMO_PASSWORD: &str = "Console-demo-1";
 /// A stack-wide webhook signing secret, as the platform stores it (a plain string).
@@ -113,6 +115,7 @@ pub async fn bootstrap(endpoint: &str, region: &str, prefix: &str, demo_password
     }
     demo_user(&idp, &user_pool_id, ADMIN_EMAIL, demo_password, Some(ADMIN_GROUP)).await?;
     demo_user(&idp, &user_pool_id, USER_EMAIL, demo_password, None).await?;
+    first_sign_in_user(&idp, &user_pool_id, FIRST_SIGN_IN_EMAIL, demo_password, ADMIN_GROUP).await?;
 
     Ok(Local {
         endpoint: endpoint.to_owned(),
@@ -227,6 +230,39 @@ async fn user_pool(idp: &cognito::Client, name: &str) -> Result<(String, String)
         .await
         .map_err(fail("create app client"))?;
     Ok((pool_id, client.user_pool_client.and_then(|c| c.client_id).unwrap_or_default()))
+}
+
+/// Creates a group member whose password is temporary (Cognito's NEW_PASSWORD_REQUIRED).
+/// An existing user is left as it is: it may have chosen its own password already.
+pub async fn first_sign_in_user(
+    idp: &cognito::Client,
+    pool_id: &str,
+    email: &str,
+    temporary_password: &str,
+    group: &str,
+) -> Result<(), BootstrapError> {
+    let created = idp
+        .admin_create_user()
+        .user_pool_id(pool_id)
+        .username(email)
+        .temporary_password(temporary_password)
+        .message_action(MessageActionType::Suppress)
+        .user_attributes(AttributeType::builder().name("email").value(email).build().map_err(fail("attribute"))?)
+        .send()
+        .await;
+    match created {
+        Ok(_) => {}
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_username_exists_exception()) => return Ok(()),
+        Err(e) => return Err(fail("create first-sign-in user")(e)),
+    }
+    idp.admin_add_user_to_group()
+        .user_pool_id(pool_id)
+        .username(email)
+        .group_name(group)
+        .send()
+        .await
+        .map_err(fail("add to group"))?;
+    Ok(())
 }
 
 /// Creates (or resets) a user with a permanent password, optionally in a group.

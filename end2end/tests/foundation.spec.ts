@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { ADMIN, USER, hydrated, signIn } from './helpers';
+import { ADMIN, FIRST_SIGN_IN, USER, hydrated, signIn } from './helpers';
 
 test.beforeEach(async ({ page }) => {
   // Any CSP violation or script error fails the test: the page must run as served.
@@ -104,4 +104,18 @@ test('the registry shows the platform-written rows with the platform\'s reading'
   await expect(hooli).toContainText('Revoked');
   await expect(hooli.getByText('Revoked')).toHaveAttribute('title', 'stored status: suspended');
   await expect(rows.filter({ hasText: '9f8e7d6c-5b4a-4392-8172-6f5e4d3c2b1a' })).toContainText('Not registered');
+});
+
+test('a first sign-in with a temporary password asks for a new one', async ({ page }) => {
+  await signIn(page, FIRST_SIGN_IN);
+  await expect(page).toHaveURL(/\/login\/new-password$/);
+  await page.getByLabel('New password', { exact: true }).fill('Chosen-password-1');
+  await page.getByLabel('Repeat new password').fill('Other-password-1');
+  await page.getByRole('button', { name: 'Set password and sign in' }).click();
+  await expect(page.getByTestId('login-error')).toHaveText('The two passwords differ.');
+  await page.getByLabel('New password', { exact: true }).fill('Chosen-password-1');
+  await page.getByLabel('Repeat new password').fill('Chosen-password-1');
+  await page.getByRole('button', { name: 'Set password and sign in' }).click();
+  await expect(page).toHaveURL(/\/workspaces$/);
+  await expect(page.getByTestId('admin-email')).toHaveText(FIRST_SIGN_IN);
 });

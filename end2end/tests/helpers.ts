@@ -2,6 +2,7 @@ import { expect, Page } from '@playwright/test';
 
 export const ADMIN = 'admin@example.com';
 export const USER = 'user@example.com';
+export const FIRST_SIGN_IN = 'new-admin@example.com';
 export const PASSWORD = process.env.DEMO_PASSWORD ?? 'Console-demo-1';
 
 export async function signIn(page: Page, email: string, password = PASSWORD, path = '/login') {

@@ -1,7 +1,6 @@
 //! Sign-in against the Cognito pool in moto: success, wrong password, challenge,
 //! non-admin, disabled user, sign-out, and the audit trail they leave.
-use aws_sdk_cognitoidentityprovider::types::{AttributeType, MessageActionType};
-use end2end::bootstrap::{ADMIN_EMAIL, USER_EMAIL};
+use end2end::bootstrap::{ADMIN_EMAIL, FIRST_SIGN_IN_EMAIL, USER_EMAIL};
 
 use crate::helpers::*;
 
@@ -74,21 +73,9 @@ async fn a_disabled_admin_is_refused() {
 #[tokio::test]
 async fn a_temporary_password_leads_through_the_new_password_challenge() {
     let app = spawn_app().await;
-    let email = "new-admin@example.com";
-    let pool = &app.local.user_pool_id;
-    app.idp()
-        .admin_create_user()
-        .user_pool_id(pool)
-        .username(email)
-        .temporary_password("Temp-password-1")
-        .message_action(MessageActionType::Suppress)
-        .user_attributes(AttributeType::builder().name("email").value(email).build().unwrap())
-        .send()
-        .await
-        .unwrap();
-    app.idp().admin_add_user_to_group().user_pool_id(pool).username(email).group_name("linear-console-admins").send().await.unwrap();
-
-    let res = app.sign_in(email, "Temp-password-1").await;
+    // The bootstrap creates this admin with PASSWORD as a temporary password.
+    let email = FIRST_SIGN_IN_EMAIL;
+    let res = app.sign_in(email, PASSWORD).await;
     assert_eq!(location(&res), "/login/new-password");
     let before = set_cookie(&res).expect("a pre-sign-in session holds the challenge");
     assert_eq!(app.call(&app.client, "/api/whoami").await.status(), 401, "a challenge is not a sign-in");
