@@ -241,27 +241,9 @@ pub async fn first_sign_in_user(
     temporary_password: &str,
     group: &str,
 ) -> Result<(), BootstrapError> {
-    let created = idp
-        .admin_create_user()
-        .user_pool_id(pool_id)
-        .username(email)
-        .temporary_password(temporary_password)
-        .message_action(MessageActionType::Suppress)
-        .user_attributes(AttributeType::builder().name("email").value(email).build().map_err(fail("attribute"))?)
-        .send()
-        .await;
-    match created {
-        Ok(_) => {}
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_username_exists_exception()) => return Ok(()),
-        Err(e) => return Err(fail("create first-sign-in user")(e)),
+    if create_user(idp, pool_id, email, Some(temporary_password)).await? {
+        add_to_group(idp, pool_id, email, group).await?;
     }
-    idp.admin_add_user_to_group()
-        .user_pool_id(pool_id)
-        .username(email)
-        .group_name(group)
-        .send()
-        .await
-        .map_err(fail("add to group"))?;
     Ok(())
 }
 
@@ -273,20 +255,7 @@ pub async fn demo_user(
     password: &str,
     group: Option<&str>,
 ) -> Result<(), BootstrapError> {
-    let created = idp
-        .admin_create_user()
-        .user_pool_id(pool_id)
-        .username(email)
-        .message_action(MessageActionType::Suppress)
-        .user_attributes(AttributeType::builder().name("email").value(email).build().map_err(fail("attribute"))?)
-        .user_attributes(AttributeType::builder().name("email_verified").value("true").build().map_err(fail("attribute"))?)
-        .send()
-        .await;
-    if let Err(e) = created {
-        if !e.as_service_error().is_some_and(|s| s.is_username_exists_exception()) {
-            return Err(fail("create user")(e));
-        }
-    }
+    create_user(idp, pool_id, email, None).await?;
     idp.admin_set_user_password()
         .user_pool_id(pool_id)
         .username(email)
@@ -296,13 +265,38 @@ pub async fn demo_user(
         .await
         .map_err(fail("set password"))?;
     if let Some(group) = group {
-        idp.admin_add_user_to_group()
-            .user_pool_id(pool_id)
-            .username(email)
-            .group_name(group)
-            .send()
-            .await
-            .map_err(fail("add to group"))?;
+        add_to_group(idp, pool_id, email, group).await?;
     }
+    Ok(())
+}
+
+/// Creates a user with a verified email (no invitation mail); false if it already existed.
+async fn create_user(idp: &cognito::Client, pool_id: &str, email: &str, temporary_password: Option<&str>) -> Result<bool, BootstrapError> {
+    let attr = |name: &str, value: &str| AttributeType::builder().name(name).value(value).build().map_err(fail("attribute"));
+    let created = idp
+        .admin_create_user()
+        .user_pool_id(pool_id)
+        .username(email)
+        .set_temporary_password(temporary_password.map(str::to_owned))
+        .message_action(MessageActionType::Suppress)
+        .user_attributes(attr("email", email)?)
+        .user_attributes(attr("email_verified", "true")?)
+        .send()
+        .await;
+    match created {
+        Ok(_) => Ok(true),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_username_exists_exception()) => Ok(false),
+        Err(e) => Err(fail("create user")(e)),
+    }
+}
+
+async fn add_to_group(idp: &cognito::Client, pool_id: &str, email: &str, group: &str) -> Result<(), BootstrapError> {
+    idp.admin_add_user_to_group()
+        .user_pool_id(pool_id)
+        .username(email)
+        .group_name(group)
+        .send()
+        .await
+        .map_err(fail("add to group"))?;
     Ok(())
 }

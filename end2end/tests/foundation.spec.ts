@@ -52,6 +52,7 @@ test('the theme toggle works in the browser without a server round trip', async 
   expect(after.includes('dark')).toBe(!before.includes('dark'));
   await page.getByRole('link', { name: 'Users' }).click();
   await expect(page.getByRole('heading', { name: 'Platform users' })).toBeVisible();
+  await expect(page.getByTestId('user-row').filter({ hasText: USER })).toBeVisible();
   // Client-side navigation: a server-function call, never a document load.
   expect(requests).toEqual([]);
   await page.reload();

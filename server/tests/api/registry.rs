@@ -33,3 +33,18 @@ async fn an_empty_registry_lists_nothing() {
     let rows: Vec<WorkspaceSummary> = app.call(&app.client, "/api/workspaces").await.json().await.unwrap();
     assert!(rows.is_empty());
 }
+
+#[tokio::test]
+async fn a_failing_backend_gives_a_503_with_the_request_id_and_no_cause() {
+    let base = spawn_app().await;
+    let app = spawn_app_for(base.local.clone(), &[("LINEAR_REGISTRY_TABLE", "no-such-table")]).await;
+    app.sign_in_admin().await;
+    let res = app.call(&app.client, "/api/workspaces").await;
+    assert_eq!(res.status(), 503);
+    let request_id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let body = res.text().await.unwrap();
+    assert!(!body.contains("ResourceNotFound") && !body.contains("no-such-table"), "the cause stays in the log: {body}");
+    let err: app::errors::AppError = serde_json::from_str(&body).unwrap();
+    assert_eq!(err, app::errors::AppError::Unavailable { service: "DynamoDB".into(), request_id });
+    assert!(err.to_string().contains("Request id"), "{err}");
+}
