@@ -8,8 +8,6 @@ use server_fn::error::{FromServerFnError, ServerFnErrorErr};
 pub enum AppError {
     #[error("Your session has ended. Sign in again.")]
     Unauthorized,
-    #[error("This console is for members of the Cognito group “{group}”.")]
-    Forbidden { group: String },
     #[error("{0}")]
     Invalid(String),
     #[error("Not found: {0}")]
@@ -26,7 +24,6 @@ impl AppError {
     pub fn status_code(&self) -> u16 {
         match self {
             AppError::Unauthorized => 401,
-            AppError::Forbidden { .. } => 403,
             AppError::Invalid(_) => 400,
             AppError::NotFound(_) => 404,
             AppError::Unavailable { .. } => 503,

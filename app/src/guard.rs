@@ -68,7 +68,7 @@ pub fn set_status(code: u16) {
 }
 
 /// Provides the CSP nonce for this response and sends the matching policy.
-/// Pages are never cached: they show who is signed in and what the registry holds.
+/// (Cache-Control and the other headers are the server's `security_headers` middleware's.)
 pub fn set_page_security_headers() {
     leptos::nonce::provide_nonce();
     let Some(nonce) = leptos::nonce::use_nonce() else { return };
@@ -81,5 +81,4 @@ pub fn set_page_security_headers() {
     if let Ok(v) = HeaderValue::from_str(&csp) {
         res.insert_header(header::CONTENT_SECURITY_POLICY, v);
     }
-    res.insert_header(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
 }
