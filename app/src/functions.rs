@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use crate::errors::AppError;
 use crate::identity::AdminIdentity;
-use crate::wire::{AuditEntry, PlatformUser, WorkspaceSummary};
+use crate::wire::{AuditEntry, ConnectInfo, PlatformUser, WorkspaceDetail, WorkspaceSummary};
 #[cfg(feature = "ssr")]
 use crate::{guard::Admin, ports::Ports};
 
@@ -18,6 +18,22 @@ pub async fn whoami() -> Result<AdminIdentity, AppError> {
 pub async fn list_workspaces() -> Result<Vec<WorkspaceSummary>, AppError> {
     let _admin = Admin::require().await?;
     Ok(Ports::from_context()?.registry.list_workspaces().await?)
+}
+
+/// One workspace; `NotFound` when the registry has no row for it.
+#[server(prefix = "/api", endpoint = "workspace")]
+pub async fn get_workspace(org_id: String) -> Result<WorkspaceDetail, AppError> {
+    let _admin = Admin::require().await?;
+    Ports::from_context()?.registry.workspace(&org_id).await?.ok_or_else(|| {
+        crate::guard::set_status(404);
+        AppError::NotFound(format!("no workspace {org_id} in the registry"))
+    })
+}
+
+#[server(prefix = "/api", endpoint = "connect_info")]
+pub async fn get_connect_info() -> Result<ConnectInfo, AppError> {
+    let _admin = Admin::require().await?;
+    Ok(Ports::from_context()?.install.connect_info().await?)
 }
 
 #[server(prefix = "/api", endpoint = "audit")]

@@ -22,9 +22,9 @@ use leptos_router::{
 
 use crate::components::layout::Layout;
 use crate::routes::{
-    audit::AuditPage, forbidden::ForbiddenPage, login::LoginPage,
+    audit::AuditPage, connect::ConnectPage, forbidden::ForbiddenPage, login::LoginPage,
     new_password::NewPasswordPage, not_found::NotFound, users::UsersPage,
-    workspaces::WorkspacesPage,
+    workspace::WorkspacePage, workspaces::WorkspacesPage,
 };
 
 /// The document around every page. On the server it also sets the per-response
@@ -66,6 +66,9 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=Layout>
                     <Route path=path!("/") view=|| view! { <Redirect path="/workspaces"/> }/>
                     <Route path=path!("/workspaces") view=WorkspacesPage/>
+                    // Before the parameter route: the static segment must win.
+                    <Route path=path!("/workspaces/connect") view=ConnectPage/>
+                    <Route path=path!("/workspaces/:org_id") view=WorkspacePage/>
                     <Route path=path!("/users") view=UsersPage/>
                     <Route path=path!("/audit") view=AuditPage/>
                 </ParentRoute>

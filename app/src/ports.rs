@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::wire::{AuditEntry, PlatformUser, WorkspaceSummary};
+use crate::wire::{AuditEntry, ConnectInfo, PlatformUser, WorkspaceDetail, WorkspaceSummary};
 
 /// A backend call that failed; `cause` is logged, never shown.
 #[derive(Debug)]
@@ -18,6 +18,13 @@ pub type PortResult<T> = Result<T, PortError>;
 #[async_trait]
 pub trait RegistryPort: Send + Sync {
     async fn list_workspaces(&self) -> PortResult<Vec<WorkspaceSummary>>;
+    /// One workspace with what its bundle says; `None` when the registry has no such row.
+    async fn workspace(&self, org_id: &str) -> PortResult<Option<WorkspaceDetail>>;
+}
+
+#[async_trait]
+pub trait InstallPort: Send + Sync {
+    async fn connect_info(&self) -> PortResult<ConnectInfo>;
 }
 
 #[async_trait]
@@ -36,6 +43,7 @@ pub struct Ports {
     pub registry: Arc<dyn RegistryPort>,
     pub audit: Arc<dyn AuditPort>,
     pub directory: Arc<dyn DirectoryPort>,
+    pub install: Arc<dyn InstallPort>,
 }
 
 impl Ports {

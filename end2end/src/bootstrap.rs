@@ -92,7 +92,7 @@ pub async fn bootstrap(endpoint: &str, region: &str, prefix: &str, demo_password
     let sessions_table = format!("{prefix}-console-sessions");
     let audit_table = format!("{prefix}-console-audit");
 
-    table(&ddb, &registry_table, &[("linear_workspace_id", KeyType::Hash)], None, None).await?;
+    create_registry_table(&ddb, &registry_table).await?;
     table(
         &ddb,
         &user_mapping_table,
@@ -130,6 +130,11 @@ pub async fn bootstrap(endpoint: &str, region: &str, prefix: &str, demo_password
         app_client_id,
         admin_group: ADMIN_GROUP.to_owned(),
     })
+}
+
+/// The platform's workspace registry table: `linear_workspace_id` (S), nothing else.
+pub async fn create_registry_table(ddb: &dynamodb::Client, name: &str) -> Result<(), BootstrapError> {
+    table(ddb, name, &[("linear_workspace_id", KeyType::Hash)], None, None).await
 }
 
 async fn table(

@@ -51,6 +51,8 @@ pub struct LinearConfig {
     pub base_url: String,
     pub api_url: String,
     pub redirect_uri: String,
+    /// Per-request limit for calls to Linear (`LINEAR_HTTP_TIMEOUT_SECONDS`, default 10).
+    pub timeout: Duration,
 }
 
 /// Every problem found, so one start reports them all.
@@ -161,7 +163,16 @@ impl Config {
         }
         let base_url = r.or("LINEAR_BASE_URL", "https://linear.app");
         let api_url = r.or("LINEAR_API_URL", "https://api.linear.app");
+        let timeout_raw = r.or("LINEAR_HTTP_TIMEOUT_SECONDS", "10");
+        let timeout = match timeout_raw.parse::<u64>() {
+            Ok(s) if (1..=120).contains(&s) => Duration::from_secs(s),
+            _ => {
+                r.fail("LINEAR_HTTP_TIMEOUT_SECONDS", format!("must be seconds between 1 and 120, got {timeout_raw:?}"));
+                Duration::from_secs(10)
+            }
+        };
         let linear = LinearConfig {
+            timeout,
             client_id,
             client_secret,
             base_url: r.url("LINEAR_BASE_URL", base_url),
@@ -293,6 +304,7 @@ mod tests {
             ("CONSOLE_SESSION_TTL_MINUTES", "abc"),
             ("CONSOLE_LOG_FORMAT", "xml"),
             ("LINEAR_CLIENT_ID", "only-the-id"),
+            ("LINEAR_HTTP_TIMEOUT_SECONDS", "0"),
         ] {
             let mut env = minimal();
             env.insert(var.to_owned(), value.to_owned());

@@ -4,12 +4,17 @@ pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod directory;
+pub mod install;
+pub mod linear;
+pub mod platform;
 pub mod probes;
 pub mod registry;
 pub mod security;
 pub mod sessions;
 pub mod state;
 pub mod telemetry;
+pub mod token_store;
+pub mod workspaces;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -67,15 +72,27 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
         http,
     );
     let audit = AuditLog::new(aws.dynamodb.clone(), config.tables.audit.clone());
+    let registry = registry::Registry::new(aws.dynamodb.clone(), config.tables.registry.clone());
+    let tokens = token_store::TokenStore::new(aws.secrets.clone());
+    let config = Arc::new(config);
+    let installer = Arc::new(install::Installer::new(
+        config.clone(),
+        registry.clone(),
+        tokens.clone(),
+        linear::http_client(config.linear.timeout),
+        audit.clone(),
+    ));
     let ports = Ports {
-        registry: Arc::new(registry::Registry::new(aws.dynamodb.clone(), config.tables.registry.clone())),
+        registry: Arc::new(workspaces::Workspaces::new(registry, tokens)),
         audit: Arc::new(audit.clone()),
         directory: Arc::new(directory::Directory::new(aws.cognito.clone(), config.cognito.user_pool_id.clone())),
+        install: installer.clone(),
     };
     AppState {
         leptos_options,
         cognito_auth: CognitoAuth::new(aws.cognito.clone(), config.cognito.app_client_id.clone()),
-        config: Arc::new(config),
+        installer,
+        config,
         aws,
         verifier: Arc::new(verifier),
         audit,
@@ -102,6 +119,10 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(auth::routes::logout))
         .route("/healthz", get(probes::healthz))
         .route("/readyz", get(probes::readyz))
+        .route("/linear/connect", get(install::routes::connect))
+        .route("/linear/callback", get(install::routes::callback))
+        .route("/linear/finish", post(install::routes::finish))
+        .route("/workspaces/{org_id}/webhook-secret", post(install::routes::webhook_secret))
         .leptos_routes_with_context(
             &state,
             routes,

@@ -1,12 +1,9 @@
-//! Reads the platform's workspace registry and applies the platform's parsing rules:
-//! no slug or no secret ARN is "not registered"; any status but `active` is revoked.
-use std::collections::HashMap;
-
-use app::ports::{PortError, PortResult, RegistryPort};
-use app::wire::{RegistryState, WorkspaceSummary};
-use async_trait::async_trait;
+//! The platform's workspace registry table in DynamoDB: paged reads, a consistent read of one
+//! row, and the conditional install/reconnect write. Parsing rules live in `platform::registry_row`.
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
+
+use crate::platform::registry_row::{Expect, InstallRecord, Item};
 
 #[derive(Clone, Debug)]
 pub struct Registry {
@@ -14,57 +11,71 @@ pub struct Registry {
     table: String,
 }
 
+/// A registry call failed; the cause is for the log.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum RegistryError {
+    /// The row changed since it was read (another console or a platform Lambda wrote it).
+    #[error("the registry row changed meanwhile")]
+    Conflict,
+    #[error("DynamoDB: {0}")]
+    Unavailable(String),
+}
+
+fn cause<E: std::error::Error + 'static, R: std::fmt::Debug>(e: aws_sdk_dynamodb::error::SdkError<E, R>) -> RegistryError {
+    RegistryError::Unavailable(aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string())
+}
+
 impl Registry {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
         Registry { client, table: table.into() }
     }
-}
 
-/// The platform's reading of one registry item.
-pub fn summarize(item: &HashMap<String, AttributeValue>) -> Option<WorkspaceSummary> {
-    let s = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).filter(|v| !v.is_empty()).cloned();
-    let org_id = s("linear_workspace_id")?;
-    let slug = s("workspace_slug");
-    let raw_status = s("status");
-    let state = if slug.is_none() || s("oauth_secret_arn").is_none() {
-        RegistryState::NotRegistered
-    } else if raw_status.as_deref() == Some("active") {
-        RegistryState::Active
-    } else {
-        RegistryState::Revoked
-    };
-    let team_keys = item
-        .get("team_keys")
-        .and_then(|v| v.as_l().ok())
-        .map(|l| l.iter().filter_map(|k| k.as_s().ok().cloned()).collect())
-        .unwrap_or_default();
-    Some(WorkspaceSummary { org_id, slug, state, raw_status, installed_at: s("installed_at"), team_keys })
-}
-
-#[async_trait]
-impl RegistryPort for Registry {
-    async fn list_workspaces(&self) -> PortResult<Vec<WorkspaceSummary>> {
+    /// Every row, all Scan pages.
+    pub async fn items(&self) -> Result<Vec<Item>, RegistryError> {
         let mut out = Vec::new();
         let mut start = None;
         loop {
-            let page = self
-                .client
-                .scan()
-                .table_name(&self.table)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| PortError {
-                    service: "DynamoDB",
-                    cause: aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string(),
-                })?;
-            out.extend(page.items().iter().filter_map(summarize));
+            let page = self.client.scan().table_name(&self.table).set_exclusive_start_key(start).send().await.map_err(cause)?;
+            out.extend(page.items.unwrap_or_default());
             start = page.last_evaluated_key;
             if start.is_none() {
-                break;
+                return Ok(out);
             }
         }
-        out.sort_by(|a, b| a.slug.cmp(&b.slug).then_with(|| a.org_id.cmp(&b.org_id)));
-        Ok(out)
+    }
+
+    /// One row, read consistently (a write is about to be conditioned on it).
+    pub async fn get(&self, org_id: &str) -> Result<Option<Item>, RegistryError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("linear_workspace_id", AttributeValue::S(org_id.to_owned()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(cause)?;
+        Ok(out.item)
+    }
+
+    /// Writes an install or reconnect, on condition that the row is still as read.
+    pub async fn record_install(&self, record: &InstallRecord, expect: &Expect, previous: Option<&Item>) -> Result<(), RegistryError> {
+        let u = record.update(expect, previous);
+        let res = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("linear_workspace_id", AttributeValue::S(record.org_id.clone()))
+            .update_expression(u.update)
+            .condition_expression(u.condition)
+            .set_expression_attribute_names(Some(u.names))
+            .set_expression_attribute_values(Some(u.values))
+            .send()
+            .await;
+        match res {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Err(RegistryError::Conflict),
+            Err(e) => Err(cause(e)),
+        }
     }
 }

@@ -25,6 +25,26 @@ pub async fn current_admin(session: &Session) -> Result<Option<AdminSession>, to
     Ok(s.filter(|s| s.is_live(app::guard::now_unix())))
 }
 
+/// The signed-in admin, for axum handlers that change something. The admin gate has already
+/// turned away everyone else; this makes the admin a parameter the handler cannot forget.
+pub struct SignedInAdmin(pub AdminSession);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for SignedInAdmin {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let session = Session::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
+        match current_admin(&session).await {
+            Ok(Some(admin)) => Ok(SignedInAdmin(admin)),
+            Ok(None) => Err(Redirect::to("/login").into_response()),
+            Err(e) => {
+                tracing::error!(error = %e, "session store unavailable");
+                Err((StatusCode::SERVICE_UNAVAILABLE, "Sessions are unavailable right now; try again shortly.").into_response())
+            }
+        }
+    }
+}
+
 /// Every non-public path needs a live admin session: pages redirect to `/login`
 /// (and back afterwards), server functions answer 401. New routes are covered by default.
 pub async fn admin_gate(session: Session, req: Request, next: Next) -> Response {

@@ -45,5 +45,6 @@ pub struct AppState {
     pub verifier: Arc<IdTokenVerifier>,
     pub cognito_auth: CognitoAuth,
     pub audit: AuditLog,
+    pub installer: Arc<crate::install::Installer>,
     pub ports: Ports,
 }

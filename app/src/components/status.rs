@@ -2,6 +2,7 @@
 use leptos::prelude::*;
 
 use crate::errors::AppError;
+use crate::wire::RegistryState;
 
 #[component]
 pub fn Loading(#[prop(into)] what: String) -> impl IntoView {
@@ -31,5 +32,20 @@ pub fn PageHeader(#[prop(into)] title: String, #[prop(into, optional)] subtitle:
             <h1 class="text-2xl font-semibold tracking-tight">{title}</h1>
             {subtitle.map(|s| view! { <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">{s}</p> })}
         </header>
+    }
+}
+
+/// The registry status as the platform reads it.
+#[component]
+pub fn StateBadge(state: RegistryState, raw: Option<String>) -> impl IntoView {
+    let class = match state {
+        RegistryState::Active => "bg-emerald-100 text-emerald-800 dark:bg-emerald-900 dark:text-emerald-200",
+        RegistryState::Revoked => "bg-red-100 text-red-800 dark:bg-red-900 dark:text-red-200",
+        RegistryState::NotRegistered => "bg-amber-100 text-amber-800 dark:bg-amber-900 dark:text-amber-200",
+    };
+    // An unknown status counts as revoked (the platform fails closed); say what was stored.
+    let title = raw.map(|r| format!("stored status: {r}")).unwrap_or_default();
+    view! {
+        <span title=title class=format!("inline-flex rounded-full px-2 py-0.5 text-xs font-medium {class}")>{state.label()}</span>
     }
 }

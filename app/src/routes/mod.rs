@@ -1,8 +1,10 @@
 //! One module per page.
 pub mod audit;
+pub mod connect;
 pub mod forbidden;
 pub mod login;
 pub mod new_password;
 pub mod not_found;
 pub mod users;
+pub mod workspace;
 pub mod workspaces;

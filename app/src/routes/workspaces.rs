@@ -2,16 +2,22 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::components::status::{ErrorNotice, Loading, PageHeader};
+use crate::components::status::{ErrorNotice, Loading, PageHeader, StateBadge};
 use crate::functions::list_workspaces;
-use crate::wire::{RegistryState, WorkspaceSummary};
+use crate::wire::WorkspaceSummary;
 
 #[component]
 pub fn WorkspacesPage() -> impl IntoView {
     let rows = Resource::new(|| (), |_| list_workspaces());
     view! {
         <Title text="Workspaces"/>
-        <PageHeader title="Workspaces" subtitle="Linear workspaces in the platform's registry, as its Lambdas read them."/>
+        <div class="flex flex-wrap items-start justify-between gap-4">
+            <PageHeader title="Workspaces" subtitle="Linear workspaces in the platform's registry, as its Lambdas read them."/>
+            <a href="/workspaces/connect" data-testid="connect-workspace"
+                class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500">
+                "Connect Linear workspace"
+            </a>
+        </div>
         <Suspense fallback=|| view! { <Loading what="workspaces"/> }>
             {move || rows.get().map(|r| match r {
                 Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
@@ -43,7 +49,12 @@ fn WorkspaceTable(rows: Vec<WorkspaceSummary>) -> impl IntoView {
                 <tbody class="divide-y divide-slate-100 dark:divide-slate-800">
                     {rows.into_iter().map(|w| view! {
                         <tr data-testid="workspace-row">
-                            <td class="px-4 py-2 font-medium">{w.slug.clone().unwrap_or_else(|| "—".into())}</td>
+                            <td class="px-4 py-2">
+                                <a class="font-medium text-indigo-700 hover:underline dark:text-indigo-300" href=format!("/workspaces/{}", w.org_id)>
+                                    {w.slug.clone().unwrap_or_else(|| "—".into())}
+                                </a>
+                                {w.name.clone().map(|n| view! { <span class="block text-xs text-slate-500 dark:text-slate-400">{n}</span> })}
+                            </td>
                             <td class="px-4 py-2 font-mono text-xs">{w.org_id.clone()}</td>
                             <td class="px-4 py-2"><StateBadge state=w.state raw=w.raw_status.clone()/></td>
                             <td class="px-4 py-2 text-slate-600 dark:text-slate-400">{w.installed_at.clone().unwrap_or_default()}</td>
@@ -53,19 +64,5 @@ fn WorkspaceTable(rows: Vec<WorkspaceSummary>) -> impl IntoView {
                 </tbody>
             </table>
         </div>
-    }
-}
-
-#[component]
-fn StateBadge(state: RegistryState, raw: Option<String>) -> impl IntoView {
-    let class = match state {
-        RegistryState::Active => "bg-emerald-100 text-emerald-800 dark:bg-emerald-900 dark:text-emerald-200",
-        RegistryState::Revoked => "bg-red-100 text-red-800 dark:bg-red-900 dark:text-red-200",
-        RegistryState::NotRegistered => "bg-amber-100 text-amber-800 dark:bg-amber-900 dark:text-amber-200",
-    };
-    // An unknown status counts as revoked (the platform fails closed); say what was stored.
-    let title = raw.map(|r| format!("stored status: {r}")).unwrap_or_default();
-    view! {
-        <span title=title class=format!("inline-flex rounded-full px-2 py-0.5 text-xs font-medium {class}")>{state.label()}</span>
     }
 }

@@ -83,7 +83,7 @@ pub async fn graphql(State(shared): State<Shared>, headers: HeaderMap, Json(req)
     }
     if q.contains("teams") {
         let nodes: Vec<Value> = org.teams.iter().map(|k| json!({ "key": k })).collect();
-        data.insert("teams".into(), json!({ "nodes": nodes }));
+        data.insert("teams".into(), json!({ "nodes": nodes, "pageInfo": { "hasNextPage": false, "endCursor": null } }));
     }
     if q.contains("users") {
         let first = int_arg(q, "first").unwrap_or(50).clamp(1, 250);

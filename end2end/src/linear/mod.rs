@@ -27,5 +27,8 @@ pub fn router(world: Shared) -> Router {
         .route("/_control/fail", post(world::control_fail))
         .route("/_control/revoke-grant", post(world::control_revoke_grant))
         .route("/_control/token-lifetime", post(world::control_token_lifetime))
+        .route("/_control/scope-format", post(world::control_scope_format))
+        .route("/_control/issued", get(world::control_issued))
+        .route("/_control/org", post(world::control_org))
         .with_state(world)
 }

@@ -243,6 +243,7 @@ pub async fn token(State(shared): State<Shared>, headers: HeaderMap, Form(form):
     };
     let (access, refresh) = w.issue(grant);
     let scope = w.grants[&grant].scope.clone();
+    let scope = if w.settings.scope_as_array { json!(parse_scopes(&scope)) } else { json!(scope) };
     Json(json!({
         "access_token": access,
         "token_type": "Bearer",

@@ -21,6 +21,8 @@ pub struct Settings {
     pub token_lifetime: u64,
     /// Requests an access token may make per window before `RATELIMITED`.
     pub rate_limit: u32,
+    /// Answer `scope` as a JSON array, as Linear does for apps made before 2023-12-01.
+    pub scope_as_array: bool,
 }
 
 impl Default for Settings {
@@ -32,6 +34,7 @@ impl Default for Settings {
             redirect_uris: vec!["http://127.0.0.1:3000/linear/callback".into()],
             token_lifetime: 86_399,
             rate_limit: 1_200,
+            scope_as_array: false,
         }
     }
 }
@@ -40,6 +43,8 @@ impl Default for Settings {
 pub enum Fault {
     ServerError,
     Timeout,
+    /// HTTP 200 with a GraphQL `errors` array (for `graphql`).
+    ErrorBody,
 }
 
 #[derive(Debug, Clone)]
@@ -149,6 +154,10 @@ pub async fn fault_response(fault: Fault) -> Response {
     if fault == Fault::Timeout {
         tokio::time::sleep(Duration::from_secs(60)).await;
     }
+    if fault == Fault::ErrorBody {
+        let body = serde_json::json!({ "errors": [{ "message": "Something went wrong", "extensions": { "code": "INTERNAL_SERVER_ERROR" } }] });
+        return (StatusCode::OK, Json(body)).into_response();
+    }
     (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({ "error": "temporarily_unavailable" }))).into_response()
 }
 
@@ -162,7 +171,7 @@ pub struct FailRequest {
     /// `authorize`, `token`, `revoke` or `graphql`.
     endpoint: String,
     count: usize,
-    /// `5xx` (default) or `timeout`.
+    /// `5xx` (default), `timeout`, or `error_body` (a 200 carrying GraphQL errors).
     #[serde(default)]
     kind: Option<String>,
 }
@@ -171,6 +180,7 @@ pub async fn control_fail(State(w): State<Shared>, Json(req): Json<FailRequest>)
     let fault = match req.kind.as_deref() {
         None | Some("5xx") => Fault::ServerError,
         Some("timeout") => Fault::Timeout,
+        Some("error_body") => Fault::ErrorBody,
         Some(other) => return (StatusCode::BAD_REQUEST, format!("unknown fault kind {other}")).into_response(),
     };
     let mut w = w.lock().await;
@@ -201,5 +211,52 @@ pub struct LifetimeRequest {
 
 pub async fn control_token_lifetime(State(w): State<Shared>, Json(req): Json<LifetimeRequest>) -> StatusCode {
     w.lock().await.settings.token_lifetime = req.seconds;
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Deserialize)]
+pub struct ScopeFormatRequest {
+    array: bool,
+}
+
+pub async fn control_scope_format(State(w): State<Shared>, Json(req): Json<ScopeFormatRequest>) -> StatusCode {
+    w.lock().await.settings.scope_as_array = req.array;
+    StatusCode::NO_CONTENT
+}
+
+/// Everything secret the stand-in ever handed out, so tests can prove none of it leaks.
+pub async fn control_issued(State(w): State<Shared>) -> Response {
+    let w = w.lock().await;
+    Json(serde_json::json!({
+        "access_tokens": w.access.keys().collect::<Vec<_>>(),
+        "refresh_tokens": w.refresh.keys().collect::<Vec<_>>(),
+        "client_secret": w.settings.client_secret,
+    }))
+    .into_response()
+}
+
+#[derive(Deserialize)]
+pub struct OrgRequest {
+    id: String,
+    name: String,
+    url_key: String,
+    #[serde(default)]
+    teams: Vec<String>,
+}
+
+/// Adds an organization (or renames one, keeping its users), e.g. one whose URL key the
+/// platform would refuse.
+pub async fn control_org(State(w): State<Shared>, Json(req): Json<OrgRequest>) -> StatusCode {
+    let mut w = w.lock().await;
+    match w.orgs.iter_mut().find(|o| o.id == req.id) {
+        Some(org) => {
+            org.name = req.name;
+            org.url_key = req.url_key;
+            if !req.teams.is_empty() {
+                org.teams = req.teams;
+            }
+        }
+        None => w.orgs.push(Org { id: req.id, name: req.name, url_key: req.url_key, teams: req.teams, users: Vec::new() }),
+    }
     StatusCode::NO_CONTENT
 }

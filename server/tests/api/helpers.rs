@@ -2,6 +2,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use end2end::bootstrap::{ADMIN_EMAIL, USER_EMAIL};
+use end2end::linear::{Settings, Shared, World};
 use end2end::{Local, Moto};
 use reqwest::redirect::Policy;
 use server::config::Config;
@@ -19,6 +20,8 @@ pub struct TestApp {
     pub base: String,
     pub local: Local,
     pub aws: AwsClients,
+    /// This console's own Linear stand-in (in process, so tests can look inside).
+    pub linear: Linear,
     /// A browser-like client: keeps cookies, follows no redirects, sends our Origin.
     pub client: reqwest::Client,
 }
@@ -34,25 +37,104 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_for(local, &[]).await
 }
 
+/// A Linear stand-in serving on a free port.
+#[derive(Clone)]
+pub struct Linear {
+    pub base: String,
+    pub world: Shared,
+    pub http: reqwest::Client,
+}
+
+impl Linear {
+    pub async fn start(redirect_uri: &str) -> Linear {
+        let settings = Settings { redirect_uris: vec![redirect_uri.to_owned()], ..Settings::default() };
+        let world = World::shared(settings);
+        {
+            // Secret names are per slug and moto is shared by every test: make the slugs unique.
+            let suffix = &uuid::Uuid::new_v4().simple().to_string()[..6];
+            for org in world.lock().await.orgs.iter_mut() {
+                org.url_key = format!("{}-{suffix}", org.url_key);
+            }
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let app = end2end::linear::router(world.clone());
+        tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        Linear { base, world, http: reqwest::Client::builder().redirect(Policy::none()).build().unwrap() }
+    }
+
+    /// The slug this stand-in gives an organization.
+    pub async fn slug(&self, org_id: &str) -> String {
+        self.world.lock().await.org(org_id).map(|o| o.url_key.clone()).expect("seeded org")
+    }
+
+    /// Injects a fault through the control API, as the browser tests do.
+    pub async fn fail(&self, endpoint: &str, count: usize, kind: &str) {
+        let res = self
+            .http
+            .post(format!("{}/_control/fail", self.base))
+            .json(&serde_json::json!({ "endpoint": endpoint, "count": count, "kind": kind }))
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_success());
+    }
+
+    pub async fn control(&self, path: &str, body: serde_json::Value) {
+        let res = self.http.post(format!("{}/_control/{path}", self.base)).json(&body).send().await.unwrap();
+        assert!(res.status().is_success(), "{path}: {}", res.status());
+    }
+
+    /// A refresh at Linear's token endpoint: proves a stored refresh token is live.
+    pub async fn refresh(&self, refresh_token: &str) -> reqwest::Response {
+        let (id, secret) = {
+            let w = self.world.lock().await;
+            (w.settings.client_id.clone(), w.settings.client_secret.clone())
+        };
+        self.http
+            .post(format!("{}/oauth/token", self.base))
+            .form(&[("grant_type", "refresh_token"), ("refresh_token", refresh_token), ("client_id", &id), ("client_secret", &secret)])
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
 /// Serves another console instance over the same AWS resources (`extra` overrides env).
 pub async fn spawn_app_for(local: Local, extra: &[(&str, &str)]) -> TestApp {
+    let sdk = end2end::sdk_config(&local.endpoint, &local.region).await;
+    spawn_app_with(local, extra, AwsClients::from_sdk(&sdk)).await
+}
+
+/// As `spawn_app_for`, over the given AWS clients (a test may break one of them).
+pub async fn spawn_app_with(local: Local, extra: &[(&str, &str)], aws: AwsClients) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
+    let linear = Linear::start(&format!("http://{addr}/linear/callback")).await;
     let mut env: HashMap<String, String> = local.env().into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
     env.insert("CONSOLE_ADDR".into(), addr.to_string());
+    env.insert("LINEAR_BASE_URL".into(), linear.base.clone());
+    env.insert("LINEAR_API_URL".into(), linear.base.clone());
+    env.insert("LINEAR_CLIENT_ID".into(), Settings::default().client_id);
+    env.insert("LINEAR_CLIENT_SECRET".into(), Settings::default().client_secret);
+    env.insert("LINEAR_HTTP_TIMEOUT_SECONDS".into(), "1".into());
     for (k, v) in extra {
-        env.insert((*k).to_owned(), (*v).to_owned());
+        if v.is_empty() {
+            env.remove(*k);
+        } else {
+            env.insert((*k).to_owned(), (*v).to_owned());
+        }
     }
     let config = Config::from_map(&env).expect("config");
     let public_origin = config.public_origin();
-    let sdk = end2end::sdk_config(&local.endpoint, &local.region).await;
-    let aws = AwsClients::from_sdk(&sdk);
     let options = server::leptos_options(&config);
     let state = server::build_state_with(config, options, aws.clone());
     tokio::spawn(async move {
         axum::serve(listener, server::router(state)).await.unwrap();
     });
-    TestApp { base: format!("http://{addr}"), local, aws, client: browser(&public_origin) }
+    TestApp { base: format!("http://{addr}"), local, aws, linear, client: browser(&public_origin) }
 }
 
 pub fn browser(origin: &str) -> reqwest::Client {
@@ -90,6 +172,33 @@ impl TestApp {
 
     pub async fn call(&self, client: &reqwest::Client, path: &str) -> reqwest::Response {
         client.post(self.url(path)).header("content-type", "application/x-www-form-urlencoded").body("").send().await.unwrap()
+    }
+
+    /// Goes through a whole consent: `/linear/connect[?workspace=]`, the stand-in's consent
+    /// form (picking `org_id`, then `authorize` or `cancel`), and returns the callback's answer.
+    pub async fn consent(&self, workspace: Option<&str>, org_id: &str, decision: &str) -> reqwest::Response {
+        let callback = self.authorize(workspace, org_id, decision).await;
+        self.client.get(&callback).send().await.unwrap()
+    }
+
+    /// The consent up to Linear's redirect back: the callback URL, not yet visited.
+    pub async fn authorize(&self, workspace: Option<&str>, org_id: &str, decision: &str) -> String {
+        let connect = match workspace {
+            Some(w) => self.url(&format!("/linear/connect?workspace={w}")),
+            None => self.url("/linear/connect"),
+        };
+        let res = self.client.get(connect).send().await.unwrap();
+        assert_eq!(res.status(), 303, "connect should redirect to Linear");
+        let authorize = reqwest::Url::parse(&location(&res)).unwrap();
+        assert!(authorize.as_str().starts_with(&self.linear.base), "{authorize}");
+        let mut form: Vec<(String, String)> = authorize.query_pairs().into_owned().collect();
+        form.push(("org_id".into(), org_id.into()));
+        form.push(("decision".into(), decision.into()));
+        let res = self.linear.http.post(format!("{}/oauth/authorize", self.linear.base)).form(&form).send().await.unwrap();
+        assert!(res.status().is_redirection(), "stand-in consent: {}", res.status());
+        let back = location(&res);
+        assert!(back.starts_with(&self.base), "{back}");
+        back
     }
 
     pub fn idp(&self) -> &aws_sdk_cognitoidentityprovider::Client {

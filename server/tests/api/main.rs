@@ -1,6 +1,8 @@
 //! Integration tests: the real router against a moto server this binary starts on a
 //! free port. Each test bootstraps its own tables and user pool, so they run in parallel.
+mod contract;
 mod helpers;
+mod install;
 mod probes;
 mod registry;
 mod security;

@@ -1,0 +1,149 @@
+//! `/workspaces/<org id>`: one workspace, everything known about it except its tokens,
+//! the outcome of an install or reconnect, and the webhook signing secret form.
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::components::status::{ErrorNotice, Loading, StateBadge};
+use crate::functions::get_workspace;
+use crate::wire::{BundleView, RegistryState, WorkspaceDetail};
+
+/// The banner for `?notice=` and `?error=` after a redirect back to this page.
+pub fn notice_text(notice: Option<&str>, error: Option<&str>) -> Option<(bool, &'static str)> {
+    let ok = |m| Some((true, m));
+    let bad = |m| Some((false, m));
+    match (notice, error) {
+        (_, Some("webhook_invalid")) => bad("That is not a Linear webhook signing secret (it starts with lin_wh_ and has no spaces). Nothing was saved."),
+        (_, Some("webhook_not_installed")) => bad("This workspace has no token bundle to hold a webhook secret. Connect it first."),
+        (_, Some("webhook_refresh_due")) => bad("The platform is about to refresh this workspace's token; saving now could undo that. Try again in five minutes."),
+        (_, Some("webhook_unavailable")) => bad("Secrets Manager is unavailable; the webhook secret was not saved. Try again shortly."),
+        (Some("installed"), _) => ok("Workspace connected. Its tokens are in Secrets Manager and the platform can use it now."),
+        (Some("reconnected"), _) => ok("Workspace reconnected. Its tokens were replaced in place and any revocation was cleared."),
+        (Some("webhook_saved"), _) => ok("Webhook signing secret saved."),
+        _ => None,
+    }
+}
+
+#[component]
+pub fn WorkspacePage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let org_id = move || params.read().get("org_id").unwrap_or_default();
+    let detail = Resource::new(org_id, get_workspace);
+    let banner = move || {
+        let q = query.read();
+        notice_text(q.get("notice").as_deref(), q.get("error").as_deref())
+    };
+    let webhook_missing = move || query.read().get("webhook").as_deref() == Some("missing");
+    view! {
+        <Title text="Workspace"/>
+        <p class="mb-2 text-sm"><a class="text-indigo-700 hover:underline dark:text-indigo-300" href="/workspaces">"← Workspaces"</a></p>
+        {move || banner().map(|(ok, text)| {
+            let class = if ok {
+                "mb-6 rounded-lg border border-emerald-300 bg-emerald-50 p-4 text-sm text-emerald-900 dark:border-emerald-800 dark:bg-emerald-950 dark:text-emerald-100"
+            } else {
+                "mb-6 rounded-lg border border-red-300 bg-red-50 p-4 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-100"
+            };
+            view! { <div role=if ok { "status" } else { "alert" } data-testid="notice" class=class>{text}</div> }
+        })}
+        <Suspense fallback=|| view! { <Loading what="the workspace"/> }>
+            {move || detail.get().map(|r| match r {
+                Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+                Ok(d) => view! { <Detail d webhook_missing=webhook_missing()/> }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Detail(d: WorkspaceDetail, webhook_missing: bool) -> impl IntoView {
+    let w = d.summary.clone();
+    let title = w.slug.clone().unwrap_or_else(|| w.org_id.clone());
+    let (scope, expires, has_tokens, has_webhook) = match &d.bundle {
+        BundleView::Present { scope, expires_at, has_tokens, has_webhook_secret } => {
+            (scope.clone(), expires_at.clone(), *has_tokens, Some(*has_webhook_secret))
+        }
+        _ => (None, None, false, None),
+    };
+    let bundle_state = match &d.bundle {
+        BundleView::Present { has_tokens: true, .. } => "present",
+        BundleView::Present { .. } => "present, without tokens (vault-managed)",
+        BundleView::Missing => "missing",
+        BundleView::Unreadable => "unreadable (not the platform's JSON)",
+    };
+    let ask_webhook = webhook_missing || (has_tokens && has_webhook == Some(false));
+    let reconnect = format!("/linear/connect?workspace={}", w.org_id);
+    let webhook_action = format!("/workspaces/{}/webhook-secret", w.org_id);
+    let row = |label: &'static str, value: Option<String>| {
+        view! {
+            <div class="grid grid-cols-3 gap-4 px-4 py-2">
+                <dt class="text-slate-500 dark:text-slate-400">{label}</dt>
+                <dd class="col-span-2 break-all">{value.unwrap_or_else(|| "—".into())}</dd>
+            </div>
+        }
+    };
+    view! {
+        <Title text=title.clone()/>
+        <header class="mb-6 flex flex-wrap items-center gap-3">
+            <h1 data-testid="workspace-title" class="text-2xl font-semibold tracking-tight">{title}</h1>
+            <StateBadge state=w.state raw=w.raw_status.clone()/>
+            {w.name.clone().map(|n| view! { <span class="text-slate-500 dark:text-slate-400">{n}</span> })}
+            <a href=reconnect rel="external" data-testid="reconnect"
+                class="ml-auto rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">
+                "Reconnect"
+            </a>
+        </header>
+        {(w.state == RegistryState::Revoked).then(|| view! {
+            <p class="mb-4 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100">
+                {format!("Revoked{}{}. Reconnect to install it again.",
+                    d.revoked_reason.clone().map(|r| format!(" ({r})")).unwrap_or_default(),
+                    d.revoked_at.clone().map(|a| format!(" at {a}")).unwrap_or_default())}
+            </p>
+        })}
+        {d.orphaned_secret_arn.clone().map(|arn| view! {
+            <p class="mb-4 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100">
+                {format!("A secret could not be deleted when this workspace was removed: {arn}")}
+            </p>
+        })}
+        {ask_webhook.then(|| view! {
+            <section data-testid="webhook-form" class="mb-6 rounded-lg border border-amber-300 bg-amber-50 p-4 text-sm dark:border-amber-800 dark:bg-amber-950">
+                <h2 class="font-semibold">"Webhook signing secret needed"</h2>
+                <p class="mt-1">"The bundle has no webhook signing secret and the stack has none to copy, so the platform cannot verify this workspace's webhooks. Paste it from the Linear app's webhook settings (it starts with lin_wh_). It is stored in the token bundle and never shown again."</p>
+                <form method="post" action=webhook_action class="mt-3 flex flex-wrap gap-2">
+                    <label class="sr-only" for="webhook_secret">"Webhook signing secret"</label>
+                    <input id="webhook_secret" name="webhook_secret" type="password" autocomplete="off" required
+                        class="w-80 rounded-md border border-slate-300 px-3 py-1.5 font-mono dark:border-slate-700 dark:bg-slate-900"/>
+                    <button type="submit" class="rounded-md bg-slate-900 px-3 py-1.5 font-medium text-white hover:bg-slate-700 dark:bg-slate-100 dark:text-slate-900">"Save secret"</button>
+                </form>
+            </section>
+        })}
+        <dl data-testid="workspace-facts" class="divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white text-sm dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900">
+            {row("Organization id", Some(w.org_id.clone()))}
+            {row("Slug", w.slug.clone())}
+            {row("Registry status", w.raw_status.clone())}
+            {row("Installed at", w.installed_at.clone())}
+            {row("Installed by (Cognito sub)", d.installed_by.clone())}
+            {row("Updated at", d.updated_at.clone())}
+            {row("Teams", Some(w.team_keys.join(", ")).filter(|t| !t.is_empty()))}
+            {row("Token bundle", Some(bundle_state.to_owned()))}
+            {row("Scopes", scope)}
+            {row("Access token expires at", expires)}
+            {row("Webhook signing secret", has_webhook.map(|h| if h { "present".to_owned() } else { "missing".to_owned() }))}
+            {row("Secret ARN", d.secret_arn.clone())}
+            {row("Token vault", Some(if d.vault_managed { "vault-managed (AgentCore)".to_owned() } else { "no".to_owned() }))}
+        </dl>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_win_over_notices_and_unknown_codes_say_nothing() {
+        assert_eq!(notice_text(Some("installed"), None).map(|n| n.0), Some(true));
+        assert_eq!(notice_text(Some("installed"), Some("webhook_invalid")).map(|n| n.0), Some(false));
+        assert_eq!(notice_text(Some("<script>"), None), None);
+        assert_eq!(notice_text(None, Some("whatever")), None);
+    }
+}
