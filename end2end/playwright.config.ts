@@ -1,10 +1,14 @@
 // Browser tests: Playwright driving Debian's Chromium against the whole local stack
 // (moto + bootstrap + console), started on ports of their own by scripts/stack.sh.
 import { defineConfig } from '@playwright/test';
+import * as path from 'path';
 
 const consolePort = process.env.E2E_CONSOLE_PORT ?? '3300';
 const motoPort = process.env.E2E_MOTO_PORT ?? '4577';
 const linearPort = process.env.E2E_LINEAR_PORT ?? '3310';
+/** The console's log during the run, searched for leaked tokens by install.spec.ts. */
+export const consoleLogFile = path.join(__dirname, '..', '.local', 'e2e-console.log');
+export const linearBase = `http://127.0.0.1:${linearPort}`;
 export const demoPassword = process.env.DEMO_PASSWORD ?? 'Console-demo-1';
 
 export default defineConfig({
@@ -39,6 +43,9 @@ export default defineConfig({
       AWS_ENDPOINT_URL: `http://127.0.0.1:${motoPort}`,
       DEMO_PASSWORD: demoPassword,
       PROFILE: process.env.PROFILE ?? 'debug',
+      CONSOLE_LOG_FILE: consoleLogFile,
+      // Debug level for the console's own code: more lines that must not hold a token.
+      RUST_LOG: 'info,server=debug,app=debug,aws_config=warn,aws_smithy_runtime=warn',
     },
   },
 });

@@ -59,6 +59,12 @@ cat <<MSG
   Ctrl-C stops the console, the stand-in${started_moto:-}.
 
 MSG
-"$BIN/linear-console" &
+if [ -n "${CONSOLE_LOG_FILE:-}" ]; then
+  # Also keep the console's log in a file (the browser tests search it for leaked tokens).
+  : >"$CONSOLE_LOG_FILE"
+  "$BIN/linear-console" > >(tee -a "$CONSOLE_LOG_FILE") 2>&1 &
+else
+  "$BIN/linear-console" &
+fi
 pids+=($!)
 wait "${pids[-1]}"

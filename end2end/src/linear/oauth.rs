@@ -102,7 +102,7 @@ pub async fn authorize_page(State(w): State<Shared>, Query(p): Query<AuthorizePa
     .map(|(k, v)| format!("<input type=\"hidden\" name=\"{k}\" value=\"{}\">", esc(v)))
     .collect();
     Html(format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Authorize {app} · Linear (stand-in)</title></head>\
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><link rel=\"icon\" href=\"data:,\"><title>Authorize {app} · Linear (stand-in)</title></head>\
          <body><h1>{app} wants to access your Linear workspace</h1>\
          <p>It asks for these scopes:</p><ul>{scopes}</ul>\
          <form method=\"post\" action=\"/oauth/authorize\">{hidden}<fieldset><legend>Workspace</legend>{orgs}</fieldset>\

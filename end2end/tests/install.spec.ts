@@ -1,0 +1,102 @@
+import * as fs from 'fs';
+import { expect, test, Page } from '@playwright/test';
+import { consoleLogFile, linearBase } from '../playwright.config';
+import { ADMIN, hydrated, signIn } from './helpers';
+
+const INITRODE_ID = '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
+
+// Every response body the browser receives during these tests, searched for tokens at the end.
+const bodies: string[] = [];
+const pending: Promise<void>[] = [];
+
+test.beforeEach(async ({ page }) => {
+  page.on('response', (r) => {
+    pending.push(r.text().then((t) => { bodies.push(`${r.url()}\n${t}`); }, () => {}));
+  });
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  (page as any).__problems = problems;
+});
+
+test.afterEach(async ({ page }) => {
+  await Promise.all(pending);
+  expect((page as any).__problems).toEqual([]);
+});
+
+/** From the connect page through the stand-in's consent form. */
+async function consentOnLinear(page: Page, workspace: RegExp, button: 'Authorize' | 'Cancel') {
+  await expect(page).toHaveURL(new RegExp(`^${linearBase}/oauth/authorize`));
+  await expect(page.getByRole('heading', { name: /wants to access your Linear workspace/ })).toBeVisible();
+  await page.getByLabel(workspace).check();
+  await page.getByRole('button', { name: button }).click();
+}
+
+test('an admin connects a workspace through Linear and sees it listed', async ({ page }) => {
+  await signIn(page, ADMIN);
+  await hydrated(page);
+  await page.getByTestId('connect-workspace').click();
+  await expect(page).toHaveURL(/\/workspaces\/connect$/);
+  await expect(page.getByTestId('redirect-uri')).toHaveText(/^http:\/\/127\.0\.0\.1:\d+\/linear\/callback$/);
+  await expect(page.getByTestId('credential-source')).toContainText('local-linear-client');
+  await page.getByTestId('connect').click();
+  await consentOnLinear(page, /Initrode/, 'Authorize');
+
+  await expect(page).toHaveURL(new RegExp(`/workspaces/${INITRODE_ID}\\?notice=installed$`));
+  await expect(page.getByTestId('notice')).toContainText('Workspace connected');
+  await expect(page.getByTestId('workspace-title')).toHaveText('initrode');
+  const facts = page.getByTestId('workspace-facts');
+  await expect(facts).toContainText('read write app:assignable app:mentionable');
+  await expect(facts).toContainText('bgagent-linear-oauth-initrode');
+
+  await page.getByRole('link', { name: '← Workspaces' }).click();
+  const row = page.getByTestId('workspace-row').filter({ hasText: 'initrode' });
+  await expect(row).toContainText('Active');
+  await expect(row).toContainText('Initrode');
+
+  await page.getByRole('link', { name: 'Audit' }).click();
+  await expect(page.getByTestId('audit-row').filter({ hasText: 'workspace.install' }).filter({ hasText: 'success' })).toBeVisible();
+});
+
+test('cancelling on Linear shows the denied page and installs nothing', async ({ page }) => {
+  await signIn(page, ADMIN);
+  await page.goto('/workspaces/connect');
+  await page.getByTestId('connect').click();
+  await consentOnLinear(page, /Acme/, 'Cancel');
+  await expect(page).toHaveURL(/\/workspaces\/connect\?error=access_denied/);
+  const failure = page.getByTestId('install-failure');
+  await expect(failure).toHaveAttribute('data-code', 'access_denied');
+  await expect(failure).toContainText('You cancelled on Linear');
+  await expect(failure).toContainText('Request id');
+});
+
+test('reconnecting a workspace to a different Linear organization is refused', async ({ page }) => {
+  await signIn(page, ADMIN);
+  await page.goto(`/workspaces/${INITRODE_ID}`);
+  await hydrated(page);
+  await page.getByTestId('reconnect').click();
+  await consentOnLinear(page, /Acme/, 'Authorize');
+  await expect(page).toHaveURL(/\/workspaces\/connect\?error=wrong_workspace/);
+  await expect(page.getByTestId('failure-specifics')).toHaveText(
+    'You authorized acme-eng on Linear, but this reconnect was for initrode.');
+  // And reconnecting to the right one works, in place.
+  await page.goto(`/workspaces/${INITRODE_ID}`);
+  await page.getByTestId('reconnect').click();
+  await consentOnLinear(page, /Initrode/, 'Authorize');
+  await expect(page).toHaveURL(new RegExp(`/workspaces/${INITRODE_ID}\\?notice=reconnected$`));
+  await expect(page.getByTestId('notice')).toContainText('reconnected');
+});
+
+test.afterAll(async ({ request }) => {
+  await Promise.all(pending);
+  const issued = await (await request.get(`${linearBase}/_control/issued`)).json();
+  const secrets: string[] = [...issued.access_tokens, ...issued.refresh_tokens, issued.client_secret];
+  expect(issued.access_tokens.length).toBeGreaterThan(0);
+  const log = fs.readFileSync(consoleLogFile, 'utf8');
+  expect(log).toContain('install callback handled');
+  expect(bodies.length).toBeGreaterThan(10);
+  for (const s of secrets) {
+    expect(bodies.filter((b) => b.includes(s)).map((b) => b.split('\n')[0]), `leaked ${s.slice(0, 12)}…`).toEqual([]);
+    expect(log.includes(s), `console log holds ${s.slice(0, 12)}…`).toBe(false);
+  }
+});
