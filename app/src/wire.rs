@@ -112,6 +112,7 @@ pub enum InstallFailure {
     LinearRateLimited,
     InvalidSlug,
     WrongWorkspace,
+    SlugInUse,
     SecretsUnavailable,
     RegistryUnfinished,
     NothingToFinish,
@@ -119,7 +120,7 @@ pub enum InstallFailure {
 }
 
 impl InstallFailure {
-    pub const ALL: [InstallFailure; 18] = [
+    pub const ALL: [InstallFailure; 19] = [
         InstallFailure::StateMissing,
         InstallFailure::StateExpired,
         InstallFailure::StateMismatch,
@@ -134,6 +135,7 @@ impl InstallFailure {
         InstallFailure::LinearRateLimited,
         InstallFailure::InvalidSlug,
         InstallFailure::WrongWorkspace,
+        InstallFailure::SlugInUse,
         InstallFailure::SecretsUnavailable,
         InstallFailure::RegistryUnfinished,
         InstallFailure::NothingToFinish,
@@ -156,6 +158,7 @@ impl InstallFailure {
             InstallFailure::LinearRateLimited => "linear_rate_limited",
             InstallFailure::InvalidSlug => "invalid_slug",
             InstallFailure::WrongWorkspace => "wrong_workspace",
+            InstallFailure::SlugInUse => "slug_in_use",
             InstallFailure::SecretsUnavailable => "secrets_unavailable",
             InstallFailure::RegistryUnfinished => "registry_unfinished",
             InstallFailure::NothingToFinish => "nothing_to_finish",

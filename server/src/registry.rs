@@ -78,4 +78,21 @@ impl Registry {
             Err(e) => Err(cause(e)),
         }
     }
+
+    /// Records a secret that could not be deleted, as the platform does (contract §1).
+    pub async fn mark_orphaned(&self, org_id: &str, arn: &str, error: &str) -> Result<(), RegistryError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key("linear_workspace_id", AttributeValue::S(org_id.to_owned()))
+            .update_expression("SET secret_deletion_failed = :t, secret_deletion_error = :e, orphaned_oauth_secret_arn = :a")
+            .condition_expression("attribute_exists(linear_workspace_id)")
+            .expression_attribute_values(":t", AttributeValue::Bool(true))
+            .expression_attribute_values(":e", AttributeValue::S(error.chars().take(500).collect()))
+            .expression_attribute_values(":a", AttributeValue::S(arn.to_owned()))
+            .send()
+            .await
+            .map_err(cause)?;
+        Ok(())
+    }
 }

@@ -100,6 +100,12 @@ impl TokenStore {
         Ok(())
     }
 
+    /// Schedules a secret's deletion with a 7-day recovery window (a superseded bundle).
+    pub async fn schedule_deletion(&self, id: &str) -> Result<(), StoreError> {
+        self.client.delete_secret().secret_id(id).recovery_window_in_days(7).send().await.map_err(cause)?;
+        Ok(())
+    }
+
     /// The stack-wide webhook signing secret, when it holds a real `lin_wh_` value.
     pub async fn stack_webhook_secret(&self, arn: &str) -> Result<Option<WebhookSecret>, StoreError> {
         Ok(self.read(arn).await?.and_then(|s| WebhookSecret::parse(s.value.expose_secret()).ok()))

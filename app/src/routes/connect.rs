@@ -26,6 +26,7 @@ pub fn failure_text(f: InstallFailure) -> (&'static str, &'static str) {
         LinearRateLimited => ("Linear's rate limit was reached", "Nothing was written. Wait a few minutes and try again."),
         InvalidSlug => ("The workspace's URL key cannot be used", "The platform needs a URL key of 4 to 50 letters, digits, '-' or '_'. Nothing was written. Change the workspace's URL in Linear's settings, then connect again."),
         WrongWorkspace => ("A different workspace was authorized", "The reconnect was for one workspace, but Linear authorized another. Nothing was written. Reconnect again and pick the right workspace on Linear's consent page."),
+        SlugInUse => ("Another workspace's tokens use this URL key", "Linear gave this workspace a URL key whose token bundle belongs to a different organization (one renamed in Linear since it was installed). Nothing was written. Reconnect or remove that other workspace first, or change this workspace's URL key in Linear."),
         SecretsUnavailable => ("The token store is unavailable", "Secrets Manager (or the registry) could not be used, so the tokens were not saved and nothing was written. Try again shortly."),
         RegistryUnfinished => ("Tokens saved, but the registry was not updated", "The workspace's tokens are safely in Secrets Manager, but its registry row could not be written, so the platform does not see it yet. Finish the install below; it reuses the saved tokens and creates no second secret."),
         NothingToFinish => ("There is no unfinished install in this session", "Nothing was written. If an install failed earlier, connect the workspace again: it updates the same secret."),
@@ -83,6 +84,7 @@ fn FailureNotice(
             expected.unwrap_or_else(|| "a different workspace".into())
         )),
         InstallFailure::RegistryUnfinished => workspace.map(|w| format!("Workspace: {w}.")),
+        InstallFailure::SlugInUse => workspace.map(|w| format!("URL key: {w}.")),
         _ => None,
     };
     let finish = failure == InstallFailure::RegistryUnfinished;

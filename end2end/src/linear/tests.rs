@@ -223,3 +223,38 @@ async fn the_control_api_injects_faults_revocations_and_short_lifetimes() {
     control("reset", json!({})).await.unwrap();
     assert_eq!(tokens(&base, &c, INITRODE_ID).await["expires_in"], 86399);
 }
+
+#[tokio::test]
+async fn control_api_shapes_scope_orgs_and_graphql_errors_and_lists_what_was_issued() {
+    let (base, c) = spawn().await;
+    let control = |path: &'static str, body: Value| {
+        let c = c.clone();
+        let base = base.clone();
+        async move { c.post(format!("{base}/_control/{path}")).json(&body).send().await.unwrap().status() }
+    };
+    assert_eq!(control("scope-format", json!({ "array": true })).await, 204);
+    let code = consent(&base, &c, ACME_ID).await;
+    let tokens: Value = exchange(&base, &c, &code, VERIFIER).await.json().await.unwrap();
+    assert_eq!(tokens["scope"], json!(["read", "write", "app:assignable", "app:mentionable"]));
+
+    assert_eq!(control("org", json!({ "id": INITRODE_ID, "name": "Initrode", "url_key": "in.trode" })).await, 204);
+    assert_eq!(control("org", json!({ "id": "new-org", "name": "New", "url_key": "new-org", "teams": ["NEW"] })).await, 204);
+    let access = tokens["access_token"].as_str().unwrap();
+    assert_eq!(control("fail", json!({ "endpoint": "graphql", "count": 1, "kind": "error_body" })).await, 204);
+    let gql = |q: &'static str| c.post(format!("{base}/graphql")).bearer_auth(access).json(&json!({ "query": q })).send();
+    let res = gql("{ organization { id urlKey } }").await.unwrap();
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "INTERNAL_SERVER_ERROR");
+    let body: Value = gql("{ organization { id urlKey } teams { nodes { key } } }").await.unwrap().json().await.unwrap();
+    assert_eq!(body["data"]["organization"]["urlKey"], "acme-eng");
+    assert_eq!(body["data"]["teams"]["pageInfo"]["hasNextPage"], false);
+
+    let page = c.get(format!("{base}/oauth/authorize")).query(&authorize_query("read")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("in.trode") && page.contains("New (new-org)"), "the consent page lists the changed orgs");
+
+    let issued: Value = c.get(format!("{base}/_control/issued")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(issued["access_tokens"], json!([access]));
+    assert_eq!(issued["refresh_tokens"], json!([tokens["refresh_token"]]));
+    assert_eq!(issued["client_secret"], "local-linear-secret");
+}

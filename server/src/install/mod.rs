@@ -91,6 +91,16 @@ pub struct Completed {
     pub name: String,
     pub reconnected: bool,
     pub webhook: WebhookSource,
+    /// The bundle the workspace used before its slug changed, and what became of it.
+    pub retired: Option<Retired>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Retired {
+    /// Scheduled for deletion (7-day recovery window).
+    Deleted(String),
+    /// Could not be deleted: recorded on the row as an orphaned secret.
+    Orphaned(String),
 }
 
 /// Why an install stopped. Each maps to one page message and one audit outcome.
@@ -106,6 +116,8 @@ pub enum InstallError {
     Api(ApiError),
     #[error("Linear's urlKey is not a valid workspace slug")]
     InvalidSlug { url_key: String },
+    #[error("bgagent-linear-oauth-{slug} holds the tokens of organization {owner}")]
+    SlugInUse { slug: String, owner: String },
     #[error("authorized {authorized_slug} instead of the workspace being reconnected")]
     WrongWorkspace { authorized_name: String, authorized_slug: String, authorized_org: String },
     #[error("{0}")]
@@ -128,6 +140,7 @@ impl InstallError {
             InstallError::Api(_) => InstallFailure::LinearApi,
             InstallError::InvalidSlug { .. } => InstallFailure::InvalidSlug,
             InstallError::WrongWorkspace { .. } => InstallFailure::WrongWorkspace,
+            InstallError::SlugInUse { .. } => InstallFailure::SlugInUse,
             InstallError::Secrets(_) | InstallError::RegistryRead(_) => InstallFailure::SecretsUnavailable,
             InstallError::Unfinished { .. } => InstallFailure::RegistryUnfinished,
         }
@@ -246,7 +259,12 @@ impl Installer {
 
         // Keep the bundle's webhook secret; else the stack's real one; else ask the admin.
         let existing = timed!(t, "secrets-read", self.tokens.read(&slug.secret_name())).map_err(InstallError::Secrets)?;
-        let kept = existing.and_then(|s| StoredBundle::read(s.value.expose_secret()).ok()).and_then(|b| b.webhook_signing_secret);
+        let existing = existing.and_then(|s| StoredBundle::read(s.value.expose_secret()).ok());
+        // A slug Linear gave another organization before (renamed since) must not overwrite its tokens.
+        if let Some(owner) = existing.as_ref().and_then(|b| b.workspace_id.clone()).filter(|owner| *owner != org.id) {
+            return Err(InstallError::SlugInUse { slug: slug.to_string(), owner });
+        }
+        let kept = existing.and_then(|b| b.webhook_signing_secret);
         let (webhook_signing_secret, webhook) = match kept {
             Some(w) => (Some(w), WebhookSource::Kept),
             None => match timed!(t, "secrets-read", self.tokens.stack_webhook_secret(&self.config.webhook_secret_arn)) {
@@ -315,18 +333,48 @@ impl Installer {
             };
             match self.registry.record_install(&record, &expect_for(previous.as_ref()), previous.as_ref()).await {
                 Ok(()) => {
+                    let old_arn = previous.as_ref().and_then(|p| s(p, "oauth_secret_arn"));
+                    let retired = match old_arn {
+                        Some(old) => self.retire_previous_bundle(&u.org_id, &old, &u.secret_arn).await,
+                        None => None,
+                    };
                     return Ok(Completed {
                         org_id: u.org_id,
                         slug: u.slug,
                         name: u.name,
                         reconnected: previous.is_some(),
                         webhook: u.webhook,
-                    })
+                        retired,
+                    });
                 }
                 Err(e) => last = e,
             }
         }
         Err(InstallError::Unfinished { cause: last, unfinished: u })
+    }
+
+    /// After a reconnect under a new slug, the old bundle holds superseded tokens of the same
+    /// organization: schedule its deletion, or record it on the row as orphaned.
+    async fn retire_previous_bundle(&self, org_id: &str, old_arn: &str, new_arn: &str) -> Option<Retired> {
+        if old_arn == new_arn || secret_name_of_arn(old_arn) == secret_name_of_arn(new_arn) {
+            return None;
+        }
+        // Only a bundle that is this organization's: never delete what is not ours to delete.
+        let old = self.tokens.read(old_arn).await.ok().flatten()?;
+        let owner = StoredBundle::read(old.value.expose_secret()).ok().and_then(|b| b.workspace_id);
+        if owner.as_deref() != Some(org_id) {
+            return None;
+        }
+        match self.tokens.schedule_deletion(&old.arn).await {
+            Ok(()) => Some(Retired::Deleted(old.arn)),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not delete the superseded token bundle");
+                if let Err(e) = self.registry.mark_orphaned(org_id, &old.arn, &e.to_string()).await {
+                    tracing::error!(error = %e, secret = %old.arn, "superseded token bundle neither deleted nor recorded");
+                }
+                Some(Retired::Orphaned(old.arn))
+            }
+        }
     }
 
     /// Finishes an install whose registry write failed, from the saved bundle (no new consent).
@@ -390,7 +438,22 @@ pub enum WebhookError {
 
 impl Completed {
     pub fn detail(&self) -> String {
-        format!("{} ({}); {}", self.slug, self.name, self.webhook.describe())
+        let retired = match &self.retired {
+            Some(Retired::Deleted(arn)) => format!("; previous bundle {arn} scheduled for deletion"),
+            Some(Retired::Orphaned(arn)) => format!("; previous bundle {arn} could not be deleted (recorded as orphaned)"),
+            None => String::new(),
+        };
+        format!("{} ({}); {}{retired}", self.slug, self.name, self.webhook.describe())
+    }
+}
+
+/// `bgagent-linear-oauth-acme` from `arn:aws:secretsmanager:…:secret:bgagent-linear-oauth-acme-Ab12Cd`.
+/// (AWS appends `-` and six characters to the name in every secret ARN; a bare name is kept.)
+fn secret_name_of_arn(arn: &str) -> &str {
+    let Some((_, name)) = arn.rsplit_once(":secret:") else { return arn };
+    match name.rsplit_once('-') {
+        Some((base, suffix)) if suffix.len() == 6 && suffix.chars().all(|c| c.is_ascii_alphanumeric()) => base,
+        _ => name,
     }
 }
 
@@ -403,5 +466,25 @@ impl InstallPort for Installer {
             Err(e) => return Err(PortError { service: "AWS", cause: e.to_string() }),
         };
         Ok(ConnectInfo { redirect_uri: self.config.linear.redirect_uri.clone(), scopes: SCOPES.to_owned(), credentials })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_names_are_read_from_arns() {
+        let arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:bgagent-linear-oauth-acme-eng-Ab12Cd";
+        assert_eq!(secret_name_of_arn(arn), "bgagent-linear-oauth-acme-eng");
+        assert_eq!(secret_name_of_arn("bgagent-linear-oauth-acmeco"), "bgagent-linear-oauth-acmeco");
+        assert_eq!(secret_name_of_arn("arn:aws:secretsmanager:r:1:secret:plain"), "plain");
+    }
+
+    #[test]
+    fn every_install_error_has_a_page() {
+        let e = InstallError::SlugInUse { slug: "acme".into(), owner: "other".into() };
+        assert_eq!(e.failure(), InstallFailure::SlugInUse);
+        assert!(!e.to_string().is_empty());
     }
 }

@@ -193,6 +193,7 @@ async fn install_failed(
             ),
             vec![("authorized", authorized_slug.clone()), ("expected", expected_slug.unwrap_or_default())],
         ),
+        InstallError::SlugInUse { slug, .. } => (format!("{e}; nothing written"), vec![("workspace", slug.clone())]),
         InstallError::InvalidSlug { url_key } => {
             let shown: String = url_key.chars().filter(|c| !c.is_control()).take(60).collect();
             (format!("Linear urlKey {shown:?} does not match the platform's slug rule; nothing written"), vec![])

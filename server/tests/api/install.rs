@@ -460,3 +460,61 @@ async fn reconnecting_an_unknown_workspace_is_refused_before_linear() {
     let (status, _) = detail(&app, "00000000-0000-4000-8000-000000000000").await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn a_slug_whose_bundle_belongs_to_another_organization_is_not_overwritten() {
+    let app = spawn_app().await;
+    app.sign_in_admin().await;
+    let slug = app.linear.slug(ACME_ID).await;
+    let other = serde_json::json!({ "workspace_id": "another-org", "workspace_slug": slug, "access_token": "keep-me" }).to_string();
+    app.aws.secrets.create_secret().name(format!("bgagent-linear-oauth-{slug}")).secret_string(&other).send().await.unwrap();
+    let q = failure(&app.consent(None, ACME_ID, "authorize").await);
+    assert_eq!((q["error"].as_str(), q["workspace"].as_str()), ("slug_in_use", slug.as_str()));
+    assert_eq!(bundle(&app, &slug).await.unwrap()["access_token"], "keep-me");
+    assert!(row(&app, ACME_ID).await.is_none());
+}
+
+#[tokio::test]
+async fn a_reconnect_under_a_renamed_slug_retires_the_old_bundle() {
+    let app = spawn_app().await;
+    app.sign_in_admin().await;
+    let old_slug = app.linear.slug(ACME_ID).await;
+    app.consent(None, ACME_ID, "authorize").await;
+    let old_arn = row(&app, ACME_ID).await.unwrap()["oauth_secret_arn"].as_s().unwrap().clone();
+
+    let new_slug = format!("{old_slug}-renamed");
+    app.linear.control("org", serde_json::json!({ "id": ACME_ID, "name": "Acme Engineering", "url_key": new_slug })).await;
+    let res = app.consent(Some(ACME_ID), ACME_ID, "authorize").await;
+    assert_eq!(location(&res), format!("/workspaces/{ACME_ID}?notice=reconnected"));
+    let item = row(&app, ACME_ID).await.unwrap();
+    assert_eq!(read_registry_row(&item), PlatformReading::Active { slug: new_slug.clone(), secret_arn: item["oauth_secret_arn"].as_s().unwrap().clone() });
+    assert!(bundle(&app, &new_slug).await.is_some());
+    let old = app.aws.secrets.describe_secret().secret_id(&old_arn).send().await.unwrap();
+    assert!(old.deleted_date().is_some(), "the superseded bundle is scheduled for deletion");
+    let e = audit(&app).await.into_iter().find(|e| e.action == "workspace.reconnect").unwrap();
+    assert!(e.detail.unwrap().contains("scheduled for deletion"));
+}
+
+#[tokio::test]
+async fn registry_writes_refuse_a_row_that_changed_since_it_was_read() {
+    use server::platform::registry_row::{Expect, InstallRecord};
+    use server::platform::slug::WorkspaceSlug;
+    let app = spawn_app().await;
+    let registry = server::registry::Registry::new(app.aws.dynamodb.clone(), app.local.registry_table.clone());
+    let record = InstallRecord {
+        org_id: "org-race".into(),
+        slug: WorkspaceSlug::parse("race-ws").unwrap(),
+        name: "Race".into(),
+        secret_arn: "arn:x".into(),
+        installed_by: "sub".into(),
+        installed_at: "2026-11-23T10:00:00.000Z".into(),
+        team_keys: vec![],
+    };
+    registry.record_install(&record, &Expect::Absent, None).await.unwrap();
+    let conflict = registry.record_install(&record, &Expect::Absent, None).await.unwrap_err();
+    assert!(matches!(conflict, server::registry::RegistryError::Conflict), "someone installed it meanwhile");
+    let stale = Expect::InstalledAt(Some("2026-01-01T00:00:00.000Z".into()));
+    assert!(matches!(registry.record_install(&record, &stale, None).await, Err(server::registry::RegistryError::Conflict)));
+    let current = Expect::InstalledAt(Some("2026-11-23T10:00:00.000Z".into()));
+    registry.record_install(&record, &current, None).await.unwrap();
+}
