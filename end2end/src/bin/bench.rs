@@ -1,7 +1,9 @@
 //! `bench`: the foundation's figures, printed (not asserted). Starts the console binary
 //! given in `CONSOLE_BIN` (environment from the bootstrap), then measures: time to first
 //! 200 on /healthz, first-load bytes (raw and gzip), SSR throughput and latency of /login
-//! at 32 connections on loopback, and RSS idle and under that load.
+//! at 32 connections on loopback, RSS idle and under that load, and the install callback's
+//! latency over 50 installs against moto and an in-process Linear stand-in, next to the sum
+//! of its backend calls (from the callback's `Server-Timing` header).
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -40,9 +42,20 @@ async fn main() {
     let base = format!("http://{addr}");
     let http = reqwest::Client::builder().no_gzip().build().unwrap();
 
+    // The Linear stand-in, in this process, with the console's callback registered.
+    let linear_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let linear_base = format!("http://{}", linear_listener.local_addr().unwrap());
+    let settings = end2end::linear::Settings { redirect_uris: vec![format!("{base}/linear/callback")], ..Default::default() };
+    let linear_app = end2end::linear::router(end2end::linear::World::shared(settings.clone()));
+    tokio::spawn(async move { axum::serve(linear_listener, linear_app).await.unwrap() });
+
     let started = Instant::now();
     let mut child = Command::new(&bin)
         .env("CONSOLE_ADDR", &addr)
+        .env("LINEAR_BASE_URL", &linear_base)
+        .env("LINEAR_API_URL", &linear_base)
+        .env("LINEAR_CLIENT_ID", &settings.client_id)
+        .env("LINEAR_CLIENT_SECRET", &settings.client_secret)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .spawn()
@@ -116,6 +129,7 @@ async fn main() {
     let elapsed = load_start.elapsed();
     let _ = sampler.await;
     latencies.sort();
+    let installs = install_latency(&base, &linear_base).await;
     let _ = child.kill();
     let _ = child.wait();
 
@@ -141,4 +155,70 @@ async fn main() {
         peak.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1024.0
     );
     println!("start to first 200 on /healthz: {:.0} ms   (target <= 300 ms)", startup.as_secs_f64() * 1000.0);
+    match installs {
+        Ok((mut callback, mut backend)) => {
+            callback.sort();
+            backend.sort();
+            let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+            let (p50, p99, b50) = (percentile(&callback, 0.5), percentile(&callback, 0.99), percentile(&backend, 0.5));
+            println!(
+                "install callback, {} installs: p50 {:.1} ms, p99 {:.1} ms; backend calls p50 {:.1} ms (p99 {:.1} ms); p50 ratio {:.2}   (target p50 <= 150 ms and <= 1.3x the backend sum)",
+                callback.len(),
+                ms(p50),
+                ms(p99),
+                ms(b50),
+                ms(percentile(&backend, 0.99)),
+                p50.as_secs_f64() / b50.as_secs_f64().max(1e-9)
+            );
+        }
+        Err(e) => println!("install callback: not measured ({e})"),
+    }
+}
+
+const INSTALLS: usize = 50;
+
+/// Signs in as the demo admin, then runs `INSTALLS` consents (the first an install, the rest
+/// reconnects of the same workspace): the callback's time, and the summed `Server-Timing` durations.
+async fn install_latency(base: &str, linear: &str) -> Result<(Vec<Duration>, Vec<Duration>), String> {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("origin", base.parse().map_err(|_| "origin")?);
+    let browser = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let password = std::env::var("DEMO_PASSWORD").unwrap_or_else(|_| end2end::bootstrap::DEFAULT_DEMO_PASSWORD.to_owned());
+    let res = browser
+        .post(format!("{base}/login"))
+        .form(&[("email", end2end::bootstrap::ADMIN_EMAIL), ("password", password.as_str())])
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if !res.headers().contains_key("set-cookie") {
+        return Err("the demo admin could not sign in".into());
+    }
+    let plain = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().map_err(|e| e.to_string())?;
+    let loc = |r: &reqwest::Response| r.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    let (mut callback, mut backend) = (Vec::new(), Vec::new());
+    for _ in 0..INSTALLS {
+        let res = browser.get(format!("{base}/linear/connect")).send().await.map_err(|e| e.to_string())?;
+        let authorize = reqwest::Url::parse(&loc(&res)).map_err(|e| format!("connect: {e}"))?;
+        let mut form: Vec<(String, String)> = authorize.query_pairs().into_owned().collect();
+        form.push(("org_id".into(), end2end::linear::seed::ACME_ID.into()));
+        form.push(("decision".into(), "authorize".into()));
+        let res = plain.post(format!("{linear}/oauth/authorize")).form(&form).send().await.map_err(|e| e.to_string())?;
+        let back = loc(&res);
+        let t = Instant::now();
+        let res = browser.get(&back).send().await.map_err(|e| e.to_string())?;
+        let took = t.elapsed();
+        if !loc(&res).contains("notice=") {
+            return Err(format!("install failed: {}", loc(&res)));
+        }
+        let timing = res.headers().get("server-timing").and_then(|v| v.to_str().ok()).unwrap_or("");
+        let sum: f64 = timing.split(',').filter_map(|m| m.split("dur=").nth(1)).filter_map(|d| d.trim().parse::<f64>().ok()).sum();
+        callback.push(took);
+        backend.push(Duration::from_secs_f64(sum / 1000.0));
+    }
+    Ok((callback, backend))
 }

@@ -19,7 +19,7 @@ use crate::config::Config;
 use crate::linear::graphql::{ApiError, InstallFacts, LinearApi};
 use crate::linear::oauth::{AppCredentials, LinearOAuth, TokenError, SCOPES};
 use crate::platform::iso_millis;
-use crate::platform::registry_row::{expect_for, s, summarize, InstallRecord};
+use crate::platform::registry_row::{expect_for, s, summarize, InstallRecord, Item};
 use crate::platform::slug::WorkspaceSlug;
 use crate::platform::token_bundle::{StoredBundle, TokenBundle, WebhookSecret};
 use crate::registry::{Registry, RegistryError};
@@ -161,6 +161,13 @@ macro_rules! timed {
     }};
 }
 
+/// Runs a backend call and says how long it took (for calls made side by side).
+pub async fn clock<T>(fut: impl std::future::Future<Output = T>) -> (T, Duration) {
+    let start = Instant::now();
+    let out = fut.await;
+    (out, start.elapsed())
+}
+
 impl Timings {
 
     pub fn header(&self) -> String {
@@ -257,17 +264,20 @@ impl Installer {
             }
         }
 
-        // Keep the bundle's webhook secret; else the stack's real one; else ask the admin.
-        let existing = timed!(t, "secrets-read", self.tokens.read(&slug.secret_name())).map_err(InstallError::Secrets)?;
-        let existing = existing.and_then(|s| StoredBundle::read(s.value.expose_secret()).ok());
+        // Two independent reads side by side: the bundle under this slug and the registry row
+        // the write will be conditioned on.
+        let name = slug.secret_name();
+        let ((existing, d1), (previous, d2)) = tokio::join!(clock(self.tokens.read(&name)), clock(self.registry.get(&org.id)));
+        t.0.extend([("secrets-read", d1), ("dynamodb-read", d2)]);
+        let existing = existing.map_err(InstallError::Secrets)?.and_then(|s| StoredBundle::read(s.value.expose_secret()).ok());
         // A slug Linear gave another organization before (renamed since) must not overwrite its tokens.
         if let Some(owner) = existing.as_ref().and_then(|b| b.workspace_id.clone()).filter(|owner| *owner != org.id) {
             return Err(InstallError::SlugInUse { slug: slug.to_string(), owner });
         }
-        let kept = existing.and_then(|b| b.webhook_signing_secret);
-        let (webhook_signing_secret, webhook) = match kept {
+        // Keep the bundle's webhook secret; else the stack's real one; else ask the admin.
+        let (webhook_signing_secret, webhook) = match existing.and_then(|b| b.webhook_signing_secret) {
             Some(w) => (Some(w), WebhookSource::Kept),
-            None => match timed!(t, "secrets-read", self.tokens.stack_webhook_secret(&self.config.webhook_secret_arn)) {
+            None => match timed!(t, "secrets-read-stack", self.tokens.stack_webhook_secret(&self.config.webhook_secret_arn)) {
                 Ok(Some(WebhookSecret(w))) => (Some(w), WebhookSource::CopiedFromStack),
                 Ok(None) => (None, WebhookSource::Missing),
                 Err(e) => return Err(InstallError::Secrets(e)),
@@ -301,11 +311,13 @@ impl Installer {
             team_keys: facts.team_keys.clone(),
             webhook,
         };
-        timed!(t, "dynamodb", self.write_registry(admin, unfinished))
+        timed!(t, "dynamodb-write", self.write_registry(admin, unfinished, previous.ok()))
     }
 
     /// Writes the registry row for a saved bundle: retried on throttling or a lost race.
-    pub async fn write_registry(&self, admin: &AdminSession, u: Unfinished) -> Result<Completed, InstallError> {
+    /// `known` is the row as just read, if it was; otherwise (and on every retry) it is read again.
+    pub async fn write_registry(&self, admin: &AdminSession, u: Unfinished, known: Option<Option<Item>>) -> Result<Completed, InstallError> {
+        let mut known = known;
         let slug = match WorkspaceSlug::parse(&u.slug) {
             Ok(slug) => slug,
             Err(_) => return Err(InstallError::InvalidSlug { url_key: u.slug }),
@@ -324,12 +336,15 @@ impl Installer {
             if attempt > 0 {
                 tokio::time::sleep(Duration::from_millis(100 * u64::from(attempt))).await;
             }
-            let previous = match self.registry.get(&u.org_id).await {
-                Ok(row) => row,
-                Err(e) => {
-                    last = e;
-                    continue;
-                }
+            let previous = match known.take() {
+                Some(row) => row,
+                None => match self.registry.get(&u.org_id).await {
+                    Ok(row) => row,
+                    Err(e) => {
+                        last = e;
+                        continue;
+                    }
+                },
             };
             match self.registry.record_install(&record, &expect_for(previous.as_ref()), previous.as_ref()).await {
                 Ok(()) => {
@@ -385,7 +400,7 @@ impl Installer {
             // The bundle is gone or now belongs elsewhere: a fresh consent is the only safe way.
             return Err(InstallError::Secrets(StoreError("the saved bundle is no longer there".into())));
         }
-        self.write_registry(admin, u).await
+        self.write_registry(admin, u, None).await
     }
 
     /// Stores the admin's webhook signing secret in the workspace's bundle.

@@ -120,7 +120,10 @@ pub async fn callback(
 ) -> Response {
     let rid = request_id(&headers);
     let installer = &state.installer;
-    let consent = match take_consent(&session, p.state.as_deref().unwrap_or("")).await {
+    let mut timings = Timings::default();
+    let (consent, took) = super::clock(take_consent(&session, p.state.as_deref().unwrap_or(""))).await;
+    timings.0.push(("session", took));
+    let consent = match consent {
         Ok(c) => c,
         Err(f) => {
             let detail = format!("consent refused: {} (nothing written)", f.code());
@@ -147,14 +150,14 @@ pub async fn callback(
     }
     let code = p.code.unwrap_or_default();
 
-    let mut timings = Timings::default();
     let started = std::time::Instant::now();
     let result = installer.complete(&admin, &consent, &code, &mut timings).await;
     tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, timings = %timings.header(), "install callback handled");
     match result {
         Ok(done) => {
             let _ = session.remove::<Unfinished>(UNFINISHED_KEY).await;
-            let mut res = succeeded(installer, &admin, done, rid).await;
+            let (mut res, took) = super::clock(succeeded(installer, &admin, done, rid)).await;
+            timings.0.push(("audit", took));
             if let Ok(v) = HeaderValue::from_str(&timings.header()) {
                 res.headers_mut().insert(header::HeaderName::from_static("server-timing"), v);
             }
