@@ -12,7 +12,7 @@ pub type Item = HashMap<String, AttributeValue>;
 pub fn platform_records_path() -> PathBuf {
     std::env::var("PLATFORM_RECORDS")
         .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/contract/platform-records.json"))
+        .unwrap_or_else(|_| crate::manifest_dir().join("../../shared/contract/platform-records.json"))
 }
 
 pub fn platform_records() -> Result<Value, String> {

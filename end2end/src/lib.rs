@@ -7,3 +7,10 @@ pub mod moto;
 
 pub use bootstrap::{bootstrap, sdk_config, Local, BootstrapError};
 pub use moto::Moto;
+
+/// This crate's directory: from cargo at run time when it is set (`cargo test`, `cargo run`), else
+/// where it was built. Run time first, because a build directory shared by two clones would
+/// otherwise point one clone's tests at the other clone's files.
+pub fn manifest_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR").map(std::path::PathBuf::from).unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())
+}

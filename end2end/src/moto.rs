@@ -16,7 +16,7 @@ pub fn moto_binary() -> PathBuf {
     if let Ok(p) = std::env::var("MOTO_SERVER") {
         return PathBuf::from(p);
     }
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/moto_server")
+    crate::manifest_dir().join("../.venv/bin/moto_server")
 }
 
 impl Moto {
