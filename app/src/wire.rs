@@ -14,6 +14,14 @@ pub struct WorkspaceSummary {
     pub raw_status: Option<String>,
     pub installed_at: Option<String>,
     pub team_keys: Vec<String>,
+    pub health: Health,
+    /// When the access token expires, as the console last saw it (`token_expires_at`).
+    pub token_expires_at: Option<String>,
+    pub last_check_at: Option<String>,
+    pub last_check_result: Option<String>,
+    pub last_refresh_at: Option<String>,
+    pub last_refresh_error: Option<String>,
+    pub installed_by: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -168,5 +176,113 @@ impl InstallFailure {
 
     pub fn from_code(code: &str) -> Option<InstallFailure> {
         InstallFailure::ALL.into_iter().find(|f| f.code() == code)
+    }
+}
+
+/// A workspace's token health, as the console judges it (see `server::health`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Health {
+    Healthy,
+    ExpiringSoon,
+    ExpiredRefreshable,
+    /// Transient failures at Linear (5xx, timeout, rate limit).
+    Degraded,
+    /// Linear rejected the grant (`invalid_grant`, authentication error), or the bundle is unusable.
+    NeedsReconnect,
+    Revoked,
+    VaultManaged,
+    NotRegistered,
+}
+
+impl Health {
+    pub const ALL: [Health; 8] = [
+        Health::Healthy,
+        Health::ExpiringSoon,
+        Health::ExpiredRefreshable,
+        Health::Degraded,
+        Health::NeedsReconnect,
+        Health::Revoked,
+        Health::VaultManaged,
+        Health::NotRegistered,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Health::Healthy => "Healthy",
+            Health::ExpiringSoon => "Expiring soon",
+            Health::ExpiredRefreshable => "Expired, refreshable",
+            Health::Degraded => "Degraded",
+            Health::NeedsReconnect => "Needs reconnect",
+            Health::Revoked => "Revoked",
+            Health::VaultManaged => "Vault-managed",
+            Health::NotRegistered => "Not registered",
+        }
+    }
+
+    /// The URL form (`?status=`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Health::Healthy => "healthy",
+            Health::ExpiringSoon => "expiring",
+            Health::ExpiredRefreshable => "expired",
+            Health::Degraded => "degraded",
+            Health::NeedsReconnect => "reconnect",
+            Health::Revoked => "revoked",
+            Health::VaultManaged => "vault",
+            Health::NotRegistered => "unregistered",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Health> {
+        Health::ALL.into_iter().find(|h| h.code() == code)
+    }
+
+    /// One line on why, for the badge's page.
+    pub fn explanation(self) -> &'static str {
+        match self {
+            Health::Healthy => "The access token is valid and Linear accepted it at the last check.",
+            Health::ExpiringSoon => "The access token expires within the hour; the platform refreshes it when it is next used.",
+            Health::ExpiredRefreshable => "The access token has expired; the platform refreshes it on next use with the stored refresh token.",
+            Health::Degraded => "The last call to Linear failed for a passing reason (server error, timeout or rate limit).",
+            Health::NeedsReconnect => "Linear no longer accepts this workspace's grant (or the token bundle is unusable): tasks from it will fail.",
+            Health::Revoked => "The registry marks this workspace revoked: the platform ignores it.",
+            Health::VaultManaged => "Tokens are held by the AgentCore token vault, not in the bundle.",
+            Health::NotRegistered => "The registry row lacks a slug or a secret ARN: the platform does not see this workspace.",
+        }
+    }
+
+    /// What to do about it.
+    pub fn action(self) -> &'static str {
+        match self {
+            Health::Healthy | Health::VaultManaged => "Nothing.",
+            Health::ExpiringSoon | Health::ExpiredRefreshable => "Nothing, or Refresh token now.",
+            Health::Degraded => "Check now again later; if it persists, look at Linear's status.",
+            Health::NeedsReconnect => "Reconnect the workspace.",
+            Health::Revoked => "Reconnect it to use it again, or Remove it.",
+            Health::NotRegistered => "Connect the workspace, or Remove the row.",
+        }
+    }
+
+    /// Counted in "needs attention".
+    pub fn needs_attention(self) -> bool {
+        matches!(self, Health::Degraded | Health::NeedsReconnect | Health::NotRegistered)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn health_codes_are_distinct_and_round_trip() {
+        let mut codes: Vec<_> = Health::ALL.iter().map(|h| h.code()).collect();
+        codes.sort();
+        codes.dedup();
+        assert_eq!(codes.len(), Health::ALL.len());
+        for h in Health::ALL {
+            assert_eq!(Health::from_code(h.code()), Some(h));
+            assert!(!h.explanation().is_empty() && !h.action().is_empty());
+        }
+        assert!(Health::NeedsReconnect.needs_attention() && !Health::Healthy.needs_attention());
     }
 }

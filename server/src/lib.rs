@@ -4,6 +4,7 @@ pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod directory;
+pub mod health;
 pub mod install;
 pub mod linear;
 pub mod platform;
@@ -14,6 +15,8 @@ pub mod sessions;
 pub mod state;
 pub mod telemetry;
 pub mod token_store;
+pub mod token_upkeep;
+pub mod workspace_actions;
 pub mod workspaces;
 
 use std::sync::Arc;
@@ -82,6 +85,13 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
         linear::http_client(config.linear.timeout),
         audit.clone(),
     ));
+    let linear_http = linear::http_client(config.linear.timeout);
+    let upkeep = Arc::new(token_upkeep::TokenUpkeep::new(
+        registry.clone(),
+        tokens.clone(),
+        linear::oauth::LinearOAuth::new(linear_http.clone(), &config.linear.base_url, &config.linear.api_url, &config.linear.redirect_uri),
+        linear::graphql::LinearApi::new(linear_http, &config.linear.api_url),
+    ));
     let ports = Ports {
         registry: Arc::new(workspaces::Workspaces::new(registry, tokens)),
         audit: Arc::new(audit.clone()),
@@ -92,6 +102,7 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
         leptos_options,
         cognito_auth: CognitoAuth::new(aws.cognito.clone(), config.cognito.app_client_id.clone()),
         installer,
+        upkeep,
         config,
         aws,
         verifier: Arc::new(verifier),
@@ -123,6 +134,8 @@ pub fn router(state: AppState) -> Router {
         .route("/linear/callback", get(install::routes::callback))
         .route("/linear/finish", post(install::routes::finish))
         .route("/workspaces/{org_id}/webhook-secret", post(install::routes::webhook_secret))
+        .route("/workspaces/{org_id}/check", post(workspace_actions::check))
+        .route("/workspaces/{org_id}/refresh", post(workspace_actions::refresh))
         .leptos_routes_with_context(
             &state,
             routes,

@@ -95,4 +95,82 @@ impl Registry {
             .map_err(cause)?;
         Ok(())
     }
+
+    /// Takes the console's short lease on a row (one refresh at a time across instances).
+    /// `Conflict` when another holder's lease has not run out.
+    pub async fn take_lease(&self, org_id: &str, owner: &str, now: i64, seconds: i64) -> Result<(), RegistryError> {
+        let res = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("linear_workspace_id", AttributeValue::S(org_id.to_owned()))
+            .update_expression("SET console_lease_owner = :me, console_lease_until = :until")
+            .condition_expression(
+                "attribute_exists(linear_workspace_id) AND (attribute_not_exists(console_lease_until) OR console_lease_until < :now)",
+            )
+            .expression_attribute_values(":me", AttributeValue::S(owner.to_owned()))
+            .expression_attribute_values(":until", AttributeValue::N((now + seconds).to_string()))
+            .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
+            .send()
+            .await;
+        match res {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Err(RegistryError::Conflict),
+            Err(e) => Err(cause(e)),
+        }
+    }
+
+    /// Gives the lease back and records the refresh attempt, only if the lease is still ours.
+    pub async fn release_lease(&self, org_id: &str, owner: &str, refresh: Option<(&str, Option<&str>, Option<&str>)>) -> Result<(), RegistryError> {
+        let mut update = "REMOVE console_lease_owner, console_lease_until".to_owned();
+        let mut req = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("linear_workspace_id", AttributeValue::S(org_id.to_owned()))
+            .condition_expression("console_lease_owner = :me")
+            .expression_attribute_values(":me", AttributeValue::S(owner.to_owned()));
+        if let Some((at, error, expires)) = refresh {
+            let mut set = vec!["last_refresh_at = :at"];
+            req = req.expression_attribute_values(":at", AttributeValue::S(at.to_owned()));
+            if let Some(exp) = expires {
+                set.push("token_expires_at = :exp");
+                req = req.expression_attribute_values(":exp", AttributeValue::S(exp.to_owned()));
+            }
+            match error {
+                Some(e) => {
+                    set.push("last_refresh_error = :err");
+                    req = req.expression_attribute_values(":err", AttributeValue::S(e.to_owned()));
+                }
+                None => update.push_str(", last_refresh_error"),
+            }
+            update = format!("SET {} {update}", set.join(", "));
+        }
+        match req.update_expression(update).send().await {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Err(RegistryError::Conflict),
+            Err(e) => Err(cause(e)),
+        }
+    }
+
+    /// Records a *Check now* (and the token expiry it saw).
+    pub async fn record_check(&self, org_id: &str, at: &str, result: &str, expires_at: Option<&str>) -> Result<(), RegistryError> {
+        let mut req = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("linear_workspace_id", AttributeValue::S(org_id.to_owned()))
+            .condition_expression("attribute_exists(linear_workspace_id)")
+            .expression_attribute_values(":at", AttributeValue::S(at.to_owned()))
+            .expression_attribute_values(":r", AttributeValue::S(result.to_owned()));
+        let update = match expires_at {
+            Some(exp) => {
+                req = req.expression_attribute_values(":exp", AttributeValue::S(exp.to_owned()));
+                "SET last_check_at = :at, last_check_result = :r, token_expires_at = :exp"
+            }
+            None => "SET last_check_at = :at, last_check_result = :r",
+        };
+        req.update_expression(update).send().await.map_err(cause)?;
+        Ok(())
+    }
 }

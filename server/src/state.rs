@@ -46,5 +46,6 @@ pub struct AppState {
     pub cognito_auth: CognitoAuth,
     pub audit: AuditLog,
     pub installer: Arc<crate::install::Installer>,
+    pub upkeep: Arc<crate::token_upkeep::TokenUpkeep>,
     pub ports: Ports,
 }

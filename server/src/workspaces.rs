@@ -5,7 +5,12 @@ use app::wire::{BundleView, WorkspaceDetail, WorkspaceSummary};
 use async_trait::async_trait;
 use secrecy::ExposeSecret;
 
-use crate::platform::registry_row::{s, summarize};
+use futures::StreamExt;
+use time::OffsetDateTime;
+
+use crate::health::{health, Facts};
+use crate::platform::parse_iso;
+use crate::platform::registry_row::{facts, s, summarize, Item};
 use crate::platform::token_bundle::StoredBundle;
 use crate::registry::{Registry, RegistryError};
 use crate::token_store::TokenStore;
@@ -22,6 +27,16 @@ impl Workspaces {
     }
 }
 
+/// The row's health inputs, corrected by what the bundle itself says.
+fn with_bundle(item: &Item, state: app::wire::RegistryState, bundle: Option<&StoredBundle>) -> Facts {
+    let mut f = facts(item, state);
+    f.bundle_has_tokens = bundle.map(|b| b.has_tokens);
+    if let Some(exp) = bundle.and_then(|b| b.expires_at.as_deref()).and_then(parse_iso) {
+        f.expires_at = Some(exp);
+    }
+    f
+}
+
 fn dynamo(e: RegistryError) -> PortError {
     PortError { service: "DynamoDB", cause: e.to_string() }
 }
@@ -29,20 +44,59 @@ fn dynamo(e: RegistryError) -> PortError {
 #[async_trait]
 impl RegistryPort for Workspaces {
     async fn list_workspaces(&self) -> PortResult<Vec<WorkspaceSummary>> {
-        let mut out: Vec<WorkspaceSummary> = self.registry.items().await.map_err(dynamo)?.iter().filter_map(summarize).collect();
+        let items = self.registry.items().await.map_err(dynamo)?;
+        // Rows the console never checked carry no token expiry: read those bundles (8 at a time).
+        let unchecked: Vec<(usize, String)> = items
+            .iter()
+            .enumerate()
+            .filter(|(_, item)| s(item, "token_expires_at").is_none() && s(item, "provider_name").is_none())
+            .filter(|(_, item)| s(item, "status").as_deref() == Some("active"))
+            .filter_map(|(i, item)| Some((i, s(item, "oauth_secret_arn")?)))
+            .collect();
+        let read: Vec<(usize, Option<StoredBundle>)> = futures::stream::iter(unchecked)
+            .map(|(i, arn)| async move {
+                let b = self.tokens.read(&arn).await.ok().flatten().and_then(|s| StoredBundle::read(s.value.expose_secret()).ok());
+                (i, b)
+            })
+            .buffer_unordered(8)
+            .collect()
+            .await;
+        let read: std::collections::HashMap<usize, Option<StoredBundle>> = read.into_iter().collect();
+        let now = OffsetDateTime::now_utc();
+        let mut out: Vec<WorkspaceSummary> = items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, item)| {
+                let mut w = summarize(item)?;
+                if let Some(bundle) = read.get(&i) {
+                    w.health = health(now, &with_bundle(item, w.state, bundle.as_ref()));
+                    w.token_expires_at = bundle.as_ref().and_then(|b| b.expires_at.clone());
+                }
+                Some(w)
+            })
+            .collect();
         out.sort_by(|a, b| a.slug.cmp(&b.slug).then_with(|| a.org_id.cmp(&b.org_id)));
         Ok(out)
     }
 
     async fn workspace(&self, org_id: &str) -> PortResult<Option<WorkspaceDetail>> {
         let Some(item) = self.registry.get(org_id).await.map_err(dynamo)? else { return Ok(None) };
-        let Some(summary) = summarize(&item) else { return Ok(None) };
+        let Some(mut summary) = summarize(&item) else { return Ok(None) };
         let secret_arn = s(&item, "oauth_secret_arn");
+        let stored = match &secret_arn {
+            None => None,
+            Some(arn) => self.tokens.read(arn).await.map_err(|e| PortError { service: "Secrets Manager", cause: e.to_string() })?,
+        };
+        let parsed = stored.as_ref().map(|secret| StoredBundle::read(secret.value.expose_secret()));
+        summary.health = health(OffsetDateTime::now_utc(), &with_bundle(&item, summary.state, parsed.as_ref().and_then(|p| p.as_ref().ok())));
+        if let Some(Ok(b)) = &parsed {
+            summary.token_expires_at = b.expires_at.clone().or(summary.token_expires_at);
+        }
         let bundle = match &secret_arn {
             None => BundleView::Missing,
-            Some(arn) => match self.tokens.read(arn).await.map_err(|e| PortError { service: "Secrets Manager", cause: e.to_string() })? {
+            Some(_) => match parsed {
                 None => BundleView::Missing,
-                Some(secret) => match StoredBundle::read(secret.value.expose_secret()) {
+                Some(parsed) => match parsed {
                     Ok(b) => BundleView::Present {
                         scope: b.scope,
                         expires_at: b.expires_at,

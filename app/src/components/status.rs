@@ -2,7 +2,7 @@
 use leptos::prelude::*;
 
 use crate::errors::AppError;
-use crate::wire::RegistryState;
+use crate::wire::{Health, RegistryState};
 
 #[component]
 pub fn Loading(#[prop(into)] what: String) -> impl IntoView {
@@ -47,5 +47,23 @@ pub fn StateBadge(state: RegistryState, raw: Option<String>) -> impl IntoView {
     let title = raw.map(|r| format!("stored status: {r}")).unwrap_or_default();
     view! {
         <span title=title class=format!("inline-flex rounded-full px-2 py-0.5 text-xs font-medium {class}")>{state.label()}</span>
+    }
+}
+
+/// The token health badge; its title says why.
+#[component]
+pub fn HealthBadge(health: Health) -> impl IntoView {
+    let class = match health {
+        Health::Healthy => "bg-emerald-100 text-emerald-800 dark:bg-emerald-900 dark:text-emerald-200",
+        Health::ExpiringSoon | Health::ExpiredRefreshable => "bg-sky-100 text-sky-800 dark:bg-sky-900 dark:text-sky-200",
+        Health::Degraded => "bg-amber-100 text-amber-800 dark:bg-amber-900 dark:text-amber-200",
+        Health::NeedsReconnect | Health::NotRegistered => "bg-red-100 text-red-800 dark:bg-red-900 dark:text-red-200",
+        Health::Revoked | Health::VaultManaged => "bg-slate-200 text-slate-700 dark:bg-slate-700 dark:text-slate-200",
+    };
+    view! {
+        <span data-testid="health" data-health=health.code() title=health.explanation()
+            class=format!("inline-flex whitespace-nowrap rounded-full px-2 py-0.5 text-xs font-medium {class}")>
+            {health.label()}
+        </span>
     }
 }

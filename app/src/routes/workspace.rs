@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::components::status::{ErrorNotice, Loading, StateBadge};
+use crate::components::status::{ErrorNotice, HealthBadge, Loading, StateBadge};
 use crate::functions::get_workspace;
 use crate::wire::{BundleView, RegistryState, WorkspaceDetail};
 
@@ -20,6 +20,19 @@ pub fn notice_text(notice: Option<&str>, error: Option<&str>) -> Option<(bool, &
         (Some("installed"), _) => ok("Workspace connected. Its tokens are in Secrets Manager and the platform can use it now."),
         (Some("reconnected"), _) => ok("Workspace reconnected. Its tokens were replaced in place and any revocation was cleared."),
         (Some("webhook_saved"), _) => ok("Webhook signing secret saved."),
+        (_, Some("not_found")) => bad("This workspace is not in the registry."),
+        (_, Some("not_active")) => bad("The workspace is not active: there is nothing to check or refresh. Reconnect it first."),
+        (_, Some("bundle_unusable")) => bad("The token bundle is missing or lacks a field the platform needs. Reconnect the workspace."),
+        (_, Some("refresh_unsaved")) => bad("Linear issued new tokens but Secrets Manager refused them three times: the old refresh token is spent. Reconnect the workspace."),
+        (_, Some("action_unavailable")) => bad("DynamoDB or Secrets Manager is unavailable; nothing changed. Try again shortly."),
+        (Some("check_ok"), _) => ok("Checked: Linear accepts the stored access token."),
+        (Some("check_refused"), _) => bad("Checked: Linear refused the stored access token (see the health below)."),
+        (Some("check_degraded"), _) => bad("Checked: Linear did not answer properly (server error, timeout or rate limit). Try again later."),
+        (Some("refreshed"), _) => ok("Token refreshed: the new access and refresh tokens are saved in the bundle."),
+        (Some("already_refreshed"), _) => ok("Already refreshed: another actor (a platform Lambda) refreshed first; its tokens are in the bundle."),
+        (Some("grant_dead"), _) => bad("Linear rejected the refresh token (invalid_grant): the workspace needs reconnecting."),
+        (Some("refresh_busy"), _) => bad("Another console instance is refreshing this workspace right now. Try again in a minute."),
+        (Some("refresh_failed"), _) => bad("Linear could not refresh the token just now; nothing changed. Try again later."),
         _ => None,
     }
 }
@@ -74,6 +87,10 @@ fn Detail(d: WorkspaceDetail, webhook_missing: bool) -> impl IntoView {
     let ask_webhook = webhook_missing || (has_tokens && has_webhook == Some(false));
     let reconnect = format!("/linear/connect?workspace={}", w.org_id);
     let webhook_action = format!("/workspaces/{}/webhook-secret", w.org_id);
+    let check_action = format!("/workspaces/{}/check", w.org_id);
+    let refresh_action = format!("/workspaces/{}/refresh", w.org_id);
+    let can_act = w.state == RegistryState::Active && !d.vault_managed;
+    let button = "rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800";
     let row = |label: &'static str, value: Option<String>| {
         view! {
             <div class="grid grid-cols-3 gap-4 px-4 py-2">
@@ -88,11 +105,21 @@ fn Detail(d: WorkspaceDetail, webhook_missing: bool) -> impl IntoView {
             <h1 data-testid="workspace-title" class="text-2xl font-semibold tracking-tight">{title}</h1>
             <StateBadge state=w.state raw=w.raw_status.clone()/>
             {w.name.clone().map(|n| view! { <span class="text-slate-500 dark:text-slate-400">{n}</span> })}
-            <a href=reconnect rel="external" data-testid="reconnect"
-                class="ml-auto rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">
-                "Reconnect"
-            </a>
+            <div class="ml-auto flex flex-wrap gap-2">
+                {can_act.then(|| view! {
+                    <form method="post" action=check_action><button type="submit" data-testid="check-now" class=button>"Check now"</button></form>
+                    <form method="post" action=refresh_action><button type="submit" data-testid="refresh-token" class=button>"Refresh token"</button></form>
+                })}
+                <a href=reconnect rel="external" data-testid="reconnect" class=button>"Reconnect"</a>
+            </div>
         </header>
+        <section data-testid="health-panel" class="mb-6 flex flex-wrap items-start gap-3 rounded-lg border border-slate-200 bg-white p-4 text-sm dark:border-slate-800 dark:bg-slate-900">
+            <HealthBadge health=w.health/>
+            <div>
+                <p>{w.health.explanation()}</p>
+                <p class="mt-1 text-slate-500 dark:text-slate-400">{format!("What to do: {}", w.health.action())}</p>
+            </div>
+        </section>
         {(w.state == RegistryState::Revoked).then(|| view! {
             <p class="mb-4 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100">
                 {format!("Revoked{}{}. Reconnect to install it again.",
@@ -128,6 +155,11 @@ fn Detail(d: WorkspaceDetail, webhook_missing: bool) -> impl IntoView {
             {row("Token bundle", Some(bundle_state.to_owned()))}
             {row("Scopes", scope)}
             {row("Access token expires at", expires)}
+            {row("Last check", w.last_check_at.clone().map(|at| format!("{at} ({})", w.last_check_result.clone().unwrap_or_default())))}
+            {row("Last refresh", w.last_refresh_at.clone().map(|at| match &w.last_refresh_error {
+                Some(e) => format!("{at} (failed: {e})"),
+                None => format!("{at} (ok)"),
+            }))}
             {row("Webhook signing secret", has_webhook.map(|h| if h { "present".to_owned() } else { "missing".to_owned() }))}
             {row("Secret ARN", d.secret_arn.clone())}
             {row("Token vault", Some(if d.vault_managed { "vault-managed (AgentCore)".to_owned() } else { "no".to_owned() }))}

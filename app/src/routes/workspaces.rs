@@ -2,7 +2,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::components::status::{ErrorNotice, Loading, PageHeader, StateBadge};
+use crate::components::status::{ErrorNotice, HealthBadge, Loading, PageHeader, StateBadge};
 use crate::functions::list_workspaces;
 use crate::wire::WorkspaceSummary;
 
@@ -41,7 +41,11 @@ fn WorkspaceTable(rows: Vec<WorkspaceSummary>) -> impl IntoView {
                     <tr>
                         <th class="px-4 py-2">"Workspace"</th>
                         <th class="px-4 py-2">"Organization id"</th>
+                        <th class="px-4 py-2">"Health"</th>
                         <th class="px-4 py-2">"Registry status"</th>
+                        <th class="px-4 py-2">"Token expires"</th>
+                        <th class="px-4 py-2">"Last check"</th>
+                        <th class="px-4 py-2">"Last refresh"</th>
                         <th class="px-4 py-2">"Installed"</th>
                         <th class="px-4 py-2">"Teams"</th>
                     </tr>
@@ -56,7 +60,11 @@ fn WorkspaceTable(rows: Vec<WorkspaceSummary>) -> impl IntoView {
                                 {w.name.clone().map(|n| view! { <span class="block text-xs text-slate-500 dark:text-slate-400">{n}</span> })}
                             </td>
                             <td class="px-4 py-2 font-mono text-xs">{w.org_id.clone()}</td>
+                            <td class="px-4 py-2"><HealthBadge health=w.health/></td>
                             <td class="px-4 py-2"><StateBadge state=w.state raw=w.raw_status.clone()/></td>
+                            <td class="px-4 py-2 font-mono text-xs">{w.token_expires_at.clone().unwrap_or_else(|| "—".into())}</td>
+                            <td class="px-4 py-2 text-xs">{w.last_check_at.clone().map(|a| format!("{a} · {}", w.last_check_result.clone().unwrap_or_default())).unwrap_or_else(|| "—".into())}</td>
+                            <td class="px-4 py-2 text-xs">{w.last_refresh_at.clone().map(|a| match &w.last_refresh_error { Some(e) => format!("{a} · {e}"), None => format!("{a} · ok") }).unwrap_or_else(|| "—".into())}</td>
                             <td class="px-4 py-2 text-slate-600 dark:text-slate-400">{w.installed_at.clone().unwrap_or_default()}</td>
                             <td class="px-4 py-2">{w.team_keys.join(", ")}</td>
                         </tr>

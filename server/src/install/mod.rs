@@ -60,6 +60,7 @@ pub struct Unfinished {
     pub name: String,
     pub secret_arn: String,
     pub installed_at: String,
+    pub token_expires_at: String,
     pub team_keys: Vec<String>,
     pub webhook: WebhookSource,
 }
@@ -308,6 +309,7 @@ impl Installer {
             name: org.name.clone(),
             secret_arn,
             installed_at,
+            token_expires_at: bundle.expires_at.clone(),
             team_keys: facts.team_keys.clone(),
             webhook,
         };
@@ -330,6 +332,7 @@ impl Installer {
             installed_by: admin.sub.clone(),
             installed_at: u.installed_at.clone(),
             team_keys: u.team_keys.clone(),
+            token_expires_at: u.token_expires_at.clone(),
         };
         let mut last = RegistryError::Conflict;
         for attempt in 0..REGISTRY_ATTEMPTS {

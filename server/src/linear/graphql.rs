@@ -122,6 +122,16 @@ impl LinearApi {
         Ok(InstallFacts { viewer: first.viewer, organization: first.organization, team_keys })
     }
 
+    /// The cheapest authenticated call: who the token acts as.
+    pub async fn viewer(&self, token: &SecretString) -> Result<Viewer, ApiError> {
+        #[derive(Deserialize)]
+        struct Data {
+            viewer: Viewer,
+        }
+        let d: Data = self.query(token, "query { viewer { id name } }", Value::Null).await?;
+        Ok(d.viewer)
+    }
+
     async fn query<T: DeserializeOwned>(&self, token: &SecretString, query: &str, variables: Value) -> Result<T, ApiError> {
         let res = self
             .http

@@ -94,14 +94,24 @@ pub struct IssuedTokens {
 impl IssuedTokens {
     /// From a token response; `requested` stands in when Linear omits `scope` (it means "as asked").
     pub fn from_response(res: &LinearTokenResponse, requested: &str) -> Result<IssuedTokens, TokenError> {
-        let refresh = res.refresh_token().ok_or(TokenError::Malformed("no refresh_token"))?;
+        IssuedTokens::from_refresh_response(res, requested, None)
+    }
+
+    /// As `from_response`; a refresh answer without a new refresh token keeps `previous` (RFC 6749
+    /// allows a server not to rotate; Linear always does, but the old token must not be dropped).
+    pub fn from_refresh_response(res: &LinearTokenResponse, requested: &str, previous: Option<&SecretString>) -> Result<IssuedTokens, TokenError> {
+        let refresh = match (res.refresh_token(), previous) {
+            (Some(r), _) => SecretString::from(r.secret().clone()),
+            (None, Some(p)) => p.clone(),
+            (None, None) => return Err(TokenError::Malformed("no refresh_token")),
+        };
         let scope = match res.scopes() {
             Some(list) if !list.is_empty() => list.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" "),
             _ => requested.to_owned(),
         };
         Ok(IssuedTokens {
             access_token: SecretString::from(res.access_token().secret().clone()),
-            refresh_token: SecretString::from(refresh.secret().clone()),
+            refresh_token: refresh,
             // Linear's tokens live 24 h; a missing lifetime is taken as that, less a margin.
             expires_in: res.expires_in().unwrap_or(Duration::from_secs(86_399)),
             scope,
@@ -237,6 +247,20 @@ impl<'c> oauth2::AsyncHttpClient<'c> for LinearHttp {
 
     fn call(&'c self, request: oauth2::HttpRequest) -> Self::Future {
         Box::pin(send(&self.0, request))
+    }
+}
+
+impl LinearOAuth {
+    /// Trades a refresh token for new tokens. Linear rotates: the one given is dead afterwards,
+    /// so the caller must save the answer at once.
+    pub async fn refresh(&self, creds: &AppCredentials, refresh_token: &SecretString, scope: &str) -> Result<IssuedTokens, TokenError> {
+        let client = self.client(creds).map_err(|_| TokenError::Unreachable)?;
+        let http = LinearHttp(self.http.clone());
+        let token = RefreshToken::new(refresh_token.expose_secret().to_owned());
+        match client.exchange_refresh_token(&token).request_async(&http).await {
+            Ok(res) => IssuedTokens::from_refresh_response(&res, scope, Some(refresh_token)),
+            Err(e) => Err(classify(e)),
+        }
     }
 }
 

@@ -5,7 +5,9 @@ use std::collections::HashMap;
 use app::wire::{RegistryState, WorkspaceSummary};
 use aws_sdk_dynamodb::types::AttributeValue;
 
+use super::parse_iso;
 use super::slug::WorkspaceSlug;
+use crate::health::{CheckResult, Facts};
 
 pub type Item = HashMap<String, AttributeValue>;
 
@@ -32,6 +34,7 @@ pub fn summarize(item: &Item) -> Option<WorkspaceSummary> {
         .and_then(|v| v.as_l().ok())
         .map(|l| l.iter().filter_map(|k| k.as_s().ok().cloned()).collect())
         .unwrap_or_default();
+    let facts = facts(item, state);
     Some(WorkspaceSummary {
         org_id,
         slug,
@@ -40,7 +43,29 @@ pub fn summarize(item: &Item) -> Option<WorkspaceSummary> {
         raw_status,
         installed_at: s(item, "installed_at"),
         team_keys,
+        health: crate::health::health(time::OffsetDateTime::now_utc(), &facts),
+        token_expires_at: s(item, "token_expires_at"),
+        last_check_at: s(item, "last_check_at"),
+        last_check_result: s(item, "last_check_result"),
+        last_refresh_at: s(item, "last_refresh_at"),
+        last_refresh_error: s(item, "last_refresh_error"),
+        installed_by: s(item, "installed_by_platform_user_id"),
     })
+}
+
+/// The health inputs a row carries (the console's bookkeeping attributes). The bundle is
+/// assumed to hold tokens; a caller that has read it corrects `bundle_has_tokens`/`expires_at`.
+pub fn facts(item: &Item, state: RegistryState) -> Facts {
+    let time = |k: &str| s(item, k).and_then(|v| parse_iso(&v));
+    let vault_managed = s(item, "provider_name").is_some();
+    Facts {
+        state: Some(state),
+        vault_managed,
+        bundle_has_tokens: Some(true),
+        expires_at: time("token_expires_at"),
+        last_check: time("last_check_at").zip(s(item, "last_check_result").and_then(|r| CheckResult::parse(&r))),
+        last_refresh: time("last_refresh_at").map(|at| (at, s(item, "last_refresh_error"))),
+    }
 }
 
 /// What an install or reconnect writes. The platform's fields are the CLI's; `workspace_name`
@@ -55,6 +80,8 @@ pub struct InstallRecord {
     /// Rewritten on every authorization: the platform's "installation identity".
     pub installed_at: String,
     pub team_keys: Vec<String>,
+    /// The new access token's expiry (the console's `token_expires_at`).
+    pub token_expires_at: String,
 }
 
 /// What the row looked like when the console read it, so a concurrent writer is noticed.
@@ -91,6 +118,7 @@ impl InstallRecord {
             (":at".to_owned(), AttributeValue::S(self.installed_at.clone())),
             (":active".to_owned(), AttributeValue::S("active".to_owned())),
             (":name".to_owned(), AttributeValue::S(self.name.clone())),
+            (":exp".to_owned(), AttributeValue::S(self.token_expires_at.clone())),
             (
                 ":keys".to_owned(),
                 AttributeValue::L(self.team_keys.iter().map(|k| AttributeValue::S(k.to_uppercase())).collect()),
@@ -98,6 +126,8 @@ impl InstallRecord {
         ]);
         let mut names = HashMap::from([("#status".to_owned(), "status".to_owned())]);
         let mut remove: Vec<&str> = REVOCATION_ATTRIBUTES.to_vec();
+        // A new grant: what earlier checks and refreshes found no longer applies.
+        remove.extend(["last_check_at", "last_check_result", "last_refresh_error"]);
         let orphan_is_this_secret =
             previous.and_then(|p| s(p, "orphaned_oauth_secret_arn")).is_some_and(|a| a == self.secret_arn);
         if orphan_is_this_secret {
@@ -114,7 +144,7 @@ impl InstallRecord {
         names.extend(remove.iter().map(|a| (format!("#{a}"), (*a).to_owned())));
         let update = format!(
             "SET workspace_slug = :slug, oauth_secret_arn = :arn, installed_by_platform_user_id = :by, \
-             installed_at = :at, updated_at = :at, #status = :active, team_keys = :keys, workspace_name = :name \
+             installed_at = :at, updated_at = :at, #status = :active, team_keys = :keys, workspace_name = :name, token_expires_at = :exp \
              REMOVE {}",
             remove.iter().map(|a| format!("#{a}")).collect::<Vec<_>>().join(", ")
         );
@@ -143,6 +173,7 @@ mod tests {
             installed_by: "sub".into(),
             installed_at: "2026-11-23T10:00:00.000Z".into(),
             team_keys: vec!["eng".into(), "Ops".into()],
+            token_expires_at: "2026-11-24T10:00:00.000Z".into(),
         }
     }
 

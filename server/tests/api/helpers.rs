@@ -110,9 +110,21 @@ pub async fn spawn_app_for(local: Local, extra: &[(&str, &str)]) -> TestApp {
 
 /// As `spawn_app_for`, over the given AWS clients (a test may break one of them).
 pub async fn spawn_app_with(local: Local, extra: &[(&str, &str)], aws: AwsClients) -> TestApp {
+    spawn(local, extra, aws, None).await
+}
+
+/// Another console over the same AWS resources and the same Linear stand-in.
+pub async fn spawn_app_sharing(other: &TestApp) -> TestApp {
+    spawn(other.local.clone(), &[], other.aws.clone(), Some(other.linear.clone())).await
+}
+
+async fn spawn(local: Local, extra: &[(&str, &str)], aws: AwsClients, linear: Option<Linear>) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let linear = Linear::start(&format!("http://{addr}/linear/callback")).await;
+    let linear = match linear {
+        Some(l) => l,
+        None => Linear::start(&format!("http://{addr}/linear/callback")).await,
+    };
     let mut env: HashMap<String, String> = local.env().into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
     env.insert("CONSOLE_ADDR".into(), addr.to_string());
     env.insert("LINEAR_BASE_URL".into(), linear.base.clone());

@@ -509,6 +509,7 @@ async fn registry_writes_refuse_a_row_that_changed_since_it_was_read() {
         installed_by: "sub".into(),
         installed_at: "2026-11-23T10:00:00.000Z".into(),
         team_keys: vec![],
+        token_expires_at: "2026-11-24T10:00:00.000Z".into(),
     };
     registry.record_install(&record, &Expect::Absent, None).await.unwrap();
     let conflict = registry.record_install(&record, &Expect::Absent, None).await.unwrap_err();

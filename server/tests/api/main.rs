@@ -8,3 +8,4 @@ mod registry;
 mod security;
 mod sessions;
 mod sign_in;
+mod upkeep;

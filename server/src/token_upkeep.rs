@@ -1,0 +1,171 @@
+//! *Check now* and *Refresh token* for one workspace. A refresh is single-flight across console
+//! instances (a lease on the registry row), re-reads the bundle after taking the lease, and
+//! saves the rotated tokens at once: a refresh token Linear has rotated is never left unsaved
+//! without an error in the log and on the row.
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use time::OffsetDateTime;
+
+use crate::health::CheckResult;
+use crate::linear::graphql::{ApiError, LinearApi};
+use crate::linear::oauth::{AppCredentials, LinearOAuth, TokenError};
+use crate::platform::iso_millis;
+use crate::platform::registry_row::s;
+use crate::platform::token_bundle::TokenBundle;
+use crate::registry::{Registry, RegistryError};
+use crate::token_store::TokenStore;
+
+/// How long a refresh may hold the row; a crashed holder's lease runs out after this.
+pub const LEASE_SECONDS: i64 = 60;
+const SAVE_ATTEMPTS: u32 = 4;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefreshOutcome {
+    Refreshed { expires_at: String },
+    /// Linear said `invalid_grant`, but the bundle's refresh token had changed: another actor
+    /// (a platform Lambda) refreshed first, and its tokens are in the bundle.
+    AlreadyRefreshed,
+    /// `invalid_grant` and the bundle unchanged: the grant is dead.
+    GrantDead,
+    /// Another console instance holds the lease right now.
+    Busy,
+    /// Linear failed for a passing reason; nothing changed.
+    Failed { reason: String },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum UpkeepError {
+    #[error("the workspace is not in the registry")]
+    NotFound,
+    #[error("the workspace is not active")]
+    NotActive,
+    #[error("the token bundle is missing or not usable for tokens")]
+    BundleUnusable,
+    /// Linear rotated the refresh token and the new one could not be saved.
+    #[error("the refreshed tokens could not be saved: {0}")]
+    Unsaved(String),
+    #[error("{0}")]
+    Unavailable(String),
+}
+
+#[derive(Clone)]
+pub struct TokenUpkeep {
+    registry: Registry,
+    tokens: TokenStore,
+    oauth: LinearOAuth,
+    api: LinearApi,
+    /// Names this console instance in leases.
+    instance: String,
+}
+
+fn unavailable(e: impl std::fmt::Display) -> UpkeepError {
+    UpkeepError::Unavailable(e.to_string())
+}
+
+impl TokenUpkeep {
+    pub fn new(registry: Registry, tokens: TokenStore, oauth: LinearOAuth, api: LinearApi) -> TokenUpkeep {
+        TokenUpkeep { registry, tokens, oauth, api, instance: uuid::Uuid::new_v4().to_string() }
+    }
+
+    /// The active row's bundle, parsed by the platform's rule, with its secret id.
+    async fn bundle(&self, org_id: &str) -> Result<(String, TokenBundle), UpkeepError> {
+        let row = self.registry.get(org_id).await.map_err(unavailable)?.ok_or(UpkeepError::NotFound)?;
+        if s(&row, "status").as_deref() != Some("active") {
+            return Err(UpkeepError::NotActive);
+        }
+        let arn = s(&row, "oauth_secret_arn").ok_or(UpkeepError::BundleUnusable)?;
+        let secret = self.tokens.read(&arn).await.map_err(unavailable)?.ok_or(UpkeepError::BundleUnusable)?;
+        let bundle = TokenBundle::parse(secret.value.expose_secret()).map_err(|_| UpkeepError::BundleUnusable)?;
+        Ok((arn, bundle))
+    }
+
+    /// A `viewer` query with the stored access token, recorded on the row.
+    pub async fn check(&self, org_id: &str) -> Result<CheckResult, UpkeepError> {
+        let (_, bundle) = self.bundle(org_id).await?;
+        let result = match self.api.viewer(&bundle.access_token).await {
+            Ok(_) => CheckResult::Ok,
+            Err(ApiError::Unauthenticated { .. }) => CheckResult::Unauthenticated,
+            Err(ApiError::RateLimited) => CheckResult::RateLimited,
+            Err(ApiError::Timeout) => CheckResult::Timeout,
+            Err(_) => CheckResult::Unavailable,
+        };
+        let now = iso_millis(OffsetDateTime::now_utc());
+        self.registry.record_check(org_id, &now, result.as_str(), Some(&bundle.expires_at)).await.map_err(unavailable)?;
+        Ok(result)
+    }
+
+    /// Refreshes the workspace's tokens, rotation-safe and single-flight.
+    pub async fn refresh(&self, org_id: &str) -> Result<RefreshOutcome, UpkeepError> {
+        let now = OffsetDateTime::now_utc();
+        match self.registry.take_lease(org_id, &self.instance, now.unix_timestamp(), LEASE_SECONDS).await {
+            Ok(()) => {}
+            Err(RegistryError::Conflict) => {
+                // No row, or someone else's lease: tell which.
+                return match self.registry.get(org_id).await.map_err(unavailable)? {
+                    None => Err(UpkeepError::NotFound),
+                    Some(_) => Ok(RefreshOutcome::Busy),
+                };
+            }
+            Err(e) => return Err(unavailable(e)),
+        }
+        let result = self.refresh_leased(org_id).await;
+        let at = iso_millis(OffsetDateTime::now_utc());
+        let record = match &result {
+            Ok(RefreshOutcome::Refreshed { expires_at }) => Some((at.as_str(), None, Some(expires_at.as_str()))),
+            Ok(RefreshOutcome::GrantDead) => Some((at.as_str(), Some("invalid_grant"), None)),
+            Ok(RefreshOutcome::Failed { reason }) => Some((at.as_str(), Some(reason.as_str()), None)),
+            Err(UpkeepError::Unsaved(_)) => Some((at.as_str(), Some("unsaved"), None)),
+            _ => None,
+        };
+        if let Err(e) = self.registry.release_lease(org_id, &self.instance, record).await {
+            // The lease runs out by itself; the outcome stands.
+            tracing::warn!(error = %e, "could not release the refresh lease");
+        }
+        result
+    }
+
+    async fn refresh_leased(&self, org_id: &str) -> Result<RefreshOutcome, UpkeepError> {
+        // Re-read after taking the lease: a Lambda may have refreshed just before.
+        let (arn, bundle) = self.bundle(org_id).await?;
+        let creds = AppCredentials { client_id: bundle.client_id.clone(), client_secret: bundle.client_secret.clone() };
+        let issued = match self.oauth.refresh(&creds, &bundle.refresh_token, &bundle.scope).await {
+            Ok(issued) => issued,
+            Err(TokenError::Rejected { code }) if code == "invalid_grant" => {
+                let (_, now) = self.bundle(org_id).await?;
+                return Ok(if now.refresh_token.expose_secret() != bundle.refresh_token.expose_secret() {
+                    RefreshOutcome::AlreadyRefreshed
+                } else {
+                    RefreshOutcome::GrantDead
+                });
+            }
+            Err(TokenError::Rejected { code }) => return Ok(RefreshOutcome::Failed { reason: code }),
+            Err(TokenError::Timeout) => return Ok(RefreshOutcome::Failed { reason: "timeout".into() }),
+            Err(_) => return Ok(RefreshOutcome::Failed { reason: "unavailable".into() }),
+        };
+        let now = OffsetDateTime::now_utc();
+        let expires_at = iso_millis(now + issued.expires_in);
+        let updated = TokenBundle {
+            access_token: issued.access_token,
+            refresh_token: issued.refresh_token,
+            expires_at: expires_at.clone(),
+            scope: issued.scope,
+            updated_at: iso_millis(now),
+            ..bundle
+        };
+        // The old refresh token is dead now: the new one must be saved, so try hard.
+        let value: SecretString = updated.to_secret_json();
+        let mut last = String::new();
+        for attempt in 0..SAVE_ATTEMPTS {
+            if attempt > 0 {
+                tokio::time::sleep(Duration::from_millis(250 * u64::from(attempt))).await;
+            }
+            match self.tokens.put_value(&arn, &value).await {
+                Ok(()) => return Ok(RefreshOutcome::Refreshed { expires_at }),
+                Err(e) => last = e.to_string(),
+            }
+        }
+        tracing::error!(error = %last, workspace = org_id, "refreshed tokens could not be saved: the workspace needs reconnecting");
+        Err(UpkeepError::Unsaved(last))
+    }
+}
