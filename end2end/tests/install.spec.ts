@@ -58,6 +58,20 @@ test('an admin connects a workspace through Linear and sees it listed', async ({
   await expect(page.getByTestId('audit-row').filter({ hasText: 'workspace.install' }).filter({ hasText: 'success' })).toBeVisible();
 });
 
+test('check now and refresh token report their outcome on the workspace page', async ({ page }) => {
+  await signIn(page, ADMIN);
+  await page.goto(`/workspaces/${INITRODE_ID}`);
+  await expect(page.getByTestId('health-panel').getByTestId('health')).toHaveText('Healthy');
+  await page.getByTestId('check-now').click();
+  await expect(page).toHaveURL(/notice=check_ok$/);
+  await expect(page.getByTestId('notice')).toContainText('Linear accepts the stored access token');
+  await expect(page.getByTestId('workspace-facts')).toContainText(/Last check.*\(ok\)/);
+  await page.getByTestId('refresh-token').click();
+  await expect(page).toHaveURL(/notice=refreshed$/);
+  await expect(page.getByTestId('notice')).toContainText('Token refreshed');
+  await expect(page.getByTestId('workspace-facts')).toContainText(/Last refresh.*\(ok\)/);
+});
+
 test('cancelling on Linear shows the denied page and installs nothing', async ({ page }) => {
   await signIn(page, ADMIN);
   await page.goto('/workspaces/connect');

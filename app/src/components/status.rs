@@ -46,7 +46,7 @@ pub fn StateBadge(state: RegistryState, raw: Option<String>) -> impl IntoView {
     // An unknown status counts as revoked (the platform fails closed); say what was stored.
     let title = raw.map(|r| format!("stored status: {r}")).unwrap_or_default();
     view! {
-        <span title=title class=format!("inline-flex rounded-full px-2 py-0.5 text-xs font-medium {class}")>{state.label()}</span>
+        <span data-testid="registry-status" title=title class=format!("inline-flex rounded-full px-2 py-0.5 text-xs font-medium {class}")>{state.label()}</span>
     }
 }
 
