@@ -10,6 +10,7 @@ pub mod linear;
 pub mod platform;
 pub mod probes;
 pub mod registry;
+pub mod removal;
 pub mod security;
 pub mod sessions;
 pub mod state;
@@ -92,8 +93,15 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
         linear::oauth::LinearOAuth::new(linear_http.clone(), &config.linear.base_url, &config.linear.api_url, &config.linear.redirect_uri),
         linear::graphql::LinearApi::new(linear_http, &config.linear.api_url),
     ));
+    let removal = Arc::new(removal::Removal::new(
+        aws.dynamodb.clone(),
+        config.tables.registry.clone(),
+        config.tables.user_mapping.clone(),
+        tokens.clone(),
+        linear::oauth::LinearOAuth::new(linear::http_client(config.linear.timeout), &config.linear.base_url, &config.linear.api_url, &config.linear.redirect_uri),
+    ));
     let ports = Ports {
-        registry: Arc::new(workspaces::Workspaces::new(registry, tokens)),
+        registry: Arc::new(workspaces::Workspaces::new(registry.clone(), tokens)),
         audit: Arc::new(audit.clone()),
         directory: Arc::new(directory::Directory::new(aws.cognito.clone(), config.cognito.user_pool_id.clone())),
         install: installer.clone(),
@@ -103,6 +111,8 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
         cognito_auth: CognitoAuth::new(aws.cognito.clone(), config.cognito.app_client_id.clone()),
         installer,
         upkeep,
+        removal,
+        registry,
         config,
         aws,
         verifier: Arc::new(verifier),
@@ -136,6 +146,7 @@ pub fn router(state: AppState) -> Router {
         .route("/workspaces/{org_id}/webhook-secret", post(install::routes::webhook_secret))
         .route("/workspaces/{org_id}/check", post(workspace_actions::check))
         .route("/workspaces/{org_id}/refresh", post(workspace_actions::refresh))
+        .route("/workspaces/{org_id}/remove", post(workspace_actions::remove))
         .leptos_routes_with_context(
             &state,
             routes,

@@ -47,5 +47,7 @@ pub struct AppState {
     pub audit: AuditLog,
     pub installer: Arc<crate::install::Installer>,
     pub upkeep: Arc<crate::token_upkeep::TokenUpkeep>,
+    pub removal: Arc<crate::removal::Removal>,
+    pub registry: crate::registry::Registry,
     pub ports: Ports,
 }

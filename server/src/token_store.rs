@@ -106,6 +106,15 @@ impl TokenStore {
         Ok(())
     }
 
+    /// Deletes a secret at once, without a recovery window (a removed workspace's bundle).
+    pub async fn delete_now(&self, id: &str) -> Result<(), StoreError> {
+        match self.client.delete_secret().secret_id(id).force_delete_without_recovery(true).send().await {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(()),
+            Err(e) => Err(cause(e)),
+        }
+    }
+
     /// The stack-wide webhook signing secret, when it holds a real `lin_wh_` value.
     pub async fn stack_webhook_secret(&self, arn: &str) -> Result<Option<WebhookSecret>, StoreError> {
         Ok(self.read(arn).await?.and_then(|s| WebhookSecret::parse(s.value.expose_secret()).ok()))

@@ -79,3 +79,55 @@ pub async fn refresh(State(state): State<AppState>, admin: SignedInAdmin, header
     audit(&state, &admin, &headers, "workspace.refresh", &org_id, outcome, detail).await;
     back(&org_id, query)
 }
+
+#[derive(serde::Deserialize)]
+pub struct RemoveForm {
+    #[serde(default)]
+    confirm: String,
+    /// A checkbox: present ("on") when checked.
+    #[serde(default)]
+    delete_links: Option<String>,
+    /// `revoke` or `remove`.
+    mode: String,
+}
+
+/// *Revoke* (or *Remove*): confirmed by typing the slug, then every step in order, reported.
+pub async fn remove(
+    State(state): State<AppState>,
+    admin: SignedInAdmin,
+    headers: HeaderMap,
+    Path(org_id): Path<String>,
+    axum::Form(form): axum::Form<RemoveForm>,
+) -> Response {
+    let remove_row = form.mode == "remove";
+    let action = if remove_row { "workspace.remove" } else { "workspace.revoke" };
+    let row = match state.registry.get(&org_id).await {
+        Ok(Some(row)) => row,
+        Ok(None) => return back(&org_id, "error=not_found"),
+        Err(e) => {
+            tracing::error!(error = %e, "registry unavailable");
+            return back(&org_id, "error=action_unavailable");
+        }
+    };
+    // The slug (or, for a row without one, the org id) must be typed: a deliberate act.
+    let expected = crate::platform::registry_row::s(&row, "workspace_slug").unwrap_or_else(|| org_id.clone());
+    if form.confirm.trim() != expected {
+        return back(&org_id, "error=confirm_mismatch");
+    }
+    match state.removal.run(&org_id, &admin.0.sub, form.delete_links.is_some(), remove_row).await {
+        Ok(report) => {
+            let outcome = if report.complete() { Outcome::Success } else { Outcome::Failure };
+            audit(&state, &admin, &headers, action, &org_id, outcome, format!("{expected}: {}", report.detail())).await;
+            if remove_row && report.complete() {
+                Redirect::to(&format!("/workspaces?removed={}&steps={}", encode_component(&expected), report.query())).into_response()
+            } else {
+                back(&org_id, &format!("steps={}", report.query()))
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "revoke failed before its first step");
+            audit(&state, &admin, &headers, action, &org_id, Outcome::Failure, e.to_string()).await;
+            back(&org_id, "error=action_unavailable")
+        }
+    }
+}

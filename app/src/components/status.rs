@@ -67,3 +67,51 @@ pub fn HealthBadge(health: Health) -> impl IntoView {
         </span>
     }
 }
+
+/// Reads `revoke.done,mark.failed,…` (the `steps` query of a revoke or remove) into words.
+pub fn parse_steps(q: &str) -> Vec<(&'static str, &'static str, bool)> {
+    q.split(',')
+        .filter_map(|part| {
+            let (step, outcome) = part.split_once('.')?;
+            let step = match step {
+                "revoke" => "Revoke the tokens at Linear",
+                "mark" => "Mark the registry row revoked",
+                "secret" => "Delete the token bundle from Secrets Manager",
+                "links" => "Delete the workspace's user links and invites",
+                "row" => "Delete the registry row",
+                _ => return None,
+            };
+            let (outcome, ok) = match outcome {
+                "done" => ("done", true),
+                "already" => ("already done", true),
+                "skipped" => ("skipped", true),
+                "failed" => ("FAILED: see the audit log; run it again to finish", false),
+                "notrun" => ("not run (an earlier step failed)", false),
+                _ => return None,
+            };
+            Some((step, outcome, ok))
+        })
+        .collect()
+}
+
+/// The outcome of each step of a revoke or remove.
+#[component]
+pub fn StepsReport(steps: String) -> impl IntoView {
+    let steps = parse_steps(&steps);
+    let all_ok = steps.iter().all(|s| s.2);
+    let class = if all_ok {
+        "mb-6 rounded-lg border border-emerald-300 bg-emerald-50 p-4 text-sm dark:border-emerald-800 dark:bg-emerald-950"
+    } else {
+        "mb-6 rounded-lg border border-red-300 bg-red-50 p-4 text-sm dark:border-red-800 dark:bg-red-950"
+    };
+    view! {
+        <section data-testid="steps-report" role=if all_ok { "status" } else { "alert" } class=class>
+            <h2 class="font-semibold">{if all_ok { "Every step completed" } else { "Not finished: a step failed" }}</h2>
+            <ol class="mt-2 list-decimal space-y-1 pl-5">
+                {steps.into_iter().map(|(step, outcome, ok)| view! {
+                    <li data-testid="step" data-ok=ok.to_string()>{format!("{step}: {outcome}")}</li>
+                }).collect_view()}
+            </ol>
+        </section>
+    }
+}

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::components::status::{ErrorNotice, HealthBadge, Loading, StateBadge};
+use crate::components::status::{ErrorNotice, HealthBadge, Loading, StateBadge, StepsReport};
 use crate::functions::get_workspace;
 use crate::wire::{BundleView, RegistryState, WorkspaceDetail};
 
@@ -20,6 +20,7 @@ pub fn notice_text(notice: Option<&str>, error: Option<&str>) -> Option<(bool, &
         (Some("installed"), _) => ok("Workspace connected. Its tokens are in Secrets Manager and the platform can use it now."),
         (Some("reconnected"), _) => ok("Workspace reconnected. Its tokens were replaced in place and any revocation was cleared."),
         (Some("webhook_saved"), _) => ok("Webhook signing secret saved."),
+        (_, Some("confirm_mismatch")) => bad("The name typed did not match the workspace's slug. Nothing was done."),
         (_, Some("not_found")) => bad("This workspace is not in the registry."),
         (_, Some("not_active")) => bad("The workspace is not active: there is nothing to check or refresh. Reconnect it first."),
         (_, Some("bundle_unusable")) => bad("The token bundle is missing or lacks a field the platform needs. Reconnect the workspace."),
@@ -48,6 +49,7 @@ pub fn WorkspacePage() -> impl IntoView {
         notice_text(q.get("notice").as_deref(), q.get("error").as_deref())
     };
     let webhook_missing = move || query.read().get("webhook").as_deref() == Some("missing");
+    let steps = move || query.read().get("steps");
     view! {
         <Title text="Workspace"/>
         <p class="mb-2 text-sm"><a class="text-indigo-700 hover:underline dark:text-indigo-300" href="/workspaces">"← Workspaces"</a></p>
@@ -59,6 +61,7 @@ pub fn WorkspacePage() -> impl IntoView {
             };
             view! { <div role=if ok { "status" } else { "alert" } data-testid="notice" class=class>{text}</div> }
         })}
+        {move || steps().map(|steps| view! { <StepsReport steps/> })}
         <Suspense fallback=|| view! { <Loading what="the workspace"/> }>
             {move || detail.get().map(|r| match r {
                 Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
@@ -90,6 +93,8 @@ fn Detail(d: WorkspaceDetail, webhook_missing: bool) -> impl IntoView {
     let check_action = format!("/workspaces/{}/check", w.org_id);
     let refresh_action = format!("/workspaces/{}/refresh", w.org_id);
     let can_act = w.state == RegistryState::Active && !d.vault_managed;
+    let remove_action = format!("/workspaces/{}/remove", w.org_id);
+    let confirm_word = w.slug.clone().unwrap_or_else(|| w.org_id.clone());
     let button = "rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800";
     let row = |label: &'static str, value: Option<String>| {
         view! {
@@ -164,6 +169,35 @@ fn Detail(d: WorkspaceDetail, webhook_missing: bool) -> impl IntoView {
             {row("Secret ARN", d.secret_arn.clone())}
             {row("Token vault", Some(if d.vault_managed { "vault-managed (AgentCore)".to_owned() } else { "no".to_owned() }))}
         </dl>
+        <details data-testid="remove-panel" class="mt-8 rounded-lg border border-red-300 bg-white p-4 text-sm dark:border-red-800 dark:bg-slate-900">
+            <summary class="cursor-pointer font-semibold text-red-800 dark:text-red-300">"Revoke or remove this workspace…"</summary>
+            <p class="mt-3">"In order, each step reported and audited:"</p>
+            <ol class="mt-1 list-decimal pl-5">
+                <li>"revoke the refresh and access tokens at Linear (the app loses access to the workspace);"</li>
+                <li>"mark the registry row revoked (reason admin_removed): the platform stops accepting the workspace;"</li>
+                <li>"delete the token bundle from Secrets Manager, without recovery;"</li>
+                <li>"optionally, delete this workspace's user links and pending invites;"</li>
+                <li>"Remove only: delete the registry row."</li>
+            </ol>
+            <p class="mt-2">"Running it again after a failure finishes the job; nothing is done twice."</p>
+            <form method="post" action=remove_action class="mt-4 space-y-3">
+                <label class="block">
+                    {format!("Type {confirm_word} to confirm")}
+                    <input name="confirm" autocomplete="off" required data-testid="confirm-slug"
+                        class="mt-1 block w-80 rounded-md border border-slate-300 px-3 py-1.5 font-mono dark:border-slate-700 dark:bg-slate-900"/>
+                </label>
+                <label class="flex items-center gap-2">
+                    <input type="checkbox" name="delete_links" checked/>
+                    "Also delete its user links and pending invites"
+                </label>
+                <div class="flex gap-2">
+                    <button type="submit" name="mode" value="revoke" data-testid="revoke"
+                        class="rounded-md bg-red-700 px-3 py-1.5 font-medium text-white hover:bg-red-600">"Revoke"</button>
+                    <button type="submit" name="mode" value="remove" data-testid="remove"
+                        class="rounded-md border border-red-700 px-3 py-1.5 font-medium text-red-800 hover:bg-red-50 dark:text-red-300 dark:hover:bg-red-950">"Remove"</button>
+                </div>
+            </form>
+        </details>
     }
 }
 

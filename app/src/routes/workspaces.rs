@@ -2,13 +2,16 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::components::status::{ErrorNotice, HealthBadge, Loading, PageHeader, StateBadge};
+use crate::components::status::{ErrorNotice, HealthBadge, Loading, PageHeader, StateBadge, StepsReport};
+use leptos_router::hooks::use_query_map;
 use crate::functions::list_workspaces;
 use crate::wire::WorkspaceSummary;
 
 #[component]
 pub fn WorkspacesPage() -> impl IntoView {
     let rows = Resource::new(|| (), |_| list_workspaces());
+    let query = use_query_map();
+    let removed = move || query.read().get("steps").map(|steps| (query.read().get("removed").unwrap_or_default(), steps));
     view! {
         <Title text="Workspaces"/>
         <div class="flex flex-wrap items-start justify-between gap-4">
@@ -18,6 +21,10 @@ pub fn WorkspacesPage() -> impl IntoView {
                 "Connect Linear workspace"
             </a>
         </div>
+        {move || removed().map(|(slug, steps)| view! {
+            <p data-testid="removed" class="mb-2 text-sm font-medium">{format!("Removed {slug}.")}</p>
+            <StepsReport steps/>
+        })}
         <Suspense fallback=|| view! { <Loading what="workspaces"/> }>
             {move || rows.get().map(|r| match r {
                 Err(e) => view! { <ErrorNotice error=e/> }.into_any(),

@@ -264,6 +264,34 @@ impl LinearOAuth {
     }
 }
 
+/// How a revocation at Linear went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Revocation {
+    Revoked,
+    /// 400 or 401: already revoked, or the token no longer authenticates. Nothing left to do.
+    AlreadyDead,
+}
+
+impl LinearOAuth {
+    /// `POST /oauth/revoke` with the token as a form field (`access_token` or `refresh_token`),
+    /// Linear's form rather than RFC 7009's `token=`.
+    pub async fn revoke(&self, field: &str, token: &SecretString) -> Result<Revocation, TokenError> {
+        let url = self.token_url.replace("/oauth/token", "/oauth/revoke");
+        let res = self
+            .http
+            .post(url)
+            .form(&[(field, token.expose_secret())])
+            .send()
+            .await
+            .map_err(|e| if e.is_timeout() { TokenError::Timeout } else { TokenError::Unreachable })?;
+        match res.status().as_u16() {
+            200..=299 => Ok(Revocation::Revoked),
+            400 | 401 => Ok(Revocation::AlreadyDead),
+            status => Err(TokenError::Unavailable { status }),
+        }
+    }
+}
+
 async fn send(http: &reqwest::Client, req: oauth2::HttpRequest) -> Result<oauth2::HttpResponse, Transport> {
     let req = reqwest::Request::try_from(req).map_err(|_| Transport::Unreachable)?;
     let res = http.execute(req).await.map_err(|e| if e.is_timeout() { Transport::Timeout } else { Transport::Unreachable })?;

@@ -5,6 +5,7 @@ mod helpers;
 mod install;
 mod probes;
 mod registry;
+mod removal;
 mod security;
 mod sessions;
 mod sign_in;

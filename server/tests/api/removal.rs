@@ -1,0 +1,125 @@
+//! *Revoke* and *Remove*: confirmation, every step in order against moto and the stand-in,
+//! a failure that stops the later steps, and reruns that finish without doing anything twice.
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use end2end::linear::seed::{ACME_ID, INITRODE_ID};
+use serde_json::Value;
+
+use crate::helpers::*;
+
+type Item = HashMap<String, AttributeValue>;
+
+async fn installed(app: &TestApp, org_id: &str) -> (String, Value) {
+    let res = app.consent(None, org_id, "authorize").await;
+    assert!(location(&res).contains("notice=installed"));
+    let slug = app.linear.slug(org_id).await;
+    let out = app.aws.secrets.get_secret_value().secret_id(format!("bgagent-linear-oauth-{slug}")).send().await.unwrap();
+    (slug, serde_json::from_str(out.secret_string().unwrap()).unwrap())
+}
+
+async fn row(app: &TestApp, org_id: &str) -> Option<Item> {
+    let out = app
+        .aws
+        .dynamodb
+        .get_item()
+        .table_name(&app.local.registry_table)
+        .key("linear_workspace_id", AttributeValue::S(org_id.into()))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap();
+    out.item
+}
+
+async fn put_mapping(app: &TestApp, item: Vec<(&str, &str)>) {
+    let item: Item = item.into_iter().map(|(k, v)| (k.to_owned(), AttributeValue::S(v.to_owned()))).collect();
+    app.aws.dynamodb.put_item().table_name(&app.local.user_mapping_table).set_item(Some(item)).send().await.unwrap();
+}
+
+async fn mapping_keys(app: &TestApp) -> Vec<String> {
+    let out = app.aws.dynamodb.scan().table_name(&app.local.user_mapping_table).send().await.unwrap();
+    let mut keys: Vec<String> = out.items().iter().map(|i| i["linear_identity"].as_s().unwrap().clone()).collect();
+    keys.sort();
+    keys
+}
+
+async fn run(app: &TestApp, org_id: &str, confirm: &str, mode: &str) -> String {
+    let res = app
+        .client
+        .post(app.url(&format!("/workspaces/{org_id}/remove")))
+        .form(&[("confirm", confirm), ("delete_links", "on"), ("mode", mode)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    location(&res)
+}
+
+async fn secret_exists(app: &TestApp, slug: &str) -> bool {
+    app.aws.secrets.describe_secret().secret_id(format!("bgagent-linear-oauth-{slug}")).send().await.is_ok()
+}
+
+#[tokio::test]
+async fn revoke_runs_every_step_and_a_rerun_does_nothing_twice() {
+    let app = spawn_app().await;
+    app.sign_in_admin().await;
+    let (slug, bundle) = installed(&app, ACME_ID).await;
+    let link = format!("{ACME_ID}#u-1");
+    let legacy = format!("{ACME_ID}#u-legacy");
+    put_mapping(&app, vec![("linear_identity", &link), ("platform_user_id", "sub-1"), ("linear_workspace_id", ACME_ID), ("status", "active")]).await;
+    put_mapping(&app, vec![("linear_identity", &legacy), ("platform_user_id", "sub-2"), ("status", "active")]).await;
+    put_mapping(&app, vec![("linear_identity", "pending#link-abcdefgh"), ("status", "pending"), ("linear_workspace_id", ACME_ID)]).await;
+    let other = format!("{INITRODE_ID}#u-9");
+    put_mapping(&app, vec![("linear_identity", &other), ("platform_user_id", "sub-9"), ("linear_workspace_id", INITRODE_ID), ("status", "active")]).await;
+
+    // A wrong confirmation does nothing.
+    assert_eq!(run(&app, ACME_ID, "acme", "revoke").await, format!("/workspaces/{ACME_ID}?error=confirm_mismatch"));
+    assert_eq!(row(&app, ACME_ID).await.unwrap()["status"].as_s().unwrap(), "active");
+
+    let loc = run(&app, ACME_ID, &slug, "revoke").await;
+    assert_eq!(loc, format!("/workspaces/{ACME_ID}?steps=revoke.done,mark.done,secret.done,links.done,row.skipped"));
+    // Linear: the grant is gone.
+    assert_eq!(app.linear.refresh(bundle["refresh_token"].as_str().unwrap()).await.status(), 400);
+    // The registry: revoked as the platform writes it.
+    let r = row(&app, ACME_ID).await.unwrap();
+    assert_eq!(r["status"].as_s().unwrap(), "revoked");
+    assert_eq!(r["revoked_reason"].as_s().unwrap(), "admin_removed");
+    assert_eq!(r["revoked_by_platform_user_id"].as_s().unwrap(), r["installed_by_platform_user_id"].as_s().unwrap());
+    assert_eq!(crate::contract::read_registry_row(&r), crate::contract::PlatformReading::Revoked);
+    assert!(!secret_exists(&app, &slug).await, "the bundle is deleted");
+    assert_eq!(mapping_keys(&app).await, vec![other.clone()], "only the other workspace's link is left");
+    let revoked_at = r["revoked_at"].clone();
+
+    let loc = run(&app, ACME_ID, &slug, "revoke").await;
+    assert_eq!(loc, format!("/workspaces/{ACME_ID}?steps=revoke.already,mark.already,secret.already,links.already,row.skipped"));
+    assert_eq!(row(&app, ACME_ID).await.unwrap()["revoked_at"], revoked_at, "the first revocation's time stands");
+
+    let events: Vec<app::wire::AuditEntry> = app.call(&app.client, "/api/audit").await.json().await.unwrap();
+    let revokes: Vec<_> = events.iter().filter(|e| e.action == "workspace.revoke").collect();
+    assert_eq!(revokes.len(), 2);
+    assert!(revokes.iter().all(|e| e.outcome == "success"));
+    assert!(revokes.iter().any(|e| e.detail.as_deref().unwrap().contains("links: 3 deleted")), "{revokes:?}");
+}
+
+#[tokio::test]
+async fn a_failure_at_linear_stops_the_later_steps_and_a_rerun_finishes() {
+    let app = spawn_app().await;
+    app.sign_in_admin().await;
+    let (slug, _) = installed(&app, ACME_ID).await;
+    app.linear.fail("revoke", 1, "5xx").await;
+    let loc = run(&app, ACME_ID, &slug, "remove").await;
+    assert_eq!(loc, format!("/workspaces/{ACME_ID}?steps=revoke.failed,mark.notrun,secret.notrun,links.notrun,row.notrun"));
+    assert_eq!(row(&app, ACME_ID).await.unwrap()["status"].as_s().unwrap(), "active", "nothing else changed");
+    assert!(secret_exists(&app, &slug).await, "the tokens are kept so the rerun can revoke them");
+    let page = app.client.get(app.url(&loc)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Not finished: a step failed"), "the page reports each step");
+
+    let loc = run(&app, ACME_ID, &slug, "remove").await;
+    assert_eq!(loc, format!("/workspaces?removed={slug}&steps=revoke.done,mark.done,secret.done,links.already,row.done"));
+    assert!(row(&app, ACME_ID).await.is_none(), "Remove deletes the row last");
+    assert!(!secret_exists(&app, &slug).await);
+    let events: Vec<app::wire::AuditEntry> = app.call(&app.client, "/api/audit").await.json().await.unwrap();
+    let outcomes: Vec<_> = events.iter().filter(|e| e.action == "workspace.remove").map(|e| e.outcome.as_str()).collect();
+    assert_eq!(outcomes, vec!["success", "failure"], "newest first");
+}
