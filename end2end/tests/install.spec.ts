@@ -101,6 +101,30 @@ test('reconnecting a workspace to a different Linear organization is refused', a
   await expect(page.getByTestId('notice')).toContainText('reconnected');
 });
 
+test('revoking a workspace asks for its slug and reports each step', async ({ page }) => {
+  await signIn(page, ADMIN);
+  await page.goto(`/workspaces/${INITRODE_ID}`);
+  await page.getByTestId('remove-panel').locator('summary').click();
+  await page.getByTestId('confirm-slug').fill('initrod');
+  await page.getByTestId('revoke').click();
+  await expect(page.getByTestId('notice')).toContainText('did not match');
+  await page.getByTestId('remove-panel').locator('summary').click();
+  await page.getByTestId('confirm-slug').fill('initrode');
+  await page.getByTestId('revoke').click();
+  const report = page.getByTestId('steps-report');
+  await expect(report).toContainText('Every step completed');
+  await expect(report.getByTestId('step')).toHaveText([
+    'Revoke the tokens at Linear: done',
+    'Mark the registry row revoked: done',
+    'Delete the token bundle from Secrets Manager: done',
+    "Delete the workspace's user links and invites: already done",
+    'Delete the registry row: skipped',
+  ]);
+  await expect(page.getByTestId('health-panel').getByTestId('health')).toHaveText('Revoked');
+  await page.getByRole('link', { name: 'Audit' }).click();
+  await expect(page.getByTestId('audit-row').filter({ hasText: 'workspace.revoke' }).filter({ hasText: 'success' })).toBeVisible();
+});
+
 test.afterAll(async ({ request }) => {
   await Promise.all(pending);
   const issued = await (await request.get(`${linearBase}/_control/issued`)).json();
