@@ -114,6 +114,30 @@ test('the registry shows the platform-written rows with the platform\'s reading'
   await expect(health('9f8e7d6c-5b4a-4392-8172-6f5e4d3c2b1a')).toHaveAttribute('data-health', 'unregistered');
 });
 
+test('a registry view set in the filters lives in the URL and survives reload', async ({ page }) => {
+  await signIn(page, ADMIN);
+  await expect(page.getByTestId('attention')).toContainText('need attention');
+  await page.getByTestId('filter-status').selectOption('revoked');
+  await page.getByTestId('filter-sort').selectOption('installed');
+  await page.getByTestId('apply').click();
+  await expect(page).toHaveURL(/\/workspaces\?q=&status=revoked&sort=installed$/);
+  const rows = page.getByTestId('workspace-row');
+  await expect(rows.getByTestId('health')).toHaveText(['Revoked', 'Revoked', 'Revoked']);
+  await page.reload();
+  await expect(rows.getByTestId('health')).toHaveText(['Revoked', 'Revoked', 'Revoked']);
+  await expect(page.getByTestId('filter-status')).toHaveValue('revoked');
+  await page.getByTestId('filter-q').fill('glob');
+  await page.getByTestId('apply').click();
+  await expect(rows).toHaveCount(1);
+  await expect(rows).toContainText('globex');
+  // A count in the summary strip is a link to that view.
+  await page.goto('/workspaces');
+  await page.getByTestId('summary-count').filter({ hasText: 'Vault-managed' }).click();
+  await expect(page).toHaveURL(/status=vault$/);
+  await expect(rows).toHaveCount(1);
+  await expect(rows).toContainText('umbrella');
+});
+
 test('a first sign-in with a temporary password asks for a new one', async ({ page }) => {
   await signIn(page, FIRST_SIGN_IN);
   await expect(page).toHaveURL(/\/login\/new-password$/);
