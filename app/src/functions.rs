@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use crate::errors::AppError;
 use crate::identity::AdminIdentity;
-use crate::wire::{AuditEntry, ConnectInfo, PlatformUser, WorkspaceDetail, WorkspaceSummary};
+use crate::wire::{AuditEntry, AuditPage, AuditQuery, ConnectInfo, PlatformUser, WorkspaceDetail, WorkspaceSummary};
 #[cfg(feature = "ssr")]
 use crate::{guard::Admin, ports::Ports};
 
@@ -40,6 +40,13 @@ pub async fn get_connect_info() -> Result<ConnectInfo, AppError> {
 pub async fn recent_audit() -> Result<Vec<AuditEntry>, AppError> {
     let _admin = Admin::require().await?;
     Ok(Ports::from_context()?.audit.recent(200).await?)
+}
+
+/// A page of the audit log (100 events) for the view in `/audit`'s URL.
+#[server(prefix = "/api", endpoint = "audit_search")]
+pub async fn search_audit(query: AuditQuery) -> Result<AuditPage, AppError> {
+    let _admin = Admin::require().await?;
+    Ok(Ports::from_context()?.audit.search(&query, 100).await?)
 }
 
 #[server(prefix = "/api", endpoint = "users")]

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::wire::{AuditEntry, ConnectInfo, PlatformUser, WorkspaceDetail, WorkspaceSummary};
+use crate::wire::{AuditEntry, AuditPage, AuditQuery, ConnectInfo, PlatformUser, WorkspaceDetail, WorkspaceSummary};
 
 /// A backend call that failed; `cause` is logged, never shown.
 #[derive(Debug)]
@@ -30,6 +30,8 @@ pub trait InstallPort: Send + Sync {
 #[async_trait]
 pub trait AuditPort: Send + Sync {
     async fn recent(&self, limit: usize) -> PortResult<Vec<AuditEntry>>;
+    /// Events matching the query, newest first, at most `limit`, with the next page's cursor.
+    async fn search(&self, query: &AuditQuery, limit: usize) -> PortResult<AuditPage>;
 }
 
 #[async_trait]

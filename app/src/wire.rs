@@ -53,6 +53,48 @@ pub struct AuditEntry {
     pub request_id: Option<String>,
 }
 
+/// An audit view, as the URL of `/audit` (and `/audit.csv`) states it. Empty means "any".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditQuery {
+    /// Part of the actor's email or sub.
+    #[serde(default)]
+    pub actor: String,
+    /// The target workspace (org id), exactly.
+    #[serde(default)]
+    pub workspace: String,
+    /// An action such as `workspace.revoke`, or a prefix such as `workspace.`.
+    #[serde(default)]
+    pub action: String,
+    /// First and last UTC day, `YYYY-MM-DD`.
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
+    /// Paging cursor: events strictly older than this one.
+    #[serde(default)]
+    pub before: String,
+}
+
+impl AuditQuery {
+    /// The query string (without `before`), for links such as the CSV export.
+    pub fn to_query(&self) -> String {
+        let enc = |s: &str| s.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect::<String>();
+        [("actor", &self.actor), ("workspace", &self.workspace), ("action", &self.action), ("from", &self.from), ("to", &self.to)]
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| format!("{k}={}", enc(v)))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+}
+
+/// One page of audit events, newest first, and the cursor of the next (older) page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    pub next: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlatformUser {
     pub sub: String,

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use app::ports::{AuditPort, PortError, PortResult};
-use app::wire::AuditEntry;
+use app::wire::{AuditEntry, AuditPage, AuditQuery};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
@@ -129,6 +129,10 @@ fn entry(item: &HashMap<String, AttributeValue>) -> AuditEntry {
 
 #[async_trait]
 impl AuditPort for AuditLog {
+    async fn search(&self, query: &AuditQuery, limit: usize) -> PortResult<AuditPage> {
+        AuditLog::search(self, query, limit).await.map_err(|cause| PortError { service: "DynamoDB", cause })
+    }
+
     async fn recent(&self, limit: usize) -> PortResult<Vec<AuditEntry>> {
         let today = OffsetDateTime::now_utc();
         let mut out = Vec::new();
@@ -147,8 +151,150 @@ impl AuditPort for AuditLog {
     }
 }
 
+/// The newest event of a day partition first, optionally only those older than `before` (an `sk`).
+impl AuditLog {
+    async fn day_page(&self, day: &str, before: Option<&str>, start: Option<HashMap<String, AttributeValue>>) -> Result<(Vec<HashMap<String, AttributeValue>>, Option<HashMap<String, AttributeValue>>), String> {
+        let mut req = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .expression_attribute_names("#d", "day")
+            .expression_attribute_values(":d", AttributeValue::S(day.to_owned()))
+            .scan_index_forward(false)
+            .set_exclusive_start_key(start);
+        req = match before {
+            Some(sk) => req
+                .key_condition_expression("#d = :d AND sk < :before")
+                .expression_attribute_values(":before", AttributeValue::S(sk.to_owned())),
+            None => req.key_condition_expression("#d = :d"),
+        };
+        let page = req.send().await.map_err(|e| aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string())?;
+        Ok((page.items.unwrap_or_default(), page.last_evaluated_key))
+    }
+
+    /// Events matching `q`, newest first. Walks the day partitions from `to` back to `from`
+    /// (default: the last 30 days, at most a year), filtering as it goes.
+    pub async fn search(&self, q: &AuditQuery, limit: usize) -> Result<AuditPage, String> {
+        let today = OffsetDateTime::now_utc().date();
+        let parse = |s: &str| time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).ok();
+        let to = parse(&q.to).unwrap_or(today).min(today);
+        let from = parse(&q.from).unwrap_or(to - time::Duration::days(LOOKBACK_DAYS - 1)).max(to - time::Duration::days(366));
+        // Cursor: `<day>|<sk>`; the walk resumes in that day, below that sort key.
+        let cursor = q.before.split_once('|').and_then(|(d, sk)| Some((parse(d)?, sk.to_owned())));
+        let mut day = match &cursor {
+            Some((d, _)) => (*d).min(to),
+            None => to,
+        };
+        let actor = q.actor.trim().to_lowercase();
+        let mut out = Vec::new();
+        while day >= from {
+            let key = day_key_of(day);
+            let before = cursor.as_ref().filter(|(d, _)| *d == day).map(|(_, sk)| sk.as_str());
+            let mut start = None;
+            loop {
+                let (items, next) = self.day_page(&key, before, start).await?;
+                for item in &items {
+                    let e = entry(item);
+                    let matches = (q.workspace.is_empty() || e.target.as_deref() == Some(q.workspace.as_str()))
+                        && (q.action.is_empty() || e.action.starts_with(&q.action))
+                        && (actor.is_empty()
+                            || [&e.actor_email, &e.actor_sub].iter().any(|a| a.as_deref().is_some_and(|a| a.to_lowercase().contains(&actor))));
+                    if matches {
+                        if out.len() == limit {
+                            let next = out.last().map(|(_, cursor): &(AuditEntry, String)| cursor.clone());
+                            return Ok(AuditPage { entries: out.into_iter().map(|(e, _)| e).collect(), next });
+                        }
+                        let sk = item.get("sk").and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+                        out.push((e, format!("{key}|{sk}")));
+                    }
+                }
+                start = next;
+                if start.is_none() {
+                    break;
+                }
+            }
+            day = match day.previous_day() {
+                Some(d) => d,
+                None => break,
+            };
+        }
+        Ok(AuditPage { entries: out.into_iter().map(|(e, _)| e).collect(), next: None })
+    }
+}
+
+fn day_key_of(d: time::Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+/// `GET /audit.csv?<the view's query>`: the filtered view as a CSV download (up to 10,000 events).
+pub async fn csv_export(
+    axum::extract::State(log): axum::extract::State<AuditLog>,
+    _admin: crate::security::SignedInAdmin,
+    axum::extract::Query(mut q): axum::extract::Query<AuditQuery>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    q.before.clear();
+    match log.search(&q, 10_000).await {
+        Ok(page) => (
+            [
+                (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"linear-console-audit.csv\""),
+            ],
+            to_csv(&page.entries),
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "audit export failed");
+            (axum::http::StatusCode::SERVICE_UNAVAILABLE, "The audit log is unavailable right now; try again shortly.").into_response()
+        }
+    }
+}
+
+/// The CSV of an audit view. Cells that a spreadsheet would run as a formula are quoted with `'`.
+pub fn to_csv(entries: &[AuditEntry]) -> String {
+    let cell = |s: &str| {
+        let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_owned() };
+        if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
+    };
+    let mut out = String::from("time,actor_email,actor_sub,action,workspace,outcome,detail,request_id\n");
+    for e in entries {
+        let row = [
+            e.at.as_str(),
+            e.actor_email.as_deref().unwrap_or(""),
+            e.actor_sub.as_deref().unwrap_or(""),
+            e.action.as_str(),
+            e.target.as_deref().unwrap_or(""),
+            e.outcome.as_str(),
+            e.detail.as_deref().unwrap_or(""),
+            e.request_id.as_deref().unwrap_or(""),
+        ];
+        out.push_str(&row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(","));
+        out.push('\n');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn csv_quotes_what_needs_quoting_and_defuses_formulas() {
+        let e = app::wire::AuditEntry {
+            at: "2026-11-23T10:00:00Z".into(),
+            actor_email: Some("a@example.com".into()),
+            actor_sub: None,
+            action: "workspace.revoke".into(),
+            target: Some("org".into()),
+            outcome: "success".into(),
+            detail: Some("acme: links: 3 deleted, \"all\"".into()),
+            request_id: Some("=HYPERLINK(1)".into()),
+        };
+        let csv = to_csv(&[e]);
+        let line = csv.lines().nth(1).unwrap();
+        assert!(line.contains("\"acme: links: 3 deleted, \"\"all\"\"\""), "{line}");
+        assert!(line.ends_with(",'=HYPERLINK(1)"), "{line}");
+        assert_eq!(csv.lines().count(), 2);
+    }
+
     use super::*;
 
     #[test]

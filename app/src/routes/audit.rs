@@ -1,49 +1,86 @@
-//! `/audit`: the console's audit events, newest first.
+//! `/audit`: the console's audit events, newest first, filtered by actor, workspace, action and
+//! days (all in the URL), a page at a time, with the filtered view as CSV.
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
 use crate::components::status::{ErrorNotice, Loading, PageHeader};
-use crate::functions::recent_audit;
+use crate::functions::search_audit;
+use crate::wire::AuditQuery;
 
 #[component]
 pub fn AuditPage() -> impl IntoView {
-    let events = Resource::new(|| (), |_| recent_audit());
+    let params = use_query_map();
+    let query = move || {
+        let p = params.read();
+        let get = |k: &str| p.get(k).unwrap_or_default();
+        AuditQuery { actor: get("actor"), workspace: get("workspace"), action: get("action"), from: get("from"), to: get("to"), before: get("before") }
+    };
+    let events = Resource::new(query, search_audit);
+    let field = "rounded-md border border-slate-300 px-2 py-1 dark:border-slate-700 dark:bg-slate-900";
     view! {
         <Title text="Audit"/>
         <PageHeader title="Audit log" subtitle="Every sign-in and change made through this console, newest first."/>
+        {move || {
+            let q = query();
+            let csv = format!("/audit.csv?{}", q.to_query());
+            view! {
+                <form method="get" action="/audit" data-testid="audit-filters" class="mb-4 flex flex-wrap items-end gap-3 text-sm">
+                    <label class="flex flex-col">"Actor"<input name="actor" value=q.actor.clone() placeholder="email or sub" class=field/></label>
+                    <label class="flex flex-col">"Workspace (org id)"<input name="workspace" value=q.workspace.clone() class=field/></label>
+                    <label class="flex flex-col">"Action"<input name="action" value=q.action.clone() placeholder="workspace." data-testid="audit-action" class=field/></label>
+                    <label class="flex flex-col">"From (UTC day)"<input name="from" type="date" value=q.from.clone() class=field/></label>
+                    <label class="flex flex-col">"To"<input name="to" type="date" value=q.to.clone() class=field/></label>
+                    <button type="submit" data-testid="audit-apply" class="rounded-md bg-slate-900 px-3 py-1.5 font-medium text-white dark:bg-slate-100 dark:text-slate-900">"Apply"</button>
+                    <a href="/audit" class="py-1.5 text-slate-500 underline">"Clear"</a>
+                    <a href=csv rel="external" download="" data-testid="audit-csv" class="ml-auto py-1.5 text-indigo-700 underline dark:text-indigo-300">"Download CSV"</a>
+                </form>
+            }
+        }}
         <Suspense fallback=|| view! { <Loading what="audit events"/> }>
             {move || events.get().map(|r| match r {
                 Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
-                Ok(list) => view! {
-                    <div class="overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
-                        <table class="min-w-full divide-y divide-slate-200 text-sm dark:divide-slate-800">
-                            <thead class="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500 dark:bg-slate-900 dark:text-slate-400">
-                                <tr>
-                                    <th class="px-4 py-2">"Time (UTC)"</th>
-                                    <th class="px-4 py-2">"Actor"</th>
-                                    <th class="px-4 py-2">"Action"</th>
-                                    <th class="px-4 py-2">"Target"</th>
-                                    <th class="px-4 py-2">"Outcome"</th>
-                                    <th class="px-4 py-2">"Detail"</th>
-                                    <th class="px-4 py-2">"Request id"</th>
-                                </tr>
-                            </thead>
-                            <tbody class="divide-y divide-slate-100 dark:divide-slate-800">
-                                {list.into_iter().map(|e| view! {
-                                    <tr data-testid="audit-row">
-                                        <td class="whitespace-nowrap px-4 py-2 font-mono text-xs">{e.at}</td>
-                                        <td class="px-4 py-2">{e.actor_email.or(e.actor_sub).unwrap_or_else(|| "—".into())}</td>
-                                        <td class="px-4 py-2 font-medium">{e.action}</td>
-                                        <td class="px-4 py-2">{e.target.unwrap_or_default()}</td>
-                                        <td class="px-4 py-2">{e.outcome}</td>
-                                        <td class="px-4 py-2 text-slate-600 dark:text-slate-400">{e.detail.unwrap_or_default()}</td>
-                                        <td class="px-4 py-2 font-mono text-xs">{e.request_id.unwrap_or_default()}</td>
+                Ok(page) => {
+                    let older = page.next.clone().map(|cursor| {
+                        let q = query();
+                        let base = q.to_query();
+                        let enc: String = cursor.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect();
+                        format!("/audit?{base}{}before={enc}", if base.is_empty() { "" } else { "&" })
+                    });
+                    view! {
+                        <div class="overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
+                            <table class="min-w-full divide-y divide-slate-200 text-sm dark:divide-slate-800">
+                                <thead class="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500 dark:bg-slate-900 dark:text-slate-400">
+                                    <tr>
+                                        <th class="px-4 py-2">"Time (UTC)"</th>
+                                        <th class="px-4 py-2">"Actor"</th>
+                                        <th class="px-4 py-2">"Action"</th>
+                                        <th class="px-4 py-2">"Target"</th>
+                                        <th class="px-4 py-2">"Outcome"</th>
+                                        <th class="px-4 py-2">"Detail"</th>
+                                        <th class="px-4 py-2">"Request id"</th>
                                     </tr>
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    </div>
-                }.into_any(),
+                                </thead>
+                                <tbody class="divide-y divide-slate-100 dark:divide-slate-800">
+                                    {page.entries.into_iter().map(|e| view! {
+                                        <tr data-testid="audit-row">
+                                            <td class="whitespace-nowrap px-4 py-2 font-mono text-xs">{e.at}</td>
+                                            <td class="px-4 py-2">{e.actor_email.or(e.actor_sub).unwrap_or_else(|| "—".into())}</td>
+                                            <td class="px-4 py-2 font-medium">{e.action}</td>
+                                            <td class="px-4 py-2">{e.target.unwrap_or_default()}</td>
+                                            <td class="px-4 py-2">{e.outcome}</td>
+                                            <td class="px-4 py-2 text-slate-600 dark:text-slate-400">{e.detail.unwrap_or_default()}</td>
+                                            <td class="px-4 py-2 font-mono text-xs">{e.request_id.unwrap_or_default()}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                        {older.map(|href| view! {
+                            <p class="mt-4 text-sm"><a href=href data-testid="audit-older" class="text-indigo-700 underline dark:text-indigo-300">"Older events →"</a></p>
+                        })}
+                    }.into_any()
+                }
             })}
         </Suspense>
     }
