@@ -21,6 +21,7 @@ pub struct Config {
     pub linear: LinearConfig,
     pub session_ttl: Duration,
     pub json_logs: bool,
+    pub sweep: crate::sweep::SweepSettings,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -197,6 +198,29 @@ impl Config {
             }
         };
 
+        let mut seconds = |var: &str, max: u64| -> Option<Duration> {
+            let raw = r.get(var)?;
+            match raw.parse::<u64>() {
+                Ok(0) => None,
+                Ok(s) if s <= max => Some(Duration::from_secs(s)),
+                _ => {
+                    r.fail(var, format!("must be a number of seconds up to {max}, got {raw:?}"));
+                    None
+                }
+            }
+        };
+        let interval = seconds("CONSOLE_SWEEP_INTERVAL_SECONDS", 86_400);
+        let refresh_within = seconds("CONSOLE_SWEEP_REFRESH_WITHIN_SECONDS", 86_400);
+        let concurrency_raw = r.or("CONSOLE_SWEEP_CONCURRENCY", "8");
+        let concurrency = match concurrency_raw.parse::<usize>() {
+            Ok(n) if (1..=64).contains(&n) => n,
+            _ => {
+                r.fail("CONSOLE_SWEEP_CONCURRENCY", format!("must be 1 to 64, got {concurrency_raw:?}"));
+                8
+            }
+        };
+        let sweep = crate::sweep::SweepSettings { interval, concurrency, refresh_within };
+
         if !r.errors.is_empty() {
             return Err(ConfigError(r.errors));
         }
@@ -211,6 +235,7 @@ impl Config {
             linear,
             session_ttl,
             json_logs,
+            sweep,
         })
     }
 
@@ -273,6 +298,8 @@ mod tests {
         assert_eq!(c.session_ttl, Duration::from_secs(8 * 3600));
         assert!(!c.secure_cookies());
         assert!(!c.json_logs);
+        assert!(c.sweep.interval.is_none() && c.sweep.refresh_within.is_none(), "no sweep, no refresh unless asked");
+        assert_eq!(c.sweep.concurrency, 8);
     }
 
     #[test]
@@ -305,6 +332,8 @@ mod tests {
             ("CONSOLE_LOG_FORMAT", "xml"),
             ("LINEAR_CLIENT_ID", "only-the-id"),
             ("LINEAR_HTTP_TIMEOUT_SECONDS", "0"),
+            ("CONSOLE_SWEEP_INTERVAL_SECONDS", "soon"),
+            ("CONSOLE_SWEEP_CONCURRENCY", "0"),
         ] {
             let mut env = minimal();
             env.insert(var.to_owned(), value.to_owned());

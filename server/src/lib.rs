@@ -14,6 +14,7 @@ pub mod removal;
 pub mod security;
 pub mod sessions;
 pub mod state;
+pub mod sweep;
 pub mod telemetry;
 pub mod token_store;
 pub mod token_upkeep;
@@ -100,6 +101,7 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
         tokens.clone(),
         linear::oauth::LinearOAuth::new(linear::http_client(config.linear.timeout), &config.linear.base_url, &config.linear.api_url, &config.linear.redirect_uri),
     ));
+    let sweeper = sweep::Sweeper::new(registry.clone(), upkeep.clone(), aws.dynamodb.clone(), config.tables.sessions.clone(), config.sweep.clone());
     let ports = Ports {
         registry: Arc::new(workspaces::Workspaces::new(registry.clone(), tokens)),
         audit: Arc::new(audit.clone()),
@@ -113,6 +115,7 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
         upkeep,
         removal,
         registry,
+        sweeper,
         config,
         aws,
         verifier: Arc::new(verifier),

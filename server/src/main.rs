@@ -22,6 +22,9 @@ async fn main() {
         }
     };
     tracing::info!(%addr, "linear console listening");
+    if state.config.sweep.interval.is_some() {
+        tokio::spawn(state.sweeper.clone().run());
+    }
     let served = axum::serve(listener, server::router(state))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

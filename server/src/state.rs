@@ -49,5 +49,6 @@ pub struct AppState {
     pub upkeep: Arc<crate::token_upkeep::TokenUpkeep>,
     pub removal: Arc<crate::removal::Removal>,
     pub registry: crate::registry::Registry,
+    pub sweeper: crate::sweep::Sweeper,
     pub ports: Ports,
 }

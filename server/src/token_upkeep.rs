@@ -82,17 +82,24 @@ impl TokenUpkeep {
 
     /// A `viewer` query with the stored access token, recorded on the row.
     pub async fn check(&self, org_id: &str) -> Result<CheckResult, UpkeepError> {
+        self.check_with_limit(org_id).await.map(|(r, _)| r)
+    }
+
+    /// As `check`, also returning when Linear's rate limit for this token resets (epoch ms)
+    /// if it said the token has no requests left.
+    pub async fn check_with_limit(&self, org_id: &str) -> Result<(CheckResult, Option<i64>), UpkeepError> {
         let (_, bundle) = self.bundle(org_id).await?;
-        let result = match self.api.viewer(&bundle.access_token).await {
-            Ok(_) => CheckResult::Ok,
-            Err(ApiError::Unauthenticated { .. }) => CheckResult::Unauthenticated,
-            Err(ApiError::RateLimited) => CheckResult::RateLimited,
-            Err(ApiError::Timeout) => CheckResult::Timeout,
-            Err(_) => CheckResult::Unavailable,
+        let (result, reset) = match self.api.viewer(&bundle.access_token).await {
+            Ok(_) => (CheckResult::Ok, None),
+            Err(ApiError::Unauthenticated { .. }) => (CheckResult::Unauthenticated, None),
+            Err(ApiError::RateLimited) => (CheckResult::RateLimited, None),
+            Err(ApiError::RateLimitedUntil(reset)) => (CheckResult::RateLimited, reset),
+            Err(ApiError::Timeout) => (CheckResult::Timeout, None),
+            Err(_) => (CheckResult::Unavailable, None),
         };
         let now = iso_millis(OffsetDateTime::now_utc());
         self.registry.record_check(org_id, &now, result.as_str(), Some(&bundle.expires_at)).await.map_err(unavailable)?;
-        Ok(result)
+        Ok((result, reset))
     }
 
     /// Refreshes the workspace's tokens, rotation-safe and single-flight.

@@ -137,7 +137,7 @@ impl InstallError {
             InstallError::Exchange(TokenError::Rejected { .. } | TokenError::Malformed(_)) => InstallFailure::ExchangeRejected,
             InstallError::Exchange(TokenError::Timeout) => InstallFailure::ExchangeTimeout,
             InstallError::Exchange(TokenError::Unavailable { .. } | TokenError::Unreachable) => InstallFailure::ExchangeUnavailable,
-            InstallError::Api(ApiError::RateLimited) => InstallFailure::LinearRateLimited,
+            InstallError::Api(ApiError::RateLimited | ApiError::RateLimitedUntil(_)) => InstallFailure::LinearRateLimited,
             InstallError::Api(_) => InstallFailure::LinearApi,
             InstallError::InvalidSlug { .. } => InstallFailure::InvalidSlug,
             InstallError::WrongWorkspace { .. } => InstallFailure::WrongWorkspace,

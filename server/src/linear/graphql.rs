@@ -41,6 +41,9 @@ pub enum ApiError {
     Unauthenticated { code: String },
     #[error("Linear's rate limit was reached")]
     RateLimited,
+    /// As `RateLimited`, with the reset time Linear's headers gave (epoch milliseconds).
+    #[error("Linear's rate limit was reached")]
+    RateLimitedUntil(Option<i64>),
     #[error("Linear's API answered HTTP {status}")]
     Unavailable { status: u16 },
     #[error("Linear's API did not answer in time")]
@@ -142,12 +145,21 @@ impl LinearApi {
             .await
             .map_err(|e| if e.is_timeout() { ApiError::Timeout } else { ApiError::Unreachable })?;
         let status = res.status();
+        // Linear's leaky bucket, per token: when nothing remains, say until when (epoch ms).
+        let header = |h: &str| res.headers().get(h).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<i64>().ok());
+        let exhausted_until = match (header("x-ratelimit-requests-remaining"), header("x-ratelimit-requests-reset")) {
+            (Some(0), Some(reset)) => Some(reset),
+            _ => None,
+        };
         if status.is_server_error() || status.is_redirection() {
             return Err(ApiError::Unavailable { status: status.as_u16() });
         }
         let body: Value = res.json().await.map_err(|e| if e.is_timeout() { ApiError::Timeout } else { ApiError::Malformed })?;
         if let Some(err) = body.get("errors").and_then(Value::as_array).and_then(|e| e.first()) {
-            return Err(classify_error(err));
+            return Err(match classify_error(err) {
+                ApiError::RateLimited => ApiError::RateLimitedUntil(exhausted_until),
+                other => other,
+            });
         }
         if !status.is_success() {
             return Err(ApiError::Unavailable { status: status.as_u16() });

@@ -10,4 +10,5 @@ mod removal;
 mod security;
 mod sessions;
 mod sign_in;
+mod sweep;
 mod upkeep;

@@ -1,0 +1,119 @@
+//! The health sweep over 300 workspaces: all checked with bounded concurrency, Linear's rate-limit
+//! headers honoured (an exhausted token is left alone until its reset), one sweeper at a time.
+use std::sync::Arc;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use end2end::linear::seed::ACME_ID;
+use futures::StreamExt;
+use server::sweep::{SweepSettings, Sweeper};
+
+use crate::helpers::*;
+
+/// `n` registered workspaces whose bundles hold live tokens the stand-in issued.
+async fn workspaces(app: &TestApp, n: usize) -> Vec<String> {
+    let suffix = &uuid::Uuid::new_v4().simple().to_string()[..6];
+    let mut tokens = Vec::new();
+    {
+        let mut w = app.linear.world.lock().await;
+        for _ in 0..n {
+            let grant = w.new_grant(ACME_ID, "read write");
+            tokens.push(w.issue(grant));
+        }
+    }
+    let now = server::platform::iso_millis(time::OffsetDateTime::now_utc());
+    let later = server::platform::iso_millis(time::OffsetDateTime::now_utc() + time::Duration::hours(20));
+    futures::stream::iter(tokens.into_iter().enumerate())
+        .map(|(i, (access, refresh))| {
+            let (now, later) = (now.clone(), later.clone());
+            async move {
+                let org = format!("{:08x}-0000-4000-8000-{:012x}", i, i);
+                let slug = format!("sweep-{i}-{suffix}");
+                let bundle = serde_json::json!({
+                    "access_token": access, "refresh_token": refresh, "expires_at": later, "scope": "read write",
+                    "client_id": "local-linear-client", "client_secret": "local-linear-secret", "workspace_id": org,
+                    "workspace_slug": slug, "installed_at": now, "updated_at": now, "installed_by_platform_user_id": "sub",
+                });
+                let out = app
+                    .aws
+                    .secrets
+                    .create_secret()
+                    .name(format!("bgagent-linear-oauth-{slug}"))
+                    .secret_string(bundle.to_string())
+                    .send()
+                    .await
+                    .unwrap();
+                let s = |v: &str| AttributeValue::S(v.to_owned());
+                app.aws
+                    .dynamodb
+                    .put_item()
+                    .table_name(&app.local.registry_table)
+                    .item("linear_workspace_id", s(&org))
+                    .item("workspace_slug", s(&slug))
+                    .item("oauth_secret_arn", s(out.arn().unwrap()))
+                    .item("installed_by_platform_user_id", s("sub"))
+                    .item("installed_at", s(&now))
+                    .item("updated_at", s(&now))
+                    .item("status", s("active"))
+                    .send()
+                    .await
+                    .unwrap();
+                org
+            }
+        })
+        .buffer_unordered(16)
+        .collect()
+        .await
+}
+
+#[tokio::test]
+async fn the_sweep_checks_300_workspaces_and_leaves_exhausted_tokens_alone() {
+    let app = spawn_app().await;
+    let orgs = workspaces(&app, 300).await;
+    let state_registry = server::registry::Registry::new(app.aws.dynamodb.clone(), app.local.registry_table.clone());
+    let linear = &app.linear.base;
+    let http = server::linear::http_client(std::time::Duration::from_secs(5));
+    let upkeep = Arc::new(server::token_upkeep::TokenUpkeep::new(
+        state_registry.clone(),
+        server::token_store::TokenStore::new(app.aws.secrets.clone()),
+        server::linear::oauth::LinearOAuth::new(http.clone(), linear, linear, "http://unused/linear/callback"),
+        server::linear::graphql::LinearApi::new(http, linear),
+    ));
+    let settings = SweepSettings { interval: None, concurrency: 8, refresh_within: None };
+    let sweeper = Sweeper::new(state_registry, upkeep.clone(), app.aws.dynamodb.clone(), app.local.sessions_table.clone(), settings.clone());
+    let other = Sweeper::new(
+        server::registry::Registry::new(app.aws.dynamodb.clone(), app.local.registry_table.clone()),
+        upkeep,
+        app.aws.dynamodb.clone(),
+        app.local.sessions_table.clone(),
+        settings,
+    );
+    assert!(sweeper.take_lease(60).await, "the first instance sweeps");
+    assert!(!other.take_lease(60).await, "a second one waits");
+    assert!(sweeper.take_lease(60).await, "the holder may renew");
+
+    let first = sweeper.sweep_once().await;
+    assert_eq!((first.checked, first.ok, first.failed), (300, 300, 0), "{first:?}");
+    assert_eq!(first.refreshed, 0, "no refresh unless a window is configured");
+    let row = app
+        .aws
+        .dynamodb
+        .get_item()
+        .table_name(&app.local.registry_table)
+        .key("linear_workspace_id", AttributeValue::S(orgs[17].clone()))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    assert_eq!(row["last_check_result"].as_s().unwrap(), "ok");
+
+    // Linear's limit is now one request per token: every token is exhausted.
+    app.linear.world.lock().await.settings.rate_limit = 1;
+    let second = sweeper.sweep_once().await;
+    assert_eq!((second.checked, second.failed), (300, 300), "{second:?}");
+    let used_before: u32 = app.linear.world.lock().await.access.values().map(|a| a.used).sum();
+    let third = sweeper.sweep_once().await;
+    assert_eq!((third.checked, third.rate_limited_skipped), (0, 300), "exhausted tokens are left alone until their reset: {third:?}");
+    let used_after: u32 = app.linear.world.lock().await.access.values().map(|a| a.used).sum();
+    assert_eq!(used_before, used_after, "not one request was spent on them");
+}
