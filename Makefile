@@ -103,6 +103,7 @@ browser: .make/npm
 bench: setup
 	$(MAKE) PROFILE=release build
 	PROFILE=release bash end2end/scripts/bench.sh
+	cargo bench -p server --bench registry
 
 clean-site:
 	rm -rf $(SITE) .make

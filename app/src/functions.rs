@@ -20,6 +20,14 @@ pub async fn list_workspaces() -> Result<Vec<WorkspaceSummary>, AppError> {
     Ok(Ports::from_context()?.registry.list_workspaces().await?)
 }
 
+/// One page of the registry overview for the view in the URL (only that page crosses the wire).
+#[server(prefix = "/api", endpoint = "workspace_list")]
+pub async fn workspace_list(query: crate::registry_view::RegistryQuery) -> Result<crate::registry_view::WorkspaceList, AppError> {
+    let _admin = Admin::require().await?;
+    let rows = Ports::from_context()?.registry.list_workspaces().await?;
+    Ok(crate::registry_view::page(rows, &query))
+}
+
 /// One workspace; `NotFound` when the registry has no row for it.
 #[server(prefix = "/api", endpoint = "workspace")]
 pub async fn get_workspace(org_id: String) -> Result<WorkspaceDetail, AppError> {

@@ -6,6 +6,7 @@ pub mod components;
 pub mod errors;
 pub mod functions;
 pub mod identity;
+pub mod registry_view;
 pub mod routes;
 pub mod wire;
 #[cfg(feature = "ssr")]

@@ -22,6 +22,8 @@ pub struct WorkspaceSummary {
     pub last_refresh_at: Option<String>,
     pub last_refresh_error: Option<String>,
     pub installed_by: Option<String>,
+    /// The installer's Cognito email, when the sub is a user of the pool.
+    pub installed_by_email: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

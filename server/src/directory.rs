@@ -16,6 +16,18 @@ impl Directory {
     }
 }
 
+impl Directory {
+    /// The email of the pool user with this `sub`, if there is one (a `ListUsers` filter on `sub`).
+    pub async fn email_of(&self, sub: &str) -> Option<String> {
+        if sub.contains('"') {
+            return None;
+        }
+        let out = self.client.list_users().user_pool_id(&self.pool_id).filter(format!("sub = \"{sub}\"")).limit(1).send().await.ok()?;
+        let user = out.users().first()?;
+        user.attributes().iter().find(|a| a.name() == "email").and_then(|a| a.value()).map(str::to_owned)
+    }
+}
+
 #[async_trait]
 impl DirectoryPort for Directory {
     async fn list_users(&self, limit: usize) -> PortResult<Vec<PlatformUser>> {

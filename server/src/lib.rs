@@ -103,7 +103,11 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
     ));
     let sweeper = sweep::Sweeper::new(registry.clone(), upkeep.clone(), aws.dynamodb.clone(), config.tables.sessions.clone(), config.sweep.clone());
     let ports = Ports {
-        registry: Arc::new(workspaces::Workspaces::new(registry.clone(), tokens)),
+        registry: Arc::new(workspaces::Workspaces::new(
+            registry.clone(),
+            tokens,
+            directory::Directory::new(aws.cognito.clone(), config.cognito.user_pool_id.clone()),
+        )),
         audit: Arc::new(audit.clone()),
         directory: Arc::new(directory::Directory::new(aws.cognito.clone(), config.cognito.user_pool_id.clone())),
         install: installer.clone(),

@@ -12,6 +12,7 @@ use crate::health::{health, Facts};
 use crate::platform::parse_iso;
 use crate::platform::registry_row::{facts, s, summarize, Item};
 use crate::platform::token_bundle::StoredBundle;
+use crate::directory::Directory;
 use crate::registry::{Registry, RegistryError};
 use crate::token_store::TokenStore;
 
@@ -19,11 +20,25 @@ use crate::token_store::TokenStore;
 pub struct Workspaces {
     registry: Registry,
     tokens: TokenStore,
+    directory: Directory,
 }
 
 impl Workspaces {
-    pub fn new(registry: Registry, tokens: TokenStore) -> Self {
-        Workspaces { registry, tokens }
+    pub fn new(registry: Registry, tokens: TokenStore, directory: Directory) -> Self {
+        Workspaces { registry, tokens, directory }
+    }
+
+    /// Installers' emails, one Cognito lookup per distinct sub; an unknown sub stays a sub.
+    async fn emails(&self, subs: impl Iterator<Item = String>) -> std::collections::HashMap<String, String> {
+        let mut subs: Vec<String> = subs.collect();
+        subs.sort();
+        subs.dedup();
+        futures::stream::iter(subs)
+            .map(|sub| async move { self.directory.email_of(&sub).await.map(|e| (sub, e)) })
+            .buffer_unordered(8)
+            .filter_map(|x| async move { x })
+            .collect()
+            .await
     }
 }
 
@@ -75,6 +90,10 @@ impl RegistryPort for Workspaces {
                 Some(w)
             })
             .collect();
+        let emails = self.emails(out.iter().filter_map(|w| w.installed_by.clone())).await;
+        for w in &mut out {
+            w.installed_by_email = w.installed_by.as_ref().and_then(|sub| emails.get(sub).cloned());
+        }
         out.sort_by(|a, b| a.slug.cmp(&b.slug).then_with(|| a.org_id.cmp(&b.org_id)));
         Ok(out)
     }
@@ -82,6 +101,9 @@ impl RegistryPort for Workspaces {
     async fn workspace(&self, org_id: &str) -> PortResult<Option<WorkspaceDetail>> {
         let Some(item) = self.registry.get(org_id).await.map_err(dynamo)? else { return Ok(None) };
         let Some(mut summary) = summarize(&item) else { return Ok(None) };
+        if let Some(sub) = &summary.installed_by {
+            summary.installed_by_email = self.directory.email_of(sub).await;
+        }
         let secret_arn = s(&item, "oauth_secret_arn");
         let stored = match &secret_arn {
             None => None,

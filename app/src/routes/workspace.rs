@@ -154,7 +154,7 @@ fn Detail(d: WorkspaceDetail, webhook_missing: bool) -> impl IntoView {
             {row("Slug", w.slug.clone())}
             {row("Registry status", w.raw_status.clone())}
             {row("Installed at", w.installed_at.clone())}
-            {row("Installed by (Cognito sub)", d.installed_by.clone())}
+            {row("Installed by", w.installed_by_email.clone().map(|e| format!("{e} ({})", d.installed_by.clone().unwrap_or_default())).or(d.installed_by.clone()))}
             {row("Updated at", d.updated_at.clone())}
             {row("Teams", Some(w.team_keys.join(", ")).filter(|t| !t.is_empty()))}
             {row("Token bundle", Some(bundle_state.to_owned()))}

@@ -4,96 +4,25 @@ use leptos_meta::Title;
 
 use crate::components::status::{ErrorNotice, HealthBadge, Loading, PageHeader, StateBadge, StepsReport};
 use leptos_router::hooks::use_query_map;
-use crate::functions::list_workspaces;
+use crate::functions::workspace_list;
+use crate::registry_view::{RegistryQuery, Sort, Summary, View};
 use crate::wire::{Health, WorkspaceSummary};
-
-/// The view asked for in the URL: `?q=` (slug or name), `?status=` (a health code), `?sort=`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct View {
-    pub q: String,
-    pub status: Option<Health>,
-    pub sort: Sort,
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Sort {
-    #[default]
-    Name,
-    /// Worst health first.
-    Health,
-    /// Soonest token expiry first.
-    Expiry,
-    /// Newest install first.
-    Installed,
-}
-
-impl Sort {
-    pub const ALL: [(Sort, &'static str, &'static str); 4] = [
-        (Sort::Name, "name", "Name"),
-        (Sort::Health, "health", "Health (worst first)"),
-        (Sort::Expiry, "expiry", "Token expiry (soonest first)"),
-        (Sort::Installed, "installed", "Installed (newest first)"),
-    ];
-
-    pub fn code(self) -> &'static str {
-        Sort::ALL.iter().find(|s| s.0 == self).map_or("name", |s| s.1)
-    }
-
-    pub fn from_code(code: &str) -> Sort {
-        Sort::ALL.iter().find(|s| s.1 == code).map_or(Sort::Name, |s| s.0)
-    }
-}
-
-fn severity(h: Health) -> u8 {
-    match h {
-        Health::NeedsReconnect => 0,
-        Health::NotRegistered => 1,
-        Health::Degraded => 2,
-        Health::ExpiredRefreshable => 3,
-        Health::ExpiringSoon => 4,
-        Health::Revoked => 5,
-        Health::Healthy => 6,
-        Health::VaultManaged => 7,
-    }
-}
-
-/// Applies the view to the rows: pure, so the URL's meaning is unit-tested.
-pub fn apply(rows: Vec<WorkspaceSummary>, view: &View) -> Vec<WorkspaceSummary> {
-    let q = view.q.trim().to_lowercase();
-    let mut out: Vec<WorkspaceSummary> = rows
-        .into_iter()
-        .filter(|w| view.status.is_none_or(|s| w.health == s))
-        .filter(|w| {
-            q.is_empty()
-                || w.slug.as_deref().is_some_and(|s| s.to_lowercase().contains(&q))
-                || w.name.as_deref().is_some_and(|n| n.to_lowercase().contains(&q))
-                || w.org_id.starts_with(&q)
-        })
-        .collect();
-    let name = |w: &WorkspaceSummary| (w.slug.clone().unwrap_or_default(), w.org_id.clone());
-    match view.sort {
-        Sort::Name => out.sort_by_key(name),
-        Sort::Health => out.sort_by_key(|w| (severity(w.health), name(w))),
-        // ISO-8601 UTC sorts as time; unknown expiry last.
-        Sort::Expiry => out.sort_by_key(|w| (w.token_expires_at.is_none(), w.token_expires_at.clone(), name(w))),
-        Sort::Installed => out.sort_by(|a, b| b.installed_at.cmp(&a.installed_at).then_with(|| name(a).cmp(&name(b)))),
-    }
-    out
-}
 
 #[component]
 pub fn WorkspacesPage() -> impl IntoView {
-    let rows = Resource::new(|| (), |_| list_workspaces());
     let query = use_query_map();
-    let removed = move || query.read().get("steps").map(|steps| (query.read().get("removed").unwrap_or_default(), steps));
-    let view = move || {
+    let registry_query = move || {
         let q = query.read();
-        View {
+        RegistryQuery {
             q: q.get("q").unwrap_or_default(),
-            status: q.get("status").and_then(|s| Health::from_code(&s)),
-            sort: Sort::from_code(&q.get("sort").unwrap_or_default()),
+            status: q.get("status").unwrap_or_default(),
+            sort: q.get("sort").unwrap_or_default(),
+            page: q.get("page").and_then(|p| p.parse::<usize>().ok()).unwrap_or(1).saturating_sub(1),
         }
     };
+    let rows = Resource::new(registry_query, workspace_list);
+    let removed = move || query.read().get("steps").map(|steps| (query.read().get("removed").unwrap_or_default(), steps));
+    let view = move || registry_query().view();
     view! {
         <Title text="Workspaces"/>
         <div class="flex flex-wrap items-start justify-between gap-4">
@@ -110,22 +39,21 @@ pub fn WorkspacesPage() -> impl IntoView {
         <Suspense fallback=|| view! { <Loading what="workspaces"/> }>
             {move || rows.get().map(|r| match r {
                 Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
-                Ok(list) if list.is_empty() => view! {
+                Ok(list) if list.summary.counts.is_empty() => view! {
                     <p data-testid="empty" class="rounded-lg border border-dashed border-slate-300 p-8 text-center text-sm text-slate-500 dark:border-slate-700">
                         "No workspace is registered yet."
                     </p>
                 }.into_any(),
                 Ok(list) => {
                     let v = view();
-                    let summary = Summary::of(&list);
-                    let shown = apply(list, &v);
+                    let pager = Pager::new(&registry_query(), list.page, list.pages, list.matching);
                     view! {
-                        <SummaryStrip summary/>
+                        <SummaryStrip summary=list.summary/>
                         <Filters view=v/>
-                        {if shown.is_empty() {
+                        {if list.rows.is_empty() {
                             view! { <p data-testid="no-match" class="p-6 text-center text-sm text-slate-500">"No workspace matches this view."</p> }.into_any()
                         } else {
-                            view! { <WorkspaceTable rows=shown/> }.into_any()
+                            view! { <WorkspaceTable rows=list.rows/> {pager.view()} }.into_any()
                         }}
                     }.into_any()
                 }
@@ -134,16 +62,32 @@ pub fn WorkspacesPage() -> impl IntoView {
     }
 }
 
-/// Count per health state, and how many need attention.
-pub struct Summary {
-    pub counts: Vec<(Health, usize)>,
-    pub attention: usize,
+/// Links to the previous and next page, keeping the rest of the view.
+struct Pager {
+    prev: Option<String>,
+    next: Option<String>,
+    label: String,
 }
 
-impl Summary {
-    pub fn of(rows: &[WorkspaceSummary]) -> Summary {
-        let counts = Health::ALL.iter().map(|h| (*h, rows.iter().filter(|w| w.health == *h).count())).filter(|(_, n)| *n > 0).collect();
-        Summary { counts, attention: rows.iter().filter(|w| w.health.needs_attention()).count() }
+impl Pager {
+    fn new(q: &RegistryQuery, page: usize, pages: usize, matching: usize) -> Pager {
+        let enc = |s: &str| s.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect::<String>();
+        let link = |p: usize| format!("/workspaces?q={}&status={}&sort={}&page={}", enc(&q.q), enc(&q.status), enc(&q.sort), p + 1);
+        Pager {
+            prev: (page > 0).then(|| link(page - 1)),
+            next: (page + 1 < pages).then(|| link(page + 1)),
+            label: format!("Page {} of {pages} · {matching} workspaces", page + 1),
+        }
+    }
+
+    fn view(self) -> impl IntoView {
+        view! {
+            <nav aria-label="Pages" class="mt-3 flex items-center gap-4 text-sm">
+                <span data-testid="page-label" class="text-slate-500">{self.label}</span>
+                {self.prev.map(|h| view! { <a href=h class="underline">"← Previous"</a> })}
+                {self.next.map(|h| view! { <a href=h data-testid="next-page" class="underline">"Next →"</a> })}
+            </nav>
+        }
     }
 }
 
@@ -209,6 +153,7 @@ fn WorkspaceTable(rows: Vec<WorkspaceSummary>) -> impl IntoView {
                         <th class="px-4 py-2">"Last check"</th>
                         <th class="px-4 py-2">"Last refresh"</th>
                         <th class="px-4 py-2">"Installed"</th>
+                        <th class="px-4 py-2">"Installed by"</th>
                         <th class="px-4 py-2">"Teams"</th>
                     </tr>
                 </thead>
@@ -228,6 +173,7 @@ fn WorkspaceTable(rows: Vec<WorkspaceSummary>) -> impl IntoView {
                             <td class="px-4 py-2 text-xs">{w.last_check_at.clone().map(|a| format!("{a} · {}", w.last_check_result.clone().unwrap_or_default())).unwrap_or_else(|| "—".into())}</td>
                             <td class="px-4 py-2 text-xs">{w.last_refresh_at.clone().map(|a| match &w.last_refresh_error { Some(e) => format!("{a} · {e}"), None => format!("{a} · ok") }).unwrap_or_else(|| "—".into())}</td>
                             <td class="px-4 py-2 text-slate-600 dark:text-slate-400">{w.installed_at.clone().unwrap_or_default()}</td>
+                            <td class="px-4 py-2 text-xs" data-testid="installed-by">{w.installed_by_email.clone().or(w.installed_by.clone()).unwrap_or_else(|| "—".into())}</td>
                             <td class="px-4 py-2">{w.team_keys.join(", ")}</td>
                         </tr>
                     }).collect_view()}
@@ -237,52 +183,3 @@ fn WorkspaceTable(rows: Vec<WorkspaceSummary>) -> impl IntoView {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::wire::RegistryState;
-
-    fn ws(slug: &str, health: Health, expires: Option<&str>, installed: &str) -> WorkspaceSummary {
-        WorkspaceSummary {
-            org_id: format!("id-{slug}"),
-            slug: Some(slug.into()),
-            name: Some(format!("{slug} Inc")),
-            state: RegistryState::Active,
-            raw_status: Some("active".into()),
-            installed_at: Some(installed.into()),
-            team_keys: vec![],
-            health,
-            token_expires_at: expires.map(str::to_owned),
-            last_check_at: None,
-            last_check_result: None,
-            last_refresh_at: None,
-            last_refresh_error: None,
-            installed_by: None,
-        }
-    }
-
-    fn slugs(rows: &[WorkspaceSummary]) -> Vec<&str> {
-        rows.iter().map(|w| w.slug.as_deref().unwrap()).collect()
-    }
-
-    #[test]
-    fn search_filter_and_sort_follow_the_url() {
-        let rows = vec![
-            ws("globex", Health::Healthy, Some("2026-11-24T10:00:00Z"), "2026-01-01"),
-            ws("acme", Health::NeedsReconnect, Some("2026-11-23T10:00:00Z"), "2026-03-01"),
-            ws("initech", Health::Degraded, None, "2026-02-01"),
-        ];
-        let v = |q: &str, status: Option<Health>, sort: Sort| View { q: q.into(), status, sort };
-        assert_eq!(slugs(&apply(rows.clone(), &View::default())), ["acme", "globex", "initech"]);
-        assert_eq!(slugs(&apply(rows.clone(), &v("GLOB", None, Sort::Name))), ["globex"], "case-insensitive slug search");
-        assert_eq!(slugs(&apply(rows.clone(), &v("initech inc", None, Sort::Name))), ["initech"], "name search");
-        assert_eq!(slugs(&apply(rows.clone(), &v("", Some(Health::Degraded), Sort::Name))), ["initech"]);
-        assert_eq!(slugs(&apply(rows.clone(), &v("", None, Sort::Health))), ["acme", "initech", "globex"]);
-        assert_eq!(slugs(&apply(rows.clone(), &v("", None, Sort::Expiry))), ["acme", "globex", "initech"]);
-        assert_eq!(slugs(&apply(rows.clone(), &v("", None, Sort::Installed))), ["acme", "initech", "globex"]);
-        assert_eq!(Sort::from_code("nonsense"), Sort::Name);
-        let s = Summary::of(&rows);
-        assert_eq!(s.attention, 2);
-        assert_eq!(s.counts.len(), 3);
-    }
-}

@@ -50,6 +50,7 @@ pub fn summarize(item: &Item) -> Option<WorkspaceSummary> {
         last_refresh_at: s(item, "last_refresh_at"),
         last_refresh_error: s(item, "last_refresh_error"),
         installed_by: s(item, "installed_by_platform_user_id"),
+        installed_by_email: None,
     })
 }
 

@@ -30,6 +30,7 @@ async fn every_server_function_refuses_without_an_admin_session() {
         let body = match *path {
             "/api/workspace" => "org_id=00000000-0000-4000-8000-000000000000",
             "/api/audit_search" => "query[actor]=",
+            "/api/workspace_list" => "query[q]=",
             _ => "",
         };
         let res = app

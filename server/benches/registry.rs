@@ -1,0 +1,145 @@
+//! `cargo bench -p server --bench registry` (run by `make bench`): the registry page with 1,000
+//! workspaces in moto (server time per request and bytes), and a health sweep of 1,000 workspaces
+//! at concurrency 8 against the Linear stand-in. Prints figures; asserts nothing.
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use futures::StreamExt;
+use server::sweep::{SweepSettings, Sweeper};
+
+const WORKSPACES: usize = 1_000;
+const PAGE_LOADS: usize = 50;
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted.get(((sorted.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or_default()
+}
+
+#[tokio::main]
+async fn main() {
+    let moto = end2end::Moto::start().expect("moto (run `make setup`)");
+    let password = end2end::bootstrap::DEFAULT_DEMO_PASSWORD;
+    let local = end2end::bootstrap(&moto.endpoint, "us-east-1", "bench-registry", password).await.expect("bootstrap");
+    let sdk = end2end::sdk_config(&local.endpoint, &local.region).await;
+    let aws = server::state::AwsClients::from_sdk(&sdk);
+
+    // The Linear stand-in, and 1,000 workspaces whose bundles hold tokens it issued.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let linear = format!("http://{}", listener.local_addr().unwrap());
+    let world = end2end::linear::World::shared(end2end::linear::Settings { rate_limit: 100_000, ..Default::default() });
+    let app = end2end::linear::router(world.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let mut tokens = Vec::new();
+    {
+        let mut w = world.lock().await;
+        for _ in 0..WORKSPACES {
+            let grant = w.new_grant(end2end::linear::seed::ACME_ID, "read write");
+            tokens.push(w.issue(grant));
+        }
+    }
+    let now = server::platform::iso_millis(time::OffsetDateTime::now_utc());
+    let later = server::platform::iso_millis(time::OffsetDateTime::now_utc() + time::Duration::hours(20));
+    let seeded = Instant::now();
+    futures::stream::iter(tokens.into_iter().enumerate())
+        .for_each_concurrent(16, |(i, (access, refresh))| {
+            let (aws, local, now, later) = (aws.clone(), local.clone(), now.clone(), later.clone());
+            async move {
+                let org = format!("{:08x}-0000-4000-8000-{:012x}", i, i);
+                let slug = format!("bench-{i:04}");
+                let bundle = serde_json::json!({
+                    "access_token": access, "refresh_token": refresh, "expires_at": later, "scope": "read write",
+                    "client_id": "local-linear-client", "client_secret": "local-linear-secret", "workspace_id": org,
+                    "workspace_slug": slug, "installed_at": now, "updated_at": now, "installed_by_platform_user_id": "sub",
+                });
+                let out = aws.secrets.create_secret().name(format!("bgagent-linear-oauth-{slug}")).secret_string(bundle.to_string()).send().await.unwrap();
+                let s = |v: &str| AttributeValue::S(v.to_owned());
+                aws.dynamodb
+                    .put_item()
+                    .table_name(&local.registry_table)
+                    .item("linear_workspace_id", s(&org))
+                    .item("workspace_slug", s(&slug))
+                    .item("workspace_name", s(&format!("Bench {i}")))
+                    .item("oauth_secret_arn", s(out.arn().unwrap()))
+                    .item("installed_by_platform_user_id", s("sub"))
+                    .item("installed_at", s(&now))
+                    .item("updated_at", s(&now))
+                    .item("status", s("active"))
+                    .item("team_keys", AttributeValue::L(vec![s("ENG")]))
+                    .send()
+                    .await
+                    .unwrap();
+            }
+        })
+        .await;
+    println!("seeded {WORKSPACES} workspaces in {:.1} s", seeded.elapsed().as_secs_f64());
+
+    // The console, in this process, over that moto.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut env: std::collections::HashMap<String, String> = local.env().into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+    env.insert("CONSOLE_ADDR".into(), addr.to_string());
+    env.insert("LINEAR_BASE_URL".into(), linear.clone());
+    env.insert("LINEAR_API_URL".into(), linear.clone());
+    env.insert("LINEAR_CLIENT_ID".into(), "local-linear-client".into());
+    env.insert("LINEAR_CLIENT_SECRET".into(), "local-linear-secret".into());
+    let config = server::config::Config::from_map(&env).expect("config");
+    let options = server::leptos_options(&config);
+    let state = server::build_state_with(config, options, aws.clone());
+    let sweep_state = state.clone();
+    tokio::spawn(async move { axum::serve(listener, server::router(state)).await.unwrap() });
+    let base = format!("http://{addr}");
+
+    // The sweep first: it leaves every row with its token expiry, as a running console would.
+    let sweeper = Sweeper::new(
+        sweep_state.registry.clone(),
+        sweep_state.upkeep.clone(),
+        aws.dynamodb.clone(),
+        local.sessions_table.clone(),
+        SweepSettings { interval: None, concurrency: 8, refresh_within: None },
+    );
+    let t = Instant::now();
+    let report = sweeper.sweep_once().await;
+    let sweep_time = t.elapsed();
+
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("origin", base.parse().unwrap());
+    let browser = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).default_headers(headers).build().unwrap();
+    let res = browser
+        .post(format!("{base}/login"))
+        .form(&[("email", end2end::bootstrap::ADMIN_EMAIL), ("password", password)])
+        .send()
+        .await
+        .unwrap();
+    assert!(res.headers().contains_key("set-cookie"), "sign-in");
+    let mut times = Vec::new();
+    let mut bytes = 0;
+    for _ in 0..PAGE_LOADS {
+        let t = Instant::now();
+        let body = browser.get(format!("{base}/workspaces")).send().await.unwrap().bytes().await.unwrap();
+        times.push(t.elapsed());
+        bytes = body.len();
+        assert!(body.windows(10).any(|w| w == b"bench-0999"), "all rows rendered");
+    }
+    times.sort();
+    let gz = {
+        use std::io::Write;
+        let body = browser.get(format!("{base}/workspaces")).send().await.unwrap().bytes().await.unwrap();
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(&body).unwrap();
+        enc.finish().unwrap().len()
+    };
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "registry page, {WORKSPACES} workspaces, {PAGE_LOADS} loads: p50 {:.1} ms, p99 {:.1} ms, {:.0} KiB HTML ({:.0} KiB gzip)   (target p50 <= 250 ms)",
+        ms(percentile(&times, 0.5)),
+        ms(percentile(&times, 0.99)),
+        bytes as f64 / 1024.0,
+        gz as f64 / 1024.0
+    );
+    println!(
+        "health sweep, {WORKSPACES} workspaces, concurrency 8: {:.1} s ({} ok, {} failed)   (target <= 30 s)",
+        sweep_time.as_secs_f64(),
+        report.ok,
+        report.failed
+    );
+    drop(moto);
+}
