@@ -117,7 +117,7 @@ async fn main() {
         let body = browser.get(format!("{base}/workspaces")).send().await.unwrap().bytes().await.unwrap();
         times.push(t.elapsed());
         bytes = body.len();
-        assert!(body.windows(10).any(|w| w == b"bench-0999"), "all rows rendered");
+        assert!(body.windows(10).any(|w| w == b"bench-0099"), "the first page (100 rows) rendered");
     }
     times.sort();
     let gz = {
