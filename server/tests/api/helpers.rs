@@ -225,3 +225,23 @@ pub fn location(res: &reqwest::Response) -> String {
 pub fn set_cookie(res: &reqwest::Response) -> Option<String> {
     res.headers().get("set-cookie").map(|v| v.to_str().unwrap().to_owned())
 }
+
+/// A registry row, read consistently.
+pub async fn row(app: &TestApp, org_id: &str) -> Option<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+    app.aws
+        .dynamodb
+        .get_item()
+        .table_name(&app.local.registry_table)
+        .key("linear_workspace_id", aws_sdk_dynamodb::types::AttributeValue::S(org_id.into()))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .item
+}
+
+/// A workspace's token bundle (`bgagent-linear-oauth-<slug>`) as JSON, if it exists.
+pub async fn bundle(app: &TestApp, slug: &str) -> Option<serde_json::Value> {
+    let res = app.aws.secrets.get_secret_value().secret_id(format!("bgagent-linear-oauth-{slug}")).send().await;
+    res.ok().map(|o| serde_json::from_str(o.secret_string().unwrap()).unwrap())
+}

@@ -8,26 +8,8 @@ use end2end::bootstrap::LOCAL_WEBHOOK_SECRET;
 use end2end::linear::seed::{ACME_ID, INITRODE_ID};
 use serde_json::Value;
 
-use crate::contract::{assert_cli_shaped_row, bundle_usable, read_registry_row, Item, PlatformReading};
+use crate::contract::{assert_cli_shaped_row, bundle_usable, read_registry_row, PlatformReading};
 use crate::helpers::*;
-
-async fn row(app: &TestApp, org_id: &str) -> Option<Item> {
-    app.aws
-        .dynamodb
-        .get_item()
-        .table_name(&app.local.registry_table)
-        .key("linear_workspace_id", AttributeValue::S(org_id.into()))
-        .consistent_read(true)
-        .send()
-        .await
-        .unwrap()
-        .item
-}
-
-async fn bundle(app: &TestApp, slug: &str) -> Option<Value> {
-    let res = app.aws.secrets.get_secret_value().secret_id(format!("bgagent-linear-oauth-{slug}")).send().await;
-    res.ok().map(|o| serde_json::from_str(o.secret_string().unwrap()).unwrap())
-}
 
 async fn secrets_named(app: &TestApp, slug: &str) -> usize {
     let out = app

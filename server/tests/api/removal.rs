@@ -18,20 +18,6 @@ async fn installed(app: &TestApp, org_id: &str) -> (String, Value) {
     (slug, serde_json::from_str(out.secret_string().unwrap()).unwrap())
 }
 
-async fn row(app: &TestApp, org_id: &str) -> Option<Item> {
-    let out = app
-        .aws
-        .dynamodb
-        .get_item()
-        .table_name(&app.local.registry_table)
-        .key("linear_workspace_id", AttributeValue::S(org_id.into()))
-        .consistent_read(true)
-        .send()
-        .await
-        .unwrap();
-    out.item
-}
-
 async fn put_mapping(app: &TestApp, item: Vec<(&str, &str)>) {
     let item: Item = item.into_iter().map(|(k, v)| (k.to_owned(), AttributeValue::S(v.to_owned()))).collect();
     app.aws.dynamodb.put_item().table_name(&app.local.user_mapping_table).set_item(Some(item)).send().await.unwrap();

@@ -14,25 +14,6 @@ async fn installed(app: &TestApp, org_id: &str) -> String {
     app.linear.slug(org_id).await
 }
 
-async fn bundle(app: &TestApp, slug: &str) -> Value {
-    let out = app.aws.secrets.get_secret_value().secret_id(format!("bgagent-linear-oauth-{slug}")).send().await.unwrap();
-    serde_json::from_str(out.secret_string().unwrap()).unwrap()
-}
-
-async fn row(app: &TestApp, org_id: &str) -> std::collections::HashMap<String, AttributeValue> {
-    app.aws
-        .dynamodb
-        .get_item()
-        .table_name(&app.local.registry_table)
-        .key("linear_workspace_id", AttributeValue::S(org_id.into()))
-        .consistent_read(true)
-        .send()
-        .await
-        .unwrap()
-        .item
-        .unwrap()
-}
-
 async fn detail(app: &TestApp, org_id: &str) -> WorkspaceDetail {
     app.client.post(app.url("/api/workspace")).form(&[("org_id", org_id)]).send().await.unwrap().json().await.unwrap()
 }
@@ -50,7 +31,7 @@ async fn check_now_records_what_linear_said_and_the_page_shows_the_health() {
     installed(&app, ACME_ID).await;
     assert_eq!(detail(&app, ACME_ID).await.summary.health, Health::Healthy);
     assert_eq!(act(&app, ACME_ID, "check").await, "notice=check_ok");
-    let r = row(&app, ACME_ID).await;
+    let r = row(&app, ACME_ID).await.unwrap();
     assert_eq!(r["last_check_result"].as_s().unwrap(), "ok");
     assert!(r.contains_key("last_check_at") && r.contains_key("token_expires_at"));
 
@@ -76,15 +57,15 @@ async fn check_now_records_what_linear_said_and_the_page_shows_the_health() {
 async fn refresh_rotates_and_saves_at_once() {
     let app = spawn_app().await;
     let slug = installed(&app, ACME_ID).await;
-    let before = bundle(&app, &slug).await;
+    let before = bundle(&app, &slug).await.unwrap();
     assert_eq!(act(&app, ACME_ID, "refresh").await, "notice=refreshed");
-    let after = bundle(&app, &slug).await;
+    let after = bundle(&app, &slug).await.unwrap();
     assert_ne!(after["refresh_token"], before["refresh_token"]);
     assert_ne!(after["access_token"], before["access_token"]);
     assert_eq!(after["installed_at"], before["installed_at"], "installed_at is not changed by a refresh");
     crate::contract::bundle_usable(&after.to_string()).unwrap();
     assert_eq!(app.linear.refresh(before["refresh_token"].as_str().unwrap()).await.status(), 400, "the old one is spent");
-    let r = row(&app, ACME_ID).await;
+    let r = row(&app, ACME_ID).await.unwrap();
     assert!(r.contains_key("last_refresh_at") && !r.contains_key("last_refresh_error"));
     assert!(!r.contains_key("console_lease_owner"), "the lease is released");
     assert_eq!(r["token_expires_at"].as_s().unwrap(), after["expires_at"].as_str().unwrap());
@@ -95,10 +76,10 @@ async fn refresh_rotates_and_saves_at_once() {
 async fn refresh_failures_change_nothing_and_a_dead_grant_says_reconnect() {
     let app = spawn_app().await;
     let slug = installed(&app, ACME_ID).await;
-    let before = bundle(&app, &slug).await;
+    let before = bundle(&app, &slug).await.unwrap();
     app.linear.fail("token", 1, "5xx").await;
     assert_eq!(act(&app, ACME_ID, "refresh").await, "notice=refresh_failed");
-    assert_eq!(bundle(&app, &slug).await, before);
+    assert_eq!(bundle(&app, &slug).await.unwrap(), before);
     assert_eq!(detail(&app, ACME_ID).await.summary.health, Health::Degraded);
 
     // Another console instance holds the lease.
@@ -109,7 +90,7 @@ async fn refresh_failures_change_nothing_and_a_dead_grant_says_reconnect() {
 
     app.linear.control("revoke-grant", serde_json::json!({ "org_id": ACME_ID })).await;
     assert_eq!(act(&app, ACME_ID, "refresh").await, "notice=grant_dead");
-    assert_eq!(row(&app, ACME_ID).await["last_refresh_error"].as_s().unwrap(), "invalid_grant");
+    assert_eq!(row(&app, ACME_ID).await.unwrap()["last_refresh_error"].as_s().unwrap(), "invalid_grant");
     assert_eq!(detail(&app, ACME_ID).await.summary.health, Health::NeedsReconnect);
     let outcomes: Vec<app::wire::AuditEntry> = app.call(&app.client, "/api/audit").await.json().await.unwrap();
     assert_eq!(outcomes.iter().filter(|e| e.action == "workspace.refresh").count(), 3);
@@ -138,10 +119,10 @@ async fn revoked_or_unknown_workspaces_are_not_checked() {
 /// A platform Lambda's refresh (contract §5): refresh, then PutSecretValue of the whole bundle;
 /// on `invalid_grant`, a changed bundle means someone else won.
 async fn platform_refresh(app: &TestApp, slug: &str) -> &'static str {
-    let b = bundle(app, slug).await;
+    let b = bundle(app, slug).await.unwrap();
     let res = app.linear.refresh(b["refresh_token"].as_str().unwrap()).await;
     if res.status() == 400 {
-        let now = bundle(app, slug).await;
+        let now = bundle(app, slug).await.unwrap();
         return if now["refresh_token"] != b["refresh_token"] { "lost the race" } else { "dead" };
     }
     let t: Value = res.json().await.unwrap();
@@ -180,7 +161,7 @@ async fn two_consoles_and_a_platform_refresher_racing_for_100_rounds_lose_nothin
         );
     }
     assert!(seen.get("notice=refreshed").copied().unwrap_or(0) > 0, "{seen:?}");
-    let stored = bundle(&a, &slug).await;
+    let stored = bundle(&a, &slug).await.unwrap();
     assert_eq!(a.linear.refresh(stored["refresh_token"].as_str().unwrap()).await.status(), 200, "the stored refresh token is live: {seen:?}");
     println!("race outcomes: {seen:?}");
 }
