@@ -125,6 +125,23 @@ test('revoking a workspace asks for its slug and reports each step', async ({ pa
   await expect(page.getByTestId('audit-row').filter({ hasText: 'workspace.revoke' }).filter({ hasText: 'success' })).toBeVisible();
 });
 
+test('the audit log filters by action in the URL and exports that view as CSV', async ({ page }) => {
+  await signIn(page, ADMIN);
+  await page.goto('/audit');
+  await page.getByTestId('audit-action').fill('workspace.re');
+  await page.getByTestId('audit-apply').click();
+  await expect(page).toHaveURL(/action=workspace\.re/);
+  const actions = page.getByTestId('audit-row').locator('td:nth-child(3)');
+  await expect(actions.first()).toBeVisible();
+  for (const a of await actions.allTextContents()) expect(a).toMatch(/^workspace\.(reconnect|revoke|refresh)$/);
+  const href = await page.getByTestId('audit-csv').getAttribute('href');
+  expect(href).toBe('/audit.csv?action=workspace.re');
+  const csv = await (await page.request.get(href!)).text();
+  const lines = csv.trim().split('\n');
+  expect(lines[0]).toBe('time,actor_email,actor_sub,action,workspace,outcome,detail,request_id');
+  expect(lines.length - 1).toBe((await actions.allTextContents()).length);
+});
+
 test.afterAll(async ({ request }) => {
   await Promise.all(pending);
   const issued = await (await request.get(`${linearBase}/_control/issued`)).json();
