@@ -80,26 +80,24 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
     let registry = registry::Registry::new(aws.dynamodb.clone(), config.tables.registry.clone());
     let tokens = token_store::TokenStore::new(aws.secrets.clone());
     let config = Arc::new(config);
-    let installer = Arc::new(install::Installer::new(
-        config.clone(),
-        registry.clone(),
-        tokens.clone(),
-        linear::http_client(config.linear.timeout),
-        audit.clone(),
-    ));
+    // One HTTP client and one OAuth adapter for Linear, shared by every service.
     let linear_http = linear::http_client(config.linear.timeout);
+    let linear_oauth =
+        linear::oauth::LinearOAuth::new(linear_http.clone(), &config.linear.base_url, &config.linear.api_url, &config.linear.redirect_uri);
+    let installer = Arc::new(install::Installer::new(config.clone(), registry.clone(), tokens.clone(), linear_http.clone(), audit.clone()));
     let upkeep = Arc::new(token_upkeep::TokenUpkeep::new(
         registry.clone(),
         tokens.clone(),
-        linear::oauth::LinearOAuth::new(linear_http.clone(), &config.linear.base_url, &config.linear.api_url, &config.linear.redirect_uri),
+        linear_oauth.clone(),
         linear::graphql::LinearApi::new(linear_http, &config.linear.api_url),
     ));
     let removal = Arc::new(removal::Removal::new(
+        registry.clone(),
         aws.dynamodb.clone(),
         config.tables.registry.clone(),
         config.tables.user_mapping.clone(),
         tokens.clone(),
-        linear::oauth::LinearOAuth::new(linear::http_client(config.linear.timeout), &config.linear.base_url, &config.linear.api_url, &config.linear.redirect_uri),
+        linear_oauth,
     ));
     let sweeper = sweep::Sweeper::new(registry.clone(), upkeep.clone(), aws.dynamodb.clone(), config.tables.sessions.clone(), config.sweep.clone());
     let ports = Ports {

@@ -10,6 +10,7 @@ use crate::linear::oauth::{LinearOAuth, Revocation};
 use crate::platform::iso_millis;
 use crate::platform::registry_row::{s, Item};
 use crate::platform::token_bundle::StoredBundle;
+use crate::registry::Registry;
 use crate::token_store::TokenStore;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,6 +97,7 @@ pub enum RemovalError {
 
 #[derive(Clone)]
 pub struct Removal {
+    registry: Registry,
     dynamodb: aws_sdk_dynamodb::Client,
     registry_table: String,
     mapping_table: String,
@@ -108,27 +110,22 @@ fn ddb<E: std::error::Error + 'static, R: std::fmt::Debug>(e: aws_sdk_dynamodb::
 }
 
 impl Removal {
-    pub fn new(dynamodb: aws_sdk_dynamodb::Client, registry_table: String, mapping_table: String, tokens: TokenStore, oauth: LinearOAuth) -> Removal {
-        Removal { dynamodb, registry_table, mapping_table, tokens, oauth }
-    }
-
-    async fn row(&self, org_id: &str) -> Result<Option<Item>, RemovalError> {
-        let out = self
-            .dynamodb
-            .get_item()
-            .table_name(&self.registry_table)
-            .key("linear_workspace_id", AttributeValue::S(org_id.to_owned()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| RemovalError::Unavailable(ddb(e)))?;
-        Ok(out.item)
+    pub fn new(
+        registry: Registry,
+        dynamodb: aws_sdk_dynamodb::Client,
+        registry_table: String,
+        mapping_table: String,
+        tokens: TokenStore,
+        oauth: LinearOAuth,
+    ) -> Removal {
+        Removal { registry, dynamodb, registry_table, mapping_table, tokens, oauth }
     }
 
     /// Runs the steps in order; the first failure stops the ones after it (but link deletion,
     /// which is independent of the secret, still runs after a failed secret deletion).
     pub async fn run(&self, org_id: &str, admin_sub: &str, delete_links: bool, remove_row: bool) -> Result<Report, RemovalError> {
-        let row = self.row(org_id).await?.ok_or(RemovalError::NotFound)?;
+        let row = self.registry.get(org_id).await.map_err(|e| RemovalError::Unavailable(e.to_string()))?;
+        let row = row.ok_or(RemovalError::NotFound)?;
         let arn = s(&row, "oauth_secret_arn");
         let mut steps = Vec::new();
         let mut stopped = false;
@@ -269,19 +266,8 @@ impl Removal {
 
     /// Records the failed deletion as the platform does, so the secret is not forgotten.
     async fn record_orphan(&self, org_id: &str, arn: &str, error: String) -> StepOutcome {
-        let res = self
-            .dynamodb
-            .update_item()
-            .table_name(&self.registry_table)
-            .key("linear_workspace_id", AttributeValue::S(org_id.to_owned()))
-            .update_expression("SET secret_deletion_failed = :t, secret_deletion_error = :e, orphaned_oauth_secret_arn = :a")
-            .expression_attribute_values(":t", AttributeValue::Bool(true))
-            .expression_attribute_values(":e", AttributeValue::S(error.chars().take(500).collect()))
-            .expression_attribute_values(":a", AttributeValue::S(arn.to_owned()))
-            .send()
-            .await;
-        if let Err(e) = res {
-            tracing::error!(secret = arn, error = %ddb(e), "secret deletion failed and could not be recorded");
+        if let Err(e) = self.registry.mark_orphaned(org_id, arn, &error).await {
+            tracing::error!(secret = arn, error = %e, "secret deletion failed and could not be recorded");
         }
         StepOutcome::Failed(error)
     }
