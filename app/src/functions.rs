@@ -25,7 +25,9 @@ pub async fn list_workspaces() -> Result<Vec<WorkspaceSummary>, AppError> {
 pub async fn workspace_list(query: crate::registry_view::RegistryQuery) -> Result<crate::registry_view::WorkspaceList, AppError> {
     let _admin = Admin::require().await?;
     let rows = Ports::from_context()?.registry.list_workspaces().await?;
-    Ok(crate::registry_view::page(rows, &query))
+    let mut list = crate::registry_view::page(rows, &query);
+    list.as_of = time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+    Ok(list)
 }
 
 /// One workspace; `NotFound` when the registry has no row for it.

@@ -7,6 +7,7 @@ pub mod errors;
 pub mod functions;
 pub mod identity;
 pub mod registry_view;
+pub mod relative_time;
 pub mod routes;
 pub mod wire;
 #[cfg(feature = "ssr")]

@@ -35,6 +35,8 @@ pub struct WorkspaceList {
     pub page: usize,
     pub pages: usize,
     pub summary: Summary,
+    /// When the server answered (ISO UTC): "expires in" is relative to it.
+    pub as_of: String,
 }
 
 /// The rows of `query`'s page.
@@ -45,7 +47,7 @@ pub fn page(rows: Vec<WorkspaceSummary>, query: &RegistryQuery) -> WorkspaceList
     let page = query.page.min(pages - 1);
     let total = matching.len();
     let rows = matching.into_iter().skip(page * PAGE_SIZE).take(PAGE_SIZE).collect();
-    WorkspaceList { rows, matching: total, page, pages, summary }
+    WorkspaceList { rows, matching: total, page, pages, summary, as_of: String::new() }
 }
 
 /// The view asked for in the URL: `?q=` (slug or name), `?status=` (a health code), `?sort=`.

@@ -117,6 +117,8 @@ pub struct WorkspaceDetail {
     /// Onboarded to the AgentCore token vault (`provider_name` on the row).
     pub vault_managed: bool,
     pub orphaned_secret_arn: Option<String>,
+    /// `secret_deletion_error` recorded with the orphan.
+    pub orphan_error: Option<String>,
     pub bundle: BundleView,
 }
 

@@ -53,8 +53,16 @@ test('an admin connects a workspace through Linear and sees it listed', async ({
   const row = page.getByTestId('workspace-row').filter({ hasText: 'initrode' });
   await expect(row).toContainText('Active');
   await expect(row).toContainText('Initrode');
+  // Token expiry relative to now, the absolute time on hover.
+  await expect(row.getByTestId('expires')).toHaveText(/^in (\d+ h( \d+ min)?|\d+ min)$/);
+  await expect(row.getByTestId('expires').locator('time')).toHaveAttribute('title', /^\d{4}-\d\d-\d\dT.*Z$/);
+  // The org id's copy button puts it on the clipboard.
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  await row.getByTestId('copy').click();
+  await expect(row.getByTestId('copy')).toHaveText('Copied');
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(INITRODE_ID);
 
-  await page.getByRole('link', { name: 'Audit' }).click();
+  await page.getByRole('link', { name: 'Audit', exact: true }).click();
   await expect(page.getByTestId('audit-row').filter({ hasText: 'workspace.install' }).filter({ hasText: 'success' })).toBeVisible();
 });
 
@@ -70,6 +78,9 @@ test('check now and refresh token report their outcome on the workspace page', a
   await expect(page).toHaveURL(/notice=refreshed$/);
   await expect(page.getByTestId('notice')).toContainText('Token refreshed');
   await expect(page.getByTestId('workspace-facts')).toContainText(/Last refresh.*\(ok\)/);
+  // The workspace's own history, newest first.
+  await expect(page.getByTestId('history-entry').first()).toContainText('workspace.refresh');
+  await expect(page.getByTestId('workspace-history')).toContainText('workspace.check');
 });
 
 test('cancelling on Linear shows the denied page and installs nothing', async ({ page }) => {
@@ -121,7 +132,7 @@ test('revoking a workspace asks for its slug and reports each step', async ({ pa
     'Delete the registry row: skipped',
   ]);
   await expect(page.getByTestId('health-panel').getByTestId('health')).toHaveText('Revoked');
-  await page.getByRole('link', { name: 'Audit' }).click();
+  await page.getByRole('link', { name: 'Audit', exact: true }).click();
   await expect(page.getByTestId('audit-row').filter({ hasText: 'workspace.revoke' }).filter({ hasText: 'success' })).toBeVisible();
 });
 

@@ -152,6 +152,7 @@ pub fn router(state: AppState) -> Router {
         .route("/workspaces/{org_id}/check", post(workspace_actions::check))
         .route("/workspaces/{org_id}/refresh", post(workspace_actions::refresh))
         .route("/workspaces/{org_id}/remove", post(workspace_actions::remove))
+        .route("/workspaces/{org_id}/orphan/retry", post(workspace_actions::retry_orphan))
         .route("/audit.csv", get(audit::csv_export))
         .leptos_routes_with_context(
             &state,

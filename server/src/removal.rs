@@ -87,6 +87,16 @@ impl Report {
     }
 }
 
+/// What *Retry deletion* of an orphaned secret did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrphanRetry {
+    Deleted(String),
+    NothingToDo,
+    /// The recorded secret is the active row's bundle: not deleted.
+    InUse,
+    Failed(String),
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum RemovalError {
     #[error("the workspace is not in the registry")]
@@ -287,6 +297,53 @@ impl Removal {
             Ok(_) => StepOutcome::Done,
             Err(e) => StepOutcome::Failed(ddb(e)),
         })
+    }
+
+    /// The orphaned-secret warning's *Retry deletion*: deletes the secret recorded in
+    /// `orphaned_oauth_secret_arn` and then clears the markers, only while they still name it.
+    /// Refused while that secret is the bundle an active row uses (it is not an orphan then).
+    pub async fn retry_orphan(&self, org_id: &str) -> Result<OrphanRetry, RemovalError> {
+        let row = self.registry.get(org_id).await.map_err(|e| RemovalError::Unavailable(e.to_string()))?;
+        let row = row.ok_or(RemovalError::NotFound)?;
+        let Some(arn) = s(&row, "orphaned_oauth_secret_arn") else { return Ok(OrphanRetry::NothingToDo) };
+        let in_use = s(&row, "oauth_secret_arn").as_deref() == Some(arn.as_str()) && s(&row, "status").as_deref() == Some("active");
+        if in_use {
+            return Ok(OrphanRetry::InUse);
+        }
+        let owner = match self.tokens.read(&arn).await {
+            Ok(Some(secret)) => StoredBundle::read(secret.value.expose_secret()).ok().and_then(|b| b.workspace_id),
+            Ok(None) => None,
+            Err(e) => return self.orphan_still(org_id, &arn, e.to_string()).await,
+        };
+        if owner.as_deref().is_some_and(|o| o != org_id) {
+            return Ok(OrphanRetry::Failed(format!("{arn} holds another workspace's tokens; left in place")));
+        }
+        if let Err(e) = self.tokens.delete_now(&arn).await {
+            return self.orphan_still(org_id, &arn, e.to_string()).await;
+        }
+        let res = self
+            .dynamodb
+            .update_item()
+            .table_name(&self.registry_table)
+            .key("linear_workspace_id", AttributeValue::S(org_id.to_owned()))
+            .update_expression("REMOVE secret_deletion_failed, secret_deletion_error, orphaned_oauth_secret_arn")
+            .condition_expression("orphaned_oauth_secret_arn = :a")
+            .expression_attribute_values(":a", AttributeValue::S(arn.clone()))
+            .send()
+            .await;
+        match res {
+            Ok(_) => Ok(OrphanRetry::Deleted(arn)),
+            // Another orphan was recorded meanwhile: this one is gone, that one stays on the row.
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Ok(OrphanRetry::Deleted(arn)),
+            Err(e) => Err(RemovalError::Unavailable(ddb(e))),
+        }
+    }
+
+    async fn orphan_still(&self, org_id: &str, arn: &str, error: String) -> Result<OrphanRetry, RemovalError> {
+        if let Err(e) = self.registry.mark_orphaned(org_id, arn, &error).await {
+            tracing::error!(secret = arn, error = %e, "secret deletion failed again and could not be recorded");
+        }
+        Ok(OrphanRetry::Failed(error))
     }
 
     /// Deletes the link rows (`<org>#<user>`, also legacy rows without `linear_workspace_id`) and

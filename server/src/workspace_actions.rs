@@ -1,6 +1,7 @@
 //! The workspace page's token buttons: `POST /workspaces/{org}/check` (*Check now*) and
 //! `POST /workspaces/{org}/refresh` (*Refresh token*). Plain form POSTs answered with a redirect
-//! back to the page with the outcome; each is audited.
+//! back to the page with the outcome; each is audited. Also *Revoke*/*Remove* and the
+//! orphaned secret's *Retry deletion*.
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -9,6 +10,7 @@ use crate::audit::{AuditEvent, Outcome};
 use crate::health::CheckResult;
 use crate::security::{encode_component, SignedInAdmin};
 use crate::state::AppState;
+use crate::removal::RemovalError;
 use crate::token_upkeep::{RefreshOutcome, UpkeepError};
 
 fn back(org_id: &str, query: &str) -> Response {
@@ -130,4 +132,22 @@ pub async fn remove(
             back(&org_id, "error=action_unavailable")
         }
     }
+}
+
+/// *Retry deletion* on the orphaned-secret warning.
+pub async fn retry_orphan(State(state): State<AppState>, admin: SignedInAdmin, headers: HeaderMap, Path(org_id): Path<String>) -> Response {
+    use crate::removal::OrphanRetry;
+    let (query, outcome, detail) = match state.removal.retry_orphan(&org_id).await {
+        Ok(OrphanRetry::Deleted(arn)) => ("notice=orphan_deleted", Outcome::Success, format!("deleted {arn}")),
+        Ok(OrphanRetry::NothingToDo) => ("notice=orphan_none", Outcome::Success, "no orphaned secret recorded".to_owned()),
+        Ok(OrphanRetry::InUse) => ("error=orphan_in_use", Outcome::Refused, "the recorded secret is the active bundle".to_owned()),
+        Ok(OrphanRetry::Failed(e)) => ("error=orphan_retry_failed", Outcome::Failure, e),
+        Err(RemovalError::NotFound) => ("error=not_found", Outcome::Refused, "not in the registry".to_owned()),
+        Err(e) => {
+            tracing::error!(error = %e, "orphan retry failed");
+            ("error=action_unavailable", Outcome::Failure, e.to_string())
+        }
+    };
+    audit(&state, &admin, &headers, "workspace.orphan_retry", &org_id, outcome, detail).await;
+    back(&org_id, query)
 }

@@ -138,6 +138,7 @@ impl RegistryPort for Workspaces {
             revoked_reason: s(&item, "revoked_reason"),
             vault_managed: s(&item, "provider_name").is_some(),
             orphaned_secret_arn: s(&item, "orphaned_oauth_secret_arn"),
+            orphan_error: s(&item, "secret_deletion_error"),
             bundle,
         }))
     }

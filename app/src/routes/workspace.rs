@@ -5,8 +5,9 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::status::{ErrorNotice, HealthBadge, Loading, StateBadge, StepsReport};
-use crate::functions::get_workspace;
-use crate::wire::{BundleView, RegistryState, WorkspaceDetail};
+use crate::components::copy::CopyButton;
+use crate::functions::{get_workspace, search_audit};
+use crate::wire::{AuditEntry, AuditQuery, BundleView, RegistryState, WorkspaceDetail};
 
 /// The banner for `?notice=` and `?error=` after a redirect back to this page.
 pub fn notice_text(notice: Option<&str>, error: Option<&str>) -> Option<(bool, &'static str)> {
@@ -25,6 +26,10 @@ pub fn notice_text(notice: Option<&str>, error: Option<&str>) -> Option<(bool, &
         (_, Some("not_active")) => bad("The workspace is not active: there is nothing to check or refresh. Reconnect it first."),
         (_, Some("bundle_unusable")) => bad("The token bundle is missing or lacks a field the platform needs. Reconnect the workspace."),
         (_, Some("refresh_unsaved")) => bad("Linear issued new tokens but Secrets Manager refused them three times: the old refresh token is spent. Reconnect the workspace."),
+        (_, Some("orphan_in_use")) => bad("The recorded secret is the bundle this active workspace uses; it was not deleted."),
+        (_, Some("orphan_retry_failed")) => bad("Secrets Manager still refused to delete the orphaned secret; the error is recorded below. Try again later."),
+        (Some("orphan_deleted"), _) => ok("The orphaned secret is deleted and the warning cleared."),
+        (Some("orphan_none"), _) => ok("No orphaned secret is recorded for this workspace."),
         (_, Some("action_unavailable")) => bad("DynamoDB or Secrets Manager is unavailable; nothing changed. Try again shortly."),
         (Some("check_ok"), _) => ok("Checked: Linear accepts the stored access token."),
         (Some("check_refused"), _) => bad("Checked: Linear refused the stored access token (see the health below)."),
@@ -44,6 +49,7 @@ pub fn WorkspacePage() -> impl IntoView {
     let query = use_query_map();
     let org_id = move || params.read().get("org_id").unwrap_or_default();
     let detail = Resource::new(org_id, get_workspace);
+    let history = Resource::new(org_id, |org| search_audit(AuditQuery { workspace: org, ..AuditQuery::default() }));
     let banner = move || {
         let q = query.read();
         notice_text(q.get("notice").as_deref(), q.get("error").as_deref())
@@ -68,6 +74,44 @@ pub fn WorkspacePage() -> impl IntoView {
                 Ok(d) => view! { <Detail d webhook_missing=webhook_missing()/> }.into_any(),
             })}
         </Suspense>
+        <Suspense fallback=|| view! { <Loading what="the workspace's history"/> }>
+            {move || history.get().map(|r| match r {
+                Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+                Ok(page) => view! { <History org_id=org_id() entries=page.entries/> }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+/// The latest audit events about this workspace, with a link to all of them.
+#[component]
+fn History(org_id: String, entries: Vec<AuditEntry>) -> impl IntoView {
+    let total = entries.len();
+    let all = format!("/audit?workspace={org_id}");
+    view! {
+        <section data-testid="workspace-history" class="mt-8">
+            <h2 class="mb-2 text-lg font-semibold">"History"</h2>
+            {if entries.is_empty() {
+                view! { <p class="text-sm text-slate-500 dark:text-slate-400">"No audited changes to this workspace yet."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white text-sm dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900">
+                        {entries.into_iter().take(10).map(|e| view! {
+                            <li data-testid="history-entry" class="flex flex-wrap gap-x-3 px-4 py-2">
+                                <span class="font-mono text-xs text-slate-500 dark:text-slate-400">{e.at}</span>
+                                <span class="font-medium">{e.action}</span>
+                                <span>{e.outcome}</span>
+                                <span class="text-slate-500 dark:text-slate-400">{e.actor_email.or(e.actor_sub).unwrap_or_default()}</span>
+                                <span class="w-full text-xs text-slate-600 dark:text-slate-400">{e.detail.unwrap_or_default()}</span>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+            <p class="mt-2 text-sm"><a class="text-indigo-700 hover:underline dark:text-indigo-300" href=all>
+                {if total > 10 { "All events about this workspace →" } else { "Open in the audit log →" }}
+            </a></p>
+        </section>
     }
 }
 
@@ -94,6 +138,7 @@ fn Detail(d: WorkspaceDetail, webhook_missing: bool) -> impl IntoView {
     let refresh_action = format!("/workspaces/{}/refresh", w.org_id);
     let can_act = w.state == RegistryState::Active && !d.vault_managed;
     let remove_action = format!("/workspaces/{}/remove", w.org_id);
+    let orphan_action = format!("/workspaces/{}/orphan/retry", w.org_id);
     let confirm_word = w.slug.clone().unwrap_or_else(|| w.org_id.clone());
     let button = "rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800";
     let row = |label: &'static str, value: Option<String>| {
@@ -133,9 +178,15 @@ fn Detail(d: WorkspaceDetail, webhook_missing: bool) -> impl IntoView {
             </p>
         })}
         {d.orphaned_secret_arn.clone().map(|arn| view! {
-            <p class="mb-4 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100">
-                {format!("A secret could not be deleted when this workspace was removed: {arn}")}
-            </p>
+            <div data-testid="orphan-warning" class="mb-4 flex flex-wrap items-center gap-3 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100">
+                <p class="flex-1">
+                    {format!("A token bundle could not be deleted and is still in Secrets Manager: {arn}")}
+                    {d.orphan_error.clone().map(|e| view! { <span class="block text-xs">{format!("Last error: {e}")}</span> })}
+                </p>
+                <form method="post" action=orphan_action.clone()>
+                    <button type="submit" data-testid="orphan-retry" class=button>"Retry deletion"</button>
+                </form>
+            </div>
         })}
         {ask_webhook.then(|| view! {
             <section data-testid="webhook-form" class="mb-6 rounded-lg border border-amber-300 bg-amber-50 p-4 text-sm dark:border-amber-800 dark:bg-amber-950">
@@ -150,7 +201,10 @@ fn Detail(d: WorkspaceDetail, webhook_missing: bool) -> impl IntoView {
             </section>
         })}
         <dl data-testid="workspace-facts" class="divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white text-sm dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900">
-            {row("Organization id", Some(w.org_id.clone()))}
+            <div class="grid grid-cols-3 gap-4 px-4 py-2">
+                <dt class="text-slate-500 dark:text-slate-400">"Organization id"</dt>
+                <dd class="col-span-2 break-all font-mono"><span data-testid="org-id">{w.org_id.clone()}</span><CopyButton text=w.org_id.clone() what="organization id"/></dd>
+            </div>
             {row("Slug", w.slug.clone())}
             {row("Registry status", w.raw_status.clone())}
             {row("Installed at", w.installed_at.clone())}

@@ -2,10 +2,13 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::components::status::{ErrorNotice, HealthBadge, Loading, PageHeader, StateBadge, StepsReport};
 use leptos_router::hooks::use_query_map;
+
+use crate::components::copy::CopyButton;
+use crate::components::status::{ErrorNotice, HealthBadge, Loading, PageHeader, StateBadge, StepsReport};
 use crate::functions::workspace_list;
 use crate::registry_view::{RegistryQuery, Sort, Summary, View};
+use crate::relative_time::relative;
 use crate::wire::{Health, WorkspaceSummary};
 
 #[component]
@@ -53,7 +56,7 @@ pub fn WorkspacesPage() -> impl IntoView {
                         {if list.rows.is_empty() {
                             view! { <p data-testid="no-match" class="p-6 text-center text-sm text-slate-500">"No workspace matches this view."</p> }.into_any()
                         } else {
-                            view! { <WorkspaceTable rows=list.rows/> {pager.view()} }.into_any()
+                            view! { <WorkspaceTable rows=list.rows as_of=list.as_of/> {pager.view()} }.into_any()
                         }}
                     }.into_any()
                 }
@@ -139,7 +142,7 @@ fn Filters(view: View) -> impl IntoView {
 }
 
 #[component]
-fn WorkspaceTable(rows: Vec<WorkspaceSummary>) -> impl IntoView {
+fn WorkspaceTable(rows: Vec<WorkspaceSummary>, as_of: String) -> impl IntoView {
     view! {
         <div class="overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
             <table class="min-w-full divide-y divide-slate-200 text-sm dark:divide-slate-800">
@@ -166,10 +169,16 @@ fn WorkspaceTable(rows: Vec<WorkspaceSummary>) -> impl IntoView {
                                 </a>
                                 {w.name.clone().map(|n| view! { <span class="block text-xs text-slate-500 dark:text-slate-400">{n}</span> })}
                             </td>
-                            <td class="px-4 py-2 font-mono text-xs">{w.org_id.clone()}</td>
+                            <td class="whitespace-nowrap px-4 py-2 font-mono text-xs"><span data-testid="org-id">{w.org_id.clone()}</span><CopyButton text=w.org_id.clone() what="organization id"/></td>
                             <td class="px-4 py-2"><HealthBadge health=w.health/></td>
                             <td class="px-4 py-2"><StateBadge state=w.state raw=w.raw_status.clone()/></td>
-                            <td class="px-4 py-2 font-mono text-xs">{w.token_expires_at.clone().unwrap_or_else(|| "—".into())}</td>
+                            <td class="px-4 py-2 text-xs" data-testid="expires">{match w.token_expires_at.clone() {
+                                Some(at) => {
+                                    let text = relative(&as_of, &at).unwrap_or_else(|| at.clone());
+                                    view! { <time datetime=at.clone() title=at>{text}</time> }.into_any()
+                                }
+                                None => "—".into_any(),
+                            }}</td>
                             <td class="px-4 py-2 text-xs">{w.last_check_at.clone().map(|a| format!("{a} · {}", w.last_check_result.clone().unwrap_or_default())).unwrap_or_else(|| "—".into())}</td>
                             <td class="px-4 py-2 text-xs">{w.last_refresh_at.clone().map(|a| match &w.last_refresh_error { Some(e) => format!("{a} · {e}"), None => format!("{a} · ok") }).unwrap_or_else(|| "—".into())}</td>
                             <td class="px-4 py-2 text-slate-600 dark:text-slate-400">{w.installed_at.clone().unwrap_or_default()}</td>

@@ -245,3 +245,57 @@ pub async fn bundle(app: &TestApp, slug: &str) -> Option<serde_json::Value> {
     let res = app.aws.secrets.get_secret_value().secret_id(format!("bgagent-linear-oauth-{slug}")).send().await;
     res.ok().map(|o| serde_json::from_str(o.secret_string().unwrap()).unwrap())
 }
+
+/// Fails chosen AWS calls of a console, so a test can break one step while the same service
+/// answers every other call (moto itself cannot). Armed with [`Faults::fail`].
+#[derive(Clone, Default, Debug)]
+pub struct Faults(std::sync::Arc<std::sync::Mutex<Vec<(String, String, usize)>>>);
+
+impl Faults {
+    /// The next `times` calls of `operation` (e.g. `UpdateItem`, `DeleteSecret`) whose input
+    /// mentions `needle` (a table name, or "" for any) fail before they are sent.
+    pub fn fail(&self, operation: &str, needle: &str, times: usize) {
+        self.0.lock().unwrap().push((operation.to_owned(), needle.to_owned(), times));
+    }
+
+    /// AWS clients whose DynamoDB and Secrets Manager calls go through these faults.
+    pub async fn clients(&self, local: &Local) -> AwsClients {
+        let sdk = end2end::sdk_config(&local.endpoint, &local.region).await;
+        AwsClients {
+            dynamodb: aws_sdk_dynamodb::Client::from_conf(aws_sdk_dynamodb::config::Builder::from(&sdk).interceptor(self.clone()).build()),
+            secrets: aws_sdk_secretsmanager::Client::from_conf(
+                aws_sdk_secretsmanager::config::Builder::from(&sdk).interceptor(self.clone()).build(),
+            ),
+            cognito: aws_sdk_cognitoidentityprovider::Client::new(&sdk),
+        }
+    }
+}
+
+impl aws_sdk_dynamodb::config::Intercept for Faults {
+    fn name(&self) -> &'static str {
+        "test-faults"
+    }
+
+    fn read_before_execution(
+        &self,
+        context: &aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContextRef<'_>,
+        _cfg: &mut aws_sdk_dynamodb::config::ConfigBag,
+    ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
+        // The type-erased input's Debug names its type (`UpdateItemInput { table_name: … }`).
+        let input = format!("{:?}", context.input());
+        let mut armed = self.0.lock().unwrap();
+        if let Some(fault) = armed.iter_mut().find(|(op, needle, times)| *times > 0 && input.contains(&format!(":{op}Input {{")) && input.contains(needle.as_str())) {
+            fault.2 -= 1;
+            return Err(format!("injected fault: {} refused", fault.0).into());
+        }
+        Ok(())
+    }
+}
+
+/// A console whose AWS calls can be failed one at a time.
+pub async fn spawn_app_with_faults() -> (TestApp, Faults) {
+    let local = end2end::bootstrap(&moto_endpoint(), "us-east-1", &unique_prefix(), PASSWORD).await.expect("bootstrap");
+    let faults = Faults::default();
+    let aws = faults.clients(&local).await;
+    (spawn_app_with(local, &[], aws).await, faults)
+}

@@ -109,3 +109,105 @@ async fn a_failure_at_linear_stops_the_later_steps_and_a_rerun_finishes() {
     let outcomes: Vec<_> = events.iter().filter(|e| e.action == "workspace.remove").map(|e| e.outcome.as_str()).collect();
     assert_eq!(outcomes, vec!["success", "failure"], "newest first");
 }
+
+/// A link, a legacy link and an invite of `org_id`, for the link step to delete.
+async fn three_links(app: &TestApp, org_id: &str) {
+    let link = format!("{org_id}#u-1");
+    let legacy = format!("{org_id}#u-legacy");
+    put_mapping(app, vec![("linear_identity", &link), ("platform_user_id", "sub-1"), ("linear_workspace_id", org_id), ("status", "active")]).await;
+    put_mapping(app, vec![("linear_identity", &legacy), ("platform_user_id", "sub-2"), ("status", "active")]).await;
+    put_mapping(app, vec![("linear_identity", "pending#link-abcdefgh"), ("status", "pending"), ("linear_workspace_id", org_id)]).await;
+}
+
+#[tokio::test]
+async fn a_failure_marking_the_row_stops_before_the_secret_and_a_rerun_finishes() {
+    let (app, faults) = spawn_app_with_faults().await;
+    app.sign_in_admin().await;
+    let (slug, _) = installed(&app, ACME_ID).await;
+    faults.fail("UpdateItem", &app.local.registry_table, 1);
+    let loc = run(&app, ACME_ID, &slug, "revoke").await;
+    assert_eq!(loc, format!("/workspaces/{ACME_ID}?steps=revoke.done,mark.failed,secret.notrun,links.notrun,row.skipped"));
+    assert_eq!(row(&app, ACME_ID).await.unwrap()["status"].as_s().unwrap(), "active", "the failed mark wrote nothing");
+    assert!(secret_exists(&app, &slug).await, "the secret stays while the row still points at it");
+
+    let loc = run(&app, ACME_ID, &slug, "revoke").await;
+    assert_eq!(loc, format!("/workspaces/{ACME_ID}?steps=revoke.already,mark.done,secret.done,links.already,row.skipped"));
+    assert_eq!(row(&app, ACME_ID).await.unwrap()["status"].as_s().unwrap(), "revoked");
+    assert!(!secret_exists(&app, &slug).await);
+}
+
+#[tokio::test]
+async fn a_failed_secret_deletion_is_recorded_as_an_orphan_and_retry_deletes_it() {
+    let (app, faults) = spawn_app_with_faults().await;
+    app.sign_in_admin().await;
+    let (slug, _) = installed(&app, ACME_ID).await;
+    three_links(&app, ACME_ID).await;
+    let arn = row(&app, ACME_ID).await.unwrap()["oauth_secret_arn"].as_s().unwrap().clone();
+    faults.fail("DeleteSecret", "", 1);
+    let loc = run(&app, ACME_ID, &slug, "remove").await;
+    // The links do not depend on the secret and still go; the row stays as the orphan's record.
+    assert_eq!(loc, format!("/workspaces/{ACME_ID}?steps=revoke.done,mark.done,secret.failed,links.done,row.notrun"));
+    let r = row(&app, ACME_ID).await.unwrap();
+    assert_eq!(r["secret_deletion_failed"].as_bool().unwrap(), &true);
+    assert_eq!(r["orphaned_oauth_secret_arn"].as_s().unwrap(), &arn);
+    assert!(r["secret_deletion_error"].as_s().unwrap().contains("injected fault"));
+    assert!(secret_exists(&app, &slug).await);
+    assert!(mapping_keys(&app).await.is_empty());
+
+    let page = app.client.get(app.url(&loc)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("data-testid=\"orphan-warning\"") && page.contains(&arn), "the page warns with the ARN");
+    assert!(page.contains(&format!("/workspaces/{ACME_ID}/orphan/retry")), "and offers the retry");
+
+    // Retry deletion: the secret goes, the markers go, the row stays revoked.
+    let res = app.client.post(app.url(&format!("/workspaces/{ACME_ID}/orphan/retry"))).send().await.unwrap();
+    assert_eq!(location(&res), format!("/workspaces/{ACME_ID}?notice=orphan_deleted"));
+    assert!(!secret_exists(&app, &slug).await);
+    let r = row(&app, ACME_ID).await.unwrap();
+    assert!(!r.contains_key("orphaned_oauth_secret_arn") && !r.contains_key("secret_deletion_failed"), "{r:?}");
+    assert_eq!(r["status"].as_s().unwrap(), "revoked");
+
+    let loc = run(&app, ACME_ID, &slug, "remove").await;
+    assert_eq!(loc, format!("/workspaces?removed={slug}&steps=revoke.already,mark.already,secret.already,links.already,row.done"));
+    let events: Vec<app::wire::AuditEntry> = app.call(&app.client, "/api/audit").await.json().await.unwrap();
+    assert!(events.iter().any(|e| e.action == "workspace.orphan_retry" && e.outcome == "success"));
+}
+
+#[tokio::test]
+async fn retry_refuses_to_delete_the_bundle_an_active_workspace_uses() {
+    let app = spawn_app().await;
+    app.sign_in_admin().await;
+    let (slug, _) = installed(&app, ACME_ID).await;
+    let arn = row(&app, ACME_ID).await.unwrap()["oauth_secret_arn"].as_s().unwrap().clone();
+    app.aws
+        .dynamodb
+        .update_item()
+        .table_name(&app.local.registry_table)
+        .key("linear_workspace_id", AttributeValue::S(ACME_ID.into()))
+        .update_expression("SET orphaned_oauth_secret_arn = :a, secret_deletion_failed = :t")
+        .expression_attribute_values(":a", AttributeValue::S(arn))
+        .expression_attribute_values(":t", AttributeValue::Bool(true))
+        .send()
+        .await
+        .unwrap();
+    let res = app.client.post(app.url(&format!("/workspaces/{ACME_ID}/orphan/retry"))).send().await.unwrap();
+    assert_eq!(location(&res), format!("/workspaces/{ACME_ID}?error=orphan_in_use"));
+    assert!(secret_exists(&app, &slug).await, "the live bundle is kept");
+}
+
+#[tokio::test]
+async fn a_failure_deleting_links_keeps_the_row_and_a_rerun_deletes_them() {
+    let (app, faults) = spawn_app_with_faults().await;
+    app.sign_in_admin().await;
+    let (slug, _) = installed(&app, ACME_ID).await;
+    three_links(&app, ACME_ID).await;
+    faults.fail("DeleteItem", &app.local.user_mapping_table, 1);
+    let loc = run(&app, ACME_ID, &slug, "remove").await;
+    assert_eq!(loc, format!("/workspaces/{ACME_ID}?steps=revoke.done,mark.done,secret.done,links.failed,row.notrun"));
+    assert_eq!(mapping_keys(&app).await.len(), 3, "nothing deleted before the failure");
+    assert_eq!(row(&app, ACME_ID).await.unwrap()["status"].as_s().unwrap(), "revoked");
+
+    let loc = run(&app, ACME_ID, &slug, "remove").await;
+    assert_eq!(loc, format!("/workspaces?removed={slug}&steps=revoke.already,mark.already,secret.already,links.done,row.done"));
+    assert!(mapping_keys(&app).await.is_empty());
+    assert!(row(&app, ACME_ID).await.is_none());
+}
