@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use crate::errors::AppError;
 use crate::identity::AdminIdentity;
+use crate::user_links_view::{LinkRequest, LinkResult, PlatformUserPage, UsersQuery, WorkspaceUsers};
 use crate::wire::{AuditEntry, AuditPage, AuditQuery, ConnectInfo, PlatformUser, WorkspaceDetail, WorkspaceSummary};
 #[cfg(feature = "ssr")]
 use crate::{guard::Admin, ports::Ports};
@@ -63,4 +64,50 @@ pub async fn search_audit(query: AuditQuery) -> Result<AuditPage, AppError> {
 pub async fn list_platform_users() -> Result<Vec<PlatformUser>, AppError> {
     let _admin = Admin::require().await?;
     Ok(Ports::from_context()?.directory.list_users(60).await?)
+}
+
+/// A workspace's members with their link states, as the URL's view asks.
+#[server(prefix = "/api", endpoint = "workspace_users")]
+pub async fn get_workspace_users(org_id: String, query: UsersQuery) -> Result<WorkspaceUsers, AppError> {
+    let _admin = Admin::require().await?;
+    Ok(Ports::from_context()?.user_links.workspace_users(&org_id, &query).await?)
+}
+
+/// What *Link all suggested* would link, for the progress display to work through.
+#[server(prefix = "/api", endpoint = "suggested_links")]
+pub async fn get_suggested_links(org_id: String) -> Result<Vec<LinkRequest>, AppError> {
+    let _admin = Admin::require().await?;
+    Ok(Ports::from_context()?.user_links.suggested(&org_id).await?)
+}
+
+/// Links a batch of members; each row gets its own outcome and audit event.
+#[server(prefix = "/api", endpoint = "link_users")]
+pub async fn link_users(org_id: String, links: Vec<LinkRequest>) -> Result<Vec<LinkResult>, AppError> {
+    let admin = Admin::require().await?;
+    if links.len() > 100 {
+        return Err(AppError::Invalid("at most 100 links per request".into()));
+    }
+    let actor = crate::ports::Actor { admin: admin.identity().clone(), request_id: crate::guard::request_id() };
+    Ok(Ports::from_context()?.user_links.link_users(&actor, &org_id, &links).await?)
+}
+
+/// *Reload from Linear*: fetches the members again; returns how many.
+#[server(prefix = "/api", endpoint = "reload_linear_users")]
+pub async fn reload_linear_users(org_id: String) -> Result<usize, AppError> {
+    let _admin = Admin::require().await?;
+    Ok(Ports::from_context()?.user_links.reload(&org_id).await?)
+}
+
+/// (pages, users) fetched so far by a reload under way, for its progress line.
+#[server(prefix = "/api", endpoint = "reload_progress")]
+pub async fn get_reload_progress(org_id: String) -> Result<Option<(usize, usize)>, AppError> {
+    let _admin = Admin::require().await?;
+    Ok(Ports::from_context()?.user_links.reload_progress(&org_id))
+}
+
+/// Pool users by email prefix, a page at a time, with their Linear links (`/users`, the picker).
+#[server(prefix = "/api", endpoint = "platform_users")]
+pub async fn search_platform_users(prefix: String, next: Option<String>) -> Result<PlatformUserPage, AppError> {
+    let _admin = Admin::require().await?;
+    Ok(Ports::from_context()?.user_links.platform_users(&prefix, next).await?)
 }

@@ -7,6 +7,7 @@ pub mod errors;
 pub mod functions;
 pub mod identity;
 pub mod registry_view;
+pub mod user_links_view;
 pub mod relative_time;
 pub mod routes;
 pub mod wire;
@@ -26,7 +27,7 @@ use crate::components::layout::Layout;
 use crate::routes::{
     audit::AuditPage, connect::ConnectPage, forbidden::ForbiddenPage, login::LoginPage,
     new_password::NewPasswordPage, not_found::NotFound, users::UsersPage,
-    workspace::WorkspacePage, workspaces::WorkspacesPage,
+    workspace::WorkspacePage, workspace_users::WorkspaceUsersPage, workspaces::WorkspacesPage,
 };
 
 /// The document around every page. On the server it also sets the per-response
@@ -71,6 +72,7 @@ pub fn App() -> impl IntoView {
                     // Before the parameter route: the static segment must win.
                     <Route path=path!("/workspaces/connect") view=ConnectPage/>
                     <Route path=path!("/workspaces/:org_id") view=WorkspacePage/>
+                    <Route path=path!("/workspaces/:org_id/users") view=WorkspaceUsersPage/>
                     <Route path=path!("/users") view=UsersPage/>
                     <Route path=path!("/audit") view=AuditPage/>
                 </ParentRoute>

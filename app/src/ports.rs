@@ -4,6 +4,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use crate::identity::AdminIdentity;
+use crate::user_links_view::{LinkRequest, LinkResult, PlatformUserPage, UsersQuery, WorkspaceUsers};
 use crate::wire::{AuditEntry, AuditPage, AuditQuery, ConnectInfo, PlatformUser, WorkspaceDetail, WorkspaceSummary};
 
 /// A backend call that failed; `cause` is logged, never shown.
@@ -39,10 +41,64 @@ pub trait DirectoryPort: Send + Sync {
     async fn list_users(&self, limit: usize) -> PortResult<Vec<PlatformUser>>;
 }
 
+/// A port call that failed for a reason the admin should read (bad input, unknown workspace),
+/// or because a backend failed.
+#[derive(Debug)]
+pub enum PortFailure {
+    NotFound(String),
+    Invalid(String),
+    Backend(PortError),
+}
+
+impl From<PortError> for PortFailure {
+    fn from(e: PortError) -> Self {
+        PortFailure::Backend(e)
+    }
+}
+
+impl From<PortFailure> for crate::errors::AppError {
+    fn from(e: PortFailure) -> Self {
+        match e {
+            PortFailure::NotFound(what) => {
+                crate::guard::set_status(404);
+                crate::errors::AppError::NotFound(what)
+            }
+            PortFailure::Invalid(why) => {
+                crate::guard::set_status(400);
+                crate::errors::AppError::Invalid(why)
+            }
+            PortFailure::Backend(e) => e.into(),
+        }
+    }
+}
+
+/// Who made a change, for its audit event.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub admin: AdminIdentity,
+    pub request_id: String,
+}
+
+#[async_trait]
+pub trait UserLinksPort: Send + Sync {
+    async fn workspace_users(&self, org_id: &str, query: &UsersQuery) -> Result<WorkspaceUsers, PortFailure>;
+    /// Every suggested member with its match (what *Link all suggested* links).
+    async fn suggested(&self, org_id: &str) -> Result<Vec<LinkRequest>, PortFailure>;
+    /// Links each (audited one by one); a conflict or bad input is that row's outcome.
+    async fn link_users(&self, actor: &Actor, org_id: &str, links: &[LinkRequest]) -> Result<Vec<LinkResult>, PortFailure>;
+    /// Fetches the members from Linear again; how many there are.
+    async fn reload(&self, org_id: &str) -> Result<usize, PortFailure>;
+    /// (pages, users) fetched so far by a reload under way.
+    fn reload_progress(&self, org_id: &str) -> Option<(usize, usize)>;
+    /// Pool users by email prefix, with their links.
+    async fn platform_users(&self, prefix: &str, token: Option<String>) -> Result<PlatformUserPage, PortFailure>;
+}
+
 /// Everything the server functions may call, provided once per request.
 #[derive(Clone)]
 pub struct Ports {
     pub registry: Arc<dyn RegistryPort>,
+    pub user_links: Arc<dyn UserLinksPort>,
     pub audit: Arc<dyn AuditPort>,
     pub directory: Arc<dyn DirectoryPort>,
     pub install: Arc<dyn InstallPort>,

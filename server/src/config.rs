@@ -22,6 +22,7 @@ pub struct Config {
     pub session_ttl: Duration,
     pub json_logs: bool,
     pub sweep: crate::sweep::SweepSettings,
+    pub linking: crate::user_links::LinkingSettings,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -198,6 +199,7 @@ impl Config {
             }
         };
 
+        let cache_set = r.get("CONSOLE_LINEAR_USERS_CACHE_SECONDS").is_some();
         let mut seconds = |var: &str, max: u64| -> Option<Duration> {
             let raw = r.get(var)?;
             match raw.parse::<u64>() {
@@ -211,6 +213,8 @@ impl Config {
         };
         let interval = seconds("CONSOLE_SWEEP_INTERVAL_SECONDS", 86_400);
         let refresh_within = seconds("CONSOLE_SWEEP_REFRESH_WITHIN_SECONDS", 86_400);
+        // Unset: five minutes; 0: no cache.
+        let members_cache = seconds("CONSOLE_LINEAR_USERS_CACHE_SECONDS", 86_400).unwrap_or(if cache_set { Duration::ZERO } else { Duration::from_secs(300) });
         let concurrency_raw = r.or("CONSOLE_SWEEP_CONCURRENCY", "8");
         let concurrency = match concurrency_raw.parse::<usize>() {
             Ok(n) if (1..=64).contains(&n) => n,
@@ -220,6 +224,11 @@ impl Config {
             }
         };
         let sweep = crate::sweep::SweepSettings { interval, concurrency, refresh_within };
+        let redeem_command = r.or("CONSOLE_INVITE_COMMAND", "bgagent linear link {code}");
+        if !redeem_command.contains("{code}") {
+            r.fail("CONSOLE_INVITE_COMMAND", "must contain {code}".to_owned());
+        }
+        let linking = crate::user_links::LinkingSettings { members_cache, pool_cache: Duration::from_secs(60), redeem_command };
 
         if !r.errors.is_empty() {
             return Err(ConfigError(r.errors));
@@ -236,6 +245,7 @@ impl Config {
             session_ttl,
             json_logs,
             sweep,
+            linking,
         })
     }
 

@@ -18,6 +18,8 @@ pub mod sweep;
 pub mod telemetry;
 pub mod token_store;
 pub mod token_upkeep;
+pub mod user_links;
+pub mod user_mappings;
 pub mod workspace_actions;
 pub mod workspaces;
 
@@ -79,35 +81,38 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
     let audit = AuditLog::new(aws.dynamodb.clone(), config.tables.audit.clone());
     let registry = registry::Registry::new(aws.dynamodb.clone(), config.tables.registry.clone());
     let tokens = token_store::TokenStore::new(aws.secrets.clone());
+    let mappings = user_mappings::UserMappings::new(aws.dynamodb.clone(), config.tables.user_mapping.clone());
     let config = Arc::new(config);
     // One HTTP client and one OAuth adapter for Linear, shared by every service.
     let linear_http = linear::http_client(config.linear.timeout);
     let linear_oauth =
         linear::oauth::LinearOAuth::new(linear_http.clone(), &config.linear.base_url, &config.linear.api_url, &config.linear.redirect_uri);
     let installer = Arc::new(install::Installer::new(config.clone(), registry.clone(), tokens.clone(), linear_http.clone(), audit.clone()));
-    let upkeep = Arc::new(token_upkeep::TokenUpkeep::new(
+    let linear_api = linear::graphql::LinearApi::new(linear_http, &config.linear.api_url);
+    let upkeep = Arc::new(token_upkeep::TokenUpkeep::new(registry.clone(), tokens.clone(), linear_oauth.clone(), linear_api.clone()));
+    let directory = directory::Directory::new(aws.cognito.clone(), config.cognito.user_pool_id.clone());
+    let user_links = Arc::new(user_links::UserLinks::new(
         registry.clone(),
-        tokens.clone(),
-        linear_oauth.clone(),
-        linear::graphql::LinearApi::new(linear_http, &config.linear.api_url),
+        upkeep.clone(),
+        linear_api,
+        directory.clone(),
+        mappings.clone(),
+        config.linking.clone(),
     ));
     let removal = Arc::new(removal::Removal::new(
         registry.clone(),
         aws.dynamodb.clone(),
         config.tables.registry.clone(),
-        config.tables.user_mapping.clone(),
+        mappings.clone(),
         tokens.clone(),
         linear_oauth,
     ));
     let sweeper = sweep::Sweeper::new(registry.clone(), upkeep.clone(), aws.dynamodb.clone(), config.tables.sessions.clone(), config.sweep.clone());
     let ports = Ports {
-        registry: Arc::new(workspaces::Workspaces::new(
-            registry.clone(),
-            tokens,
-            directory::Directory::new(aws.cognito.clone(), config.cognito.user_pool_id.clone()),
-        )),
+        registry: Arc::new(workspaces::Workspaces::new(registry.clone(), tokens, directory.clone())),
+        user_links: Arc::new(user_links::port::UserLinksAdapter { links: user_links.clone(), audit: audit.clone() }),
         audit: Arc::new(audit.clone()),
-        directory: Arc::new(directory::Directory::new(aws.cognito.clone(), config.cognito.user_pool_id.clone())),
+        directory: Arc::new(directory),
         install: installer.clone(),
     };
     AppState {
@@ -116,6 +121,7 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
         installer,
         upkeep,
         removal,
+        user_links,
         registry,
         sweeper,
         config,
@@ -153,6 +159,13 @@ pub fn router(state: AppState) -> Router {
         .route("/workspaces/{org_id}/refresh", post(workspace_actions::refresh))
         .route("/workspaces/{org_id}/remove", post(workspace_actions::remove))
         .route("/workspaces/{org_id}/orphan/retry", post(workspace_actions::retry_orphan))
+        .route("/workspaces/{org_id}/users/link", post(user_links::routes::link))
+        .route("/workspaces/{org_id}/users/unlink", post(user_links::routes::unlink))
+        .route("/workspaces/{org_id}/users/link-suggested", post(user_links::routes::link_suggested))
+        .route("/workspaces/{org_id}/users/invite", post(user_links::routes::invite))
+        .route("/workspaces/{org_id}/users/invites/revoke", post(user_links::routes::revoke_invite))
+        .route("/workspaces/{org_id}/users/reload", post(user_links::routes::reload))
+        .route("/users/unlink", post(user_links::routes::unlink_identity))
         .route("/audit.csv", get(audit::csv_export))
         .leptos_routes_with_context(
             &state,

@@ -12,6 +12,7 @@ use crate::platform::registry_row::{s, Item};
 use crate::platform::token_bundle::StoredBundle;
 use crate::registry::Registry;
 use crate::token_store::TokenStore;
+use crate::user_mappings::{identities, UserMappings};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
@@ -110,7 +111,7 @@ pub struct Removal {
     registry: Registry,
     dynamodb: aws_sdk_dynamodb::Client,
     registry_table: String,
-    mapping_table: String,
+    mappings: UserMappings,
     tokens: TokenStore,
     oauth: LinearOAuth,
 }
@@ -124,11 +125,11 @@ impl Removal {
         registry: Registry,
         dynamodb: aws_sdk_dynamodb::Client,
         registry_table: String,
-        mapping_table: String,
+        mappings: UserMappings,
         tokens: TokenStore,
         oauth: LinearOAuth,
     ) -> Removal {
-        Removal { registry, dynamodb, registry_table, mapping_table, tokens, oauth }
+        Removal { registry, dynamodb, registry_table, mappings, tokens, oauth }
     }
 
     /// Runs the steps in order; the first failure stops the ones after it (but link deletion,
@@ -349,36 +350,7 @@ impl Removal {
     /// Deletes the link rows (`<org>#<user>`, also legacy rows without `linear_workspace_id`) and
     /// pending invites of the workspace.
     async fn delete_links(&self, org_id: &str) -> Result<usize, String> {
-        let mut keys = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .dynamodb
-                .scan()
-                .table_name(&self.mapping_table)
-                .filter_expression("linear_workspace_id = :org OR begins_with(linear_identity, :prefix)")
-                .expression_attribute_values(":org", AttributeValue::S(org_id.to_owned()))
-                .expression_attribute_values(":prefix", AttributeValue::S(format!("{org_id}#")))
-                .projection_expression("linear_identity")
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(ddb)?;
-            keys.extend(page.items().iter().filter_map(|i| s(i, "linear_identity")));
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                break;
-            }
-        }
-        for key in &keys {
-            self.dynamodb
-                .delete_item()
-                .table_name(&self.mapping_table)
-                .key("linear_identity", AttributeValue::S(key.clone()))
-                .send()
-                .await
-                .map_err(ddb)?;
-        }
-        Ok(keys.len())
+        let rows = self.mappings.workspace_rows(org_id).await.map_err(|e| e.to_string())?;
+        self.mappings.delete_all(&identities(&rows)).await.map_err(|e| e.to_string())
     }
 }

@@ -48,6 +48,7 @@ pub struct AppState {
     pub installer: Arc<crate::install::Installer>,
     pub upkeep: Arc<crate::token_upkeep::TokenUpkeep>,
     pub removal: Arc<crate::removal::Removal>,
+    pub user_links: Arc<crate::user_links::UserLinks>,
     pub registry: crate::registry::Registry,
     pub sweeper: crate::sweep::Sweeper,
     pub ports: Ports,

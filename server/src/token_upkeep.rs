@@ -69,7 +69,8 @@ impl TokenUpkeep {
     }
 
     /// The active row's bundle, parsed by the platform's rule, with its secret id.
-    async fn bundle(&self, org_id: &str) -> Result<(String, TokenBundle), UpkeepError> {
+    /// An active workspace's secret ARN and its complete bundle.
+    pub async fn active_bundle(&self, org_id: &str) -> Result<(String, TokenBundle), UpkeepError> {
         let row = self.registry.get(org_id).await.map_err(unavailable)?.ok_or(UpkeepError::NotFound)?;
         if s(&row, "status").as_deref() != Some("active") {
             return Err(UpkeepError::NotActive);
@@ -88,7 +89,7 @@ impl TokenUpkeep {
     /// As `check`, also returning when Linear's rate limit for this token resets (epoch ms)
     /// if it said the token has no requests left.
     pub async fn check_with_limit(&self, org_id: &str) -> Result<(CheckResult, Option<i64>), UpkeepError> {
-        let (_, bundle) = self.bundle(org_id).await?;
+        let (_, bundle) = self.active_bundle(org_id).await?;
         let (result, reset) = match self.api.viewer(&bundle.access_token).await {
             Ok(_) => (CheckResult::Ok, None),
             Err(ApiError::Unauthenticated { .. }) => (CheckResult::Unauthenticated, None),
@@ -134,12 +135,12 @@ impl TokenUpkeep {
 
     async fn refresh_leased(&self, org_id: &str) -> Result<RefreshOutcome, UpkeepError> {
         // Re-read after taking the lease: a Lambda may have refreshed just before.
-        let (arn, bundle) = self.bundle(org_id).await?;
+        let (arn, bundle) = self.active_bundle(org_id).await?;
         let creds = AppCredentials { client_id: bundle.client_id.clone(), client_secret: bundle.client_secret.clone() };
         let issued = match self.oauth.refresh(&creds, &bundle.refresh_token, &bundle.scope).await {
             Ok(issued) => issued,
             Err(TokenError::Rejected { code }) if code == "invalid_grant" => {
-                let (_, now) = self.bundle(org_id).await?;
+                let (_, now) = self.active_bundle(org_id).await?;
                 return Ok(if now.refresh_token.expose_secret() != bundle.refresh_token.expose_secret() {
                     RefreshOutcome::AlreadyRefreshed
                 } else {

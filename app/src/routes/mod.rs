@@ -7,4 +7,5 @@ pub mod new_password;
 pub mod not_found;
 pub mod users;
 pub mod workspace;
+pub mod workspace_users;
 pub mod workspaces;

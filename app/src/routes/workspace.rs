@@ -160,6 +160,7 @@ fn Detail(d: WorkspaceDetail, webhook_missing: bool) -> impl IntoView {
                     <form method="post" action=check_action><button type="submit" data-testid="check-now" class=button>"Check now"</button></form>
                     <form method="post" action=refresh_action><button type="submit" data-testid="refresh-token" class=button>"Refresh token"</button></form>
                 })}
+                <a href=format!("/workspaces/{}/users", w.org_id) data-testid="users-link" class=button>"Users and links"</a>
                 <a href=reconnect rel="external" data-testid="reconnect" class=button>"Reconnect"</a>
             </div>
         </header>

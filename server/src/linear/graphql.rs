@@ -26,6 +26,31 @@ pub struct Viewer {
     pub name: Option<String>,
 }
 
+/// A member of the workspace, as `users(includeDisabled: true)` lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct LinearUser {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default, rename = "displayName")]
+    pub display_name: Option<String>,
+    #[serde(default = "yes")]
+    pub active: bool,
+    #[serde(default)]
+    pub admin: bool,
+    #[serde(default)]
+    pub guest: bool,
+    /// An app's bot user (such as this platform's own).
+    #[serde(default)]
+    pub app: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
 /// What an install needs to know about the workspace a token belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InstallFacts {
@@ -100,6 +125,17 @@ impl<T> Connection<T> {
     }
 }
 
+const USERS_QUERY: &str = "query Users($after: String) { users(first: 100, after: $after, includeDisabled: true) { \
+                           nodes { id name email displayName active admin guest app } pageInfo { hasNextPage endCursor } } }";
+
+#[derive(Deserialize)]
+struct UsersData {
+    users: Connection<LinearUser>,
+}
+
+/// Bounds the users' paging: 500 pages of 100.
+const MAX_USER_PAGES: usize = 500;
+
 /// Bounds paging: a workspace with more than 5,000 teams is not one this console was built for.
 const MAX_PAGES: usize = 50;
 
@@ -123,6 +159,22 @@ impl LinearApi {
         team_keys.sort();
         team_keys.dedup();
         Ok(InstallFacts { viewer: first.viewer, organization: first.organization, team_keys })
+    }
+
+    /// Every member, disabled ones included, page by page; `progress(pages, users)` after each page.
+    pub async fn users(&self, token: &SecretString, mut progress: impl FnMut(usize, usize)) -> Result<Vec<LinearUser>, ApiError> {
+        let mut users = Vec::new();
+        let mut after: Option<String> = None;
+        for page in 1..=MAX_USER_PAGES {
+            let data: UsersData = self.query(token, USERS_QUERY, json!({ "after": after })).await?;
+            after = data.users.next();
+            users.extend(data.users.nodes);
+            progress(page, users.len());
+            if after.is_none() {
+                break;
+            }
+        }
+        Ok(users)
     }
 
     /// The cheapest authenticated call: who the token acts as.

@@ -3,6 +3,7 @@
 pub mod registry_row;
 pub mod slug;
 pub mod token_bundle;
+pub mod user_mapping;
 
 use time::macros::format_description;
 use time::OffsetDateTime;

@@ -142,3 +142,53 @@ fn the_platforms_own_bundles_parse_in_the_console() {
     let issued = server::linear::oauth::IssuedTokens::from_response(&res, server::linear::oauth::SCOPES).unwrap();
     assert_eq!(issued.scope, "read write");
 }
+
+/// How the platform's webhook processor reads a user-mapping row it got with
+/// `GetItem(orgId#actorId)`: only a `pending` row is refused; any other with a user is accepted.
+pub fn platform_accepts(item: &Item) -> Option<String> {
+    if text(item, "status").as_deref() == Some("pending") {
+        return None;
+    }
+    text(item, "platform_user_id")
+}
+
+/// A pending invite as the platform's `POST /v1/linear/link {code}` reads it.
+pub fn invite_redeemable(item: &Item, now: i64) -> Result<(String, String), String> {
+    let key = text(item, "linear_identity").ok_or("no key")?;
+    let code = key.strip_prefix("pending#").ok_or("not a pending key")?;
+    let tail = code.strip_prefix("link-").ok_or("code lacks link-")?;
+    if tail.len() != 8 || !tail.chars().all(|c| "abcdefghjkmnpqrstuvwxyz23456789".contains(c)) {
+        return Err(format!("code {code} outside the alphabet"));
+    }
+    if text(item, "status").as_deref() != Some("pending") {
+        return Err("status is not pending".into());
+    }
+    for k in ["linear_workspace_id", "linear_workspace_slug", "linear_user_id", "linear_user_name", "invited_at", "invited_by_platform_user_id"] {
+        text(item, k).ok_or(format!("{k} missing"))?;
+    }
+    let ttl: i64 = item.get("ttl").and_then(|v| v.as_n().ok()).and_then(|n| n.parse().ok()).ok_or("ttl missing")?;
+    if ttl <= now {
+        return Err("expired".into());
+    }
+    Ok((text(item, "linear_workspace_id").unwrap_or_default(), text(item, "linear_user_id").unwrap_or_default()))
+}
+
+#[test]
+fn the_platforms_own_mapping_rows_read_in_the_console_as_the_platform_reads_them() {
+    use server::platform::user_mapping::MappingRow;
+    let records = end2end::fixtures::platform_records().expect("fixture");
+    let rows: HashMap<String, Item> = end2end::fixtures::section(&records, "user_mapping").unwrap().into_iter().collect();
+    for name in ["linked_by_cli", "legacy_admin_put_item"] {
+        let sub = platform_accepts(&rows[name]).expect(name);
+        assert!(matches!(MappingRow::read(&rows[name]), MappingRow::Link(l) if l.platform_user_id == sub), "{name}");
+    }
+    let invite = &rows["pending_invite"];
+    assert_eq!(platform_accepts(invite), None);
+    // The fixture's invite expired long ago (ttl 1785492000 is in 2026-07): still readable, shown as expired.
+    assert!(invite_redeemable(invite, 1_785_491_000).is_ok());
+    assert_eq!(invite_redeemable(invite, 1_785_492_000), Err("expired".into()));
+    match MappingRow::read(invite) {
+        MappingRow::Invite(i) => assert!(i.expired(1_785_492_000) && !i.expired(1_785_491_000)),
+        other => panic!("{other:?}"),
+    }
+}

@@ -12,3 +12,4 @@ mod sessions;
 mod sign_in;
 mod sweep;
 mod upkeep;
+mod user_links;

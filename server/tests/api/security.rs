@@ -31,6 +31,10 @@ async fn every_server_function_refuses_without_an_admin_session() {
             "/api/workspace" => "org_id=00000000-0000-4000-8000-000000000000",
             "/api/audit_search" => "query[actor]=",
             "/api/workspace_list" => "query[q]=",
+            "/api/workspace_users" => "org_id=00000000-0000-4000-8000-000000000000&query[q]=",
+            "/api/suggested_links" | "/api/reload_linear_users" | "/api/reload_progress" => "org_id=00000000-0000-4000-8000-000000000000",
+            "/api/link_users" => "org_id=00000000-0000-4000-8000-000000000000&links[0][linear_user_id]=u-1&links[0][platform_user_id]=s-1",
+            "/api/platform_users" => "prefix=",
             _ => "",
         };
         let res = app
@@ -41,7 +45,8 @@ async fn every_server_function_refuses_without_an_admin_session() {
             .send()
             .await
             .unwrap();
-        let expected = if *path == "/api/workspace" { 404 } else { 200 };
+        let unknown_workspace = ["/api/workspace", "/api/workspace_users", "/api/suggested_links", "/api/reload_linear_users"];
+        let expected = if unknown_workspace.contains(path) { 404 } else { 200 };
         assert_eq!(res.status(), expected, "{path} as an admin");
     }
 }

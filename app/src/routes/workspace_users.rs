@@ -1,0 +1,556 @@
+//! `/workspaces/<org id>/users`: every Linear member of a workspace and its link to a platform
+//! user: link a suggestion, pick someone, change, unlink, invite, link all suggested with a
+//! progress display, reload from Linear. Every form posts to the server and works before the
+//! wasm has loaded; once it has, bulk linking and reloading report progress in place.
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::components::status::{ErrorNotice, Loading};
+use crate::functions::{get_workspace_users, search_platform_users};
+use crate::user_links_view::{enc, InviteView, LinkState, PlatformUserPage, UsersQuery, WorkspaceUserRow, WorkspaceUsers};
+
+/// The banner for `?notice=` / `?error=` after a form's redirect.
+pub fn notice_text(notice: Option<&str>, error: Option<&str>) -> Option<(bool, &'static str)> {
+    let ok = |m| Some((true, m));
+    let bad = |m| Some((false, m));
+    match (notice, error) {
+        (_, Some("conflict")) => bad("Someone else linked or unlinked this user meanwhile. Nothing was overwritten; the row shows the link as it is now."),
+        (_, Some("read_only")) => bad("This workspace is revoked: links can be removed here, not created."),
+        (_, Some("unknown_workspace")) => bad("That workspace is not in the registry."),
+        (_, Some("unknown_linear_user")) => bad("That Linear user is not a member of this workspace (even after asking Linear again). Nothing was written."),
+        (_, Some("not_linkable")) => bad("Guests, app bots and disabled Linear users cannot be linked. Nothing was written."),
+        (_, Some("unknown_platform_user")) => bad("That is not a user of the platform's user pool. Nothing was written."),
+        (_, Some("platform_user_disabled")) => bad("That platform user is disabled. Nothing was written."),
+        (_, Some("bad_identity")) => bad("That is not a valid Linear user id or invite code. Nothing was written."),
+        (_, Some("linear_unavailable")) => bad("Linear's users could not be fetched (see the workspace's health). Nothing was written."),
+        (_, Some("unavailable")) => bad("DynamoDB or Cognito is unavailable; nothing was written. Try again shortly."),
+        (Some("linked"), _) => ok("Linked. The platform accepts this Linear user's requests as the platform user's from now on."),
+        (Some("changed"), _) => ok("Link changed to the new platform user."),
+        (Some("unlinked"), _) => ok("Unlinked. The platform no longer accepts this Linear user's requests."),
+        (Some("invited"), _) => ok("Invite created. Hand the code below to the person; it works for 24 hours."),
+        (Some("invite_revoked"), _) => ok("Invite revoked."),
+        (Some("reloaded"), _) => ok("Users reloaded from Linear."),
+        (Some("bulk"), _) => ok("Linked all suggested users; the counts are below."),
+        _ => None,
+    }
+}
+
+fn state_class(state: LinkState) -> &'static str {
+    match state {
+        LinkState::Linked => "bg-emerald-100 text-emerald-800 dark:bg-emerald-900 dark:text-emerald-200",
+        LinkState::Suggested => "bg-indigo-100 text-indigo-800 dark:bg-indigo-900 dark:text-indigo-200",
+        LinkState::Invited => "bg-sky-100 text-sky-800 dark:bg-sky-900 dark:text-sky-200",
+        LinkState::Stale | LinkState::InviteExpired => "bg-amber-100 text-amber-800 dark:bg-amber-900 dark:text-amber-200",
+        LinkState::Unlinked | LinkState::NotLinkable => "bg-slate-200 text-slate-700 dark:bg-slate-700 dark:text-slate-200",
+    }
+}
+
+const BUTTON: &str = "rounded-md border border-slate-300 px-2 py-1 text-xs font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800";
+const PRIMARY: &str = "rounded-md bg-indigo-600 px-2 py-1 text-xs font-medium text-white hover:bg-indigo-500";
+
+#[component]
+pub fn WorkspaceUsersPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let org_id = move || params.read().get("org_id").unwrap_or_default();
+    let users_query = move || {
+        let q = query.read();
+        UsersQuery {
+            q: q.get("q").unwrap_or_default(),
+            state: q.get("state").unwrap_or_default(),
+            page: q.get("page").and_then(|p| p.parse::<usize>().ok()).unwrap_or(1).saturating_sub(1),
+        }
+    };
+    let users = Resource::new(move || (org_id(), users_query()), |(org, q)| get_workspace_users(org, q));
+    let pick = move || query.read().get("pick").filter(|p| !p.is_empty());
+    let picker_query = move || pick().map(|_| (query.read().get("email").unwrap_or_default(), query.read().get("after")));
+    let picker = Resource::new(picker_query, |q| async move {
+        match q {
+            Some((prefix, after)) => search_platform_users(prefix, after).await.map(Some),
+            None => Ok(None),
+        }
+    });
+    let banner = move || {
+        let q = query.read();
+        notice_text(q.get("notice").as_deref(), q.get("error").as_deref())
+    };
+    let bulk_counts = move || {
+        let q = query.read();
+        (q.get("notice").as_deref() == Some("bulk")).then(|| {
+            let n = |k: &str| q.get(k).and_then(|v| v.parse::<usize>().ok()).unwrap_or(0);
+            format!("{} linked · {} already linked by someone else · {} refused · {} failed", n("linked"), n("conflicts"), n("refused"), n("failed"))
+        })
+    };
+    let who = move || query.read().get("who");
+    let invited = move || query.read().get("notice").as_deref() == Some("invited");
+    view! {
+        <Title text="Users and links"/>
+        <p class="mb-2 text-sm">
+            <a class="text-indigo-700 hover:underline dark:text-indigo-300" href=move || format!("/workspaces/{}", org_id())>"← Workspace"</a>
+        </p>
+        {move || banner().map(|(ok, text)| {
+            let class = if ok {
+                "mb-4 rounded-lg border border-emerald-300 bg-emerald-50 p-4 text-sm text-emerald-900 dark:border-emerald-800 dark:bg-emerald-950 dark:text-emerald-100"
+            } else {
+                "mb-4 rounded-lg border border-red-300 bg-red-50 p-4 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-100"
+            };
+            view! { <div role=if ok { "status" } else { "alert" } data-testid="notice" class=class>{text} {bulk_counts().map(|c| view! { <span class="block font-medium" data-testid="bulk-counts">{c}</span> })}</div> }
+        })}
+        <Suspense fallback=|| view! { <Loading what="the workspace's users"/> }>
+            {move || users.get().map(|r| match r {
+                Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+                Ok(w) => {
+                    let just_invited = if invited() { who() } else { None };
+                    view! {
+                        <Users w=w query=users_query() just_invited=just_invited on_change=move || users.refetch()/>
+                    }.into_any()
+                }
+            })}
+        </Suspense>
+        <Suspense fallback=|| ()>
+            {move || match (pick(), picker.get()) {
+                (Some(linear_user_id), Some(Ok(Some(page)))) => view! {
+                    <Picker org_id=org_id() linear_user_id query=users_query() prefix=query.read().get("email").unwrap_or_default()
+                        replace=query.read().get("replace").unwrap_or_default() page/>
+                }.into_any(),
+                (Some(_), Some(Err(e))) => view! { <ErrorNotice error=e/> }.into_any(),
+                _ => ().into_any(),
+            }}
+        </Suspense>
+    }
+}
+
+/// The hidden fields that bring a form's redirect back to this view.
+fn view_fields(q: &UsersQuery) -> impl IntoView {
+    view! {
+        <input type="hidden" name="q" value=q.q.clone()/>
+        <input type="hidden" name="state" value=q.state.clone()/>
+        <input type="hidden" name="page" value=(q.page + 1).to_string()/>
+    }
+}
+
+#[component]
+fn Users(w: WorkspaceUsers, query: UsersQuery, just_invited: Option<String>, on_change: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
+    let org = w.org_id.clone();
+    let title = w.slug.clone().unwrap_or_else(|| w.org_id.clone());
+    let writable = w.read_only.is_none();
+    let suggested = w.counts.iter().find(|(s, _)| *s == LinkState::Suggested).map_or(0, |(_, n)| *n);
+    let invite_for = just_invited.and_then(|who| w.invites.iter().find(|i| i.linear_user_id.as_deref() == Some(who.as_str()) && !i.expired).cloned());
+    let base = format!("/workspaces/{org}/users");
+    let pager = (w.pages > 1).then(|| {
+        let link = |p: usize| format!("{base}?{}", UsersQuery { page: p, ..query.clone() }.to_query());
+        (
+            (w.page > 0).then(|| link(w.page - 1)),
+            (w.page + 1 < w.pages).then(|| link(w.page + 1)),
+            format!("Page {} of {} · {} users", w.page + 1, w.pages, w.matching),
+        )
+    });
+    view! {
+        <header class="mb-4 flex flex-wrap items-end justify-between gap-3">
+            <div>
+                <h1 data-testid="users-title" class="text-2xl font-semibold tracking-tight">{format!("{title} · users and links")}</h1>
+                <p class="text-sm text-slate-500 dark:text-slate-400">"Each Linear member and the platform user the platform attributes its requests to."</p>
+            </div>
+            <ReloadForm org_id=org.clone() query=query.clone() fetched_at=w.fetched_at.clone() on_done=on_change/>
+        </header>
+        {w.read_only.clone().map(|why| view! {
+            <p data-testid="read-only" class="mb-4 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100">{why}</p>
+        })}
+        {w.linear_error.clone().map(|e| view! {
+            <p data-testid="linear-error" class="mb-4 rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-100">
+                {format!("{e}. Only the links the table holds are listed.")}
+            </p>
+        })}
+        {invite_for.map(|i| view! { <InviteHandover invite=i command=w.redeem_command.clone()/> })}
+        <nav aria-label="Link states" data-testid="state-counts" class="mb-4 flex flex-wrap gap-2 text-sm">
+            {w.counts.iter().map(|(s, n)| view! {
+                <a href=format!("{base}?state={}", s.code()) data-testid="state-count" data-state=s.code()
+                    class="rounded-md border border-slate-200 px-3 py-1 hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">
+                    {format!("{}: {n}", s.label())}
+                </a>
+            }).collect_view()}
+        </nav>
+        <div class="mb-4 flex flex-wrap items-end justify-between gap-3">
+            <form method="get" action=base.clone() data-testid="user-filters" class="flex flex-wrap items-end gap-3 text-sm">
+                <label class="flex flex-col">"Search"
+                    <input name="q" value=query.q.clone() placeholder="name or email" data-testid="user-filter-q"
+                        class="rounded-md border border-slate-300 px-2 py-1 dark:border-slate-700 dark:bg-slate-900"/>
+                </label>
+                <label class="flex flex-col">"State"
+                    <select name="state" data-testid="user-filter-state" class="rounded-md border border-slate-300 px-2 py-1 dark:border-slate-700 dark:bg-slate-900">
+                        <option value="" selected=query.state.is_empty()>"Any"</option>
+                        {LinkState::ALL.into_iter().map(|s| view! { <option value=s.code() selected=query.state == s.code()>{s.label()}</option> }).collect_view()}
+                    </select>
+                </label>
+                <button type="submit" class="rounded-md bg-slate-900 px-3 py-1.5 font-medium text-white dark:bg-slate-100 dark:text-slate-900">"Apply"</button>
+                <a href=base.clone() class="py-1.5 text-slate-500 underline">"Clear"</a>
+            </form>
+            {(writable && suggested > 0).then(|| view! { <BulkLink org_id=org.clone() query=query.clone() count=suggested on_done=on_change/> })}
+        </div>
+        {if w.rows.is_empty() {
+            view! { <p data-testid="no-users" class="p-6 text-center text-sm text-slate-500">"No user matches this view."</p> }.into_any()
+        } else {
+            view! {
+                <div class="overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
+                    <table class="min-w-full divide-y divide-slate-200 text-sm dark:divide-slate-800">
+                        <thead class="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500 dark:bg-slate-900 dark:text-slate-400">
+                            <tr>
+                                <th class="px-4 py-2">"Linear user"</th>
+                                <th class="px-4 py-2">"State"</th>
+                                <th class="px-4 py-2">"Platform user"</th>
+                                <th class="px-4 py-2">"Actions"</th>
+                            </tr>
+                        </thead>
+                        <tbody class="divide-y divide-slate-100 dark:divide-slate-800">
+                            {w.rows.into_iter().map(|r| view! { <UserRow r org_id=org.clone() query=query.clone() writable/> }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            }.into_any()
+        }}
+        {pager.map(|(prev, next, label)| view! {
+            <nav aria-label="Pages" class="mt-3 flex items-center gap-4 text-sm">
+                <span data-testid="page-label" class="text-slate-500">{label}</span>
+                {prev.map(|h| view! { <a href=h class="underline">"← Previous"</a> })}
+                {next.map(|h| view! { <a href=h data-testid="next-page" class="underline">"Next →"</a> })}
+            </nav>
+        })}
+        <Invites org_id=org invites=w.invites query=query writable command=w.redeem_command/>
+    }
+}
+
+#[component]
+fn UserRow(r: WorkspaceUserRow, org_id: String, query: UsersQuery, writable: bool) -> impl IntoView {
+    let u = r.user.clone();
+    let base = format!("/workspaces/{org_id}/users");
+    let pick_href = |replace: Option<&str>| {
+        let mut href = format!("{base}?pick={}", enc(&u.id));
+        if let Some(r) = replace {
+            href.push_str(&format!("&replace={}", enc(r)));
+        }
+        let view = query.to_query();
+        if !view.is_empty() {
+            href.push('&');
+            href.push_str(&view);
+        }
+        href + "#picker"
+    };
+    let marks: Vec<&'static str> = [(!u.active && u.in_workspace, "disabled"), (u.guest, "guest"), (u.app, "app"), (u.admin, "admin")]
+        .into_iter()
+        .filter_map(|(on, m)| on.then_some(m))
+        .collect();
+    let platform = r.platform_user.clone();
+    let platform_text = match (&platform, &r.platform_sub) {
+        (Some(p), _) => format!("{}{}", p.email.clone().unwrap_or_else(|| p.sub.clone()), if p.enabled { "" } else { " (disabled)" }),
+        (None, Some(sub)) => format!("{sub} (not in the pool)"),
+        (None, None) => "—".into(),
+    };
+    let linked_sub = r.platform_sub.clone();
+    let actions = match r.state {
+        _ if !writable => match &linked_sub {
+            Some(sub) => view! { <UnlinkForm org_id=org_id.clone() linear_user_id=u.id.clone() sub=sub.clone() label=u.name.clone() query=query.clone()/> }.into_any(),
+            None => ().into_any(),
+        },
+        LinkState::Linked | LinkState::Stale => {
+            let sub = linked_sub.clone().unwrap_or_default();
+            view! {
+                <div class="flex flex-wrap items-center gap-2">
+                    {u.in_workspace.then(|| view! { <a href=pick_href(Some(&sub)) data-testid="change" class=BUTTON>"Change…"</a> })}
+                    <UnlinkForm org_id=org_id.clone() linear_user_id=u.id.clone() sub=sub.clone() label=u.name.clone() query=query.clone()/>
+                </div>
+            }.into_any()
+        }
+        LinkState::Suggested => {
+            let p = platform.clone().unwrap_or(crate::wire::PlatformUser { sub: String::new(), email: None, enabled: true, status: String::new() });
+            view! {
+                <div class="flex flex-wrap items-center gap-2">
+                    <form method="post" action=format!("{base}/link")>
+                        <input type="hidden" name="linear_user_id" value=u.id.clone()/>
+                        <input type="hidden" name="platform_user_id" value=p.sub.clone()/>
+                        {view_fields(&query)}
+                        <button type="submit" data-testid="link-suggested" class=PRIMARY>{format!("Link to {}", p.email.clone().unwrap_or(p.sub.clone()))}</button>
+                    </form>
+                    <a href=pick_href(None) data-testid="pick" class=BUTTON>"Pick…"</a>
+                </div>
+            }.into_any()
+        }
+        LinkState::Unlinked | LinkState::InviteExpired if u.active => view! {
+            <div class="flex flex-wrap items-center gap-2">
+                <a href=pick_href(None) data-testid="pick" class=BUTTON>"Pick…"</a>
+                <form method="post" action=format!("{base}/invite")>
+                    <input type="hidden" name="linear_user_id" value=u.id.clone()/>
+                    {view_fields(&query)}
+                    <button type="submit" data-testid="invite" class=BUTTON>"Invite"</button>
+                </form>
+            </div>
+        }.into_any(),
+        LinkState::Invited => {
+            let code = r.invite.as_ref().map(|i| i.code.clone()).unwrap_or_default();
+            view! {
+                <div class="flex flex-wrap items-center gap-2">
+                    <code data-testid="row-invite-code" class="rounded bg-slate-100 px-1.5 py-0.5 text-xs dark:bg-slate-800">{code.clone()}</code>
+                    <a href=pick_href(None) data-testid="pick" class=BUTTON>"Pick…"</a>
+                </div>
+            }.into_any()
+        }
+        _ => ().into_any(),
+    };
+    view! {
+        <tr data-testid="user-row" data-state=r.state.code() data-linear-id=u.id.clone()>
+            <td class="px-4 py-2">
+                <span class="font-medium">{u.name.clone()}</span>
+                {marks.into_iter().map(|m| view! { <span data-testid="mark" class="ml-1 rounded bg-slate-100 px-1 text-xs text-slate-600 dark:bg-slate-800 dark:text-slate-300">{m}</span> }).collect_view()}
+                <span class="block text-xs text-slate-500 dark:text-slate-400">{u.email.clone().unwrap_or_default()}</span>
+            </td>
+            <td class="px-4 py-2">
+                <span data-testid="link-state" class=format!("inline-flex whitespace-nowrap rounded-full px-2 py-0.5 text-xs font-medium {}", state_class(r.state))>{r.state.label()}</span>
+                {r.note.clone().map(|n| view! { <span class="block text-xs text-slate-500 dark:text-slate-400">{n}</span> })}
+            </td>
+            <td class="px-4 py-2 text-xs" data-testid="platform-user">
+                {platform_text}
+                {r.linked_at.clone().map(|at| view! { <span class="block text-slate-500 dark:text-slate-400">{format!("since {at}{}", r.link_method.clone().map(|m| format!(" · {m}")).unwrap_or_default())}</span> })}
+            </td>
+            <td class="px-4 py-2">{actions}</td>
+        </tr>
+    }
+}
+
+/// *Unlink*, behind a disclosure that names who is unlinked from whom (works without the wasm).
+#[component]
+fn UnlinkForm(org_id: String, linear_user_id: String, sub: String, label: String, query: UsersQuery) -> impl IntoView {
+    view! {
+        <details class="inline-block">
+            <summary data-testid="unlink" class=format!("{BUTTON} cursor-pointer list-none")>"Unlink…"</summary>
+            <form method="post" action=format!("/workspaces/{org_id}/users/unlink") class="mt-2 flex items-center gap-2 text-xs">
+                <input type="hidden" name="linear_user_id" value=linear_user_id/>
+                <input type="hidden" name="platform_user_id" value=sub/>
+                {view_fields(&query)}
+                <span>{format!("The platform will stop accepting {label}'s requests.")}</span>
+                <button type="submit" data-testid="confirm-unlink" class="rounded-md bg-red-700 px-2 py-1 font-medium text-white hover:bg-red-600">"Unlink"</button>
+            </form>
+        </details>
+    }
+}
+
+/// The code to hand over, with the platform command that redeems it.
+#[component]
+fn InviteHandover(invite: InviteView, command: String) -> impl IntoView {
+    let cmd = command.replace("{code}", &invite.code);
+    view! {
+        <section data-testid="invite-handover" class="mb-4 rounded-lg border border-sky-300 bg-sky-50 p-4 text-sm text-sky-950 dark:border-sky-800 dark:bg-sky-950 dark:text-sky-100">
+            <p>{format!("Invite for {}: give them this code. It works until {}.",
+                invite.linear_user_name.clone().unwrap_or_default(), invite.expires_at.clone().unwrap_or_default())}</p>
+            <p class="mt-2"><code data-testid="invite-code" class="rounded bg-white px-2 py-1 font-mono text-base dark:bg-slate-900">{invite.code.clone()}</code></p>
+            <p class="mt-2">"They redeem it, signed in to the platform, with:"</p>
+            <pre data-testid="invite-command" class="mt-1 overflow-x-auto rounded bg-white p-2 font-mono text-xs dark:bg-slate-900">{cmd}</pre>
+        </section>
+    }
+}
+
+#[component]
+fn Invites(org_id: String, invites: Vec<InviteView>, query: UsersQuery, writable: bool, command: String) -> impl IntoView {
+    let _ = writable;
+    view! {
+        <section data-testid="invites" class="mt-8">
+            <h2 class="mb-2 text-lg font-semibold">"Invites"</h2>
+            <p class="mb-2 text-sm text-slate-500 dark:text-slate-400">{format!("A person redeems a code with: {}", command)}</p>
+            {if invites.is_empty() {
+                view! { <p class="text-sm text-slate-500 dark:text-slate-400">"No invite is pending."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white text-sm dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900">
+                        {invites.into_iter().map(|i| view! {
+                            <li data-testid="invite-row" data-expired=i.expired.to_string() class="flex flex-wrap items-center gap-3 px-4 py-2">
+                                <code class="font-mono">{i.code.clone()}</code>
+                                <span>{i.linear_user_name.clone().or(i.linear_user_id.clone()).unwrap_or_default()}</span>
+                                <span class="text-xs text-slate-500 dark:text-slate-400">{i.linear_user_email.clone().unwrap_or_default()}</span>
+                                <span class=if i.expired { "text-xs font-medium text-amber-700 dark:text-amber-300" } else { "text-xs text-slate-500 dark:text-slate-400" }>
+                                    {if i.expired { format!("expired {}", i.expires_at.clone().unwrap_or_default()) } else { format!("until {}", i.expires_at.clone().unwrap_or_default()) }}
+                                </span>
+                                <form method="post" action=format!("/workspaces/{org_id}/users/invites/revoke") class="ml-auto">
+                                    <input type="hidden" name="code" value=i.code.clone()/>
+                                    {view_fields(&query)}
+                                    <button type="submit" data-testid="revoke-invite" class=BUTTON>{if i.expired { "Delete" } else { "Revoke" }}</button>
+                                </form>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+/// The user picker: pool users by email prefix, a page at a time, each with *Link* (or *Change to*).
+#[component]
+fn Picker(org_id: String, linear_user_id: String, query: UsersQuery, prefix: String, replace: String, page: PlatformUserPage) -> impl IntoView {
+    let base = format!("/workspaces/{org_id}/users");
+    let more = page.next.clone().map(|token| {
+        format!("{base}?pick={}&replace={}&email={}&after={}&{}#picker", enc(&linear_user_id), enc(&replace), enc(&prefix), enc(&token), query.to_query())
+    });
+    let verb = if replace.is_empty() { "Link" } else { "Change to" };
+    view! {
+        <section id="picker" data-testid="picker" class="mt-8 rounded-lg border border-indigo-300 bg-white p-4 text-sm dark:border-indigo-800 dark:bg-slate-900">
+            <h2 class="font-semibold">{format!("Pick the platform user for Linear user {linear_user_id}")}</h2>
+            <form method="get" action=base.clone() class="mt-3 flex flex-wrap items-end gap-2">
+                <input type="hidden" name="pick" value=linear_user_id.clone()/>
+                <input type="hidden" name="replace" value=replace.clone()/>
+                <input type="hidden" name="q" value=query.q.clone()/>
+                <input type="hidden" name="state" value=query.state.clone()/>
+                <label class="flex flex-col">"Email starts with"
+                    <input name="email" value=prefix.clone() data-testid="picker-email" autocomplete="off"
+                        class="w-72 rounded-md border border-slate-300 px-2 py-1 dark:border-slate-700 dark:bg-slate-900"/>
+                </label>
+                <button type="submit" data-testid="picker-search" class=BUTTON>"Search"</button>
+                <a href=format!("{base}?{}", query.to_query()) class="py-1 text-slate-500 underline">"Cancel"</a>
+            </form>
+            <ul class="mt-3 divide-y divide-slate-100 dark:divide-slate-800">
+                {page.users.into_iter().map(|p| {
+                    let u = p.user;
+                    view! {
+                        <li data-testid="picker-row" class="flex flex-wrap items-center gap-3 py-2">
+                            <span class="font-medium">{u.email.clone().unwrap_or_else(|| u.sub.clone())}</span>
+                            <span class="text-xs text-slate-500">{if u.enabled { u.status.clone() } else { format!("{} · disabled", u.status) }}</span>
+                            <span class="text-xs text-slate-500">{format!("{} Linear link(s)", p.links.len())}</span>
+                            {u.enabled.then(|| view! {
+                                <form method="post" action=format!("{base}/link") class="ml-auto">
+                                    <input type="hidden" name="linear_user_id" value=linear_user_id.clone()/>
+                                    <input type="hidden" name="platform_user_id" value=u.sub.clone()/>
+                                    <input type="hidden" name="replace" value=replace.clone()/>
+                                    {view_fields(&query)}
+                                    <button type="submit" data-testid="picker-link" class=PRIMARY>{verb}</button>
+                                </form>
+                            })}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            {more.map(|h| view! { <a href=h data-testid="picker-more" class="mt-2 inline-block underline">"More users →"</a> })}
+        </section>
+    }
+}
+
+/// *Link all suggested*: a plain form POST before the wasm; after it, batches of 10 through
+/// `link_users` with a progress bar and each row's outcome.
+#[component]
+fn BulkLink(org_id: String, query: UsersQuery, count: usize, on_done: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
+    let (progress, set_progress) = signal(None::<(usize, usize)>);
+    let (results, set_results) = signal(Vec::<(String, String, bool)>::new());
+    let (error, set_error) = signal(None::<String>);
+    let org = org_id.clone();
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let org = org.clone();
+        set_results.set(Vec::new());
+        set_error.set(None);
+        leptos::task::spawn_local(async move {
+            let todo = match crate::functions::get_suggested_links(org.clone()).await {
+                Ok(t) => t,
+                Err(e) => return set_error.set(Some(e.to_string())),
+            };
+            let total = todo.len();
+            set_progress.set(Some((0, total)));
+            for (n, chunk) in todo.chunks(10).enumerate() {
+                match crate::functions::link_users(org.clone(), chunk.to_vec()).await {
+                    Ok(done) => set_results.update(|rs| {
+                        for (req, r) in chunk.iter().zip(done) {
+                            let ok = r.outcome == crate::user_links_view::LinkOutcome::Linked;
+                            rs.push((req.label.clone().unwrap_or(r.linear_user_id.clone()), r.outcome.words(), ok));
+                        }
+                    }),
+                    Err(e) => return set_error.set(Some(e.to_string())),
+                }
+                set_progress.set(Some(((n * 10 + chunk.len()).min(total), total)));
+            }
+            on_done();
+        });
+    };
+    view! {
+        <div class="flex flex-col items-end gap-2">
+            <form method="post" action=format!("/workspaces/{org_id}/users/link-suggested") on:submit=on_submit>
+                {view_fields(&query)}
+                <button type="submit" data-testid="link-all-suggested" class="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-500">
+                    {format!("Link all suggested ({count})")}
+                </button>
+            </form>
+            {move || progress.get().map(|(done, total)| view! {
+                <div data-testid="bulk-progress" class="w-72 text-sm">
+                    <progress class="w-full" max=total.to_string() value=done.to_string()></progress>
+                    <span data-testid="bulk-progress-text">{format!("{done} of {total} done")}</span>
+                </div>
+            })}
+            {move || error.get().map(|e| view! { <p role="alert" class="text-sm text-red-700 dark:text-red-300">{e}</p> })}
+            {move || (!results.get().is_empty()).then(|| view! {
+                <ul data-testid="bulk-results" class="max-h-48 w-96 overflow-y-auto rounded border border-slate-200 text-xs dark:border-slate-700">
+                    {results.get().into_iter().map(|(who, words, ok)| view! {
+                        <li data-testid="bulk-result" data-ok=ok.to_string() class="px-2 py-1">{format!("{who}: {words}")}</li>
+                    }).collect_view()}
+                </ul>
+            })}
+        </div>
+    }
+}
+
+/// *Reload from Linear*: a plain POST before the wasm; after it, the fetch runs in place while
+/// its pages and users are shown as they arrive.
+#[component]
+fn ReloadForm(org_id: String, query: UsersQuery, fetched_at: Option<String>, on_done: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
+    let (running, set_running) = signal(None::<String>);
+    let org = org_id.clone();
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let org = org.clone();
+        set_running.set(Some("Asking Linear for the workspace's users…".into()));
+        let poll_org = org.clone();
+        let handle = set_interval_with_handle(
+            move || {
+                let org = poll_org.clone();
+                leptos::task::spawn_local(async move {
+                    if let Ok(Some((pages, users))) = crate::functions::get_reload_progress(org).await {
+                        set_running.set(Some(format!("Fetched {users} users ({pages} pages) so far…")));
+                    }
+                });
+            },
+            std::time::Duration::from_millis(250),
+        )
+        .ok();
+        leptos::task::spawn_local(async move {
+            let result = crate::functions::reload_linear_users(org).await;
+            if let Some(h) = handle {
+                h.clear();
+            }
+            match result {
+                Ok(n) => {
+                    set_running.set(Some(format!("Fetched {n} users from Linear.")));
+                    on_done();
+                }
+                Err(e) => set_running.set(Some(e.to_string())),
+            }
+        });
+    };
+    view! {
+        <div class="flex flex-col items-end gap-1 text-sm">
+            <form method="post" action=format!("/workspaces/{org_id}/users/reload") on:submit=on_submit class="flex items-center gap-2">
+                {view_fields(&query)}
+                <span class="text-xs text-slate-500 dark:text-slate-400" data-testid="fetched-at">
+                    {fetched_at.map(|at| format!("Linear users as of {at}")).unwrap_or_else(|| "Linear users not fetched".into())}
+                </span>
+                <button type="submit" data-testid="reload" class="rounded-md border border-slate-300 px-3 py-1.5 font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">"Reload from Linear"</button>
+            </form>
+            {move || running.get().map(|m| view! { <span role="status" data-testid="reload-progress" class="text-xs">{m}</span> })}
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_win_over_notices_and_unknown_codes_say_nothing() {
+        assert_eq!(notice_text(Some("linked"), None).map(|n| n.0), Some(true));
+        assert_eq!(notice_text(Some("linked"), Some("conflict")).map(|n| n.0), Some(false));
+        assert_eq!(notice_text(Some("<b>"), None), None);
+    }
+}

@@ -1,0 +1,282 @@
+//! The users pages' form POSTs, which work before the wasm has loaded: link (or change),
+//! unlink, link all suggested, invite, revoke an invite, reload from Linear, and unlink from
+//! `/users`. Each is audited and answered with a redirect back to the page's view.
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use app::user_links_view::{LinkOutcome, LinkRequest};
+
+use super::port::link_event;
+use super::LinkingError;
+use crate::audit::{AuditEvent, Outcome};
+use crate::security::{encode_component, SignedInAdmin};
+use crate::state::AppState;
+
+/// The page's view, carried through a form so the redirect lands on the same view.
+#[derive(Deserialize, Default)]
+pub struct ViewFields {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    page: String,
+}
+
+fn back(org_id: &str, view: &ViewFields, outcome: &str) -> Response {
+    let mut query: Vec<String> = Vec::new();
+    if !view.q.is_empty() {
+        query.push(format!("q={}", encode_component(&view.q)));
+    }
+    if !view.state.is_empty() {
+        query.push(format!("state={}", encode_component(&view.state)));
+    }
+    if let Ok(p) = view.page.parse::<usize>() {
+        query.push(format!("page={p}"));
+    }
+    query.push(outcome.to_owned());
+    Redirect::to(&format!("/workspaces/{}/users?{}", encode_component(org_id), query.join("&"))).into_response()
+}
+
+fn request_id(headers: &HeaderMap) -> Option<String> {
+    headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned)
+}
+
+async fn audit(state: &AppState, admin: &SignedInAdmin, headers: &HeaderMap, action: &'static str, org_id: &str, outcome: Outcome, detail: String) {
+    let _ = state
+        .audit
+        .record(AuditEvent {
+            action,
+            actor_sub: Some(admin.0.sub.clone()),
+            actor_email: Some(admin.0.email.clone()),
+            target: Some(org_id.to_owned()),
+            outcome,
+            detail: Some(detail),
+            request_id: request_id(headers),
+        })
+        .await;
+}
+
+/// `error=<code>` for a refusal, logged when a backend failed.
+fn error_code(e: &LinkingError) -> &'static str {
+    match e {
+        LinkingError::UnknownWorkspace => "unknown_workspace",
+        LinkingError::ReadOnly => "read_only",
+        LinkingError::UnknownLinearUser => "unknown_linear_user",
+        LinkingError::NotLinkable(_) => "not_linkable",
+        LinkingError::UnknownPlatformUser => "unknown_platform_user",
+        LinkingError::PlatformUserDisabled => "platform_user_disabled",
+        LinkingError::BadIdentity => "bad_identity",
+        LinkingError::Conflict => "conflict",
+        LinkingError::Linear(_) => "linear_unavailable",
+        LinkingError::Unavailable(_) => "unavailable",
+    }
+}
+
+fn outcome_of(e: &LinkingError) -> Outcome {
+    match e {
+        LinkingError::Unavailable(_) | LinkingError::Linear(_) => Outcome::Failure,
+        _ => Outcome::Refused,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LinkForm {
+    #[serde(default)]
+    linear_user_id: String,
+    #[serde(default)]
+    platform_user_id: String,
+    /// Set when changing a link: the platform user it must still name.
+    #[serde(default)]
+    replace: String,
+    #[serde(flatten)]
+    view: ViewFields,
+}
+
+/// *Link* (a suggestion or a picked user), or *Change* with `replace`.
+pub async fn link(
+    State(state): State<AppState>,
+    admin: SignedInAdmin,
+    headers: HeaderMap,
+    Path(org_id): Path<String>,
+    axum::Form(form): axum::Form<LinkForm>,
+) -> Response {
+    let req = LinkRequest {
+        linear_user_id: form.linear_user_id.trim().to_owned(),
+        platform_user_id: form.platform_user_id.trim().to_owned(),
+        replace: Some(form.replace.trim().to_owned()).filter(|r| !r.is_empty()),
+        label: None,
+    };
+    let result = state.user_links.link(&admin.0.sub, &org_id, &req).await;
+    let outcome = state.user_links.outcome(&org_id, &req, &result).await;
+    let ev = link_event(&admin.0.sub, &admin.0.email, request_id(&headers), &org_id, &req, &outcome);
+    let _ = state.audit.record(ev).await;
+    let who = encode_component(&req.linear_user_id);
+    let code = match &result {
+        Ok(()) if req.replace.is_some() => format!("notice=changed&who={who}"),
+        Ok(()) => format!("notice=linked&who={who}"),
+        Err(e) => format!("error={}&who={who}", error_code(e)),
+    };
+    back(&org_id, &form.view, &code)
+}
+
+#[derive(Deserialize)]
+pub struct UnlinkForm {
+    #[serde(default)]
+    linear_user_id: String,
+    #[serde(default)]
+    platform_user_id: String,
+    #[serde(flatten)]
+    view: ViewFields,
+}
+
+/// *Unlink*: deletes the row only while it still names the platform user the page showed.
+pub async fn unlink(
+    State(state): State<AppState>,
+    admin: SignedInAdmin,
+    headers: HeaderMap,
+    Path(org_id): Path<String>,
+    axum::Form(form): axum::Form<UnlinkForm>,
+) -> Response {
+    let detail = format!("Linear user {} from platform user {}", form.linear_user_id, form.platform_user_id);
+    let who = encode_component(&form.linear_user_id);
+    match state.user_links.unlink(&org_id, &form.linear_user_id, &form.platform_user_id).await {
+        Ok(()) => {
+            audit(&state, &admin, &headers, "user.unlink", &org_id, Outcome::Success, detail).await;
+            back(&org_id, &form.view, &format!("notice=unlinked&who={who}"))
+        }
+        Err(e) => {
+            audit(&state, &admin, &headers, "user.unlink", &org_id, outcome_of(&e), format!("{detail}: {e}")).await;
+            back(&org_id, &form.view, &format!("error={}&who={who}", error_code(&e)))
+        }
+    }
+}
+
+/// *Link all suggested* without the wasm: every suggestion, then a count of each outcome.
+pub async fn link_suggested(
+    State(state): State<AppState>,
+    admin: SignedInAdmin,
+    headers: HeaderMap,
+    Path(org_id): Path<String>,
+    axum::Form(view): axum::Form<ViewFields>,
+) -> Response {
+    let reqs = match state.user_links.suggested(&org_id).await {
+        Ok(r) => r,
+        Err(e) => return back(&org_id, &view, &format!("error={}", error_code(&e))),
+    };
+    let results = state.user_links.link_many(&admin.0.sub, &org_id, &reqs).await;
+    let mut tally = [0usize; 4];
+    for (req, r) in reqs.iter().zip(&results) {
+        tally[match r.outcome {
+            LinkOutcome::Linked => 0,
+            LinkOutcome::Conflict { .. } => 1,
+            LinkOutcome::Refused(_) => 2,
+            LinkOutcome::Failed => 3,
+        }] += 1;
+        let _ = state.audit.record(link_event(&admin.0.sub, &admin.0.email, request_id(&headers), &org_id, req, &r.outcome)).await;
+    }
+    back(&org_id, &view, &format!("notice=bulk&linked={}&conflicts={}&refused={}&failed={}", tally[0], tally[1], tally[2], tally[3]))
+}
+
+#[derive(Deserialize)]
+pub struct InviteForm {
+    #[serde(default)]
+    linear_user_id: String,
+    #[serde(flatten)]
+    view: ViewFields,
+}
+
+/// *Invite*: a pending row with a fresh code, shown on the page to hand over.
+pub async fn invite(
+    State(state): State<AppState>,
+    admin: SignedInAdmin,
+    headers: HeaderMap,
+    Path(org_id): Path<String>,
+    axum::Form(form): axum::Form<InviteForm>,
+) -> Response {
+    let who = encode_component(&form.linear_user_id);
+    match state.user_links.invite(&admin.0.sub, &org_id, &form.linear_user_id).await {
+        Ok(invite) => {
+            // The code is a credential of sorts: recorded by its last 4 characters only.
+            let tail: String = invite.code.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+            let detail = format!("Linear user {} invited (code …{tail}, until {})", form.linear_user_id, invite.expires_at.unwrap_or_default());
+            audit(&state, &admin, &headers, "user.invite", &org_id, Outcome::Success, detail).await;
+            back(&org_id, &form.view, &format!("notice=invited&who={who}"))
+        }
+        Err(e) => {
+            audit(&state, &admin, &headers, "user.invite", &org_id, outcome_of(&e), format!("Linear user {}: {e}", form.linear_user_id)).await;
+            back(&org_id, &form.view, &format!("error={}&who={who}", error_code(&e)))
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RevokeInviteForm {
+    #[serde(default)]
+    code: String,
+    #[serde(flatten)]
+    view: ViewFields,
+}
+
+pub async fn revoke_invite(
+    State(state): State<AppState>,
+    admin: SignedInAdmin,
+    headers: HeaderMap,
+    Path(org_id): Path<String>,
+    axum::Form(form): axum::Form<RevokeInviteForm>,
+) -> Response {
+    let tail: String = form.code.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+    match state.user_links.revoke_invite(&org_id, &form.code).await {
+        Ok(()) => {
+            audit(&state, &admin, &headers, "user.invite_revoke", &org_id, Outcome::Success, format!("invite …{tail} deleted")).await;
+            back(&org_id, &form.view, "notice=invite_revoked")
+        }
+        Err(e) => {
+            audit(&state, &admin, &headers, "user.invite_revoke", &org_id, outcome_of(&e), format!("invite …{tail}: {e}")).await;
+            back(&org_id, &form.view, &format!("error={}", error_code(&e)))
+        }
+    }
+}
+
+/// *Reload from Linear* without the wasm.
+pub async fn reload(State(state): State<AppState>, _admin: SignedInAdmin, Path(org_id): Path<String>, axum::Form(view): axum::Form<ViewFields>) -> Response {
+    match state.user_links.reload(&org_id).await {
+        Ok(n) => back(&org_id, &view, &format!("notice=reloaded&count={n}")),
+        Err(e) => back(&org_id, &view, &format!("error={}", error_code(&e))),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct UnlinkIdentityForm {
+    #[serde(default)]
+    identity: String,
+    #[serde(default)]
+    platform_user_id: String,
+    #[serde(default)]
+    email: String,
+}
+
+/// *Unlink* on `/users`: by the row's key, guarded by the platform user it names.
+pub async fn unlink_identity(
+    State(state): State<AppState>,
+    admin: SignedInAdmin,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<UnlinkIdentityForm>,
+) -> Response {
+    let result = state.user_links.unlink_identity(&form.identity, &form.platform_user_id).await;
+    let org = form.identity.split('#').next().unwrap_or_default().to_owned();
+    let detail = format!("{} from platform user {}", form.identity, form.platform_user_id);
+    let (outcome, code) = match &result {
+        Ok(_) => (Outcome::Success, "notice=unlinked".to_owned()),
+        Err(e) => (outcome_of(e), format!("error={}", error_code(e))),
+    };
+    let detail = match &result {
+        Ok(_) => detail,
+        Err(e) => format!("{detail}: {e}"),
+    };
+    audit(&state, &admin, &headers, "user.unlink", &org, outcome, detail).await;
+    let email = if form.email.is_empty() { String::new() } else { format!("email={}&", encode_component(&form.email)) };
+    Redirect::to(&format!("/users?{email}{code}")).into_response()
+}
