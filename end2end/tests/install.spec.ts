@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import { expect, test, Page } from '@playwright/test';
 import { consoleLogFile, linearBase } from '../playwright.config';
-import { ADMIN, hydrated, signIn } from './helpers';
+import { ADMIN, consentOnLinear, hydrated, signIn } from './helpers';
 
 const INITRODE_ID = '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
 
@@ -23,14 +23,6 @@ test.afterEach(async ({ page }) => {
   await Promise.all(pending);
   expect((page as any).__problems).toEqual([]);
 });
-
-/** From the connect page through the stand-in's consent form. */
-async function consentOnLinear(page: Page, workspace: RegExp, button: 'Authorize' | 'Cancel') {
-  await expect(page).toHaveURL(new RegExp(`^${linearBase}/oauth/authorize`));
-  await expect(page.getByRole('heading', { name: /wants to access your Linear workspace/ })).toBeVisible();
-  await page.getByLabel(workspace).check();
-  await page.getByRole('button', { name: button }).click();
-}
 
 test('an admin connects a workspace through Linear and sees it listed', async ({ page }) => {
   await signIn(page, ADMIN);

@@ -84,6 +84,9 @@ pub fn WorkspaceUsersPage() -> impl IntoView {
     };
     let who = move || query.read().get("who");
     let invited = move || query.read().get("notice").as_deref() == Some("invited");
+    // Progress of in-place work, kept above the list so a refresh of the list keeps it.
+    let bulk = RwSignal::new(Bulk::default());
+    let reload_status = RwSignal::new(None::<String>);
     view! {
         <Title text="Users and links"/>
         <p class="mb-2 text-sm">
@@ -97,17 +100,19 @@ pub fn WorkspaceUsersPage() -> impl IntoView {
             };
             view! { <div role=if ok { "status" } else { "alert" } data-testid="notice" class=class>{text} {bulk_counts().map(|c| view! { <span class="block font-medium" data-testid="bulk-counts">{c}</span> })}</div> }
         })}
-        <Suspense fallback=|| view! { <Loading what="the workspace's users"/> }>
+        {move || reload_status.get().map(|m| view! { <p role="status" data-testid="reload-progress" class="mb-2 text-right text-xs">{m}</p> })}
+        <BulkReport bulk/>
+        <Transition fallback=|| view! { <Loading what="the workspace's users"/> }>
             {move || users.get().map(|r| match r {
                 Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
                 Ok(w) => {
                     let just_invited = if invited() { who() } else { None };
                     view! {
-                        <Users w=w query=users_query() just_invited=just_invited on_change=move || users.refetch()/>
+                        <Users w=w query=users_query() just_invited=just_invited on_change=move || users.refetch() bulk reload_status/>
                     }.into_any()
                 }
             })}
-        </Suspense>
+        </Transition>
         <Suspense fallback=|| ()>
             {move || match (pick(), picker.get()) {
                 (Some(linear_user_id), Some(Ok(Some(page)))) => view! {
@@ -131,7 +136,14 @@ fn view_fields(q: &UsersQuery) -> impl IntoView {
 }
 
 #[component]
-fn Users(w: WorkspaceUsers, query: UsersQuery, just_invited: Option<String>, on_change: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
+fn Users(
+    w: WorkspaceUsers,
+    query: UsersQuery,
+    just_invited: Option<String>,
+    on_change: impl Fn() + Send + Sync + Copy + 'static,
+    bulk: RwSignal<Bulk>,
+    reload_status: RwSignal<Option<String>>,
+) -> impl IntoView {
     let org = w.org_id.clone();
     let title = w.slug.clone().unwrap_or_else(|| w.org_id.clone());
     let writable = w.read_only.is_none();
@@ -152,7 +164,7 @@ fn Users(w: WorkspaceUsers, query: UsersQuery, just_invited: Option<String>, on_
                 <h1 data-testid="users-title" class="text-2xl font-semibold tracking-tight">{format!("{title} · users and links")}</h1>
                 <p class="text-sm text-slate-500 dark:text-slate-400">"Each Linear member and the platform user the platform attributes its requests to."</p>
             </div>
-            <ReloadForm org_id=org.clone() query=query.clone() fetched_at=w.fetched_at.clone() on_done=on_change/>
+            <ReloadForm org_id=org.clone() query=query.clone() fetched_at=w.fetched_at.clone() on_done=on_change status=reload_status/>
         </header>
         {w.read_only.clone().map(|why| view! {
             <p data-testid="read-only" class="mb-4 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100">{why}</p>
@@ -186,7 +198,7 @@ fn Users(w: WorkspaceUsers, query: UsersQuery, just_invited: Option<String>, on_
                 <button type="submit" class="rounded-md bg-slate-900 px-3 py-1.5 font-medium text-white dark:bg-slate-100 dark:text-slate-900">"Apply"</button>
                 <a href=base.clone() class="py-1.5 text-slate-500 underline">"Clear"</a>
             </form>
-            {(writable && suggested > 0).then(|| view! { <BulkLink org_id=org.clone() query=query.clone() count=suggested on_done=on_change/> })}
+            {(writable && suggested > 0).then(|| view! { <BulkLink org_id=org.clone() query=query.clone() count=suggested on_done=on_change bulk/> })}
         </div>
         {if w.rows.is_empty() {
             view! { <p data-testid="no-users" class="p-6 text-center text-sm text-slate-500">"No user matches this view."</p> }.into_any()
@@ -431,72 +443,91 @@ fn Picker(org_id: String, linear_user_id: String, query: UsersQuery, prefix: Str
     }
 }
 
+/// The state of an in-place *Link all suggested*.
+#[derive(Debug, Clone, Default)]
+struct Bulk {
+    progress: Option<(usize, usize)>,
+    /// (who, what happened, linked?)
+    results: Vec<(String, String, bool)>,
+    error: Option<String>,
+}
+
 /// *Link all suggested*: a plain form POST before the wasm; after it, batches of 10 through
-/// `link_users` with a progress bar and each row's outcome.
+/// `link_users`, reported by [`BulkReport`] as they complete.
 #[component]
-fn BulkLink(org_id: String, query: UsersQuery, count: usize, on_done: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
-    let (progress, set_progress) = signal(None::<(usize, usize)>);
-    let (results, set_results) = signal(Vec::<(String, String, bool)>::new());
-    let (error, set_error) = signal(None::<String>);
+fn BulkLink(org_id: String, query: UsersQuery, count: usize, on_done: impl Fn() + Send + Sync + Copy + 'static, bulk: RwSignal<Bulk>) -> impl IntoView {
     let org = org_id.clone();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let org = org.clone();
-        set_results.set(Vec::new());
-        set_error.set(None);
+        bulk.set(Bulk::default());
         leptos::task::spawn_local(async move {
             let todo = match crate::functions::get_suggested_links(org.clone()).await {
                 Ok(t) => t,
-                Err(e) => return set_error.set(Some(e.to_string())),
+                Err(e) => return bulk.update(|b| b.error = Some(e.to_string())),
             };
             let total = todo.len();
-            set_progress.set(Some((0, total)));
-            for (n, chunk) in todo.chunks(10).enumerate() {
+            bulk.update(|b| b.progress = Some((0, total)));
+            let mut done = 0;
+            for chunk in todo.chunks(10) {
                 match crate::functions::link_users(org.clone(), chunk.to_vec()).await {
-                    Ok(done) => set_results.update(|rs| {
-                        for (req, r) in chunk.iter().zip(done) {
+                    Ok(results) => bulk.update(|b| {
+                        for (req, r) in chunk.iter().zip(results) {
                             let ok = r.outcome == crate::user_links_view::LinkOutcome::Linked;
-                            rs.push((req.label.clone().unwrap_or(r.linear_user_id.clone()), r.outcome.words(), ok));
+                            b.results.push((req.label.clone().unwrap_or(r.linear_user_id.clone()), r.outcome.words(), ok));
                         }
                     }),
-                    Err(e) => return set_error.set(Some(e.to_string())),
+                    Err(e) => return bulk.update(|b| b.error = Some(e.to_string())),
                 }
-                set_progress.set(Some(((n * 10 + chunk.len()).min(total), total)));
+                done += chunk.len();
+                bulk.update(|b| b.progress = Some((done, total)));
             }
             on_done();
         });
     };
     view! {
-        <div class="flex flex-col items-end gap-2">
-            <form method="post" action=format!("/workspaces/{org_id}/users/link-suggested") on:submit=on_submit>
-                {view_fields(&query)}
-                <button type="submit" data-testid="link-all-suggested" class="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-500">
-                    {format!("Link all suggested ({count})")}
-                </button>
-            </form>
-            {move || progress.get().map(|(done, total)| view! {
-                <div data-testid="bulk-progress" class="w-72 text-sm">
+        <form method="post" action=format!("/workspaces/{org_id}/users/link-suggested") on:submit=on_submit>
+            {view_fields(&query)}
+            <button type="submit" data-testid="link-all-suggested" class="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-500">
+                {format!("Link all suggested ({count})")}
+            </button>
+        </form>
+    }
+}
+
+/// The progress bar and each row's outcome of an in-place *Link all suggested*.
+#[component]
+fn BulkReport(bulk: RwSignal<Bulk>) -> impl IntoView {
+    move || {
+        let b = bulk.get();
+        (b.progress.is_some() || b.error.is_some()).then(|| view! {
+            <section data-testid="bulk-progress" class="mb-4 rounded-lg border border-indigo-200 bg-white p-3 text-sm dark:border-indigo-900 dark:bg-slate-900">
+                {b.progress.map(|(done, total)| view! {
                     <progress class="w-full" max=total.to_string() value=done.to_string()></progress>
                     <span data-testid="bulk-progress-text">{format!("{done} of {total} done")}</span>
-                </div>
-            })}
-            {move || error.get().map(|e| view! { <p role="alert" class="text-sm text-red-700 dark:text-red-300">{e}</p> })}
-            {move || (!results.get().is_empty()).then(|| view! {
-                <ul data-testid="bulk-results" class="max-h-48 w-96 overflow-y-auto rounded border border-slate-200 text-xs dark:border-slate-700">
-                    {results.get().into_iter().map(|(who, words, ok)| view! {
-                        <li data-testid="bulk-result" data-ok=ok.to_string() class="px-2 py-1">{format!("{who}: {words}")}</li>
+                })}
+                {b.error.map(|e| view! { <p role="alert" class="text-red-700 dark:text-red-300">{e}</p> })}
+                <ul data-testid="bulk-results" class="mt-2 max-h-48 overflow-y-auto text-xs">
+                    {b.results.into_iter().map(|(who, words, ok)| view! {
+                        <li data-testid="bulk-result" data-ok=ok.to_string() class="py-0.5">{format!("{who}: {words}")}</li>
                     }).collect_view()}
                 </ul>
-            })}
-        </div>
+            </section>
+        })
     }
 }
 
 /// *Reload from Linear*: a plain POST before the wasm; after it, the fetch runs in place while
 /// its pages and users are shown as they arrive.
 #[component]
-fn ReloadForm(org_id: String, query: UsersQuery, fetched_at: Option<String>, on_done: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
-    let (running, set_running) = signal(None::<String>);
+fn ReloadForm(
+    org_id: String,
+    query: UsersQuery,
+    fetched_at: Option<String>,
+    on_done: impl Fn() + Send + Sync + Copy + 'static,
+    status: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let set_running = status;
     let org = org_id.clone();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -538,7 +569,6 @@ fn ReloadForm(org_id: String, query: UsersQuery, fetched_at: Option<String>, on_
                 </span>
                 <button type="submit" data-testid="reload" class="rounded-md border border-slate-300 px-3 py-1.5 font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">"Reload from Linear"</button>
             </form>
-            {move || running.get().map(|m| view! { <span role="status" data-testid="reload-progress" class="text-xs">{m}</span> })}
         </div>
     }
 }
