@@ -104,6 +104,7 @@ bench: setup
 	$(MAKE) PROFILE=release build
 	PROFILE=release bash end2end/scripts/bench.sh
 	cargo bench -p server --bench registry
+	cargo bench -p server --bench user_links
 
 clean-site:
 	rm -rf $(SITE) .make
