@@ -1,5 +1,5 @@
 //! `cargo bench -p server --bench registry` (run by `make bench`): the registry page with 1,000
-//! workspaces in moto (server time per request and bytes), and a health sweep of 1,000 workspaces
+//! workspaces in moto (server time per request and bytes; after a change, and within the overview cache), and a health sweep of 1,000 workspaces
 //! at concurrency 8 against the Linear stand-in. Prints figures; asserts nothing.
 use std::time::{Duration, Instant};
 
@@ -9,6 +9,7 @@ use server::sweep::{SweepSettings, Sweeper};
 
 const WORKSPACES: usize = 1_000;
 const PAGE_LOADS: usize = 50;
+const COLD_LOADS: usize = 10;
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted.get(((sorted.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or_default()
@@ -110,6 +111,17 @@ async fn main() {
         .await
         .unwrap();
     assert!(res.headers().contains_key("set-cookie"), "sign-in");
+    // Cold: the overview cache dropped before each load (as after any change), so each load Scans.
+    let mut cold = Vec::new();
+    for _ in 0..COLD_LOADS {
+        sweep_state.overview.invalidate();
+        let t = Instant::now();
+        let body = browser.get(format!("{base}/workspaces")).send().await.unwrap().bytes().await.unwrap();
+        cold.push(t.elapsed());
+        assert!(body.windows(10).any(|w| w == b"bench-0099"), "the first page (100 rows) rendered");
+    }
+    cold.sort();
+    // Warm: paging, filtering and reloading within the cache's 10 s.
     let mut times = Vec::new();
     let mut bytes = 0;
     for _ in 0..PAGE_LOADS {
@@ -129,7 +141,12 @@ async fn main() {
     };
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!(
-        "registry page, {WORKSPACES} workspaces, {PAGE_LOADS} loads: p50 {:.1} ms, p99 {:.1} ms, {:.0} KiB HTML ({:.0} KiB gzip)   (target p50 <= 250 ms)",
+        "registry page, {WORKSPACES} workspaces, {COLD_LOADS} loads after a change (Scan): p50 {:.1} ms, p99 {:.1} ms",
+        ms(percentile(&cold, 0.5)),
+        ms(percentile(&cold, 0.99)),
+    );
+    println!(
+        "registry page, {WORKSPACES} workspaces, {PAGE_LOADS} loads within the overview cache: p50 {:.1} ms, p99 {:.1} ms, {:.0} KiB HTML ({:.0} KiB gzip)   (target p50 <= 250 ms)",
         ms(percentile(&times, 0.5)),
         ms(percentile(&times, 0.99)),
         bytes as f64 / 1024.0,

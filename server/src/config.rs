@@ -23,6 +23,8 @@ pub struct Config {
     pub json_logs: bool,
     pub sweep: crate::sweep::SweepSettings,
     pub linking: crate::user_links::LinkingSettings,
+    /// How long the registry overview's rows are reused (dropped by any change through the console).
+    pub overview_cache: Duration,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -200,6 +202,7 @@ impl Config {
         };
 
         let cache_set = r.get("CONSOLE_LINEAR_USERS_CACHE_SECONDS").is_some();
+        let overview_set = r.get("CONSOLE_OVERVIEW_CACHE_SECONDS").is_some();
         let mut seconds = |var: &str, max: u64| -> Option<Duration> {
             let raw = r.get(var)?;
             match raw.parse::<u64>() {
@@ -213,6 +216,8 @@ impl Config {
         };
         let interval = seconds("CONSOLE_SWEEP_INTERVAL_SECONDS", 86_400);
         let refresh_within = seconds("CONSOLE_SWEEP_REFRESH_WITHIN_SECONDS", 86_400);
+        // Unset: ten seconds; 0: no cache.
+        let overview_cache = seconds("CONSOLE_OVERVIEW_CACHE_SECONDS", 300).unwrap_or(if overview_set { Duration::ZERO } else { Duration::from_secs(10) });
         // Unset: five minutes; 0: no cache.
         let members_cache = seconds("CONSOLE_LINEAR_USERS_CACHE_SECONDS", 86_400).unwrap_or(if cache_set { Duration::ZERO } else { Duration::from_secs(300) });
         let concurrency_raw = r.or("CONSOLE_SWEEP_CONCURRENCY", "8");
@@ -246,6 +251,7 @@ impl Config {
             json_logs,
             sweep,
             linking,
+            overview_cache,
         })
     }
 

@@ -91,6 +91,7 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
     let linear_api = linear::graphql::LinearApi::new(linear_http, &config.linear.api_url);
     let upkeep = Arc::new(token_upkeep::TokenUpkeep::new(registry.clone(), tokens.clone(), linear_oauth.clone(), linear_api.clone()));
     let directory = directory::Directory::new(aws.cognito.clone(), config.cognito.user_pool_id.clone());
+    let overview = workspaces::OverviewCache::new(config.overview_cache);
     let user_links = Arc::new(user_links::UserLinks::new(
         registry.clone(),
         upkeep.clone(),
@@ -109,7 +110,7 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
     ));
     let sweeper = sweep::Sweeper::new(registry.clone(), upkeep.clone(), aws.dynamodb.clone(), config.tables.sessions.clone(), config.sweep.clone());
     let ports = Ports {
-        registry: Arc::new(workspaces::Workspaces::new(registry.clone(), tokens, directory.clone())),
+        registry: Arc::new(workspaces::Workspaces::new(registry.clone(), tokens, directory.clone(), overview.clone())),
         user_links: Arc::new(user_links::port::UserLinksAdapter { links: user_links.clone(), audit: audit.clone() }),
         audit: Arc::new(audit.clone()),
         directory: Arc::new(directory),
@@ -122,6 +123,7 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
         upkeep,
         removal,
         user_links,
+        overview,
         registry,
         sweeper,
         config,
@@ -130,6 +132,19 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
         audit,
         ports,
     }
+}
+
+/// Any form POST or install callback (every change the console makes goes through one) drops the cached overview,
+/// so an admin sees their change at once. Server functions (`/api/`) only read the registry.
+async fn changes_drop_the_overview(axum::extract::State(state): axum::extract::State<AppState>, req: Request<axum::body::Body>, next: axum::middleware::Next) -> axum::response::Response {
+    // The install callback is a GET that writes the registry.
+    let path = req.uri().path();
+    let change = (req.method() == axum::http::Method::POST && !path.starts_with("/api/")) || path == "/linear/callback";
+    let res = next.run(req).await;
+    if change {
+        state.overview.invalidate();
+    }
+    res
 }
 
 pub fn router(state: AppState) -> Router {
@@ -177,6 +192,7 @@ pub fn router(state: AppState) -> Router {
             },
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), changes_drop_the_overview))
         .layer(axum::middleware::from_fn(security::admin_gate))
         .layer(sessions)
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::cross_site_guard))

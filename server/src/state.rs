@@ -49,6 +49,7 @@ pub struct AppState {
     pub upkeep: Arc<crate::token_upkeep::TokenUpkeep>,
     pub removal: Arc<crate::removal::Removal>,
     pub user_links: Arc<crate::user_links::UserLinks>,
+    pub overview: crate::workspaces::OverviewCache,
     pub registry: crate::registry::Registry,
     pub sweeper: crate::sweep::Sweeper,
     pub ports: Ports,

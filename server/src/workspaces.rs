@@ -2,6 +2,9 @@
 //! workspace with what its token bundle says (never the tokens themselves).
 use app::ports::{PortError, PortResult, RegistryPort};
 use app::wire::{BundleView, WorkspaceDetail, WorkspaceSummary};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
 use async_trait::async_trait;
 use secrecy::ExposeSecret;
 
@@ -16,16 +19,53 @@ use crate::directory::Directory;
 use crate::registry::{Registry, RegistryError};
 use crate::token_store::TokenStore;
 
+/// The overview's rows, reused for a few seconds (`CONSOLE_OVERVIEW_CACHE_SECONDS`) and dropped by
+/// any change made through the console, so paging, filtering and reloading the overview do not
+/// Scan the registry each time. Changes the platform makes show within that time.
+#[derive(Clone, Debug, Default)]
+pub struct OverviewCache {
+    rows: Arc<Mutex<Option<(Instant, Arc<Vec<WorkspaceSummary>>)>>>,
+    ttl: Duration,
+}
+
+impl OverviewCache {
+    pub fn new(ttl: Duration) -> OverviewCache {
+        OverviewCache { rows: Arc::default(), ttl }
+    }
+
+    fn get(&self) -> Option<Arc<Vec<WorkspaceSummary>>> {
+        let rows = self.rows.lock().ok()?;
+        rows.as_ref().filter(|(at, _)| at.elapsed() < self.ttl).map(|(_, r)| r.clone())
+    }
+
+    fn put(&self, rows: Arc<Vec<WorkspaceSummary>>) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        if let Ok(mut cached) = self.rows.lock() {
+            *cached = Some((Instant::now(), rows));
+        }
+    }
+
+    /// Called after every state-changing request.
+    pub fn invalidate(&self) {
+        if let Ok(mut cached) = self.rows.lock() {
+            *cached = None;
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Workspaces {
     registry: Registry,
     tokens: TokenStore,
     directory: Directory,
+    cache: OverviewCache,
 }
 
 impl Workspaces {
-    pub fn new(registry: Registry, tokens: TokenStore, directory: Directory) -> Self {
-        Workspaces { registry, tokens, directory }
+    pub fn new(registry: Registry, tokens: TokenStore, directory: Directory, cache: OverviewCache) -> Self {
+        Workspaces { registry, tokens, directory, cache }
     }
 
     /// Installers' emails, one Cognito lookup per distinct sub; an unknown sub stays a sub.
@@ -40,25 +80,9 @@ impl Workspaces {
             .collect()
             .await
     }
-}
 
-/// The row's health inputs, corrected by what the bundle itself says.
-fn with_bundle(item: &Item, state: app::wire::RegistryState, bundle: Option<&StoredBundle>) -> Facts {
-    let mut f = facts(item, state);
-    f.bundle_has_tokens = bundle.map(|b| b.has_tokens);
-    if let Some(exp) = bundle.and_then(|b| b.expires_at.as_deref()).and_then(parse_iso) {
-        f.expires_at = Some(exp);
-    }
-    f
-}
-
-fn dynamo(e: RegistryError) -> PortError {
-    PortError { service: "DynamoDB", cause: e.to_string() }
-}
-
-#[async_trait]
-impl RegistryPort for Workspaces {
-    async fn list_workspaces(&self) -> PortResult<Vec<WorkspaceSummary>> {
+    /// Scans the registry and builds every row of the overview.
+    async fn read_overview(&self) -> PortResult<Vec<WorkspaceSummary>> {
         let items = self.registry.items().await.map_err(dynamo)?;
         // Rows the console never checked carry no token expiry: read those bundles (8 at a time).
         let unchecked: Vec<(usize, String)> = items
@@ -96,6 +120,32 @@ impl RegistryPort for Workspaces {
         }
         out.sort_by(|a, b| a.slug.cmp(&b.slug).then_with(|| a.org_id.cmp(&b.org_id)));
         Ok(out)
+    }
+}
+
+/// The row's health inputs, corrected by what the bundle itself says.
+fn with_bundle(item: &Item, state: app::wire::RegistryState, bundle: Option<&StoredBundle>) -> Facts {
+    let mut f = facts(item, state);
+    f.bundle_has_tokens = bundle.map(|b| b.has_tokens);
+    if let Some(exp) = bundle.and_then(|b| b.expires_at.as_deref()).and_then(parse_iso) {
+        f.expires_at = Some(exp);
+    }
+    f
+}
+
+fn dynamo(e: RegistryError) -> PortError {
+    PortError { service: "DynamoDB", cause: e.to_string() }
+}
+
+#[async_trait]
+impl RegistryPort for Workspaces {
+    async fn list_workspaces(&self) -> PortResult<Vec<WorkspaceSummary>> {
+        if let Some(rows) = self.cache.get() {
+            return Ok((*rows).clone());
+        }
+        let rows = self.read_overview().await?;
+        self.cache.put(Arc::new(rows.clone()));
+        Ok(rows)
     }
 
     async fn workspace(&self, org_id: &str) -> PortResult<Option<WorkspaceDetail>> {

@@ -48,3 +48,25 @@ async fn a_failing_backend_gives_a_503_with_the_request_id_and_no_cause() {
     assert_eq!(err, app::errors::AppError::Unavailable { service: "DynamoDB".into(), request_id });
     assert!(err.to_string().contains("Request id"), "{err}");
 }
+
+/// The overview's rows are reused briefly; a change made through the console shows at once,
+/// one the platform makes shows when the cache runs out.
+#[tokio::test]
+async fn the_overview_is_cached_briefly_and_console_changes_show_at_once() {
+    let base = spawn_app().await;
+    let app = spawn_app_for(base.local.clone(), &[("CONSOLE_OVERVIEW_CACHE_SECONDS", "2")]).await;
+    app.sign_in_admin().await;
+    let count = || async { app.call(&app.client, "/api/workspaces").await.json::<Vec<WorkspaceSummary>>().await.unwrap().len() };
+    assert_eq!(count().await, 0);
+
+    // An install through the console: listed on the next load.
+    let res = app.consent(None, end2end::linear::seed::INITRODE_ID, "authorize").await;
+    assert!(location(&res).contains("notice=installed"));
+    assert_eq!(count().await, 1);
+
+    // A row the platform's CLI writes meanwhile: shown once the 2 s are over.
+    end2end::fixtures::seed_registry(&app.aws.dynamodb, &app.local.registry_table).await.expect("seed");
+    assert_eq!(count().await, 1, "served from the cache");
+    tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
+    assert!(count().await > 1, "the cache ran out");
+}
