@@ -53,6 +53,30 @@ impl AuditLog {
         AuditLog { client, table: table.into() }
     }
 
+    /// Records a change an admin made through a form POST: who, the request id from the
+    /// headers, the workspace it was about. A failure is logged (the change itself stands).
+    pub async fn record_admin_change(
+        &self,
+        admin: &crate::security::SignedInAdmin,
+        headers: &axum::http::HeaderMap,
+        action: &'static str,
+        target: &str,
+        outcome: Outcome,
+        detail: String,
+    ) {
+        let _ = self
+            .record(AuditEvent {
+                action,
+                actor_sub: Some(admin.0.sub.clone()),
+                actor_email: Some(admin.0.email.clone()),
+                target: Some(target.to_owned()),
+                outcome,
+                detail: Some(detail),
+                request_id: headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned),
+            })
+            .await;
+    }
+
     /// Writes the event. A failure is logged and returned; callers decide whether to go on.
     pub async fn record(&self, ev: AuditEvent) -> Result<(), String> {
         let now = OffsetDateTime::now_utc();

@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use crate::audit::{AuditEvent, Outcome};
+use crate::audit::Outcome;
 use crate::health::CheckResult;
 use crate::security::{encode_component, SignedInAdmin};
 use crate::state::AppState;
@@ -28,18 +28,7 @@ fn refused(e: &UpkeepError) -> (&'static str, Outcome) {
 }
 
 async fn audit(state: &AppState, admin: &SignedInAdmin, headers: &HeaderMap, action: &'static str, org_id: &str, outcome: Outcome, detail: String) {
-    let _ = state
-        .audit
-        .record(AuditEvent {
-            action,
-            actor_sub: Some(admin.0.sub.clone()),
-            actor_email: Some(admin.0.email.clone()),
-            target: Some(org_id.to_owned()),
-            outcome,
-            detail: Some(detail),
-            request_id: headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned),
-        })
-        .await;
+    state.audit.record_admin_change(admin, headers, action, org_id, outcome, detail).await;
 }
 
 pub async fn check(State(state): State<AppState>, admin: SignedInAdmin, headers: HeaderMap, Path(org_id): Path<String>) -> Response {

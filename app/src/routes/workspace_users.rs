@@ -228,7 +228,7 @@ fn Users(
                 {next.map(|h| view! { <a href=h data-testid="next-page" class="underline">"Next →"</a> })}
             </nav>
         })}
-        <Invites org_id=org invites=w.invites query=query writable command=w.redeem_command/>
+        <Invites org_id=org invites=w.invites query=query command=w.redeem_command/>
     }
 }
 
@@ -361,8 +361,7 @@ fn InviteHandover(invite: InviteView, command: String) -> impl IntoView {
 }
 
 #[component]
-fn Invites(org_id: String, invites: Vec<InviteView>, query: UsersQuery, writable: bool, command: String) -> impl IntoView {
-    let _ = writable;
+fn Invites(org_id: String, invites: Vec<InviteView>, query: UsersQuery, command: String) -> impl IntoView {
     view! {
         <section data-testid="invites" class="mt-8">
             <h2 class="mb-2 text-lg font-semibold">"Invites"</h2>

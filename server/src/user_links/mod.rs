@@ -413,21 +413,12 @@ impl UserLinks {
         for _ in 0..3 {
             let code = InviteCode::generate(&mut rand::rng());
             let item = invite_item(&code, &who, &iso_millis(now), admin_sub, now.unix_timestamp());
+            let view = match MappingRow::read(&item) {
+                MappingRow::Invite(i) => invite_view(&i, now.unix_timestamp()),
+                _ => return Err(LinkingError::BadIdentity),
+            };
             match self.mappings.put_new(item).await {
-                Ok(()) => {
-                    let row = crate::platform::user_mapping::Invite {
-                        code,
-                        org_id: Some(org_id.to_owned()),
-                        org_slug: ws.slug.clone(),
-                        user_id: Some(user.id.clone()),
-                        user_name: Some(user.name.clone()),
-                        user_email: user.email.clone(),
-                        invited_at: Some(iso_millis(now)),
-                        invited_by: Some(admin_sub.to_owned()),
-                        ttl: Some(now.unix_timestamp() + crate::platform::user_mapping::INVITE_SECONDS),
-                    };
-                    return Ok(invite_view(&row, now.unix_timestamp()));
-                }
+                Ok(()) => return Ok(view),
                 Err(MappingError::Conflict) => continue,
                 Err(e) => return Err(mapping(e)),
             }

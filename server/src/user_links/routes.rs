@@ -10,7 +10,7 @@ use app::user_links_view::{LinkOutcome, LinkRequest};
 
 use super::port::link_event;
 use super::LinkingError;
-use crate::audit::{AuditEvent, Outcome};
+use crate::audit::Outcome;
 use crate::security::{encode_component, SignedInAdmin};
 use crate::state::AppState;
 
@@ -40,23 +40,18 @@ fn back(org_id: &str, view: &ViewFields, outcome: &str) -> Response {
     Redirect::to(&format!("/workspaces/{}/users?{}", encode_component(org_id), query.join("&"))).into_response()
 }
 
+/// An invite code is a credential of sorts: the audit log keeps its last 4 characters only.
+fn code_tail(code: &str) -> String {
+    let chars: Vec<char> = code.chars().collect();
+    chars[chars.len().saturating_sub(4)..].iter().collect()
+}
+
 fn request_id(headers: &HeaderMap) -> Option<String> {
     headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned)
 }
 
 async fn audit(state: &AppState, admin: &SignedInAdmin, headers: &HeaderMap, action: &'static str, org_id: &str, outcome: Outcome, detail: String) {
-    let _ = state
-        .audit
-        .record(AuditEvent {
-            action,
-            actor_sub: Some(admin.0.sub.clone()),
-            actor_email: Some(admin.0.email.clone()),
-            target: Some(org_id.to_owned()),
-            outcome,
-            detail: Some(detail),
-            request_id: request_id(headers),
-        })
-        .await;
+    state.audit.record_admin_change(admin, headers, action, org_id, outcome, detail).await;
 }
 
 /// `error=<code>` for a refusal, logged when a backend failed.
@@ -199,9 +194,7 @@ pub async fn invite(
     let who = encode_component(&form.linear_user_id);
     match state.user_links.invite(&admin.0.sub, &org_id, &form.linear_user_id).await {
         Ok(invite) => {
-            // The code is a credential of sorts: recorded by its last 4 characters only.
-            let tail: String = invite.code.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
-            let detail = format!("Linear user {} invited (code …{tail}, until {})", form.linear_user_id, invite.expires_at.unwrap_or_default());
+            let detail = format!("Linear user {} invited (code …{}, until {})", form.linear_user_id, code_tail(&invite.code), invite.expires_at.unwrap_or_default());
             audit(&state, &admin, &headers, "user.invite", &org_id, Outcome::Success, detail).await;
             back(&org_id, &form.view, &format!("notice=invited&who={who}"))
         }
@@ -227,7 +220,7 @@ pub async fn revoke_invite(
     Path(org_id): Path<String>,
     axum::Form(form): axum::Form<RevokeInviteForm>,
 ) -> Response {
-    let tail: String = form.code.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+    let tail = code_tail(&form.code);
     match state.user_links.revoke_invite(&org_id, &form.code).await {
         Ok(()) => {
             audit(&state, &admin, &headers, "user.invite_revoke", &org_id, Outcome::Success, format!("invite …{tail} deleted")).await;
