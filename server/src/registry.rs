@@ -96,6 +96,26 @@ impl Registry {
         Ok(())
     }
 
+    /// Removes the orphaned-secret markers, only while they name `arn` (another orphan stays
+    /// recorded). `false` when they named something else or were already gone.
+    pub async fn clear_orphan(&self, org_id: &str, arn: &str) -> Result<bool, RegistryError> {
+        let res = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("linear_workspace_id", AttributeValue::S(org_id.to_owned()))
+            .update_expression("REMOVE secret_deletion_failed, secret_deletion_error, orphaned_oauth_secret_arn")
+            .condition_expression("orphaned_oauth_secret_arn = :a")
+            .expression_attribute_values(":a", AttributeValue::S(arn.to_owned()))
+            .send()
+            .await;
+        match res {
+            Ok(_) => Ok(true),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Ok(false),
+            Err(e) => Err(cause(e)),
+        }
+    }
+
     /// Takes the console's short lease on a row (one refresh at a time across instances).
     /// `Conflict` when another holder's lease has not run out.
     pub async fn take_lease(&self, org_id: &str, owner: &str, now: i64, seconds: i64) -> Result<(), RegistryError> {

@@ -263,14 +263,14 @@ impl Removal {
         // Never delete what is not this workspace's bundle.
         let owner = match self.tokens.read(arn).await {
             Ok(Some(secret)) => StoredBundle::read(secret.value.expose_secret()).ok().and_then(|b| b.workspace_id),
-            Ok(None) => return self.clear_orphan(org_id, row).await.unwrap_or(StepOutcome::AlreadyDone),
+            Ok(None) => return self.clear_orphan(org_id, arn, row).await.unwrap_or(StepOutcome::AlreadyDone),
             Err(e) => return self.record_orphan(org_id, arn, e.to_string()).await,
         };
         if owner.as_deref().is_some_and(|o| o != org_id) {
             return StepOutcome::Failed(format!("{arn} holds another workspace's tokens; left in place"));
         }
         match self.tokens.delete_now(arn).await {
-            Ok(()) => self.clear_orphan(org_id, row).await.unwrap_or(StepOutcome::Done),
+            Ok(()) => self.clear_orphan(org_id, arn, row).await.unwrap_or(StepOutcome::Done),
             Err(e) => self.record_orphan(org_id, arn, e.to_string()).await,
         }
     }
@@ -283,20 +283,13 @@ impl Removal {
         StepOutcome::Failed(error)
     }
 
-    /// After a successful (re)deletion, the orphan markers go; `None` if there were none.
-    async fn clear_orphan(&self, org_id: &str, row: &Item) -> Option<StepOutcome> {
-        s(row, "orphaned_oauth_secret_arn")?;
-        let res = self
-            .dynamodb
-            .update_item()
-            .table_name(&self.registry_table)
-            .key("linear_workspace_id", AttributeValue::S(org_id.to_owned()))
-            .update_expression("REMOVE secret_deletion_failed, secret_deletion_error, orphaned_oauth_secret_arn")
-            .send()
-            .await;
-        Some(match res {
+    /// After a successful (re)deletion of `arn`, its orphan markers go; `None` if the row
+    /// recorded no orphan, or one for another secret (that one stays recorded).
+    async fn clear_orphan(&self, org_id: &str, arn: &str, row: &Item) -> Option<StepOutcome> {
+        (s(row, "orphaned_oauth_secret_arn")? == arn).then_some(())?;
+        Some(match self.registry.clear_orphan(org_id, arn).await {
             Ok(_) => StepOutcome::Done,
-            Err(e) => StepOutcome::Failed(ddb(e)),
+            Err(e) => StepOutcome::Failed(e.to_string()),
         })
     }
 
@@ -322,22 +315,9 @@ impl Removal {
         if let Err(e) = self.tokens.delete_now(&arn).await {
             return self.orphan_still(org_id, &arn, e.to_string()).await;
         }
-        let res = self
-            .dynamodb
-            .update_item()
-            .table_name(&self.registry_table)
-            .key("linear_workspace_id", AttributeValue::S(org_id.to_owned()))
-            .update_expression("REMOVE secret_deletion_failed, secret_deletion_error, orphaned_oauth_secret_arn")
-            .condition_expression("orphaned_oauth_secret_arn = :a")
-            .expression_attribute_values(":a", AttributeValue::S(arn.clone()))
-            .send()
-            .await;
-        match res {
-            Ok(_) => Ok(OrphanRetry::Deleted(arn)),
-            // Another orphan was recorded meanwhile: this one is gone, that one stays on the row.
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Ok(OrphanRetry::Deleted(arn)),
-            Err(e) => Err(RemovalError::Unavailable(ddb(e))),
-        }
+        // Cleared only while the markers still name it: another orphan recorded meanwhile stays.
+        self.registry.clear_orphan(org_id, &arn).await.map_err(|e| RemovalError::Unavailable(e.to_string()))?;
+        Ok(OrphanRetry::Deleted(arn))
     }
 
     async fn orphan_still(&self, org_id: &str, arn: &str, error: String) -> Result<OrphanRetry, RemovalError> {

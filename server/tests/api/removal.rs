@@ -211,3 +211,28 @@ async fn a_failure_deleting_links_keeps_the_row_and_a_rerun_deletes_them() {
     assert!(mapping_keys(&app).await.is_empty());
     assert!(row(&app, ACME_ID).await.is_none());
 }
+
+#[tokio::test]
+async fn deleting_the_bundle_keeps_the_record_of_another_orphaned_secret() {
+    let app = spawn_app().await;
+    app.sign_in_admin().await;
+    let (slug, _) = installed(&app, ACME_ID).await;
+    // A bundle left behind earlier (say, by a urlKey rename) is recorded on the row.
+    let old = "arn:aws:secretsmanager:us-east-1:123456789012:secret:bgagent-linear-oauth-old-AbCdEf";
+    app.aws
+        .dynamodb
+        .update_item()
+        .table_name(&app.local.registry_table)
+        .key("linear_workspace_id", AttributeValue::S(ACME_ID.into()))
+        .update_expression("SET orphaned_oauth_secret_arn = :a, secret_deletion_failed = :t")
+        .expression_attribute_values(":a", AttributeValue::S(old.into()))
+        .expression_attribute_values(":t", AttributeValue::Bool(true))
+        .send()
+        .await
+        .unwrap();
+    let loc = run(&app, ACME_ID, &slug, "revoke").await;
+    assert!(loc.contains("secret.done"), "{loc}");
+    assert!(!secret_exists(&app, &slug).await);
+    let r = row(&app, ACME_ID).await.unwrap();
+    assert_eq!(r["orphaned_oauth_secret_arn"].as_s().unwrap(), old, "the other orphan is still recorded");
+}
