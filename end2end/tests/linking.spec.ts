@@ -87,3 +87,27 @@ test('an invite shows its code and the command that redeems it', async ({ page }
   await expect(page.getByTestId('notice')).toContainText('Invite revoked');
   await expect(page.getByTestId('invite-row').filter({ hasText: code })).toHaveCount(0);
 });
+
+test('reload from Linear fetches the members again and says how many', async ({ page }) => {
+  await signIn(page, ADMIN);
+  await page.goto(USERS);
+  await hydrated(page);
+  await page.getByTestId('reload').click();
+  await expect(page.getByTestId('reload-progress')).toHaveText('Fetched 260 users from Linear.');
+  await expect(page.getByTestId('fetched-at')).toContainText('Linear users as of');
+});
+
+test('the users page lists a platform user\'s Linear identities and unlinks one', async ({ page }) => {
+  await signIn(page, ADMIN);
+  await page.goto('/users');
+  await page.getByTestId('user-search-email').fill('admin@');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await expect(page).toHaveURL(/\/users\?email=admin%40/);
+  const admin = page.getByTestId('user-row').filter({ hasText: 'admin@example.com' });
+  await expect(admin.getByTestId('identity')).toHaveCount(1);
+  await expect(admin.getByTestId('identity')).toContainText('acme-eng');
+  await admin.getByTestId('unlink').click();
+  await admin.getByTestId('confirm-unlink').click();
+  await expect(page.getByTestId('notice')).toContainText('Unlinked.');
+  await expect(page.getByTestId('user-row').filter({ hasText: 'admin@example.com' })).toContainText('No Linear identity linked.');
+});
