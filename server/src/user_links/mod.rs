@@ -280,9 +280,7 @@ impl UserLinks {
 
     /// The *Link all suggested* list: every suggested member with its match.
     pub async fn suggested(&self, org_id: &str) -> Result<Vec<LinkRequest>, LinkingError> {
-        if !self.workspace(org_id).await?.active {
-            return Err(LinkingError::ReadOnly);
-        }
+        self.writable_workspace(org_id).await?;
         let (members, _) = self.members(org_id).await?;
         let (links, invites) = self.rows(org_id).await?;
         let pool = self.pool().await?;
@@ -331,11 +329,23 @@ impl UserLinks {
     /// Links (or, with `replace`, changes the link of) a member. Never overwrites a link
     /// someone else made: the write is conditional and a conflict names who holds it.
     pub async fn link(&self, admin_sub: &str, org_id: &str, req: &LinkRequest) -> Result<(), LinkingError> {
-        let key = LinkKey::new(org_id, &req.linear_user_id).map_err(|_| LinkingError::BadIdentity)?;
+        self.writable_workspace(org_id).await?;
+        self.link_in(admin_sub, org_id, req).await
+    }
+
+    /// The workspace, if links may be created in it.
+    async fn writable_workspace(&self, org_id: &str) -> Result<Workspace, LinkingError> {
         let ws = self.workspace(org_id).await?;
-        if !ws.active {
-            return Err(LinkingError::ReadOnly);
+        if ws.active {
+            Ok(ws)
+        } else {
+            Err(LinkingError::ReadOnly)
         }
+    }
+
+    /// [`link`](Self::link) in a workspace already known to be writable.
+    async fn link_in(&self, admin_sub: &str, org_id: &str, req: &LinkRequest) -> Result<(), LinkingError> {
+        let key = LinkKey::new(org_id, &req.linear_user_id).map_err(|_| LinkingError::BadIdentity)?;
         self.linkable_member(org_id, &req.linear_user_id).await?;
         self.platform_user(&req.platform_user_id).await?;
         let item = link_item(&key, &req.platform_user_id, &iso_millis(OffsetDateTime::now_utc()), admin_sub);
@@ -346,10 +356,17 @@ impl UserLinks {
     }
 
     /// [`link`](Self::link) for many, each with its own outcome.
+    /// The workspace is read once for the whole batch, not once per row.
     pub async fn link_many(&self, admin_sub: &str, org_id: &str, reqs: &[LinkRequest]) -> Vec<LinkResult> {
+        let ws = self.writable_workspace(org_id).await;
         let mut out = Vec::with_capacity(reqs.len());
         for req in reqs {
-            let result = self.link(admin_sub, org_id, req).await;
+            let result = match &ws {
+                Ok(_) => self.link_in(admin_sub, org_id, req).await,
+                Err(LinkingError::UnknownWorkspace) => Err(LinkingError::UnknownWorkspace),
+                Err(LinkingError::ReadOnly) => Err(LinkingError::ReadOnly),
+                Err(_) => Err(LinkingError::Unavailable("DynamoDB")),
+            };
             let outcome = self.outcome(org_id, req, &result).await;
             out.push(LinkResult { linear_user_id: req.linear_user_id.clone(), outcome });
         }
@@ -396,10 +413,7 @@ impl UserLinks {
     /// Creates an invite for a member: the contract's pending row, 24 hours.
     pub async fn invite(&self, admin_sub: &str, org_id: &str, linear_user_id: &str) -> Result<InviteView, LinkingError> {
         LinkKey::new(org_id, linear_user_id).map_err(|_| LinkingError::BadIdentity)?;
-        let ws = self.workspace(org_id).await?;
-        if !ws.active {
-            return Err(LinkingError::ReadOnly);
-        }
+        let ws = self.writable_workspace(org_id).await?;
         let user = self.linkable_member(org_id, linear_user_id).await?;
         let now = OffsetDateTime::now_utc();
         let who = InviteFor {

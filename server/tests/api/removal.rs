@@ -42,6 +42,21 @@ async fn run(app: &TestApp, org_id: &str, confirm: &str, mode: &str) -> String {
     location(&res)
 }
 
+/// Orphan markers on the row, as the platform writes them after a failed deletion.
+async fn record_orphan(app: &TestApp, org_id: &str, arn: &str) {
+    app.aws
+        .dynamodb
+        .update_item()
+        .table_name(&app.local.registry_table)
+        .key("linear_workspace_id", AttributeValue::S(org_id.into()))
+        .update_expression("SET orphaned_oauth_secret_arn = :a, secret_deletion_failed = :t")
+        .expression_attribute_values(":a", AttributeValue::S(arn.into()))
+        .expression_attribute_values(":t", AttributeValue::Bool(true))
+        .send()
+        .await
+        .unwrap();
+}
+
 async fn secret_exists(app: &TestApp, slug: &str) -> bool {
     app.aws.secrets.describe_secret().secret_id(format!("bgagent-linear-oauth-{slug}")).send().await.is_ok()
 }
@@ -178,17 +193,7 @@ async fn retry_refuses_to_delete_the_bundle_an_active_workspace_uses() {
     app.sign_in_admin().await;
     let (slug, _) = installed(&app, ACME_ID).await;
     let arn = row(&app, ACME_ID).await.unwrap()["oauth_secret_arn"].as_s().unwrap().clone();
-    app.aws
-        .dynamodb
-        .update_item()
-        .table_name(&app.local.registry_table)
-        .key("linear_workspace_id", AttributeValue::S(ACME_ID.into()))
-        .update_expression("SET orphaned_oauth_secret_arn = :a, secret_deletion_failed = :t")
-        .expression_attribute_values(":a", AttributeValue::S(arn))
-        .expression_attribute_values(":t", AttributeValue::Bool(true))
-        .send()
-        .await
-        .unwrap();
+    record_orphan(&app, ACME_ID, &arn).await;
     let res = app.client.post(app.url(&format!("/workspaces/{ACME_ID}/orphan/retry"))).send().await.unwrap();
     assert_eq!(location(&res), format!("/workspaces/{ACME_ID}?error=orphan_in_use"));
     assert!(secret_exists(&app, &slug).await, "the live bundle is kept");
@@ -219,17 +224,7 @@ async fn deleting_the_bundle_keeps_the_record_of_another_orphaned_secret() {
     let (slug, _) = installed(&app, ACME_ID).await;
     // A bundle left behind earlier (say, by a urlKey rename) is recorded on the row.
     let old = "arn:aws:secretsmanager:us-east-1:123456789012:secret:bgagent-linear-oauth-old-AbCdEf";
-    app.aws
-        .dynamodb
-        .update_item()
-        .table_name(&app.local.registry_table)
-        .key("linear_workspace_id", AttributeValue::S(ACME_ID.into()))
-        .update_expression("SET orphaned_oauth_secret_arn = :a, secret_deletion_failed = :t")
-        .expression_attribute_values(":a", AttributeValue::S(old.into()))
-        .expression_attribute_values(":t", AttributeValue::Bool(true))
-        .send()
-        .await
-        .unwrap();
+    record_orphan(&app, ACME_ID, old).await;
     let loc = run(&app, ACME_ID, &slug, "revoke").await;
     assert!(loc.contains("secret.done"), "{loc}");
     assert!(!secret_exists(&app, &slug).await);
