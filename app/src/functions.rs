@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use crate::errors::AppError;
 use crate::identity::AdminIdentity;
 use crate::user_links_view::{LinkRequest, LinkResult, PlatformUserPage, UsersQuery, WorkspaceUsers};
-use crate::wire::{AuditEntry, AuditPage, AuditQuery, ConnectInfo, PlatformUser, WorkspaceDetail, WorkspaceSummary};
+use crate::wire::{AuditEntry, AuditPage, AuditQuery, ConnectInfo, WorkspaceDetail, WorkspaceSummary};
 #[cfg(feature = "ssr")]
 use crate::{guard::Admin, ports::Ports};
 
@@ -58,12 +58,6 @@ pub async fn recent_audit() -> Result<Vec<AuditEntry>, AppError> {
 pub async fn search_audit(query: AuditQuery) -> Result<AuditPage, AppError> {
     let _admin = Admin::require().await?;
     Ok(Ports::from_context()?.audit.search(&query, 100).await?)
-}
-
-#[server(prefix = "/api", endpoint = "users")]
-pub async fn list_platform_users() -> Result<Vec<PlatformUser>, AppError> {
-    let _admin = Admin::require().await?;
-    Ok(Ports::from_context()?.directory.list_users(60).await?)
 }
 
 /// A workspace's members with their link states, as the URL's view asks.

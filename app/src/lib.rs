@@ -5,6 +5,7 @@
 pub mod components;
 pub mod errors;
 pub mod functions;
+pub mod outcomes;
 pub mod identity;
 pub mod registry_view;
 pub mod user_links_view;

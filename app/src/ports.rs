@@ -6,7 +6,7 @@ use async_trait::async_trait;
 
 use crate::identity::AdminIdentity;
 use crate::user_links_view::{LinkRequest, LinkResult, PlatformUserPage, UsersQuery, WorkspaceUsers};
-use crate::wire::{AuditEntry, AuditPage, AuditQuery, ConnectInfo, PlatformUser, WorkspaceDetail, WorkspaceSummary};
+use crate::wire::{AuditEntry, AuditPage, AuditQuery, ConnectInfo, WorkspaceDetail, WorkspaceSummary};
 
 /// A backend call that failed; `cause` is logged, never shown.
 #[derive(Debug)]
@@ -34,11 +34,6 @@ pub trait AuditPort: Send + Sync {
     async fn recent(&self, limit: usize) -> PortResult<Vec<AuditEntry>>;
     /// Events matching the query, newest first, at most `limit`, with the next page's cursor.
     async fn search(&self, query: &AuditQuery, limit: usize) -> PortResult<AuditPage>;
-}
-
-#[async_trait]
-pub trait DirectoryPort: Send + Sync {
-    async fn list_users(&self, limit: usize) -> PortResult<Vec<PlatformUser>>;
 }
 
 /// A port call that failed for a reason the admin should read (bad input, unknown workspace),
@@ -100,7 +95,6 @@ pub struct Ports {
     pub registry: Arc<dyn RegistryPort>,
     pub user_links: Arc<dyn UserLinksPort>,
     pub audit: Arc<dyn AuditPort>,
-    pub directory: Arc<dyn DirectoryPort>,
     pub install: Arc<dyn InstallPort>,
 }
 

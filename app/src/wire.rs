@@ -260,7 +260,7 @@ impl Health {
             Health::Degraded => "Degraded",
             Health::NeedsReconnect => "Needs reconnect",
             Health::Revoked => "Revoked",
-            Health::VaultManaged => "Vault-managed",
+            Health::VaultManaged => "Vault: not usable",
             Health::NotRegistered => "Not registered",
         }
     }
@@ -292,7 +292,7 @@ impl Health {
             Health::Degraded => "The last call to Linear failed for a passing reason (server error, timeout or rate limit).",
             Health::NeedsReconnect => "Linear no longer accepts this workspace's grant (or the token bundle is unusable): tasks from it will fail.",
             Health::Revoked => "The registry marks this workspace revoked: the platform ignores it.",
-            Health::VaultManaged => "Tokens are held by the AgentCore token vault, not in the bundle.",
+            Health::VaultManaged => "The row names an AgentCore token vault, but this platform version reads tokens only from the bundle, and the bundle holds none: every event from this workspace is dropped.",
             Health::NotRegistered => "The registry row lacks a slug or a secret ARN: the platform does not see this workspace.",
         }
     }
@@ -300,7 +300,8 @@ impl Health {
     /// What to do about it.
     pub fn action(self) -> &'static str {
         match self {
-            Health::Healthy | Health::VaultManaged => "Nothing.",
+            Health::Healthy => "Nothing.",
+            Health::VaultManaged => "Reconnect the workspace: the console writes a token bundle the platform reads.",
             Health::ExpiringSoon | Health::ExpiredRefreshable => "Nothing, or Refresh token now.",
             Health::Degraded => "Check now again later; if it persists, look at Linear's status.",
             Health::NeedsReconnect => "Reconnect the workspace.",

@@ -132,7 +132,7 @@ test('a registry view set in the filters lives in the URL and survives reload', 
   await expect(rows).toContainText('globex');
   // A count in the summary strip is a link to that view.
   await page.goto('/workspaces');
-  await page.getByTestId('summary-count').filter({ hasText: 'Vault-managed' }).click();
+  await page.getByTestId('summary-count').filter({ hasText: 'Vault: not usable' }).click();
   await expect(page).toHaveURL(/status=vault$/);
   await expect(rows).toHaveCount(1);
   await expect(rows).toContainText('umbrella');

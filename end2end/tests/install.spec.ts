@@ -117,8 +117,8 @@ test('revoking a workspace asks for its slug and reports each step', async ({ pa
   const report = page.getByTestId('steps-report');
   await expect(report).toContainText('Every step completed');
   await expect(report.getByTestId('step')).toHaveText([
-    'Revoke the tokens at Linear: done',
     'Mark the registry row revoked: done',
+    'Revoke the tokens at Linear: done',
     'Delete the token bundle from Secrets Manager: done',
     "Delete the workspace's user links and invites: already done",
     'Delete the registry row: skipped',

@@ -5,7 +5,8 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use futures::StreamExt;
-use server::sweep::{SweepSettings, Sweeper};
+use server::config::SweepSettings;
+use server::services::sweep::Sweeper;
 
 const WORKSPACES: usize = 1_000;
 const PAGE_LOADS: usize = 50;
@@ -21,7 +22,7 @@ async fn main() {
     let password = end2end::bootstrap::DEFAULT_DEMO_PASSWORD;
     let local = end2end::bootstrap(&moto.endpoint, "us-east-1", "bench-registry", password).await.expect("bootstrap");
     let sdk = end2end::sdk_config(&local.endpoint, &local.region).await;
-    let aws = server::state::AwsClients::from_sdk(&sdk);
+    let aws = server::adapters::AwsClients::from_sdk(&sdk);
 
     // The Linear stand-in, and 1,000 workspaces whose bundles hold tokens it issued.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -37,8 +38,8 @@ async fn main() {
             tokens.push(w.issue(grant));
         }
     }
-    let now = server::platform::iso_millis(time::OffsetDateTime::now_utc());
-    let later = server::platform::iso_millis(time::OffsetDateTime::now_utc() + time::Duration::hours(20));
+    let now = server::domain::iso_millis(time::OffsetDateTime::now_utc());
+    let later = server::domain::iso_millis(time::OffsetDateTime::now_utc() + time::Duration::hours(20));
     let seeded = Instant::now();
     futures::stream::iter(tokens.into_iter().enumerate())
         .for_each_concurrent(16, |(i, (access, refresh))| {
@@ -93,8 +94,8 @@ async fn main() {
     let sweeper = Sweeper::new(
         sweep_state.registry.clone(),
         sweep_state.upkeep.clone(),
-        aws.dynamodb.clone(),
-        local.sessions_table.clone(),
+        server::adapters::dynamodb::user_mappings::UserMappings::new(aws.dynamodb.clone(), local.user_mapping_table.clone()),
+        server::adapters::dynamodb::leases::Leases::new(aws.dynamodb.clone(), local.sessions_table.clone()),
         SweepSettings { interval: None, concurrency: 8, refresh_within: None },
     );
     let t = Instant::now();

@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 
 use app::user_links_view::{counts, page, LinkState, UsersQuery, WorkspaceUsers};
 use app::wire::PlatformUser;
-use server::linear::graphql::LinearUser;
-use server::platform::user_mapping::{Invite, InviteCode, Link, LinkKey};
-use server::user_links::matching::{rows, PlatformIndex};
+use server::adapters::linear::graphql::LinearUser;
+use server::domain::user_mapping::{Invite, InviteCode, Link, LinkKey};
+use server::domain::link_states::{rows, PlatformIndex};
 
 const N: usize = 5_000;
 const RUNS: usize = 60;
@@ -54,6 +54,7 @@ fn main() {
             linked_at: Some("2026-11-01T00:00:00Z".into()),
             link_method: Some("cli".into()),
             status: Some("active".into()),
+            linked_by: None,
         })
         .collect();
     let invites: Vec<Invite> = (0..200)

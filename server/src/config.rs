@@ -21,8 +21,8 @@ pub struct Config {
     pub linear: LinearConfig,
     pub session_ttl: Duration,
     pub json_logs: bool,
-    pub sweep: crate::sweep::SweepSettings,
-    pub linking: crate::user_links::LinkingSettings,
+    pub sweep: SweepSettings,
+    pub linking: LinkingSettings,
     /// How long the registry overview's rows are reused (dropped by any change through the console).
     pub overview_cache: Duration,
 }
@@ -57,6 +57,23 @@ pub struct LinearConfig {
     pub redirect_uri: String,
     /// Per-request limit for calls to Linear (`LINEAR_HTTP_TIMEOUT_SECONDS`, default 10).
     pub timeout: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct SweepSettings {
+    pub interval: Option<Duration>,
+    pub concurrency: usize,
+    /// Refresh tokens expiring within this window; `None`: never (the default).
+    pub refresh_within: Option<Duration>,
+}
+
+#[derive(Debug, Clone)]
+pub struct LinkingSettings {
+    /// How long a workspace's Linear members are reused (`CONSOLE_LINEAR_USERS_CACHE_SECONDS`).
+    pub members_cache: Duration,
+    pub pool_cache: Duration,
+    /// `CONSOLE_INVITE_COMMAND`, with `{code}`.
+    pub redeem_command: String,
 }
 
 /// Every problem found, so one start reports them all.
@@ -228,12 +245,12 @@ impl Config {
                 8
             }
         };
-        let sweep = crate::sweep::SweepSettings { interval, concurrency, refresh_within };
+        let sweep = SweepSettings { interval, concurrency, refresh_within };
         let redeem_command = r.or("CONSOLE_INVITE_COMMAND", "bgagent linear link {code}");
         if !redeem_command.contains("{code}") {
             r.fail("CONSOLE_INVITE_COMMAND", "must contain {code}".to_owned());
         }
-        let linking = crate::user_links::LinkingSettings { members_cache, pool_cache: Duration::from_secs(60), redeem_command };
+        let linking = LinkingSettings { members_cache, pool_cache: Duration::from_secs(60), redeem_command };
 
         if !r.errors.is_empty() {
             return Err(ConfigError(r.errors));

@@ -2,6 +2,7 @@
 use leptos::prelude::*;
 
 use crate::errors::AppError;
+use crate::outcomes::StepReport;
 use crate::wire::{Health, RegistryState};
 
 #[component]
@@ -57,8 +58,8 @@ pub fn HealthBadge(health: Health) -> impl IntoView {
         Health::Healthy => "bg-emerald-100 text-emerald-800 dark:bg-emerald-900 dark:text-emerald-200",
         Health::ExpiringSoon | Health::ExpiredRefreshable => "bg-sky-100 text-sky-800 dark:bg-sky-900 dark:text-sky-200",
         Health::Degraded => "bg-amber-100 text-amber-800 dark:bg-amber-900 dark:text-amber-200",
-        Health::NeedsReconnect | Health::NotRegistered => "bg-red-100 text-red-800 dark:bg-red-900 dark:text-red-200",
-        Health::Revoked | Health::VaultManaged => "bg-slate-200 text-slate-700 dark:bg-slate-700 dark:text-slate-200",
+        Health::NeedsReconnect | Health::NotRegistered | Health::VaultManaged => "bg-red-100 text-red-800 dark:bg-red-900 dark:text-red-200",
+        Health::Revoked => "bg-slate-200 text-slate-700 dark:bg-slate-700 dark:text-slate-200",
     };
     view! {
         <span data-testid="health" data-health=health.code() title=health.explanation()
@@ -68,37 +69,28 @@ pub fn HealthBadge(health: Health) -> impl IntoView {
     }
 }
 
-/// Reads `revoke.done,mark.failed,…` (the `steps` query of a revoke or remove) into words.
-pub fn parse_steps(q: &str) -> Vec<(&'static str, &'static str, bool)> {
-    q.split(',')
-        .filter_map(|part| {
-            let (step, outcome) = part.split_once('.')?;
-            let step = match step {
-                "revoke" => "Revoke the tokens at Linear",
-                "mark" => "Mark the registry row revoked",
-                "secret" => "Delete the token bundle from Secrets Manager",
-                "links" => "Delete the workspace's user links and invites",
-                "row" => "Delete the registry row",
-                _ => return None,
-            };
-            let (outcome, ok) = match outcome {
-                "done" => ("done", true),
-                "already" => ("already done", true),
-                "skipped" => ("skipped", true),
-                "failed" => ("FAILED: see the audit log; run it again to finish", false),
-                "notrun" => ("not run (an earlier step failed)", false),
-                _ => return None,
-            };
-            Some((step, outcome, ok))
-        })
-        .collect()
+/// The banner after a form's redirect: green when the action worked, red when it did not (or
+/// found bad news). `role=status` or `role=alert`, so a screen reader says it.
+#[component]
+pub fn NoticeBanner(good: bool, text: &'static str, #[prop(optional)] children: Option<Children>) -> impl IntoView {
+    let class = if good {
+        "mb-4 rounded-lg border border-emerald-300 bg-emerald-50 p-4 text-sm text-emerald-900 dark:border-emerald-800 dark:bg-emerald-950 dark:text-emerald-100"
+    } else {
+        "mb-4 rounded-lg border border-red-300 bg-red-50 p-4 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-100"
+    };
+    view! {
+        <div role=if good { "status" } else { "alert" } data-testid="notice" class=class>
+            {text}
+            {children.map(|c| c())}
+        </div>
+    }
 }
 
 /// The outcome of each step of a revoke or remove.
 #[component]
 pub fn StepsReport(steps: String) -> impl IntoView {
-    let steps = parse_steps(&steps);
-    let all_ok = steps.iter().all(|s| s.2);
+    let steps = StepReport::from_code(&steps);
+    let all_ok = steps.complete();
     let class = if all_ok {
         "mb-6 rounded-lg border border-emerald-300 bg-emerald-50 p-4 text-sm dark:border-emerald-800 dark:bg-emerald-950"
     } else {
@@ -108,8 +100,8 @@ pub fn StepsReport(steps: String) -> impl IntoView {
         <section data-testid="steps-report" role=if all_ok { "status" } else { "alert" } class=class>
             <h2 class="font-semibold">{if all_ok { "Every step completed" } else { "Not finished: a step failed" }}</h2>
             <ol class="mt-2 list-decimal space-y-1 pl-5">
-                {steps.into_iter().map(|(step, outcome, ok)| view! {
-                    <li data-testid="step" data-ok=ok.to_string()>{format!("{step}: {outcome}")}</li>
+                {steps.0.into_iter().map(|(step, status)| view! {
+                    <li data-testid="step" data-ok=status.ok().to_string()>{format!("{}: {}", step.words(), status.words())}</li>
                 }).collect_view()}
             </ol>
         </section>

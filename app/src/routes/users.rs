@@ -4,19 +4,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::status::{ErrorNotice, Loading, PageHeader};
+use crate::components::status::{ErrorNotice, Loading, NoticeBanner, PageHeader};
+use crate::outcomes::{Notice, UsersNotice};
 use crate::functions::search_platform_users;
 use crate::user_links_view::{enc, PlatformUserLinks};
-
-pub fn notice_text(notice: Option<&str>, error: Option<&str>) -> Option<(bool, &'static str)> {
-    match (notice, error) {
-        (_, Some("conflict")) => Some((false, "That link changed meanwhile (someone else changed or removed it). Nothing was deleted.")),
-        (_, Some("bad_identity")) => Some((false, "That is not a Linear identity (<workspace id>#<user id>). Nothing was deleted.")),
-        (_, Some(_)) => Some((false, "DynamoDB is unavailable; nothing was deleted. Try again shortly.")),
-        (Some("unlinked"), _) => Some((true, "Unlinked. The platform no longer accepts that Linear user's requests.")),
-        _ => None,
-    }
-}
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
@@ -26,18 +17,12 @@ pub fn UsersPage() -> impl IntoView {
     let users = Resource::new(move || (prefix(), after()), |(p, a)| search_platform_users(p, a));
     let banner = move || {
         let q = query.read();
-        notice_text(q.get("notice").as_deref(), q.get("error").as_deref())
+        UsersNotice::from_query(q.get("notice").as_deref(), q.get("error").as_deref())
     };
     view! {
         <Title text="Users"/>
         <PageHeader title="Platform users" subtitle="Users of the platform's Cognito pool and the Linear users linked to them."/>
-        {move || banner().map(|(ok, text)| view! {
-            <div role=if ok { "status" } else { "alert" } data-testid="notice"
-                class=if ok { "mb-4 rounded-lg border border-emerald-300 bg-emerald-50 p-4 text-sm text-emerald-900 dark:border-emerald-800 dark:bg-emerald-950 dark:text-emerald-100" }
-                      else { "mb-4 rounded-lg border border-red-300 bg-red-50 p-4 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-100" }>
-                {text}
-            </div>
-        })}
+        {move || banner().map(|n| view! { <NoticeBanner good=n.good() text=n.text()/> })}
         <form method="get" action="/users" data-testid="user-search" class="mb-4 flex flex-wrap items-end gap-3 text-sm">
             <label class="flex flex-col">"Email starts with"
                 <input name="email" value=prefix data-testid="user-search-email" autocomplete="off"

@@ -4,44 +4,11 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::components::status::{ErrorNotice, HealthBadge, Loading, StateBadge, StepsReport};
+use crate::components::status::{ErrorNotice, HealthBadge, Loading, NoticeBanner, StateBadge, StepsReport};
+use crate::outcomes::{Notice, WorkspaceNotice};
 use crate::components::copy::CopyButton;
 use crate::functions::{get_workspace, search_audit};
 use crate::wire::{AuditEntry, AuditQuery, BundleView, RegistryState, WorkspaceDetail};
-
-/// The banner for `?notice=` and `?error=` after a redirect back to this page.
-pub fn notice_text(notice: Option<&str>, error: Option<&str>) -> Option<(bool, &'static str)> {
-    let ok = |m| Some((true, m));
-    let bad = |m| Some((false, m));
-    match (notice, error) {
-        (_, Some("webhook_invalid")) => bad("That is not a Linear webhook signing secret (it starts with lin_wh_ and has no spaces). Nothing was saved."),
-        (_, Some("webhook_not_installed")) => bad("This workspace has no token bundle to hold a webhook secret. Connect it first."),
-        (_, Some("webhook_refresh_due")) => bad("The platform is about to refresh this workspace's token; saving now could undo that. Try again in five minutes."),
-        (_, Some("webhook_unavailable")) => bad("Secrets Manager is unavailable; the webhook secret was not saved. Try again shortly."),
-        (Some("installed"), _) => ok("Workspace connected. Its tokens are in Secrets Manager and the platform can use it now."),
-        (Some("reconnected"), _) => ok("Workspace reconnected. Its tokens were replaced in place and any revocation was cleared."),
-        (Some("webhook_saved"), _) => ok("Webhook signing secret saved."),
-        (_, Some("confirm_mismatch")) => bad("The name typed did not match the workspace's slug. Nothing was done."),
-        (_, Some("not_found")) => bad("This workspace is not in the registry."),
-        (_, Some("not_active")) => bad("The workspace is not active: there is nothing to check or refresh. Reconnect it first."),
-        (_, Some("bundle_unusable")) => bad("The token bundle is missing or lacks a field the platform needs. Reconnect the workspace."),
-        (_, Some("refresh_unsaved")) => bad("Linear issued new tokens but Secrets Manager refused them three times: the old refresh token is spent. Reconnect the workspace."),
-        (_, Some("orphan_in_use")) => bad("The recorded secret is the bundle this active workspace uses; it was not deleted."),
-        (_, Some("orphan_retry_failed")) => bad("Secrets Manager still refused to delete the orphaned secret; the error is recorded below. Try again later."),
-        (Some("orphan_deleted"), _) => ok("The orphaned secret is deleted and the warning cleared."),
-        (Some("orphan_none"), _) => ok("No orphaned secret is recorded for this workspace."),
-        (_, Some("action_unavailable")) => bad("DynamoDB or Secrets Manager is unavailable; nothing changed. Try again shortly."),
-        (Some("check_ok"), _) => ok("Checked: Linear accepts the stored access token."),
-        (Some("check_refused"), _) => bad("Checked: Linear refused the stored access token (see the health below)."),
-        (Some("check_degraded"), _) => bad("Checked: Linear did not answer properly (server error, timeout or rate limit). Try again later."),
-        (Some("refreshed"), _) => ok("Token refreshed: the new access and refresh tokens are saved in the bundle."),
-        (Some("already_refreshed"), _) => ok("Already refreshed: another actor (a platform Lambda) refreshed first; its tokens are in the bundle."),
-        (Some("grant_dead"), _) => bad("Linear rejected the refresh token (invalid_grant): the workspace needs reconnecting."),
-        (Some("refresh_busy"), _) => bad("Another console instance is refreshing this workspace right now. Try again in a minute."),
-        (Some("refresh_failed"), _) => bad("Linear could not refresh the token just now; nothing changed. Try again later."),
-        _ => None,
-    }
-}
 
 #[component]
 pub fn WorkspacePage() -> impl IntoView {
@@ -52,21 +19,14 @@ pub fn WorkspacePage() -> impl IntoView {
     let history = Resource::new(org_id, |org| search_audit(AuditQuery { workspace: org, ..AuditQuery::default() }));
     let banner = move || {
         let q = query.read();
-        notice_text(q.get("notice").as_deref(), q.get("error").as_deref())
+        WorkspaceNotice::from_query(q.get("notice").as_deref(), q.get("error").as_deref())
     };
     let webhook_missing = move || query.read().get("webhook").as_deref() == Some("missing");
     let steps = move || query.read().get("steps");
     view! {
         <Title text="Workspace"/>
         <p class="mb-2 text-sm"><a class="text-indigo-700 hover:underline dark:text-indigo-300" href="/workspaces">"← Workspaces"</a></p>
-        {move || banner().map(|(ok, text)| {
-            let class = if ok {
-                "mb-6 rounded-lg border border-emerald-300 bg-emerald-50 p-4 text-sm text-emerald-900 dark:border-emerald-800 dark:bg-emerald-950 dark:text-emerald-100"
-            } else {
-                "mb-6 rounded-lg border border-red-300 bg-red-50 p-4 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-100"
-            };
-            view! { <div role=if ok { "status" } else { "alert" } data-testid="notice" class=class>{text}</div> }
-        })}
+        {move || banner().map(|n| view! { <NoticeBanner good=n.good() text=n.text()/> })}
         {move || steps().map(|steps| view! { <StepsReport steps/> })}
         <Suspense fallback=|| view! { <Loading what="the workspace"/> }>
             {move || detail.get().map(|r| match r {
@@ -228,8 +188,8 @@ fn Detail(d: WorkspaceDetail, webhook_missing: bool) -> impl IntoView {
             <summary class="cursor-pointer font-semibold text-red-800 dark:text-red-300">"Revoke or remove this workspace…"</summary>
             <p class="mt-3">"In order, each step reported and audited:"</p>
             <ol class="mt-1 list-decimal pl-5">
+                <li>"mark the registry row revoked (reason admin_removed): the platform stops using the workspace first;"</li>
                 <li>"revoke the refresh and access tokens at Linear (the app loses access to the workspace);"</li>
-                <li>"mark the registry row revoked (reason admin_removed): the platform stops accepting the workspace;"</li>
                 <li>"delete the token bundle from Secrets Manager, without recovery;"</li>
                 <li>"optionally, delete this workspace's user links and pending invites;"</li>
                 <li>"Remove only: delete the registry row."</li>
@@ -253,18 +213,5 @@ fn Detail(d: WorkspaceDetail, webhook_missing: bool) -> impl IntoView {
                 </div>
             </form>
         </details>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn errors_win_over_notices_and_unknown_codes_say_nothing() {
-        assert_eq!(notice_text(Some("installed"), None).map(|n| n.0), Some(true));
-        assert_eq!(notice_text(Some("installed"), Some("webhook_invalid")).map(|n| n.0), Some(false));
-        assert_eq!(notice_text(Some("<script>"), None), None);
-        assert_eq!(notice_text(None, Some("whatever")), None);
     }
 }

@@ -6,35 +6,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::components::status::{ErrorNotice, Loading};
+use crate::components::status::{ErrorNotice, Loading, NoticeBanner};
+use crate::outcomes::{LinkNotice, Notice};
 use crate::functions::{get_workspace_users, search_platform_users};
 use crate::user_links_view::{enc, InviteView, LinkState, PlatformUserPage, UsersQuery, WorkspaceUserRow, WorkspaceUsers};
-
-/// The banner for `?notice=` / `?error=` after a form's redirect.
-pub fn notice_text(notice: Option<&str>, error: Option<&str>) -> Option<(bool, &'static str)> {
-    let ok = |m| Some((true, m));
-    let bad = |m| Some((false, m));
-    match (notice, error) {
-        (_, Some("conflict")) => bad("Someone else linked or unlinked this user meanwhile. Nothing was overwritten; the row shows the link as it is now."),
-        (_, Some("read_only")) => bad("This workspace is revoked: links can be removed here, not created."),
-        (_, Some("unknown_workspace")) => bad("That workspace is not in the registry."),
-        (_, Some("unknown_linear_user")) => bad("That Linear user is not a member of this workspace (even after asking Linear again). Nothing was written."),
-        (_, Some("not_linkable")) => bad("Guests, app bots and disabled Linear users cannot be linked. Nothing was written."),
-        (_, Some("unknown_platform_user")) => bad("That is not a user of the platform's user pool. Nothing was written."),
-        (_, Some("platform_user_disabled")) => bad("That platform user is disabled. Nothing was written."),
-        (_, Some("bad_identity")) => bad("That is not a valid Linear user id or invite code. Nothing was written."),
-        (_, Some("linear_unavailable")) => bad("Linear's users could not be fetched (see the workspace's health). Nothing was written."),
-        (_, Some("unavailable")) => bad("DynamoDB or Cognito is unavailable; nothing was written. Try again shortly."),
-        (Some("linked"), _) => ok("Linked. The platform accepts this Linear user's requests as the platform user's from now on."),
-        (Some("changed"), _) => ok("Link changed to the new platform user."),
-        (Some("unlinked"), _) => ok("Unlinked. The platform no longer accepts this Linear user's requests."),
-        (Some("invited"), _) => ok("Invite created. Hand the code below to the person; it works for 24 hours."),
-        (Some("invite_revoked"), _) => ok("Invite revoked."),
-        (Some("reloaded"), _) => ok("Users reloaded from Linear."),
-        (Some("bulk"), _) => ok("Linked all suggested users; the counts are below."),
-        _ => None,
-    }
-}
 
 fn state_class(state: LinkState) -> &'static str {
     match state {
@@ -73,17 +48,17 @@ pub fn WorkspaceUsersPage() -> impl IntoView {
     });
     let banner = move || {
         let q = query.read();
-        notice_text(q.get("notice").as_deref(), q.get("error").as_deref())
+        LinkNotice::from_query(q.get("notice").as_deref(), q.get("error").as_deref())
     };
     let bulk_counts = move || {
         let q = query.read();
-        (q.get("notice").as_deref() == Some("bulk")).then(|| {
+        (q.get("notice").as_deref() == Some(LinkNotice::Bulk.code())).then(|| {
             let n = |k: &str| q.get(k).and_then(|v| v.parse::<usize>().ok()).unwrap_or(0);
             format!("{} linked · {} already linked by someone else · {} refused · {} failed", n("linked"), n("conflicts"), n("refused"), n("failed"))
         })
     };
     let who = move || query.read().get("who");
-    let invited = move || query.read().get("notice").as_deref() == Some("invited");
+    let invited = move || query.read().get("notice").as_deref() == Some(LinkNotice::Invited.code());
     // Progress of in-place work, kept above the list so a refresh of the list keeps it.
     let bulk = RwSignal::new(Bulk::default());
     let reload_status = RwSignal::new(None::<String>);
@@ -92,13 +67,10 @@ pub fn WorkspaceUsersPage() -> impl IntoView {
         <p class="mb-2 text-sm">
             <a class="text-indigo-700 hover:underline dark:text-indigo-300" href=move || format!("/workspaces/{}", org_id())>"← Workspace"</a>
         </p>
-        {move || banner().map(|(ok, text)| {
-            let class = if ok {
-                "mb-4 rounded-lg border border-emerald-300 bg-emerald-50 p-4 text-sm text-emerald-900 dark:border-emerald-800 dark:bg-emerald-950 dark:text-emerald-100"
-            } else {
-                "mb-4 rounded-lg border border-red-300 bg-red-50 p-4 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-100"
-            };
-            view! { <div role=if ok { "status" } else { "alert" } data-testid="notice" class=class>{text} {bulk_counts().map(|c| view! { <span class="block font-medium" data-testid="bulk-counts">{c}</span> })}</div> }
+        {move || banner().map(|n| view! {
+            <NoticeBanner good=n.good() text=n.text()>
+                {bulk_counts().map(|c| view! { <span class="block font-medium" data-testid="bulk-counts">{c}</span> })}
+            </NoticeBanner>
         })}
         {move || reload_status.get().map(|m| view! { <p role="status" data-testid="reload-progress" class="mb-2 text-right text-xs">{m}</p> })}
         <BulkReport bulk/>
@@ -569,17 +541,5 @@ fn ReloadForm(
                 <button type="submit" data-testid="reload" class="rounded-md border border-slate-300 px-3 py-1.5 font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">"Reload from Linear"</button>
             </form>
         </div>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn errors_win_over_notices_and_unknown_codes_say_nothing() {
-        assert_eq!(notice_text(Some("linked"), None).map(|n| n.0), Some(true));
-        assert_eq!(notice_text(Some("linked"), Some("conflict")).map(|n| n.0), Some(false));
-        assert_eq!(notice_text(Some("<b>"), None), None);
     }
 }

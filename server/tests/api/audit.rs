@@ -1,6 +1,7 @@
 //! The audit log: filters, newest first, paging without gaps or repeats, and the CSV export.
 use app::wire::{AuditPage, AuditQuery};
-use server::audit::{AuditEvent, AuditLog, Outcome};
+use server::adapters::dynamodb::audit::AuditLog;
+use server::domain::audit::{AuditEvent, Outcome};
 
 use crate::helpers::*;
 

@@ -105,20 +105,20 @@ fn the_platforms_own_registry_rows_read_as_the_fixture_says() {
     assert_eq!(read_registry_row(&rows["incomplete_not_registered"]), PlatformReading::NotRegistered);
     // The console reads every one of them the same way.
     for (name, item) in &rows {
-        let console = server::platform::registry_row::summarize(item).unwrap_or_else(|| panic!("{name} not read"));
+        let console = server::adapters::dynamodb::registry::read(item).unwrap_or_else(|| panic!("{name} not read"));
         let expected = match read_registry_row(item) {
             PlatformReading::Active { .. } => app::wire::RegistryState::Active,
             PlatformReading::Revoked => app::wire::RegistryState::Revoked,
             PlatformReading::NotRegistered => app::wire::RegistryState::NotRegistered,
         };
-        assert_eq!(console.state, expected, "{name}");
+        assert_eq!(console.state(), expected, "{name}");
     }
 }
 
 #[test]
 fn the_platforms_own_bundles_parse_in_the_console() {
     use secrecy::ExposeSecret;
-    use server::platform::token_bundle::{StoredBundle, TokenBundle};
+    use server::domain::token_bundle::{StoredBundle, TokenBundle};
     let records = end2end::fixtures::platform_records().expect("fixture");
     let bundles = records["secret_bundles"].as_object().unwrap();
 
@@ -138,8 +138,8 @@ fn the_platforms_own_bundles_parse_in_the_console() {
     assert_eq!(loose.app_credentials().map(|c| c.0).as_deref(), Some("0123456789abcdef0123456789abcdef"));
 
     let legacy = bundles["legacy_array_scope_token_response"].as_str().unwrap();
-    let res: server::linear::oauth::LinearTokenResponse = serde_json::from_str(legacy).expect("array scope parses");
-    let issued = server::linear::oauth::IssuedTokens::from_response(&res, server::linear::oauth::SCOPES).unwrap();
+    let res: server::adapters::linear::oauth::LinearTokenResponse = serde_json::from_str(legacy).expect("array scope parses");
+    let issued = server::adapters::linear::oauth::IssuedTokens::from_response(&res, server::adapters::linear::oauth::SCOPES).unwrap();
     assert_eq!(issued.scope, "read write");
 }
 
@@ -175,19 +175,20 @@ pub fn invite_redeemable(item: &Item, now: i64) -> Result<(String, String), Stri
 
 #[test]
 fn the_platforms_own_mapping_rows_read_in_the_console_as_the_platform_reads_them() {
-    use server::platform::user_mapping::MappingRow;
+    use server::adapters::dynamodb::user_mappings::read;
+    use server::domain::user_mapping::MappingRow;
     let records = end2end::fixtures::platform_records().expect("fixture");
     let rows: HashMap<String, Item> = end2end::fixtures::section(&records, "user_mapping").unwrap().into_iter().collect();
     for name in ["linked_by_cli", "legacy_admin_put_item"] {
         let sub = platform_accepts(&rows[name]).expect(name);
-        assert!(matches!(MappingRow::read(&rows[name]), MappingRow::Link(l) if l.platform_user_id == sub), "{name}");
+        assert!(matches!(read(&rows[name]), MappingRow::Link(l) if l.platform_user_id == sub), "{name}");
     }
     let invite = &rows["pending_invite"];
     assert_eq!(platform_accepts(invite), None);
     // The fixture's invite expired long ago (ttl 1785492000 is in 2026-07): still readable, shown as expired.
     assert!(invite_redeemable(invite, 1_785_491_000).is_ok());
     assert_eq!(invite_redeemable(invite, 1_785_492_000), Err("expired".into()));
-    match MappingRow::read(invite) {
+    match read(invite) {
         MappingRow::Invite(i) => assert!(i.expired(1_785_492_000) && !i.expired(1_785_491_000)),
         other => panic!("{other:?}"),
     }

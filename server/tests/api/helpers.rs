@@ -6,7 +6,7 @@ use end2end::linear::{Settings, Shared, World};
 use end2end::{Local, Moto};
 use reqwest::redirect::Policy;
 use server::config::Config;
-use server::state::AwsClients;
+use server::adapters::AwsClients;
 
 pub const PASSWORD: &str = "Test-password-1";
 

@@ -316,7 +316,7 @@ async fn a_secrets_manager_failure_writes_no_registry_row() {
     let base = spawn_app().await;
     let sdk = end2end::sdk_config(&base.local.endpoint, &base.local.region).await;
     let broken = aws_sdk_secretsmanager::config::Builder::from(&sdk).endpoint_url("http://127.0.0.1:9").build();
-    let aws = server::state::AwsClients { secrets: aws_sdk_secretsmanager::Client::from_conf(broken), ..base.aws.clone() };
+    let aws = server::adapters::AwsClients { secrets: aws_sdk_secretsmanager::Client::from_conf(broken), ..base.aws.clone() };
     let app = spawn_app_with(base.local.clone(), &[], aws).await;
     app.sign_in_admin().await;
     let q = failure(&app.consent(None, ACME_ID, "authorize").await);
@@ -471,33 +471,35 @@ async fn a_reconnect_under_a_renamed_slug_retires_the_old_bundle() {
     let item = row(&app, ACME_ID).await.unwrap();
     assert_eq!(read_registry_row(&item), PlatformReading::Active { slug: new_slug.clone(), secret_arn: item["oauth_secret_arn"].as_s().unwrap().clone() });
     assert!(bundle(&app, &new_slug).await.is_some());
-    let old = app.aws.secrets.describe_secret().secret_id(&old_arn).send().await.unwrap();
-    assert!(old.deleted_date().is_some(), "the superseded bundle is scheduled for deletion");
+    assert!(app.aws.secrets.describe_secret().secret_id(&old_arn).send().await.is_err(), "the superseded bundle is gone at once");
     let e = audit(&app).await.into_iter().find(|e| e.action == "workspace.reconnect").unwrap();
-    assert!(e.detail.unwrap().contains("scheduled for deletion"));
+    assert!(e.detail.unwrap().contains(&format!("previous bundle {old_arn} deleted")));
+    // Nothing blocks the platform's CLI from creating a bundle under the old name again (a
+    // deletion scheduled for later would make CreateSecret fail for 7 days).
+    app.aws.secrets.create_secret().name(format!("bgagent-linear-oauth-{old_slug}")).secret_string("{}").send().await.expect("the old name is free");
 }
 
 #[tokio::test]
 async fn registry_writes_refuse_a_row_that_changed_since_it_was_read() {
-    use server::platform::registry_row::{Expect, InstallRecord};
-    use server::platform::slug::WorkspaceSlug;
+    use server::domain::registry::{Expect, InstallRecord};
+    use server::domain::slug::WorkspaceSlug;
     let app = spawn_app().await;
-    let registry = server::registry::Registry::new(app.aws.dynamodb.clone(), app.local.registry_table.clone());
+    let registry = server::adapters::dynamodb::registry::Registry::new(app.aws.dynamodb.clone(), app.local.registry_table.clone());
     let record = InstallRecord {
         org_id: "org-race".into(),
         slug: WorkspaceSlug::parse("race-ws").unwrap(),
         name: "Race".into(),
         secret_arn: "arn:x".into(),
-        installed_by: "sub".into(),
+        consented_by: "sub".into(),
         installed_at: "2026-11-23T10:00:00.000Z".into(),
         team_keys: vec![],
         token_expires_at: "2026-11-24T10:00:00.000Z".into(),
     };
     registry.record_install(&record, &Expect::Absent, None).await.unwrap();
     let conflict = registry.record_install(&record, &Expect::Absent, None).await.unwrap_err();
-    assert!(matches!(conflict, server::registry::RegistryError::Conflict), "someone installed it meanwhile");
+    assert!(matches!(conflict, server::adapters::dynamodb::registry::RegistryError::Conflict), "someone installed it meanwhile");
     let stale = Expect::InstalledAt(Some("2026-01-01T00:00:00.000Z".into()));
-    assert!(matches!(registry.record_install(&record, &stale, None).await, Err(server::registry::RegistryError::Conflict)));
+    assert!(matches!(registry.record_install(&record, &stale, None).await, Err(server::adapters::dynamodb::registry::RegistryError::Conflict)));
     let current = Expect::InstalledAt(Some("2026-11-23T10:00:00.000Z".into()));
     registry.record_install(&record, &current, None).await.unwrap();
 }

@@ -4,6 +4,8 @@ mod audit;
 mod contract;
 mod helpers;
 mod install;
+mod layers;
+mod platform;
 mod probes;
 mod registry;
 mod removal;

@@ -1,6 +1,6 @@
 //! The DynamoDB session store: round trip, expiry on load, and sharing between instances.
 use app::identity::{AdminSession, SESSION_ADMIN_KEY};
-use server::sessions::DynamoSessionStore;
+use server::adapters::dynamodb::sessions::DynamoSessionStore;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::SessionStore;
 

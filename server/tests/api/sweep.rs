@@ -5,7 +5,8 @@ use std::sync::Arc;
 use aws_sdk_dynamodb::types::AttributeValue;
 use end2end::linear::seed::ACME_ID;
 use futures::StreamExt;
-use server::sweep::{SweepSettings, Sweeper};
+use server::config::SweepSettings;
+use server::services::sweep::Sweeper;
 
 use crate::helpers::*;
 
@@ -20,8 +21,8 @@ async fn workspaces(app: &TestApp, n: usize) -> Vec<String> {
             tokens.push(w.issue(grant));
         }
     }
-    let now = server::platform::iso_millis(time::OffsetDateTime::now_utc());
-    let later = server::platform::iso_millis(time::OffsetDateTime::now_utc() + time::Duration::hours(20));
+    let now = server::domain::iso_millis(time::OffsetDateTime::now_utc());
+    let later = server::domain::iso_millis(time::OffsetDateTime::now_utc() + time::Duration::hours(20));
     futures::stream::iter(tokens.into_iter().enumerate())
         .map(|(i, (access, refresh))| {
             let (now, later) = (now.clone(), later.clone());
@@ -69,22 +70,24 @@ async fn workspaces(app: &TestApp, n: usize) -> Vec<String> {
 async fn the_sweep_checks_300_workspaces_and_leaves_exhausted_tokens_alone() {
     let app = spawn_app().await;
     let orgs = workspaces(&app, 300).await;
-    let state_registry = server::registry::Registry::new(app.aws.dynamodb.clone(), app.local.registry_table.clone());
+    let state_registry = server::adapters::dynamodb::registry::Registry::new(app.aws.dynamodb.clone(), app.local.registry_table.clone());
     let linear = &app.linear.base;
-    let http = server::linear::http_client(std::time::Duration::from_secs(5));
-    let upkeep = Arc::new(server::token_upkeep::TokenUpkeep::new(
+    let http = server::adapters::linear::http_client(std::time::Duration::from_secs(5));
+    let upkeep = Arc::new(server::services::upkeep::TokenUpkeep::new(
         state_registry.clone(),
-        server::token_store::TokenStore::new(app.aws.secrets.clone()),
-        server::linear::oauth::LinearOAuth::new(http.clone(), linear, linear, "http://unused/linear/callback"),
-        server::linear::graphql::LinearApi::new(http, linear),
+        server::adapters::secrets::TokenStore::new(app.aws.secrets.clone()),
+        server::adapters::linear::oauth::LinearOAuth::new(http.clone(), linear, linear, "http://unused/linear/callback"),
+        server::adapters::linear::graphql::LinearApi::new(http, linear),
     ));
     let settings = SweepSettings { interval: None, concurrency: 8, refresh_within: None };
-    let sweeper = Sweeper::new(state_registry, upkeep.clone(), app.aws.dynamodb.clone(), app.local.sessions_table.clone(), settings.clone());
+    let mappings = server::adapters::dynamodb::user_mappings::UserMappings::new(app.aws.dynamodb.clone(), app.local.user_mapping_table.clone());
+    let leases = || server::adapters::dynamodb::leases::Leases::new(app.aws.dynamodb.clone(), app.local.sessions_table.clone());
+    let sweeper = Sweeper::new(state_registry, upkeep.clone(), mappings.clone(), leases(), settings.clone());
     let other = Sweeper::new(
-        server::registry::Registry::new(app.aws.dynamodb.clone(), app.local.registry_table.clone()),
+        server::adapters::dynamodb::registry::Registry::new(app.aws.dynamodb.clone(), app.local.registry_table.clone()),
         upkeep,
-        app.aws.dynamodb.clone(),
-        app.local.sessions_table.clone(),
+        mappings,
+        leases(),
         settings,
     );
     assert!(sweeper.take_lease(60).await, "the first instance sweeps");

@@ -83,7 +83,7 @@ async fn refresh_failures_change_nothing_and_a_dead_grant_says_reconnect() {
     assert_eq!(detail(&app, ACME_ID).await.summary.health, Health::Degraded);
 
     // Another console instance holds the lease.
-    let registry = server::registry::Registry::new(app.aws.dynamodb.clone(), app.local.registry_table.clone());
+    let registry = server::adapters::dynamodb::registry::Registry::new(app.aws.dynamodb.clone(), app.local.registry_table.clone());
     registry.take_lease(ACME_ID, "someone-else", time::OffsetDateTime::now_utc().unix_timestamp(), 60).await.unwrap();
     assert_eq!(act(&app, ACME_ID, "refresh").await, "notice=refresh_busy");
     registry.release_lease(ACME_ID, "someone-else", None).await.unwrap();

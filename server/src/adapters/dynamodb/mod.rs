@@ -1,0 +1,6 @@
+//! DynamoDB tables: the platform's registry and user mapping, the console's sessions and audit log.
+pub mod audit;
+pub mod leases;
+pub mod registry;
+pub mod sessions;
+pub mod user_mappings;

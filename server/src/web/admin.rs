@@ -1,0 +1,52 @@
+//! The signed-in admin as an axum extractor, and the audit record of a change one made through a
+//! form POST. A handler that changes anything takes a [`SignedInAdmin`]: it cannot forget the check.
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use tower_sessions::Session;
+
+use app::identity::AdminSession;
+
+use crate::adapters::dynamodb::audit::AuditLog;
+use crate::domain::audit::{AuditEvent, Outcome};
+use crate::web::security::current_admin;
+
+/// The signed-in admin, for axum handlers that change something. The admin gate has already
+/// turned away everyone else; this makes the admin a parameter the handler cannot forget.
+pub struct SignedInAdmin(pub AdminSession);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for SignedInAdmin {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let session = Session::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
+        match current_admin(&session).await {
+            Ok(Some(admin)) => Ok(SignedInAdmin(admin)),
+            Ok(None) => Err(Redirect::to("/login").into_response()),
+            Err(e) => {
+                tracing::error!(error = %e, "session store unavailable");
+                Err((StatusCode::SERVICE_UNAVAILABLE, "Sessions are unavailable right now; try again shortly.").into_response())
+            }
+        }
+    }
+}
+
+/// The request id the edge gave this request (`x-request-id`), for audit events and messages.
+pub fn request_id(headers: &HeaderMap) -> Option<String> {
+    headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned)
+}
+
+/// Records a change an admin made through a form POST: who, the request id from the
+/// headers, the workspace it was about. A failure is logged (the change itself stands).
+pub async fn record_change(log: &AuditLog, admin: &SignedInAdmin, headers: &HeaderMap, action: &'static str, target: &str, outcome: Outcome, detail: String) {
+    let _ = log
+        .record(AuditEvent {
+            action,
+            actor_sub: Some(admin.0.sub.clone()),
+            actor_email: Some(admin.0.email.clone()),
+            target: Some(target.to_owned()),
+            outcome,
+            detail: Some(detail),
+            request_id: request_id(headers),
+        })
+        .await;
+}

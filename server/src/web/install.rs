@@ -1,0 +1,278 @@
+//! The browser side of an install: `GET /linear/connect` (to Linear's consent page),
+//! `GET /linear/callback` (back from it), `POST /linear/finish` (retry a registry write) and
+//! `POST /workspaces/{org}/webhook-secret`. Plain axum routes answering with redirects, so
+//! they work without the wasm bundle. Every outcome of a consent is audited.
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use subtle::ConstantTimeEq;
+use tower_sessions::Session;
+
+use app::identity::AdminSession;
+use app::outcomes::{Notice, WorkspaceNotice};
+use app::wire::InstallFailure;
+
+use crate::services::install::{self as install, Completed, InstallError, PendingConsent, Timings, Unfinished, WebhookError};
+use crate::domain::audit::Outcome;
+use crate::domain::token_bundle::WebhookSecret;
+use crate::web::admin::{request_id, SignedInAdmin};
+use crate::web::security::encode_component;
+use crate::web::state::AppState;
+
+const CONSENTS_KEY: &str = "linear_consents";
+const UNFINISHED_KEY: &str = "linear_unfinished";
+/// Consents kept at once (one per open tab, say); the oldest goes first.
+const MAX_CONSENTS: usize = 3;
+
+fn now() -> i64 {
+    app::guard::now_unix()
+}
+
+/// The connect page, showing what went wrong.
+fn to_connect(f: InstallFailure, rid: Option<&str>, extra: &[(&str, &str)]) -> Response {
+    let mut url = format!("/workspaces/connect?error={}", f.code());
+    for (k, v) in extra.iter().chain(rid.map(|r| ("rid", r)).iter()) {
+        url.push_str(&format!("&{k}={}", encode_component(v)));
+    }
+    Redirect::to(&url).into_response()
+}
+
+fn to_workspace(org_id: &str, query: &str) -> Response {
+    Redirect::to(&format!("/workspaces/{}?{query}", encode_component(org_id))).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct ConnectParams {
+    #[serde(default)]
+    workspace: Option<String>,
+}
+
+/// Starts a consent (an install, or a reconnect of `?workspace=<org id>`).
+pub async fn connect(
+    State(state): State<AppState>,
+    session: Session,
+    SignedInAdmin(_admin): SignedInAdmin,
+    headers: HeaderMap,
+    Query(p): Query<ConnectParams>,
+) -> Response {
+    let rid = request_id(&headers);
+    let workspace = p.workspace.filter(|w| !w.is_empty());
+    let (url, pending) = match state.installer.begin(workspace.as_deref(), now()).await {
+        Ok(started) => started,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not start a Linear consent");
+            return to_connect(e.failure(), rid.as_deref(), &[]);
+        }
+    };
+    let mut consents: Vec<PendingConsent> = session.get(CONSENTS_KEY).await.ok().flatten().unwrap_or_default();
+    consents.retain(|c| c.expires_at > now());
+    consents.push(pending);
+    let excess = consents.len().saturating_sub(MAX_CONSENTS);
+    consents.drain(..excess);
+    if let Err(e) = session.insert(CONSENTS_KEY, consents).await {
+        tracing::error!(error = %e, "could not keep the consent state in the session");
+        return to_connect(InstallFailure::SessionUnavailable, rid.as_deref(), &[]);
+    }
+    Redirect::to(&url).into_response()
+}
+
+#[derive(Deserialize, Default)]
+pub struct CallbackParams {
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    state: Option<String>,
+    #[serde(default)]
+    error: Option<String>,
+}
+
+/// Takes the consent whose `state` matches out of the session (single use), comparing in
+/// constant time. `Err` says whether there was any consent to match at all.
+async fn take_consent(session: &Session, state: &str) -> Result<PendingConsent, InstallFailure> {
+    let mut consents: Vec<PendingConsent> = match session.get(CONSENTS_KEY).await {
+        Ok(c) => c.unwrap_or_default(),
+        Err(_) => return Err(InstallFailure::SessionUnavailable),
+    };
+    if consents.is_empty() {
+        return Err(InstallFailure::StateMissing);
+    }
+    let found = consents.iter().position(|c| !state.is_empty() && bool::from(c.state.as_bytes().ct_eq(state.as_bytes())));
+    let Some(i) = found else { return Err(InstallFailure::StateMismatch) };
+    let consent = consents.remove(i);
+    if session.insert(CONSENTS_KEY, consents).await.is_err() {
+        return Err(InstallFailure::SessionUnavailable);
+    }
+    Ok(consent)
+}
+
+/// Linear sends the admin back here with `code` + `state`, or with `error`.
+pub async fn callback(
+    State(state): State<AppState>,
+    session: Session,
+    SignedInAdmin(admin): SignedInAdmin,
+    headers: HeaderMap,
+    Query(p): Query<CallbackParams>,
+) -> Response {
+    let rid = request_id(&headers);
+    let installer = &state.installer;
+    let mut timings = Timings::default();
+    let (consent, took) = install::clock(take_consent(&session, p.state.as_deref().unwrap_or(""))).await;
+    timings.0.push(("session", took));
+    let consent = match consent {
+        Ok(c) => c,
+        Err(f) => {
+            let detail = format!("consent refused: {} (nothing written)", f.code());
+            installer.record(Some(&admin), "workspace.install", None, Outcome::Refused, detail, rid.clone()).await;
+            return to_connect(f, rid.as_deref(), &[]);
+        }
+    };
+    let action = if consent.reconnect.is_some() { "workspace.reconnect" } else { "workspace.install" };
+    let target = consent.reconnect.as_ref().map(|r| r.org_id.clone());
+    let early = if consent.expires_at <= now() {
+        Some((InstallFailure::StateExpired, "consent took longer than 10 minutes (nothing written)".to_owned()))
+    } else if let Some(error) = &p.error {
+        let f = if error == "access_denied" { InstallFailure::AccessDenied } else { InstallFailure::LinearRefused };
+        let error: String = error.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(40).collect();
+        Some((f, format!("Linear answered {error} (nothing written)")))
+    } else if p.code.as_deref().unwrap_or("").is_empty() {
+        Some((InstallFailure::LinearRefused, "Linear sent neither a code nor an error (nothing written)".to_owned()))
+    } else {
+        None
+    };
+    if let Some((f, detail)) = early {
+        installer.record(Some(&admin), action, target, Outcome::Failure, detail, rid.clone()).await;
+        return to_connect(f, rid.as_deref(), &[]);
+    }
+    let code = p.code.unwrap_or_default();
+
+    let started = std::time::Instant::now();
+    let result = installer.complete(&admin, &consent, &code, &mut timings).await;
+    tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, timings = %timings.header(), "install callback handled");
+    match result {
+        Ok(done) => {
+            let _ = session.remove::<Unfinished>(UNFINISHED_KEY).await;
+            let (mut res, took) = install::clock(succeeded(installer, &admin, done, rid)).await;
+            timings.0.push(("audit", took));
+            if let Ok(v) = HeaderValue::from_str(&timings.header()) {
+                res.headers_mut().insert(header::HeaderName::from_static("server-timing"), v);
+            }
+            res
+        }
+        Err(e) => install_failed(&session, installer, &admin, action, target.clone(), e, rid, consent.reconnect.and_then(|r| r.slug)).await,
+    }
+}
+
+async fn succeeded(installer: &install::Installer, admin: &AdminSession, done: Completed, rid: Option<String>) -> Response {
+    let action = if done.reconnected { "workspace.reconnect" } else { "workspace.install" };
+    installer.record(Some(admin), action, Some(done.org_id.clone()), Outcome::Success, done.detail(), rid).await;
+    let mut query = if done.reconnected { WorkspaceNotice::Reconnected } else { WorkspaceNotice::Installed }.query();
+    if done.webhook == install::WebhookSource::Missing {
+        query.push_str("&webhook=missing");
+    }
+    to_workspace(&done.org_id, &query)
+}
+
+async fn install_failed(
+    session: &Session,
+    installer: &install::Installer,
+    admin: &AdminSession,
+    action: &'static str,
+    target: Option<String>,
+    e: InstallError,
+    rid: Option<String>,
+    expected_slug: Option<String>,
+) -> Response {
+    let f = e.failure();
+    tracing::warn!(failure = f.code(), error = %e, "Linear install failed");
+    let (detail, extra): (String, Vec<(&str, String)>) = match &e {
+        InstallError::WrongWorkspace { authorized_name, authorized_slug, authorized_org } => (
+            format!(
+                "Linear authorized {authorized_slug} ({authorized_name}, {authorized_org}) instead; nothing written, its new tokens discarded"
+            ),
+            vec![("authorized", authorized_slug.clone()), ("expected", expected_slug.unwrap_or_default())],
+        ),
+        InstallError::SlugInUse { slug, .. } => (format!("{e}; nothing written"), vec![("workspace", slug.clone())]),
+        InstallError::InvalidSlug { url_key } => {
+            let shown: String = url_key.chars().filter(|c| !c.is_control()).take(60).collect();
+            (format!("Linear urlKey {shown:?} does not match the platform's slug rule; nothing written"), vec![])
+        }
+        InstallError::Unfinished { unfinished, .. } => {
+            if session.insert(UNFINISHED_KEY, unfinished.clone()).await.is_err() {
+                tracing::error!("could not keep the unfinished install in the session");
+            }
+            (
+                format!(
+                    "tokens saved in {} but the registry row was not written; finish from the connect page",
+                    unfinished.secret_arn
+                ),
+                vec![("workspace", unfinished.slug.clone())],
+            )
+        }
+        other => (format!("{other}; nothing written"), vec![]),
+    };
+    let target = match &e {
+        InstallError::Unfinished { unfinished, .. } => Some(unfinished.org_id.clone()),
+        _ => target,
+    };
+    installer.record(Some(admin), action, target, Outcome::Failure, detail, rid.clone()).await;
+    let extra: Vec<(&str, &str)> = extra.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    to_connect(f, rid.as_deref(), &extra)
+}
+
+/// Retries the registry write of an install whose bundle is saved.
+pub async fn finish(State(state): State<AppState>, session: Session, SignedInAdmin(admin): SignedInAdmin, headers: HeaderMap) -> Response {
+    let rid = request_id(&headers);
+    let installer = &state.installer;
+    let unfinished: Option<Unfinished> = session.get(UNFINISHED_KEY).await.ok().flatten();
+    let Some(u) = unfinished else {
+        return to_connect(InstallFailure::NothingToFinish, rid.as_deref(), &[]);
+    };
+    match installer.finish(&admin, u).await {
+        Ok(done) => {
+            let _ = session.remove::<Unfinished>(UNFINISHED_KEY).await;
+            succeeded(installer, &admin, done, rid).await
+        }
+        Err(e) => {
+            let action = "workspace.install";
+            if !matches!(e, InstallError::Unfinished { .. }) {
+                let _ = session.remove::<Unfinished>(UNFINISHED_KEY).await;
+            }
+            install_failed(&session, installer, &admin, action, None, e, rid, None).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct WebhookForm {
+    webhook_secret: SecretString,
+}
+
+/// Stores a workspace's webhook signing secret. The value is never echoed back.
+pub async fn webhook_secret(
+    State(state): State<AppState>,
+    SignedInAdmin(admin): SignedInAdmin,
+    headers: HeaderMap,
+    Path(org_id): Path<String>,
+    Form(form): Form<WebhookForm>,
+) -> Response {
+    let rid = request_id(&headers);
+    let installer = &state.installer;
+    let Ok(secret) = WebhookSecret::parse(form.webhook_secret.expose_secret()) else {
+        return to_workspace(&org_id, &WorkspaceNotice::WebhookInvalid.query());
+    };
+    let (outcome, query, detail) = match installer.set_webhook_secret(&org_id, secret).await {
+        Ok(()) => (Outcome::Success, WorkspaceNotice::WebhookSaved.query(), "webhook signing secret stored".to_owned()),
+        Err(WebhookError::NotInstalled) => (Outcome::Refused, WorkspaceNotice::WebhookNotInstalled.query(), "workspace not installed".into()),
+        Err(WebhookError::RefreshDue) => (Outcome::Refused, WorkspaceNotice::WebhookRefreshDue.query(), "token refresh due; retry later".into()),
+        Err(e) => {
+            tracing::error!(error = %e, "could not store the webhook signing secret");
+            let rid_q = rid.as_deref().map(|r| format!("&rid={}", encode_component(r))).unwrap_or_default();
+            (Outcome::Failure, format!("{}{rid_q}", WorkspaceNotice::WebhookUnavailable.query()), "Secrets Manager unavailable".into())
+        }
+    };
+    installer.record(Some(&admin), "workspace.webhook_secret", Some(org_id.clone()), outcome, detail, rid).await;
+    to_workspace(&org_id, &query)
+}

@@ -1,0 +1,102 @@
+//! The web edge: the router and its middleware, the sign-in and install redirects, the form
+//! POST handlers and the CSV download. The only layer that knows HTTP; it calls the services.
+pub mod admin;
+pub mod audit_csv;
+pub mod install;
+pub mod probes;
+pub mod security;
+pub mod sign_in;
+pub mod state;
+pub mod user_links;
+pub mod workspace_actions;
+
+use app::{shell, App};
+use axum::http::{HeaderName, Request};
+use axum::routing::{get, post};
+use axum::Router;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+use crate::adapters::dynamodb::sessions::DynamoSessionStore;
+use state::AppState;
+
+pub const SESSION_COOKIE: &str = "lc_session";
+
+/// Any form POST or install callback (every change the console makes goes through one) drops the cached overview,
+/// so an admin sees their change at once. Server functions (`/api/`) only read the registry.
+async fn changes_drop_the_overview(axum::extract::State(state): axum::extract::State<AppState>, req: Request<axum::body::Body>, next: axum::middleware::Next) -> axum::response::Response {
+    // The install callback is a GET that writes the registry.
+    let path = req.uri().path();
+    let change = (req.method() == axum::http::Method::POST && !path.starts_with("/api/")) || path == "/linear/callback";
+    let res = next.run(req).await;
+    if change {
+        state.overview.invalidate();
+    }
+    res
+}
+
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let sessions = SessionManagerLayer::new(DynamoSessionStore::new(state.aws.dynamodb.clone(), state.config.tables.sessions.clone()))
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.config.secure_cookies())
+        .with_expiry(Expiry::OnInactivity(tower_sessions::cookie::time::Duration::seconds(
+            state.config.session_ttl.as_secs() as i64,
+        )));
+    let ports = state.ports.clone();
+    let request_id = HeaderName::from_static("x-request-id");
+
+    Router::new()
+        .route("/login", post(sign_in::login))
+        .route("/login/new-password", post(sign_in::new_password))
+        .route("/logout", post(sign_in::logout))
+        .route("/healthz", get(probes::healthz))
+        .route("/readyz", get(probes::readyz))
+        .route("/linear/connect", get(install::connect))
+        .route("/linear/callback", get(install::callback))
+        .route("/linear/finish", post(install::finish))
+        .route("/workspaces/{org_id}/webhook-secret", post(install::webhook_secret))
+        .route("/workspaces/{org_id}/check", post(workspace_actions::check))
+        .route("/workspaces/{org_id}/refresh", post(workspace_actions::refresh))
+        .route("/workspaces/{org_id}/remove", post(workspace_actions::remove))
+        .route("/workspaces/{org_id}/orphan/retry", post(workspace_actions::retry_orphan))
+        .route("/workspaces/{org_id}/users/link", post(user_links::link))
+        .route("/workspaces/{org_id}/users/unlink", post(user_links::unlink))
+        .route("/workspaces/{org_id}/users/link-suggested", post(user_links::link_suggested))
+        .route("/workspaces/{org_id}/users/invite", post(user_links::invite))
+        .route("/workspaces/{org_id}/users/invites/revoke", post(user_links::revoke_invite))
+        .route("/workspaces/{org_id}/users/reload", post(user_links::reload))
+        .route("/users/unlink", post(user_links::unlink_identity))
+        .route("/audit.csv", get(audit_csv::csv_export))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(ports.clone()),
+            {
+                let options = state.leptos_options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), changes_drop_the_overview))
+        .layer(axum::middleware::from_fn(security::admin_gate))
+        .layer(sessions)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security::cross_site_guard))
+        .layer(axum::middleware::from_fn(security::catch_panics))
+        .layer(axum::middleware::from_fn(security::security_headers))
+        .layer(CompressionLayer::new())
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+            let rid = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", request_id = %rid, method = %req.method(), path = %req.uri().path())
+        }))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state)
+}

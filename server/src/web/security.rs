@@ -1,0 +1,213 @@
+//! Request-wide protections: the admin gate (pages and server functions), the
+//! cross-site check on state-changing requests, and security headers on every response.
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use tower_sessions::Session;
+
+use app::identity::{AdminSession, SESSION_ADMIN_KEY};
+
+use crate::web::state::AppState;
+
+/// Paths anyone may load: sign-in, its pages, static assets and probes.
+pub fn is_public(path: &str) -> bool {
+    matches!(
+        path,
+        "/login" | "/login/new-password" | "/forbidden" | "/logout" | "/healthz" | "/readyz" | "/favicon.ico"
+    ) || path.starts_with("/pkg/")
+}
+
+/// The signed-in admin of this request, if any and not expired.
+pub async fn current_admin(session: &Session) -> Result<Option<AdminSession>, tower_sessions::session::Error> {
+    let s: Option<AdminSession> = session.get(SESSION_ADMIN_KEY).await?;
+    Ok(s.filter(|s| s.is_live(app::guard::now_unix())))
+}
+
+/// Every non-public path needs a live admin session: pages redirect to `/login`
+/// (and back afterwards), server functions answer 401. New routes are covered by default.
+pub async fn admin_gate(session: Session, req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    if is_public(path) {
+        return next.run(req).await;
+    }
+    match current_admin(&session).await {
+        Ok(Some(_)) => next.run(req).await,
+        Ok(None) if path.starts_with("/api/") => unauthorized_json(),
+        Ok(None) => {
+            let target = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+            Redirect::to(&format!("/login?next={}", encode_component(target))).into_response()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "session store unavailable");
+            (StatusCode::SERVICE_UNAVAILABLE, "Sessions are unavailable right now; try again shortly.").into_response()
+        }
+    }
+}
+
+/// The body a server function returns for "no session": the `AppError::Unauthorized` encoding.
+pub fn unauthorized_json() -> Response {
+    let body = serde_json::to_string(&app::errors::AppError::Unauthorized).unwrap_or_default();
+    Response::builder()
+        .status(StatusCode::UNAUTHORIZED)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body))
+        .unwrap_or_else(|_| StatusCode::UNAUTHORIZED.into_response())
+}
+
+/// Refuses a state-changing request that a browser says came from another site.
+/// `Sec-Fetch-Site` decides when present; otherwise `Origin` must be the console's own.
+/// A request with neither is refused too: every browser we support sends one of them.
+pub async fn cross_site_guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(req).await;
+    }
+    if is_same_site(req.headers(), &state.config.public_origin()) {
+        return next.run(req).await;
+    }
+    tracing::warn!(path = req.uri().path(), "cross-site request refused");
+    (StatusCode::FORBIDDEN, "Cross-site request refused: this action must be started from the console itself.")
+        .into_response()
+}
+
+pub fn is_same_site(headers: &axum::http::HeaderMap, public_origin: &str) -> bool {
+    let get = |h: &str| headers.get(h).and_then(|v| v.to_str().ok());
+    match (get("sec-fetch-site"), get("origin")) {
+        (Some(site), _) => site == "same-origin",
+        (None, Some(origin)) => origin == public_origin,
+        (None, None) => false,
+    }
+}
+
+/// Headers for every response. Pages set their own nonce-bearing CSP; everything
+/// else gets a strict default. Nothing but static assets may be cached.
+pub async fn security_headers(req: Request, next: Next) -> Response {
+    let is_asset = req.uri().path().starts_with("/pkg/");
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(
+        "default-src 'none'; style-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    ));
+    if !is_asset {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
+/// The last line of defence: a handler that panics answers with a friendly 500 page that
+/// carries the request id (the cause goes to the log under the same id), not a dropped connection.
+pub async fn catch_panics(req: Request, next: Next) -> Response {
+    use futures::FutureExt;
+    let rid = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("unknown").to_owned();
+    match std::panic::AssertUnwindSafe(next.run(req)).catch_unwind().await {
+        Ok(res) => res,
+        Err(panic) => {
+            let cause = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_owned());
+            tracing::error!(request_id = %rid, %cause, "handler panicked");
+            error_page(StatusCode::INTERNAL_SERVER_ERROR, &rid)
+        }
+    }
+}
+
+/// A self-contained error page (no script, no stylesheet needed) with the id to quote.
+pub fn error_page(status: StatusCode, request_id: &str) -> Response {
+    let rid: String = request_id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
+    let body = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Something went wrong · Linear console</title>\
+         <link rel=\"stylesheet\" href=\"/pkg/app.css\"></head><body class=\"min-h-screen bg-slate-50 text-slate-900\">\
+         <main class=\"mx-auto max-w-lg px-4 py-24 text-center\"><h1 class=\"text-2xl font-semibold\">Something went wrong on our side</h1>\
+         <p class=\"mt-4 text-sm\">Nothing you did caused this. If it happens again, give an administrator this request id: \
+         <code data-testid=\"request-id\" class=\"font-mono\">{rid}</code></p>\
+         <p class=\"mt-6\"><a class=\"underline\" href=\"/workspaces\">Back to the console</a></p></main></body></html>"
+    );
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
+        .body(Body::from(body))
+        .unwrap_or_else(|_| status.into_response())
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters.
+pub fn encode_component(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderMap;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn same_site_rules() {
+        let me = "http://127.0.0.1:3000";
+        assert!(is_same_site(&headers(&[("sec-fetch-site", "same-origin")]), me));
+        assert!(!is_same_site(&headers(&[("sec-fetch-site", "cross-site")]), me));
+        assert!(!is_same_site(&headers(&[("sec-fetch-site", "same-site")]), me));
+        assert!(!is_same_site(&headers(&[("sec-fetch-site", "cross-site"), ("origin", "http://127.0.0.1:3000")]), me));
+        assert!(is_same_site(&headers(&[("origin", "http://127.0.0.1:3000")]), me));
+        assert!(!is_same_site(&headers(&[("origin", "http://evil.example")]), me));
+        assert!(!is_same_site(&headers(&[("origin", "null")]), me));
+        assert!(!is_same_site(&HeaderMap::new(), me));
+    }
+
+    #[test]
+    fn public_paths_are_only_sign_in_assets_and_probes() {
+        for p in ["/login", "/login/new-password", "/forbidden", "/healthz", "/readyz", "/pkg/app.wasm"] {
+            assert!(is_public(p), "{p}");
+        }
+        for p in ["/", "/workspaces", "/audit", "/users", "/api/whoami", "/loginx", "/pkgx", "/workspaces/x/users"] {
+            assert!(!is_public(p), "{p}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_gets_the_error_page_with_its_request_id() {
+        use tower::ServiceExt;
+        async fn boom() -> &'static str {
+            panic!("boom")
+        }
+        let app = axum::Router::new()
+            .route("/boom", axum::routing::get(boom))
+            .route("/fine", axum::routing::get(|| async { "fine" }))
+            .layer(axum::middleware::from_fn(catch_panics));
+        let req = |path: &str| {
+            axum::http::Request::builder().uri(path).header("x-request-id", "req-123").body(Body::empty()).unwrap()
+        };
+        let res = app.clone().oneshot(req("/boom")).await.unwrap();
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(res.into_body(), 1 << 20).await.unwrap();
+        let body = String::from_utf8(body.to_vec()).unwrap();
+        assert!(body.contains("req-123"), "{body}");
+        assert!(!body.contains("boom"), "the cause stays in the log");
+        assert_eq!(app.oneshot(req("/fine")).await.unwrap().status(), StatusCode::OK);
+    }
+
+    #[test]
+    fn next_targets_are_encoded() {
+        assert_eq!(encode_component("/audit?a=b&c=d"), "/audit%3Fa%3Db%26c%3Dd");
+    }
+}
