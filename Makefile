@@ -8,6 +8,7 @@ ROOT := $(abspath .)
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/linear-console/target
 VENV := $(ROOT)/.venv
 MOTO_VERSION := 5.2.5
+CARGO_AUDIT_VERSION := 0.22.2
 SITE := $(ROOT)/target/site
 PKG := $(SITE)/pkg
 WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/version = "\(.*\)"/\1/p;q}' Cargo.lock)
@@ -16,7 +17,7 @@ CARGO_PROFILE_FLAG := $(if $(filter release,$(PROFILE)),--release,)
 WASM_PROFILE_FLAG := $(if $(filter release,$(PROFILE)),--profile wasm-release,)
 WASM_DIR := $(if $(filter release,$(PROFILE)),wasm-release,debug)
 
-.PHONY: run test setup build css wasm server release bench unit integration browser clean-site
+.PHONY: run test setup build css wasm server release bench unit integration browser clean-site features lint advisories clean-stale
 
 ## ---- set-up -----------------------------------------------------------------
 setup: .make/apt .make/venv .make/wasm-target .make/wasm-bindgen .make/npm
@@ -60,10 +61,12 @@ setup: .make/apt .make/venv .make/wasm-target .make/wasm-bindgen .make/npm
 	@touch $@
 
 ## ---- build ------------------------------------------------------------------
-build: css wasm server
+build: server css wasm
 
-css:
-	@cargo run -q -p style --bin style -- app/src $(PKG)/app.css style/generated.css
+# The style binary comes from the same `cargo build --workspace` as the server: one feature
+# resolution, so no crate is compiled twice (see end2end/scripts/features-agree.sh).
+css: server
+	@$(CARGO_TARGET_DIR)/$(if $(filter release,$(PROFILE)),release,debug)/style app/src $(PKG)/app.css style/generated.css
 
 wasm: .make/wasm-target .make/wasm-bindgen
 	cargo build -p app --lib --target wasm32-unknown-unknown --no-default-features --features hydrate $(WASM_PROFILE_FLAG)
@@ -74,6 +77,14 @@ wasm: .make/wasm-target .make/wasm-bindgen
 	  wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
 	    -o $(PKG)/app_bg.wasm $(PKG)/app_bg.wasm && echo "wasm-opt: $$(stat -c %s $(PKG)/app_bg.wasm) bytes"; fi
 
+.make/cargo-audit:
+	@mkdir -p .make
+	@if [ "$$(cargo audit --version 2>/dev/null | cut -d' ' -f2)" != "$(CARGO_AUDIT_VERSION)" ]; then \
+	  echo "installing cargo-audit $(CARGO_AUDIT_VERSION) (a few minutes, once)"; \
+	  cargo install -q --locked cargo-audit --version $(CARGO_AUDIT_VERSION); \
+	fi
+	@touch $@
+
 .make/wasm-opt:
 	@mkdir -p .make
 	@if ! wasm-opt --version 2>/dev/null | awk '{ exit !($$3+0 >= 116) }'; then \
@@ -83,7 +94,7 @@ wasm: .make/wasm-target .make/wasm-bindgen
 	@touch $@
 
 server:
-	cargo build -p server -p end2end --bins $(CARGO_PROFILE_FLAG)
+	cargo build --workspace --bins $(CARGO_PROFILE_FLAG)
 
 release:
 	$(MAKE) PROFILE=release build
@@ -92,10 +103,25 @@ release:
 run: setup build
 	@PROFILE=$(PROFILE) bash end2end/scripts/stack.sh
 
-test: setup build unit browser
+test: setup features build unit browser lint advisories
+
+# Bins and tests must resolve the same features, or the SDK and Leptos compile twice.
+features:
+	@bash end2end/scripts/features-agree.sh
 
 unit:
 	cargo test --workspace --no-fail-fast
+
+# Formatting and lints. Clippy checks in its own (metadata-only) build: a few minutes cold.
+lint:
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+# Known vulnerabilities in the locked dependencies (RustSec), accepted ones listed in
+# .cargo/audit.toml with why. The database is fetched from GitHub; where that is unreachable
+# (a closed network) a local copy is used if ADVISORY_DB names one, else the check says so.
+advisories: .make/cargo-audit
+	@bash end2end/scripts/advisories.sh
 
 browser: .make/npm
 	cd end2end && npx playwright test
@@ -108,3 +134,9 @@ bench: setup
 
 clean-site:
 	rm -rf $(SITE) .make
+
+# Drops build artifacts older than a week from the target directory: each rebuild of the server
+# leaves its old artifacts behind under new hashes.
+clean-stale:
+	@find $(CARGO_TARGET_DIR) -mindepth 3 -maxdepth 4 -type f -mtime +7 -delete 2>/dev/null || true
+	@du -sh $(CARGO_TARGET_DIR) 2>/dev/null || true
