@@ -19,8 +19,7 @@ impl Admin {
     /// Reads the session of the current request; refuses (401) without a live admin session.
     pub async fn require() -> Result<Admin, AppError> {
         let session: Session = leptos_axum::extract().await.map_err(|_| deny())?;
-        let stored: Option<AdminSession> =
-            session.get(SESSION_ADMIN_KEY).await.map_err(|_| deny())?;
+        let stored: Option<AdminSession> = session.get(SESSION_ADMIN_KEY).await.map_err(|_| deny())?;
         match stored {
             Some(s) if s.is_live(now_unix()) => Ok(Admin { identity: s.identity() }),
             _ => Err(deny()),

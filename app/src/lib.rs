@@ -5,17 +5,17 @@
 pub mod components;
 pub mod errors;
 pub mod functions;
-pub mod outcomes;
-pub mod identity;
-pub mod registry_view;
-pub mod user_links_view;
-pub mod relative_time;
-pub mod routes;
-pub mod wire;
 #[cfg(feature = "ssr")]
 pub mod guard;
+pub mod identity;
+pub mod outcomes;
 #[cfg(feature = "ssr")]
 pub mod ports;
+pub mod registry_view;
+pub mod relative_time;
+pub mod routes;
+pub mod user_links_view;
+pub mod wire;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -26,9 +26,8 @@ use leptos_router::{
 
 use crate::components::layout::Layout;
 use crate::routes::{
-    audit::AuditPage, connect::ConnectPage, forbidden::ForbiddenPage, login::LoginPage,
-    new_password::NewPasswordPage, not_found::NotFound, users::UsersPage,
-    workspace::WorkspacePage, workspace_users::WorkspaceUsersPage, workspaces::WorkspacesPage,
+    audit::AuditPage, connect::ConnectPage, forbidden::ForbiddenPage, login::LoginPage, new_password::NewPasswordPage, not_found::NotFound,
+    users::UsersPage, workspace::WorkspacePage, workspace_users::WorkspaceUsersPage, workspaces::WorkspacesPage,
 };
 
 /// The document around every page. On the server it also sets the per-response

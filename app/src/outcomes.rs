@@ -31,10 +31,7 @@ pub trait Notice: Copy + Sized + 'static {
 
     /// The banner a page shows for its query; an error wins over a notice, an unknown code says nothing.
     fn from_query(notice: Option<&str>, error: Option<&str>) -> Option<Self> {
-        error
-            .and_then(Self::from_code)
-            .filter(|n| !n.ok())
-            .or_else(|| notice.and_then(Self::from_code).filter(|n| n.ok()))
+        error.and_then(Self::from_code).filter(|n| !n.ok()).or_else(|| notice.and_then(Self::from_code).filter(|n| n.ok()))
     }
 }
 
@@ -144,8 +141,13 @@ pub enum RemovalStep {
 }
 
 impl RemovalStep {
-    pub const ALL: [RemovalStep; 5] =
-        [RemovalStep::MarkRevoked, RemovalStep::RevokeAtLinear, RemovalStep::DeleteSecret, RemovalStep::DeleteLinks, RemovalStep::DeleteRow];
+    pub const ALL: [RemovalStep; 5] = [
+        RemovalStep::MarkRevoked,
+        RemovalStep::RevokeAtLinear,
+        RemovalStep::DeleteSecret,
+        RemovalStep::DeleteLinks,
+        RemovalStep::DeleteRow,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -185,7 +187,8 @@ pub enum StepStatus {
 }
 
 impl StepStatus {
-    pub const ALL: [StepStatus; 5] = [StepStatus::Done, StepStatus::AlreadyDone, StepStatus::Skipped, StepStatus::Failed, StepStatus::NotRun];
+    pub const ALL: [StepStatus; 5] =
+        [StepStatus::Done, StepStatus::AlreadyDone, StepStatus::Skipped, StepStatus::Failed, StepStatus::NotRun];
 
     pub fn code(self) -> &'static str {
         match self {

@@ -100,8 +100,7 @@ pub struct Ports {
 
 impl Ports {
     pub fn from_context() -> Result<Ports, crate::errors::AppError> {
-        leptos::prelude::use_context::<Ports>()
-            .ok_or_else(|| crate::guard::unavailable("console", "Ports missing from context"))
+        leptos::prelude::use_context::<Ports>().ok_or_else(|| crate::guard::unavailable("console", "Ports missing from context"))
     }
 }
 

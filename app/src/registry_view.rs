@@ -190,7 +190,8 @@ mod tests {
 
     #[test]
     fn pages_hold_100_rows_and_the_summary_counts_everything() {
-        let rows: Vec<_> = (0..250).map(|i| ws(&format!("w{i:03}"), if i < 10 { Health::Degraded } else { Health::Healthy }, None, "x")).collect();
+        let rows: Vec<_> =
+            (0..250).map(|i| ws(&format!("w{i:03}"), if i < 10 { Health::Degraded } else { Health::Healthy }, None, "x")).collect();
         let q = |page: usize, status: &str| RegistryQuery { page, status: status.into(), ..RegistryQuery::default() };
         let first = page(rows.clone(), &q(0, ""));
         assert_eq!((first.rows.len(), first.matching, first.pages), (100, 250, 3));

@@ -156,7 +156,9 @@ pub struct LinkRequest {
 pub enum LinkOutcome {
     Linked,
     /// Someone linked this Linear user meanwhile: not overwritten.
-    Conflict { linked_to: String },
+    Conflict {
+        linked_to: String,
+    },
     /// Bad input (the words say which): nothing written.
     Refused(String),
     Failed,
@@ -216,7 +218,9 @@ pub struct PlatformUserPage {
 
 /// Percent-encodes a query-string value.
 pub fn enc(s: &str) -> String {
-    s.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+    s.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
 }
 
 impl UsersQuery {

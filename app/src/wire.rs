@@ -80,7 +80,11 @@ pub struct AuditQuery {
 impl AuditQuery {
     /// The query string (without `before`), for links such as the CSV export.
     pub fn to_query(&self) -> String {
-        let enc = |s: &str| s.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect::<String>();
+        let enc = |s: &str| {
+            s.bytes()
+                .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+                .collect::<String>()
+        };
         [("actor", &self.actor), ("workspace", &self.workspace), ("action", &self.action), ("from", &self.from), ("to", &self.to)]
             .iter()
             .filter(|(_, v)| !v.is_empty())
@@ -125,7 +129,12 @@ pub struct WorkspaceDetail {
 /// What the token bundle says, without its secrets.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BundleView {
-    Present { scope: Option<String>, expires_at: Option<String>, has_tokens: bool, has_webhook_secret: bool },
+    Present {
+        scope: Option<String>,
+        expires_at: Option<String>,
+        has_tokens: bool,
+        has_webhook_secret: bool,
+    },
     /// The row names no secret, or the secret does not exist.
     Missing,
     /// The secret is not the JSON object the platform writes.
@@ -143,9 +152,14 @@ pub struct ConnectInfo {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CredentialSource {
     /// `LINEAR_CLIENT_ID` / `LINEAR_CLIENT_SECRET` in the console's configuration.
-    Configured { client_id: String },
+    Configured {
+        client_id: String,
+    },
     /// Reused from an active workspace's bundle, as the platform's CLI does.
-    Reused { client_id: String, slug: String },
+    Reused {
+        client_id: String,
+        slug: String,
+    },
     Missing,
 }
 

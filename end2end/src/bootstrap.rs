@@ -2,13 +2,11 @@
 //! the platform's three Linear tables (the contract's keys), the console's sessions and
 //! audit tables, the stack-wide webhook secret, and a Cognito pool with demo users.
 use aws_sdk_cognitoidentityprovider as cognito;
-use aws_sdk_cognitoidentityprovider::types::{
-    AttributeType, ExplicitAuthFlowsType, MessageActionType, UsernameAttributeType,
-};
+use aws_sdk_cognitoidentityprovider::types::{AttributeType, ExplicitAuthFlowsType, MessageActionType, UsernameAttributeType};
 use aws_sdk_dynamodb as dynamodb;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType, ScalarAttributeType,
+    TimeToLiveSpecification,
 };
 use aws_sdk_secretsmanager as secrets;
 
@@ -144,9 +142,7 @@ async fn table(
     gsi: Option<(&str, &str, &str)>,
     ttl: Option<&str>,
 ) -> Result<(), BootstrapError> {
-    let attr = |n: &str| {
-        AttributeDefinition::builder().attribute_name(n).attribute_type(ScalarAttributeType::S).build()
-    };
+    let attr = |n: &str| AttributeDefinition::builder().attribute_name(n).attribute_type(ScalarAttributeType::S).build();
     let key = |n: &str, t: KeyType| KeySchemaElement::builder().attribute_name(n).key_type(t).build();
     let mut req = ddb.create_table().table_name(name).billing_mode(BillingMode::PayPerRequest);
     for (n, t) in keys {
@@ -175,9 +171,7 @@ async fn table(
     if let Some(attr) = ttl {
         ddb.update_time_to_live()
             .table_name(name)
-            .time_to_live_specification(
-                TimeToLiveSpecification::builder().enabled(true).attribute_name(attr).build().map_err(fail("ttl"))?,
-            )
+            .time_to_live_specification(TimeToLiveSpecification::builder().enabled(true).attribute_name(attr).build().map_err(fail("ttl"))?)
             .send()
             .await
             .map_err(fail("enable ttl"))?;
@@ -191,13 +185,7 @@ async fn webhook_secret(sm: &secrets::Client, name: &str) -> Result<String, Boot
         Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => {}
         Err(e) => return Err(fail("describe webhook secret")(e)),
     }
-    let out = sm
-        .create_secret()
-        .name(name)
-        .secret_string(LOCAL_WEBHOOK_SECRET)
-        .send()
-        .await
-        .map_err(fail("create webhook secret"))?;
+    let out = sm.create_secret().name(name).secret_string(LOCAL_WEBHOOK_SECRET).send().await.map_err(fail("create webhook secret"))?;
     Ok(out.arn.unwrap_or_default())
 }
 
@@ -296,12 +284,6 @@ async fn create_user(idp: &cognito::Client, pool_id: &str, email: &str, temporar
 }
 
 async fn add_to_group(idp: &cognito::Client, pool_id: &str, email: &str, group: &str) -> Result<(), BootstrapError> {
-    idp.admin_add_user_to_group()
-        .user_pool_id(pool_id)
-        .username(email)
-        .group_name(group)
-        .send()
-        .await
-        .map_err(fail("add to group"))?;
+    idp.admin_add_user_to_group().user_pool_id(pool_id).username(email).group_name(group).send().await.map_err(fail("add to group"))?;
     Ok(())
 }

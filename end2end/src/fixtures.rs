@@ -44,9 +44,9 @@ fn attribute(v: &Value) -> Result<AttributeValue, String> {
         "NULL" => AttributeValue::Null(true),
         "L" => AttributeValue::L(inner.as_array().ok_or("L needs a list")?.iter().map(attribute).collect::<Result<_, _>>()?),
         "M" => AttributeValue::M(item(inner)?),
-        "SS" => AttributeValue::Ss(
-            inner.as_array().ok_or("SS needs a list")?.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect(),
-        ),
+        "SS" => {
+            AttributeValue::Ss(inner.as_array().ok_or("SS needs a list")?.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect())
+        }
         other => return Err(format!("unsupported DynamoDB type {other}")),
     })
 }

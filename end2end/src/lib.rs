@@ -5,7 +5,7 @@ pub mod fixtures;
 pub mod linear;
 pub mod moto;
 
-pub use bootstrap::{bootstrap, sdk_config, Local, BootstrapError};
+pub use bootstrap::{bootstrap, sdk_config, BootstrapError, Local};
 pub use moto::Moto;
 
 /// This crate's directory: from cargo at run time when it is set (`cargo test`, `cargo run`), else

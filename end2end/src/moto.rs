@@ -31,10 +31,7 @@ impl Moto {
         }
         // The shell waits on its stdin, which only this process holds: when this process
         // ends for any reason the pipe closes and moto is killed with it.
-        let script = format!(
-            "\"{}\" -H 127.0.0.1 -p {port} >/dev/null 2>&1 & pid=$!; read _; kill $pid 2>/dev/null",
-            bin.display()
-        );
+        let script = format!("\"{}\" -H 127.0.0.1 -p {port} >/dev/null 2>&1 & pid=$!; read _; kill $pid 2>/dev/null", bin.display());
         let child = Command::new("sh")
             .arg("-c")
             .arg(script)

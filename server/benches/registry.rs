@@ -52,7 +52,14 @@ async fn main() {
                     "client_id": "local-linear-client", "client_secret": "local-linear-secret", "workspace_id": org,
                     "workspace_slug": slug, "installed_at": now, "updated_at": now, "installed_by_platform_user_id": "sub",
                 });
-                let out = aws.secrets.create_secret().name(format!("bgagent-linear-oauth-{slug}")).secret_string(bundle.to_string()).send().await.unwrap();
+                let out = aws
+                    .secrets
+                    .create_secret()
+                    .name(format!("bgagent-linear-oauth-{slug}"))
+                    .secret_string(bundle.to_string())
+                    .send()
+                    .await
+                    .unwrap();
                 let s = |v: &str| AttributeValue::S(v.to_owned());
                 aws.dynamodb
                     .put_item()
@@ -104,7 +111,8 @@ async fn main() {
 
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert("origin", base.parse().unwrap());
-    let browser = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).default_headers(headers).build().unwrap();
+    let browser =
+        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).default_headers(headers).build().unwrap();
     let res = browser
         .post(format!("{base}/login"))
         .form(&[("email", end2end::bootstrap::ADMIN_EMAIL), ("password", password)])

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use app::user_links_view::{counts, page, LinkState, UsersQuery, WorkspaceUsers};
 use app::wire::PlatformUser;
 use server::adapters::linear::graphql::LinearUser;
-use server::domain::user_mapping::{Invite, InviteCode, Link, LinkKey};
 use server::domain::link_states::{rows, PlatformIndex};
+use server::domain::user_mapping::{Invite, InviteCode, Link, LinkKey};
 
 const N: usize = 5_000;
 const RUNS: usize = 60;
@@ -45,7 +45,12 @@ fn main() {
         })
         .collect();
     let pool: Vec<PlatformUser> = (0..N)
-        .map(|n| PlatformUser { sub: format!("sub-{n}"), email: Some(format!("member{n}@acme.example")), enabled: n % 50 != 0, status: "CONFIRMED".into() })
+        .map(|n| PlatformUser {
+            sub: format!("sub-{n}"),
+            email: Some(format!("member{n}@acme.example")),
+            enabled: n % 50 != 0,
+            status: "CONFIRMED".into(),
+        })
         .collect();
     let links: Vec<Link> = (0..1_000)
         .map(|n| Link {

@@ -234,9 +234,14 @@ impl Config {
         let interval = seconds("CONSOLE_SWEEP_INTERVAL_SECONDS", 86_400);
         let refresh_within = seconds("CONSOLE_SWEEP_REFRESH_WITHIN_SECONDS", 86_400);
         // Unset: ten seconds; 0: no cache.
-        let overview_cache = seconds("CONSOLE_OVERVIEW_CACHE_SECONDS", 300).unwrap_or(if overview_set { Duration::ZERO } else { Duration::from_secs(10) });
+        let overview_cache =
+            seconds("CONSOLE_OVERVIEW_CACHE_SECONDS", 300).unwrap_or(if overview_set { Duration::ZERO } else { Duration::from_secs(10) });
         // Unset: five minutes; 0: no cache.
-        let members_cache = seconds("CONSOLE_LINEAR_USERS_CACHE_SECONDS", 86_400).unwrap_or(if cache_set { Duration::ZERO } else { Duration::from_secs(300) });
+        let members_cache = seconds("CONSOLE_LINEAR_USERS_CACHE_SECONDS", 86_400).unwrap_or(if cache_set {
+            Duration::ZERO
+        } else {
+            Duration::from_secs(300)
+        });
         let concurrency_raw = r.or("CONSOLE_SWEEP_CONCURRENCY", "8");
         let concurrency = match concurrency_raw.parse::<usize>() {
             Ok(n) if (1..=64).contains(&n) => n,

@@ -17,12 +17,12 @@ use std::time::Duration;
 use app::ports::Ports;
 use leptos::config::LeptosOptions;
 
-use crate::adapters::dynamodb::audit::AuditLog;
-use crate::adapters::cognito::sign_in::CognitoAuth;
 use crate::adapters::cognito::id_token::IdTokenVerifier;
-use crate::config::Config;
+use crate::adapters::cognito::sign_in::CognitoAuth;
+use crate::adapters::dynamodb::audit::AuditLog;
 use crate::adapters::AwsClients;
 use crate::adapters::{cognito, dynamodb, linear, secrets};
+use crate::config::Config;
 use crate::services::{install, removal, sweep, upkeep, user_links, user_links_port, workspaces};
 use crate::web::state::AppState;
 
@@ -46,17 +46,10 @@ pub async fn build_state(config: Config, leptos_options: LeptosOptions) -> AppSt
 
 /// The state over given AWS clients (tests pass clients with local credentials).
 pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsClients) -> AppState {
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap_or_default();
-    let verifier = IdTokenVerifier::new(
-        config.cognito.issuer.clone(),
-        config.cognito.app_client_id.clone(),
-        config.cognito.jwks_url.clone(),
-        http,
-    );
+    let http =
+        reqwest::Client::builder().timeout(Duration::from_secs(10)).redirect(reqwest::redirect::Policy::none()).build().unwrap_or_default();
+    let verifier =
+        IdTokenVerifier::new(config.cognito.issuer.clone(), config.cognito.app_client_id.clone(), config.cognito.jwks_url.clone(), http);
     let audit = AuditLog::new(aws.dynamodb.clone(), config.tables.audit.clone());
     let registry = dynamodb::registry::Registry::new(aws.dynamodb.clone(), config.tables.registry.clone());
     let tokens = secrets::TokenStore::new(aws.secrets.clone());
@@ -105,4 +98,3 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
         ports,
     }
 }
-

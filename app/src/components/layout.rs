@@ -1,6 +1,9 @@
 //! The signed-in frame: navigation, the admin's email, sign-out, and the page outlet.
 use leptos::prelude::*;
-use leptos_router::{components::{Outlet, A}, hooks::use_location};
+use leptos_router::{
+    components::{Outlet, A},
+    hooks::use_location,
+};
 
 use crate::components::theme::ThemeToggle;
 use crate::functions::whoami;

@@ -58,7 +58,9 @@ pub fn HealthBadge(health: Health) -> impl IntoView {
         Health::Healthy => "bg-emerald-100 text-emerald-800 dark:bg-emerald-900 dark:text-emerald-200",
         Health::ExpiringSoon | Health::ExpiredRefreshable => "bg-sky-100 text-sky-800 dark:bg-sky-900 dark:text-sky-200",
         Health::Degraded => "bg-amber-100 text-amber-800 dark:bg-amber-900 dark:text-amber-200",
-        Health::NeedsReconnect | Health::NotRegistered | Health::VaultManaged => "bg-red-100 text-red-800 dark:bg-red-900 dark:text-red-200",
+        Health::NeedsReconnect | Health::NotRegistered | Health::VaultManaged => {
+            "bg-red-100 text-red-800 dark:bg-red-900 dark:text-red-200"
+        }
         Health::Revoked => "bg-slate-200 text-slate-700 dark:bg-slate-700 dark:text-slate-200",
     };
     view! {

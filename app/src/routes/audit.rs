@@ -14,7 +14,14 @@ pub fn AuditPage() -> impl IntoView {
     let query = move || {
         let p = params.read();
         let get = |k: &str| p.get(k).unwrap_or_default();
-        AuditQuery { actor: get("actor"), workspace: get("workspace"), action: get("action"), from: get("from"), to: get("to"), before: get("before") }
+        AuditQuery {
+            actor: get("actor"),
+            workspace: get("workspace"),
+            action: get("action"),
+            from: get("from"),
+            to: get("to"),
+            before: get("before"),
+        }
     };
     let events = Resource::new(query, search_audit);
     let field = "rounded-md border border-slate-300 px-2 py-1 dark:border-slate-700 dark:bg-slate-900";

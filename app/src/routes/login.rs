@@ -63,12 +63,7 @@ pub fn AuthCard(#[prop(into)] title: String, children: Children) -> impl IntoVie
 }
 
 #[component]
-pub fn Field(
-    label: &'static str,
-    name: &'static str,
-    kind: &'static str,
-    autocomplete: &'static str,
-) -> impl IntoView {
+pub fn Field(label: &'static str, name: &'static str, kind: &'static str, autocomplete: &'static str) -> impl IntoView {
     view! {
         <label class="block text-sm font-medium">
             {label}

@@ -5,8 +5,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::status::{ErrorNotice, Loading, NoticeBanner, PageHeader};
-use crate::outcomes::{Notice, UsersNotice};
 use crate::functions::search_platform_users;
+use crate::outcomes::{Notice, UsersNotice};
 use crate::user_links_view::{enc, PlatformUserLinks};
 
 #[component]

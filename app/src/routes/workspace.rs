@@ -4,10 +4,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::components::status::{ErrorNotice, HealthBadge, Loading, NoticeBanner, StateBadge, StepsReport};
-use crate::outcomes::{Notice, WorkspaceNotice};
 use crate::components::copy::CopyButton;
+use crate::components::status::{ErrorNotice, HealthBadge, Loading, NoticeBanner, StateBadge, StepsReport};
 use crate::functions::{get_workspace, search_audit};
+use crate::outcomes::{Notice, WorkspaceNotice};
 use crate::wire::{AuditEntry, AuditQuery, BundleView, RegistryState, WorkspaceDetail};
 
 #[component]

@@ -7,8 +7,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::status::{ErrorNotice, Loading, NoticeBanner};
-use crate::outcomes::{LinkNotice, Notice};
 use crate::functions::{get_workspace_users, search_platform_users};
+use crate::outcomes::{LinkNotice, Notice};
 use crate::user_links_view::{enc, InviteView, LinkState, PlatformUserPage, UsersQuery, WorkspaceUserRow, WorkspaceUsers};
 
 fn state_class(state: LinkState) -> &'static str {
@@ -21,7 +21,8 @@ fn state_class(state: LinkState) -> &'static str {
     }
 }
 
-const BUTTON: &str = "rounded-md border border-slate-300 px-2 py-1 text-xs font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800";
+const BUTTON: &str =
+    "rounded-md border border-slate-300 px-2 py-1 text-xs font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800";
 const PRIMARY: &str = "rounded-md bg-indigo-600 px-2 py-1 text-xs font-medium text-white hover:bg-indigo-500";
 
 #[component]
@@ -54,7 +55,13 @@ pub fn WorkspaceUsersPage() -> impl IntoView {
         let q = query.read();
         (q.get("notice").as_deref() == Some(LinkNotice::Bulk.code())).then(|| {
             let n = |k: &str| q.get(k).and_then(|v| v.parse::<usize>().ok()).unwrap_or(0);
-            format!("{} linked · {} already linked by someone else · {} refused · {} failed", n("linked"), n("conflicts"), n("refused"), n("failed"))
+            format!(
+                "{} linked · {} already linked by someone else · {} refused · {} failed",
+                n("linked"),
+                n("conflicts"),
+                n("refused"),
+                n("failed")
+            )
         })
     };
     let who = move || query.read().get("who");
@@ -120,7 +127,8 @@ fn Users(
     let title = w.slug.clone().unwrap_or_else(|| w.org_id.clone());
     let writable = w.read_only.is_none();
     let suggested = w.counts.iter().find(|(s, _)| *s == LinkState::Suggested).map_or(0, |(_, n)| *n);
-    let invite_for = just_invited.and_then(|who| w.invites.iter().find(|i| i.linear_user_id.as_deref() == Some(who.as_str()) && !i.expired).cloned());
+    let invite_for =
+        just_invited.and_then(|who| w.invites.iter().find(|i| i.linear_user_id.as_deref() == Some(who.as_str()) && !i.expired).cloned());
     let base = format!("/workspaces/{org}/users");
     let pager = (w.pages > 1).then(|| {
         let link = |p: usize| format!("{base}?{}", UsersQuery { page: p, ..query.clone() }.to_query());
@@ -367,10 +375,24 @@ fn Invites(org_id: String, invites: Vec<InviteView>, query: UsersQuery, command:
 
 /// The user picker: pool users by email prefix, a page at a time, each with *Link* (or *Change to*).
 #[component]
-fn Picker(org_id: String, linear_user_id: String, query: UsersQuery, prefix: String, replace: String, page: PlatformUserPage) -> impl IntoView {
+fn Picker(
+    org_id: String,
+    linear_user_id: String,
+    query: UsersQuery,
+    prefix: String,
+    replace: String,
+    page: PlatformUserPage,
+) -> impl IntoView {
     let base = format!("/workspaces/{org_id}/users");
     let more = page.next.clone().map(|token| {
-        format!("{base}?pick={}&replace={}&email={}&after={}&{}#picker", enc(&linear_user_id), enc(&replace), enc(&prefix), enc(&token), query.to_query())
+        format!(
+            "{base}?pick={}&replace={}&email={}&after={}&{}#picker",
+            enc(&linear_user_id),
+            enc(&replace),
+            enc(&prefix),
+            enc(&token),
+            query.to_query()
+        )
     });
     let verb = if replace.is_empty() { "Link" } else { "Change to" };
     view! {
@@ -426,7 +448,13 @@ struct Bulk {
 /// *Link all suggested*: a plain form POST before the wasm; after it, batches of 10 through
 /// `link_users`, reported by [`BulkReport`] as they complete.
 #[component]
-fn BulkLink(org_id: String, query: UsersQuery, count: usize, on_done: impl Fn() + Send + Sync + Copy + 'static, bulk: RwSignal<Bulk>) -> impl IntoView {
+fn BulkLink(
+    org_id: String,
+    query: UsersQuery,
+    count: usize,
+    on_done: impl Fn() + Send + Sync + Copy + 'static,
+    bulk: RwSignal<Bulk>,
+) -> impl IntoView {
     let org = org_id.clone();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();

@@ -74,7 +74,11 @@ struct Pager {
 
 impl Pager {
     fn new(q: &RegistryQuery, page: usize, pages: usize, matching: usize) -> Pager {
-        let enc = |s: &str| s.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect::<String>();
+        let enc = |s: &str| {
+            s.bytes()
+                .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+                .collect::<String>()
+        };
         let link = |p: usize| format!("/workspaces?q={}&status={}&sort={}&page={}", enc(&q.q), enc(&q.status), enc(&q.sort), p + 1);
         Pager {
             prev: (page > 0).then(|| link(page - 1)),
@@ -191,4 +195,3 @@ fn WorkspaceTable(rows: Vec<WorkspaceSummary>, as_of: String) -> impl IntoView {
         </div>
     }
 }
-

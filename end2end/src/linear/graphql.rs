@@ -34,12 +34,8 @@ pub async fn graphql(State(shared): State<Shared>, headers: HeaderMap, Json(req)
         return fault_response(f).await;
     }
     let mut w = shared.lock().await;
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("")
-        .to_owned();
+    let token =
+        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).unwrap_or("").to_owned();
     let limit = w.settings.rate_limit;
     let app_name = w.settings.app_name.clone();
     let Some(at) = w.access.get_mut(&token) else {
@@ -58,7 +54,10 @@ pub async fn graphql(State(shared): State<Shared>, headers: HeaderMap, Json(req)
     let rate_headers = [
         ("x-ratelimit-requests-limit", limit.to_string()),
         ("x-ratelimit-requests-remaining", remaining.to_string()),
-        ("x-ratelimit-requests-reset", (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_millis() + 3_600_000).to_string()),
+        (
+            "x-ratelimit-requests-reset",
+            (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_millis() + 3_600_000).to_string(),
+        ),
         ("x-complexity", "1".to_string()),
     ];
     if used > limit {
@@ -88,7 +87,8 @@ pub async fn graphql(State(shared): State<Shared>, headers: HeaderMap, Json(req)
     if q.contains("users") {
         let first = int_arg(q, "first").unwrap_or(50).clamp(1, 250);
         let include_disabled = q.contains("includeDisabled: true") || vars["includeDisabled"] == json!(true);
-        let start = vars["after"].as_str().and_then(|c| c.strip_prefix("cursor:")).and_then(|n| n.parse::<usize>().ok()).map_or(0, |n| n + 1);
+        let start =
+            vars["after"].as_str().and_then(|c| c.strip_prefix("cursor:")).and_then(|n| n.parse::<usize>().ok()).map_or(0, |n| n + 1);
         let visible: Vec<_> = org.users.iter().filter(|u| include_disabled || u.active).collect();
         let page: Vec<Value> = visible
             .iter()

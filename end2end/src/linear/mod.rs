@@ -4,9 +4,9 @@
 pub mod graphql;
 pub mod oauth;
 pub mod seed;
-pub mod world;
 #[cfg(test)]
 mod tests;
+pub mod world;
 
 use std::sync::Arc;
 

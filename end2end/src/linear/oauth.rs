@@ -140,7 +140,11 @@ pub async fn authorize_decision(State(w): State<Shared>, Form(d): Form<Decision>
         return bad_request(msg);
     }
     if d.decision != "authorize" {
-        return Redirect::to(&with_query(&p.redirect_uri, &[("error", "access_denied"), ("error_description", "The user denied the request"), ("state", &p.state)])).into_response();
+        return Redirect::to(&with_query(
+            &p.redirect_uri,
+            &[("error", "access_denied"), ("error_description", "The user denied the request"), ("state", &p.state)],
+        ))
+        .into_response();
     }
     let org_id = if d.org_id.is_empty() { w.orgs[0].id.clone() } else { d.org_id };
     if w.org(&org_id).is_none() {
@@ -276,11 +280,8 @@ pub async fn revoke(State(shared): State<Shared>, headers: HeaderMap, body: Stri
             _ => {}
         }
     }
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::to_owned);
+    let bearer =
+        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).map(str::to_owned);
     let grant = bearer
         .or(form.access_token)
         .and_then(|t| w.access.get(&t).map(|a| a.grant))

@@ -62,7 +62,13 @@ pub fn orgs() -> Vec<Org> {
         user(0x1e17, 3, "Uma User", "user@example.com"),
     ];
     vec![
-        Org { id: ACME_ID.into(), name: "Acme Engineering".into(), url_key: "acme-eng".into(), teams: vec!["ENG".into(), "OPS".into()], users: acme },
+        Org {
+            id: ACME_ID.into(),
+            name: "Acme Engineering".into(),
+            url_key: "acme-eng".into(),
+            teams: vec!["ENG".into(), "OPS".into()],
+            users: acme,
+        },
         Org { id: INITRODE_ID.into(), name: "Initrode".into(), url_key: "initrode".into(), teams: vec!["CORE".into()], users: initrode },
     ]
 }

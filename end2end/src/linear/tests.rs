@@ -125,7 +125,14 @@ async fn codes_need_the_pkce_verifier_and_work_once() {
     assert_eq!(ok["scope"], "read write app:assignable app:mentionable");
     assert_eq!(exchange(&base, &c, &code, VERIFIER).await.status(), 400, "codes are single-use");
 
-    let res = gql(&base, &c, ok["access_token"].as_str().unwrap(), "query { viewer { id name email } organization { id name urlKey } teams(first: 100) { nodes { key } } }", Value::Null).await;
+    let res = gql(
+        &base,
+        &c,
+        ok["access_token"].as_str().unwrap(),
+        "query { viewer { id name email } organization { id name urlKey } teams(first: 100) { nodes { key } } }",
+        Value::Null,
+    )
+    .await;
     assert_eq!(res.status(), 200);
     assert!(res.headers().contains_key("x-ratelimit-requests-remaining"));
     let body: Value = res.json().await.unwrap();
@@ -164,7 +171,15 @@ async fn revoke_kills_the_grant_and_a_second_revoke_is_400() {
     let t = tokens(&base, &c, ACME_ID).await;
     let access = t["access_token"].as_str().unwrap();
     assert_eq!(c.post(format!("{base}/oauth/revoke")).bearer_auth(access).send().await.unwrap().status(), 200);
-    assert_eq!(c.post(format!("{base}/oauth/revoke")).form(&[("refresh_token", t["refresh_token"].as_str().unwrap())]).send().await.unwrap().status(), 400);
+    assert_eq!(
+        c.post(format!("{base}/oauth/revoke"))
+            .form(&[("refresh_token", t["refresh_token"].as_str().unwrap())])
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
     let res = gql(&base, &c, access, "query { viewer { id } }", Value::Null).await;
     assert_eq!(res.status(), 401);
     assert_eq!(res.json::<Value>().await.unwrap()["errors"][0]["extensions"]["code"], "AUTHENTICATION_ERROR");
@@ -191,7 +206,12 @@ async fn users_page_through_every_member_disabled_included_on_request() {
     assert_eq!((all.len(), pages), (260, 6));
     assert!(all.iter().any(|u| u["active"] == false));
     assert!(all.iter().any(|u| u["guest"] == true) && all.iter().any(|u| u["app"] == true));
-    let active_only: Value = gql(&base, &c, access, "query { users(first: 250) { nodes { id active } pageInfo { hasNextPage endCursor } } }", Value::Null).await.json().await.unwrap();
+    let active_only: Value =
+        gql(&base, &c, access, "query { users(first: 250) { nodes { id active } pageInfo { hasNextPage endCursor } } }", Value::Null)
+            .await
+            .json()
+            .await
+            .unwrap();
     let nodes = active_only["data"]["users"]["nodes"].as_array().unwrap();
     let disabled = all.iter().filter(|u| u["active"] == false).count();
     assert_eq!(nodes.len(), 260 - disabled, "without includeDisabled the disabled are hidden");

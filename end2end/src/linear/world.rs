@@ -155,7 +155,8 @@ pub async fn fault_response(fault: Fault) -> Response {
         tokio::time::sleep(Duration::from_secs(60)).await;
     }
     if fault == Fault::ErrorBody {
-        let body = serde_json::json!({ "errors": [{ "message": "Something went wrong", "extensions": { "code": "INTERNAL_SERVER_ERROR" } }] });
+        let body =
+            serde_json::json!({ "errors": [{ "message": "Something went wrong", "extensions": { "code": "INTERNAL_SERVER_ERROR" } }] });
         return (StatusCode::OK, Json(body)).into_response();
     }
     (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({ "error": "temporarily_unavailable" }))).into_response()

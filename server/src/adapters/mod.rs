@@ -37,8 +37,7 @@ pub struct AwsClients {
 impl AwsClients {
     /// The SDK's own configuration chain (credentials, `AWS_ENDPOINT_URL`), with our region.
     pub async fn load(config: &Config) -> AwsClients {
-        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new(config.region.clone()));
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest()).region(aws_config::Region::new(config.region.clone()));
         if let Some(ep) = &config.aws_endpoint {
             loader = loader.endpoint_url(ep);
         }
@@ -53,4 +52,3 @@ impl AwsClients {
         }
     }
 }
-

@@ -45,9 +45,7 @@ impl TokenStore {
                 arn: out.arn.unwrap_or_default(),
                 value: SecretString::from(out.secret_string.unwrap_or_default()),
             })),
-            Err(e)
-                if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception() || s.is_invalid_request_exception()) =>
-            {
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception() || s.is_invalid_request_exception()) => {
                 Ok(None)
             }
             Err(e) => Err(cause(e)),
@@ -63,7 +61,12 @@ impl TokenStore {
     /// platform's tags, or PutSecretValue when it exists (restored first if it was being deleted),
     /// keeping the fields of `current` (its value as read) that the console does not write.
     /// Returns the secret's ARN. Retrying after any failure writes the same secret again.
-    pub async fn write_bundle(&self, slug: &WorkspaceSlug, bundle: &TokenBundle, current: Option<&SecretString>) -> Result<String, StoreError> {
+    pub async fn write_bundle(
+        &self,
+        slug: &WorkspaceSlug,
+        bundle: &TokenBundle,
+        current: Option<&SecretString>,
+    ) -> Result<String, StoreError> {
         let name = slug.secret_name();
         let value = bundle.over(current);
         let tags = [
@@ -88,14 +91,7 @@ impl TokenStore {
             }
             Err(e) => return Err(cause(e)),
         }
-        let out = self
-            .client
-            .put_secret_value()
-            .secret_id(&name)
-            .secret_string(value.expose_secret())
-            .send()
-            .await
-            .map_err(cause)?;
+        let out = self.client.put_secret_value().secret_id(&name).secret_string(value.expose_secret()).send().await.map_err(cause)?;
         let arn = out.arn.unwrap_or_default();
         // A secret the CLI made has the tags already; one made by hand may not. Not fatal.
         if let Err(e) = self.client.tag_resource().secret_id(&arn).set_tags(Some(tags.to_vec())).send().await {

@@ -167,20 +167,32 @@ mod tests {
             ),
             ("bundle without tokens", with(|f| f.bundle_has_tokens = Some(false)), Health::NeedsReconnect),
             ("bundle missing", with(|f| f.bundle_has_tokens = None), Health::NeedsReconnect),
-            ("vault row, bundle without tokens", with(|f| {
-                f.vault_managed = true;
-                f.bundle_has_tokens = Some(false);
-            }), Health::VaultManaged),
-            ("vault row, bundle not read", with(|f| {
-                f.vault_managed = true;
-                f.bundle_has_tokens = None;
-            }), Health::VaultManaged),
+            (
+                "vault row, bundle without tokens",
+                with(|f| {
+                    f.vault_managed = true;
+                    f.bundle_has_tokens = Some(false);
+                }),
+                Health::VaultManaged,
+            ),
+            (
+                "vault row, bundle not read",
+                with(|f| {
+                    f.vault_managed = true;
+                    f.bundle_has_tokens = None;
+                }),
+                Health::VaultManaged,
+            ),
             ("vault row whose bundle holds usable tokens", with(|f| f.vault_managed = true), Health::Healthy),
             ("revoked", with(|f| f.state = Some(RegistryState::Revoked)), Health::Revoked),
-            ("revoked wins over a dead grant", with(|f| {
-                f.state = Some(RegistryState::Revoked);
-                f.last_refresh = Some((ago(1), Some("invalid_grant".into())));
-            }), Health::Revoked),
+            (
+                "revoked wins over a dead grant",
+                with(|f| {
+                    f.state = Some(RegistryState::Revoked);
+                    f.last_refresh = Some((ago(1), Some("invalid_grant".into())));
+                }),
+                Health::Revoked,
+            ),
             ("not registered", with(|f| f.state = Some(RegistryState::NotRegistered)), Health::NotRegistered),
         ];
         for (name, facts, expected) in table {

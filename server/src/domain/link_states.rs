@@ -199,7 +199,14 @@ mod tests {
     }
 
     fn link(user: &str, sub: &str) -> Link {
-        Link { key: LinkKey::new(ORG, user).unwrap(), platform_user_id: sub.into(), linked_at: None, link_method: None, status: None, linked_by: None }
+        Link {
+            key: LinkKey::new(ORG, user).unwrap(),
+            platform_user_id: sub.into(),
+            linked_at: None,
+            link_method: None,
+            status: None,
+            linked_by: None,
+        }
     }
 
     fn invite(user: &str, ttl: i64) -> Invite {
@@ -258,8 +265,13 @@ mod tests {
             pu("s-g", "g@x.example", true),
             pu("s-d", "d@x.example", true),
         ]);
-        let links =
-            vec![link("linked", "s-a"), link("sub-gone", "s-deleted"), link("sub-disabled", "s-e"), link("disabled-linked", "s-dl"), link("left", "s-a")];
+        let links = vec![
+            link("linked", "s-a"),
+            link("sub-gone", "s-deleted"),
+            link("sub-disabled", "s-e"),
+            link("disabled-linked", "s-dl"),
+            link("left", "s-a"),
+        ];
         let invites = vec![invite("invited", NOW + 10), invite("invite-expired", NOW - 1), invite("expired-but-suggested", NOW)];
         let rows = rows(&linear, &links, &invites, &platform, NOW);
         let expect = [

@@ -295,7 +295,12 @@ mod tests {
             r.installed_at = Some("2026-01-01T00:00:00.000Z".into());
             r.vault_provider = Some("linear".into());
             r.status = Some(Status::Revoked);
-            r.revocation = Revocation { at: Some("t".into()), reason: Some("admin_removed".into()), by: Some("x".into()), announced_at: Some("t".into()) };
+            r.revocation = Revocation {
+                at: Some("t".into()),
+                reason: Some("admin_removed".into()),
+                by: Some("x".into()),
+                announced_at: Some("t".into()),
+            };
             r.console.last_check_result = Some("unauthenticated".into());
             r.console.last_refresh_error = Some("invalid_grant".into());
         });

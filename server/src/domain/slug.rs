@@ -14,8 +14,7 @@ pub const SECRET_PREFIX: &str = "bgagent-linear-oauth-";
 
 impl WorkspaceSlug {
     pub fn parse(raw: &str) -> Result<WorkspaceSlug, InvalidSlug> {
-        let ok = (4..=50).contains(&raw.len())
-            && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        let ok = (4..=50).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         if ok {
             Ok(WorkspaceSlug(raw.to_owned()))
         } else {

@@ -187,9 +187,7 @@ pub struct InvalidWebhookSecret;
 impl WebhookSecret {
     pub fn parse(raw: &str) -> Result<WebhookSecret, InvalidWebhookSecret> {
         let raw = raw.trim();
-        let ok = raw.starts_with("lin_wh_")
-            && (raw.len() >= 16 && raw.len() <= 256)
-            && raw.bytes().all(|b| b.is_ascii_graphic());
+        let ok = raw.starts_with("lin_wh_") && (raw.len() >= 16 && raw.len() <= 256) && raw.bytes().all(|b| b.is_ascii_graphic());
         if ok {
             Ok(WebhookSecret(SecretString::from(raw.to_owned())))
         } else {

@@ -228,7 +228,9 @@ mod tests {
     #[test]
     fn codes_outside_the_alphabet_are_refused() {
         assert!(InviteCode::parse("link-k7mp2x9q").is_some());
-        for bad in ["link-k7mp2x9", "link-k7mp2x9qq", "link-K7MP2X9Q", "link-k7mp2x0q", "link-k7mp2xlq", "k7mp2x9q", "pending#link-k7mp2x9q"] {
+        for bad in
+            ["link-k7mp2x9", "link-k7mp2x9qq", "link-K7MP2X9Q", "link-k7mp2x0q", "link-k7mp2xlq", "k7mp2x9q", "pending#link-k7mp2x9q"]
+        {
             assert!(InviteCode::parse(bad).is_none(), "{bad}");
         }
     }

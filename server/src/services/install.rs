@@ -14,16 +14,16 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::adapters::dynamodb::audit::AuditLog;
-use crate::domain::audit::{AuditEvent, Outcome};
-use crate::config::Config;
+use crate::adapters::dynamodb::registry::{Registry, RegistryError};
 use crate::adapters::linear::graphql::{ApiError, InstallFacts, LinearApi};
 use crate::adapters::linear::oauth::{AppCredentials, LinearOAuth, TokenError, SCOPES};
+use crate::adapters::secrets::{StoreError, TokenStore};
+use crate::config::Config;
+use crate::domain::audit::{AuditEvent, Outcome};
 use crate::domain::iso_millis;
 use crate::domain::registry::{Expect, InstallRecord, RegistryRecord};
 use crate::domain::slug::WorkspaceSlug;
 use crate::domain::token_bundle::{StoredBundle, TokenBundle, WebhookSecret};
-use crate::adapters::dynamodb::registry::{Registry, RegistryError};
-use crate::adapters::secrets::{StoreError, TokenStore};
 
 /// How long a consent may take, from the redirect to Linear to the callback.
 pub const CONSENT_WINDOW: Duration = Duration::from_secs(10 * 60);
@@ -173,7 +173,6 @@ pub async fn clock<T>(fut: impl std::future::Future<Output = T>) -> (T, Duration
 }
 
 impl Timings {
-
     pub fn header(&self) -> String {
         self.0.iter().map(|(n, d)| format!("{n};dur={:.1}", d.as_secs_f64() * 1000.0)).collect::<Vec<_>>().join(", ")
     }
@@ -240,7 +239,13 @@ impl Installer {
     }
 
     /// Completes a consent Linear approved: exchange, facts, bundle, registry.
-    pub async fn complete(&self, admin: &AdminSession, pending: &PendingConsent, code: &str, t: &mut Timings) -> Result<Completed, InstallError> {
+    pub async fn complete(
+        &self,
+        admin: &AdminSession,
+        pending: &PendingConsent,
+        code: &str,
+        t: &mut Timings,
+    ) -> Result<Completed, InstallError> {
         let (creds, _) = timed!(t, "credentials", self.credentials())?.ok_or(InstallError::NoCredentials)?;
         let verifier = SecretString::from(pending.verifier.clone());
         let issued = timed!(t, "linear-token", self.oauth.exchange(&creds, code, &verifier)).map_err(InstallError::Exchange)?;
@@ -297,7 +302,8 @@ impl Installer {
             installed_by_platform_user_id: installer,
             webhook_signing_secret,
         };
-        let secret_arn = timed!(t, "secrets-write", self.tokens.write_bundle(&slug, &bundle, current.as_ref())).map_err(InstallError::Secrets)?;
+        let secret_arn =
+            timed!(t, "secrets-write", self.tokens.write_bundle(&slug, &bundle, current.as_ref())).map_err(InstallError::Secrets)?;
 
         let unfinished = Unfinished {
             org_id: org.id.clone(),
@@ -314,7 +320,12 @@ impl Installer {
 
     /// Writes the registry row for a saved bundle: retried on throttling or a lost race.
     /// `known` is the row as just read, if it was; otherwise (and on every retry) it is read again.
-    pub async fn write_registry(&self, admin: &AdminSession, u: Unfinished, known: Option<Option<RegistryRecord>>) -> Result<Completed, InstallError> {
+    pub async fn write_registry(
+        &self,
+        admin: &AdminSession,
+        u: Unfinished,
+        known: Option<Option<RegistryRecord>>,
+    ) -> Result<Completed, InstallError> {
         let mut known = known;
         let slug = match WorkspaceSlug::parse(&u.slug) {
             Ok(slug) => slug,
@@ -422,7 +433,15 @@ impl Installer {
     }
 
     /// Records an install event. A failing audit write is logged by the audit log itself.
-    pub async fn record(&self, admin: Option<&AdminSession>, action: &'static str, target: Option<String>, outcome: Outcome, detail: String, request_id: Option<String>) {
+    pub async fn record(
+        &self,
+        admin: Option<&AdminSession>,
+        action: &'static str,
+        target: Option<String>,
+        outcome: Outcome,
+        detail: String,
+        request_id: Option<String>,
+    ) {
         let _ = self
             .audit
             .record(AuditEvent {

@@ -118,7 +118,15 @@ impl Removal {
         self.run(actor, "workspace.remove", org_id, confirm, delete_links, true).await
     }
 
-    async fn run(&self, actor: &Actor, action: &'static str, org_id: &str, confirm: &str, delete_links: bool, remove_row: bool) -> Result<Report, RemovalError> {
+    async fn run(
+        &self,
+        actor: &Actor,
+        action: &'static str,
+        org_id: &str,
+        confirm: &str,
+        delete_links: bool,
+        remove_row: bool,
+    ) -> Result<Report, RemovalError> {
         let row = match self.registry.get(org_id).await {
             Ok(Some(row)) => row,
             Ok(None) => return Err(RemovalError::NotFound),
@@ -320,4 +328,3 @@ impl Removal {
         self.mappings.delete_all(&keys).await.map_err(|e| e.to_string())
     }
 }
-

@@ -9,14 +9,13 @@ use futures::StreamExt;
 use time::OffsetDateTime;
 use tokio::sync::Mutex;
 
-use crate::config::SweepSettings;
-use crate::domain::health::CheckResult;
-use crate::domain::parse_iso;
 use crate::adapters::dynamodb::leases::Leases;
 use crate::adapters::dynamodb::registry::Registry;
 use crate::adapters::dynamodb::user_mappings::UserMappings;
+use crate::config::SweepSettings;
+use crate::domain::health::CheckResult;
+use crate::domain::parse_iso;
 use crate::services::upkeep::{RefreshOutcome, TokenUpkeep};
-
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct SweepReport {

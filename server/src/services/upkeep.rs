@@ -7,13 +7,13 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 use time::OffsetDateTime;
 
-use crate::domain::health::CheckResult;
+use crate::adapters::dynamodb::registry::{Registry, RegistryError};
 use crate::adapters::linear::graphql::{ApiError, LinearApi};
 use crate::adapters::linear::oauth::{AppCredentials, LinearOAuth, TokenError};
+use crate::adapters::secrets::{StoreError, TokenStore};
+use crate::domain::health::CheckResult;
 use crate::domain::iso_millis;
 use crate::domain::token_bundle::TokenBundle;
-use crate::adapters::dynamodb::registry::{Registry, RegistryError};
-use crate::adapters::secrets::{StoreError, TokenStore};
 
 /// How long a refresh may hold the row; a crashed holder's lease runs out after this.
 pub const LEASE_SECONDS: i64 = 60;
@@ -34,7 +34,9 @@ pub struct ActiveBundle {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RefreshOutcome {
-    Refreshed { expires_at: String },
+    Refreshed {
+        expires_at: String,
+    },
     /// Linear said `invalid_grant`, but the bundle's refresh token had changed: another actor
     /// (a platform Lambda) refreshed first, and its tokens are in the bundle.
     AlreadyRefreshed,
@@ -43,7 +45,9 @@ pub enum RefreshOutcome {
     /// Another console instance holds the lease right now.
     Busy,
     /// Linear failed for a passing reason; nothing changed.
-    Failed { reason: String },
+    Failed {
+        reason: String,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -13,15 +13,14 @@ use app::user_links_view::{
 use time::OffsetDateTime;
 
 use crate::adapters::cognito::directory::Directory;
-use crate::config::LinkingSettings;
-use crate::adapters::linear::graphql::{ApiError, LinearApi, LinearUser};
-use crate::domain::iso_millis;
-use crate::domain::user_mapping::{Invite, InviteCode, InviteFor, Link, LinkKey, MappingRow};
 use crate::adapters::dynamodb::registry::Registry;
-use crate::services::upkeep::TokenUpkeep;
 use crate::adapters::dynamodb::user_mappings::{MappingError, UserMappings};
+use crate::adapters::linear::graphql::{ApiError, LinearApi, LinearUser};
+use crate::config::LinkingSettings;
+use crate::domain::iso_millis;
 use crate::domain::link_states::{self as matching, invite_view, PlatformIndex};
-
+use crate::domain::user_mapping::{Invite, InviteCode, InviteFor, Link, LinkKey, MappingRow};
+use crate::services::upkeep::TokenUpkeep;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LinkingError {

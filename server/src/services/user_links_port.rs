@@ -24,7 +24,14 @@ pub fn failure(e: LinkingError) -> PortFailure {
 }
 
 /// The audit event of one link attempt.
-pub fn link_event(sub: &str, email: &str, request_id: Option<String>, org_id: &str, req: &LinkRequest, outcome: &LinkOutcome) -> AuditEvent {
+pub fn link_event(
+    sub: &str,
+    email: &str,
+    request_id: Option<String>,
+    org_id: &str,
+    req: &LinkRequest,
+    outcome: &LinkOutcome,
+) -> AuditEvent {
     let action = if req.replace.is_some() { "user.link_change" } else { "user.link" };
     let what = match &req.replace {
         Some(old) => format!("Linear user {} from platform user {old} to {}", req.linear_user_id, req.platform_user_id),

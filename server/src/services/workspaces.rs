@@ -12,13 +12,13 @@ use secrecy::ExposeSecret;
 use futures::StreamExt;
 use time::OffsetDateTime;
 
+use crate::adapters::cognito::directory::Directory;
+use crate::adapters::dynamodb::registry::{Registry, RegistryError};
+use crate::adapters::secrets::TokenStore;
 use crate::domain::health::{health, Facts};
 use crate::domain::parse_iso;
 use crate::domain::registry::RegistryRecord;
 use crate::domain::token_bundle::StoredBundle;
-use crate::adapters::cognito::directory::Directory;
-use crate::adapters::dynamodb::registry::{Registry, RegistryError};
-use crate::adapters::secrets::TokenStore;
 
 /// The overview's rows, reused for a few seconds (`CONSOLE_OVERVIEW_CACHE_SECONDS`) and dropped by
 /// any change made through the console, so paging, filtering and reloading the overview do not

@@ -37,7 +37,15 @@ pub fn request_id(headers: &HeaderMap) -> Option<String> {
 
 /// Records a change an admin made through a form POST: who, the request id from the
 /// headers, the workspace it was about. A failure is logged (the change itself stands).
-pub async fn record_change(log: &AuditLog, admin: &SignedInAdmin, headers: &HeaderMap, action: &'static str, target: &str, outcome: Outcome, detail: String) {
+pub async fn record_change(
+    log: &AuditLog,
+    admin: &SignedInAdmin,
+    headers: &HeaderMap,
+    action: &'static str,
+    target: &str,
+    outcome: Outcome,
+    detail: String,
+) {
     let _ = log
         .record(AuditEvent {
             action,

@@ -30,7 +30,11 @@ pub async fn csv_export(State(log): State<AuditLog>, _admin: SignedInAdmin, Quer
 pub fn to_csv(entries: &[AuditEntry]) -> String {
     let cell = |s: &str| {
         let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_owned() };
-        if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
+        if s.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s
+        }
     };
     let mut out = String::from("time,actor_email,actor_sub,action,workspace,outcome,detail,request_id\n");
     for e in entries {
@@ -72,5 +76,4 @@ mod tests {
         assert!(line.ends_with(",'=HYPERLINK(1)"), "{line}");
         assert_eq!(csv.lines().count(), 2);
     }
-
 }

@@ -15,9 +15,9 @@ use app::identity::AdminSession;
 use app::outcomes::{Notice, WorkspaceNotice};
 use app::wire::InstallFailure;
 
-use crate::services::install::{self as install, Completed, InstallError, PendingConsent, Timings, Unfinished, WebhookError};
 use crate::domain::audit::Outcome;
 use crate::domain::token_bundle::WebhookSecret;
+use crate::services::install::{self as install, Completed, InstallError, PendingConsent, Timings, Unfinished, WebhookError};
 use crate::web::admin::{request_id, SignedInAdmin};
 use crate::web::security::encode_component;
 use crate::web::state::AppState;
@@ -265,8 +265,12 @@ pub async fn webhook_secret(
     };
     let (outcome, query, detail) = match installer.set_webhook_secret(&org_id, secret).await {
         Ok(()) => (Outcome::Success, WorkspaceNotice::WebhookSaved.query(), "webhook signing secret stored".to_owned()),
-        Err(WebhookError::NotInstalled) => (Outcome::Refused, WorkspaceNotice::WebhookNotInstalled.query(), "workspace not installed".into()),
-        Err(WebhookError::RefreshDue) => (Outcome::Refused, WorkspaceNotice::WebhookRefreshDue.query(), "token refresh due; retry later".into()),
+        Err(WebhookError::NotInstalled) => {
+            (Outcome::Refused, WorkspaceNotice::WebhookNotInstalled.query(), "workspace not installed".into())
+        }
+        Err(WebhookError::RefreshDue) => {
+            (Outcome::Refused, WorkspaceNotice::WebhookRefreshDue.query(), "token refresh due; retry later".into())
+        }
         Err(e) => {
             tracing::error!(error = %e, "could not store the webhook signing secret");
             let rid_q = rid.as_deref().map(|r| format!("&rid={}", encode_component(r))).unwrap_or_default();

@@ -29,7 +29,11 @@ pub const SESSION_COOKIE: &str = "lc_session";
 
 /// Any form POST or install callback (every change the console makes goes through one) drops the cached overview,
 /// so an admin sees their change at once. Server functions (`/api/`) only read the registry.
-async fn changes_drop_the_overview(axum::extract::State(state): axum::extract::State<AppState>, req: Request<axum::body::Body>, next: axum::middleware::Next) -> axum::response::Response {
+async fn changes_drop_the_overview(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: Request<axum::body::Body>,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
     // The install callback is a GET that writes the registry.
     let path = req.uri().path();
     let change = (req.method() == axum::http::Method::POST && !path.starts_with("/api/")) || path == "/linear/callback";
@@ -47,9 +51,7 @@ pub fn router(state: AppState) -> Router {
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(state.config.secure_cookies())
-        .with_expiry(Expiry::OnInactivity(tower_sessions::cookie::time::Duration::seconds(
-            state.config.session_ttl.as_secs() as i64,
-        )));
+        .with_expiry(Expiry::OnInactivity(tower_sessions::cookie::time::Duration::seconds(state.config.session_ttl.as_secs() as i64)));
     let ports = state.ports.clone();
     let request_id = HeaderName::from_static("x-request-id");
 
@@ -75,15 +77,10 @@ pub fn router(state: AppState) -> Router {
         .route("/workspaces/{org_id}/users/reload", post(user_links::reload))
         .route("/users/unlink", post(user_links::unlink_identity))
         .route("/audit.csv", get(audit_csv::csv_export))
-        .leptos_routes_with_context(
-            &state,
-            routes,
-            move || provide_context(ports.clone()),
-            {
-                let options = state.leptos_options.clone();
-                move || shell(options.clone())
-            },
-        )
+        .leptos_routes_with_context(&state, routes, move || provide_context(ports.clone()), {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), changes_drop_the_overview))
         .layer(axum::middleware::from_fn(security::admin_gate))

@@ -18,20 +18,12 @@ pub async fn healthz() -> impl IntoResponse {
 pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     let aws = &state.aws;
     let cfg = &state.config;
-    let dynamo = async {
-        aws.dynamodb.describe_table().table_name(&cfg.tables.registry).send().await.map(|_| ()).map_err(|e| e.to_string())
-    };
-    let secrets = async {
-        aws.secrets.describe_secret().secret_id(&cfg.webhook_secret_arn).send().await.map(|_| ()).map_err(|e| e.to_string())
-    };
+    let dynamo =
+        async { aws.dynamodb.describe_table().table_name(&cfg.tables.registry).send().await.map(|_| ()).map_err(|e| e.to_string()) };
+    let secrets =
+        async { aws.secrets.describe_secret().secret_id(&cfg.webhook_secret_arn).send().await.map(|_| ()).map_err(|e| e.to_string()) };
     let cognito = async {
-        aws.cognito
-            .describe_user_pool()
-            .user_pool_id(&cfg.cognito.user_pool_id)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| e.to_string())
+        aws.cognito.describe_user_pool().user_pool_id(&cfg.cognito.user_pool_id).send().await.map(|_| ()).map_err(|e| e.to_string())
     };
     let (d, s, c) = tokio::join!(
         tokio::time::timeout(PROBE_TIMEOUT, dynamo),

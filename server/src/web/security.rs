@@ -13,10 +13,8 @@ use crate::web::state::AppState;
 
 /// Paths anyone may load: sign-in, its pages, static assets and probes.
 pub fn is_public(path: &str) -> bool {
-    matches!(
-        path,
-        "/login" | "/login/new-password" | "/forbidden" | "/logout" | "/healthz" | "/readyz" | "/favicon.ico"
-    ) || path.starts_with("/pkg/")
+    matches!(path, "/login" | "/login/new-password" | "/forbidden" | "/logout" | "/healthz" | "/readyz" | "/favicon.ico")
+        || path.starts_with("/pkg/")
 }
 
 /// The signed-in admin of this request, if any and not expired.
@@ -67,8 +65,7 @@ pub async fn cross_site_guard(State(state): State<AppState>, req: Request, next:
         return next.run(req).await;
     }
     tracing::warn!(path = req.uri().path(), "cross-site request refused");
-    (StatusCode::FORBIDDEN, "Cross-site request refused: this action must be started from the console itself.")
-        .into_response()
+    (StatusCode::FORBIDDEN, "Cross-site request refused: this action must be started from the console itself.").into_response()
 }
 
 pub fn is_same_site(headers: &axum::http::HeaderMap, public_origin: &str) -> bool {
@@ -194,9 +191,7 @@ mod tests {
             .route("/boom", axum::routing::get(boom))
             .route("/fine", axum::routing::get(|| async { "fine" }))
             .layer(axum::middleware::from_fn(catch_panics));
-        let req = |path: &str| {
-            axum::http::Request::builder().uri(path).header("x-request-id", "req-123").body(Body::empty()).unwrap()
-        };
+        let req = |path: &str| axum::http::Request::builder().uri(path).header("x-request-id", "req-123").body(Body::empty()).unwrap();
         let res = app.clone().oneshot(req("/boom")).await.unwrap();
         assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
         let body = axum::body::to_bytes(res.into_body(), 1 << 20).await.unwrap();

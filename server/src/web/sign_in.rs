@@ -11,8 +11,8 @@ use tower_sessions::Session;
 use app::identity::{AdminSession, SESSION_ADMIN_KEY};
 use app::routes::login::safe_next;
 
-use crate::adapters::cognito::sign_in::{PasswordOutcome, SignInError};
 use crate::adapters::cognito::id_token::TokenError;
+use crate::adapters::cognito::sign_in::{PasswordOutcome, SignInError};
 use crate::domain::audit::{AuditEvent, Outcome};
 use crate::web::admin::request_id;
 use crate::web::security::{current_admin, encode_component};
@@ -161,7 +161,15 @@ pub async fn logout(State(state): State<AppState>, session: Session, headers: He
     Redirect::to("/login?error=signed-out").into_response()
 }
 
-async fn audit(state: &AppState, action: &'static str, sub: Option<&str>, email: &str, outcome: Outcome, detail: Option<String>, rid: Option<String>) {
+async fn audit(
+    state: &AppState,
+    action: &'static str,
+    sub: Option<&str>,
+    email: &str,
+    outcome: Outcome,
+    detail: Option<String>,
+    rid: Option<String>,
+) {
     // A sign-in is not blocked by an audit outage; the failure is logged by `record`.
     let _ = state
         .audit

@@ -5,9 +5,9 @@ use app::ports::Ports;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
-use crate::adapters::dynamodb::audit::AuditLog;
-use crate::adapters::cognito::sign_in::CognitoAuth;
 use crate::adapters::cognito::id_token::IdTokenVerifier;
+use crate::adapters::cognito::sign_in::CognitoAuth;
+use crate::adapters::dynamodb::audit::AuditLog;
 use crate::adapters::AwsClients;
 use crate::config::Config;
 

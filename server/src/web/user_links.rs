@@ -9,9 +9,9 @@ use serde::Deserialize;
 use app::outcomes::{LinkNotice, Notice, UsersNotice};
 use app::user_links_view::{LinkOutcome, LinkRequest};
 
-use crate::services::user_links_port::link_event;
-use crate::services::user_links::LinkingError;
 use crate::domain::audit::Outcome;
+use crate::services::user_links::LinkingError;
+use crate::services::user_links_port::link_event;
 use crate::web::admin::{record_change, request_id, SignedInAdmin};
 use crate::web::security::encode_component;
 use crate::web::state::AppState;
@@ -48,7 +48,15 @@ fn code_tail(code: &str) -> String {
     chars[chars.len().saturating_sub(4)..].iter().collect()
 }
 
-async fn audit(state: &AppState, admin: &SignedInAdmin, headers: &HeaderMap, action: &'static str, org_id: &str, outcome: Outcome, detail: String) {
+async fn audit(
+    state: &AppState,
+    admin: &SignedInAdmin,
+    headers: &HeaderMap,
+    action: &'static str,
+    org_id: &str,
+    outcome: Outcome,
+    detail: String,
+) {
     record_change(&state.audit, admin, headers, action, org_id, outcome, detail).await;
 }
 
@@ -179,7 +187,11 @@ pub async fn link_suggested(
         }] += 1;
         let _ = state.audit.record(link_event(&admin.0.sub, &admin.0.email, request_id(&headers), &org_id, req, &r.outcome)).await;
     }
-    back(&org_id, &view, &format!("{}&linked={}&conflicts={}&refused={}&failed={}", LinkNotice::Bulk.query(), tally[0], tally[1], tally[2], tally[3]))
+    back(
+        &org_id,
+        &view,
+        &format!("{}&linked={}&conflicts={}&refused={}&failed={}", LinkNotice::Bulk.query(), tally[0], tally[1], tally[2], tally[3]),
+    )
 }
 
 #[derive(Deserialize)]
@@ -201,12 +213,18 @@ pub async fn invite(
     let who = encode_component(&form.linear_user_id);
     match state.user_links.invite(&admin.0.sub, &org_id, &form.linear_user_id).await {
         Ok(invite) => {
-            let detail = format!("Linear user {} invited (code …{}, until {})", form.linear_user_id, code_tail(&invite.code), invite.expires_at.unwrap_or_default());
+            let detail = format!(
+                "Linear user {} invited (code …{}, until {})",
+                form.linear_user_id,
+                code_tail(&invite.code),
+                invite.expires_at.unwrap_or_default()
+            );
             audit(&state, &admin, &headers, "user.invite", &org_id, Outcome::Success, detail).await;
             back(&org_id, &form.view, &format!("{}&who={who}", LinkNotice::Invited.query()))
         }
         Err(e) => {
-            audit(&state, &admin, &headers, "user.invite", &org_id, outcome_of(&e), format!("Linear user {}: {e}", form.linear_user_id)).await;
+            audit(&state, &admin, &headers, "user.invite", &org_id, outcome_of(&e), format!("Linear user {}: {e}", form.linear_user_id))
+                .await;
             back(&org_id, &form.view, &format!("{}&who={who}", refusal(&e).query()))
         }
     }
@@ -241,7 +259,12 @@ pub async fn revoke_invite(
 }
 
 /// *Reload from Linear* without the wasm.
-pub async fn reload(State(state): State<AppState>, _admin: SignedInAdmin, Path(org_id): Path<String>, axum::Form(view): axum::Form<ViewFields>) -> Response {
+pub async fn reload(
+    State(state): State<AppState>,
+    _admin: SignedInAdmin,
+    Path(org_id): Path<String>,
+    axum::Form(view): axum::Form<ViewFields>,
+) -> Response {
     match state.user_links.reload(&org_id).await {
         Ok(n) => back(&org_id, &view, &format!("{}&count={n}", LinkNotice::Reloaded.query())),
         Err(e) => back(&org_id, &view, &refusal(&e).query()),

@@ -6,15 +6,15 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 
+use crate::domain::audit::Actor;
 use crate::domain::audit::Outcome;
 use crate::domain::health::CheckResult;
+use crate::services::removal::{OrphanRetry, RemovalError};
+use crate::services::upkeep::{RefreshOutcome, UpkeepError};
 use crate::web::admin::{record_change, request_id, SignedInAdmin};
 use crate::web::security::encode_component;
 use crate::web::state::AppState;
-use crate::domain::audit::Actor;
 use app::outcomes::{Notice, WorkspaceNotice};
-use crate::services::removal::{OrphanRetry, RemovalError};
-use crate::services::upkeep::{RefreshOutcome, UpkeepError};
 
 fn back(org_id: &str, notice: WorkspaceNotice) -> Response {
     to_page(org_id, &notice.query())
@@ -34,7 +34,15 @@ fn refused(e: &UpkeepError) -> (WorkspaceNotice, Outcome) {
     }
 }
 
-async fn audit(state: &AppState, admin: &SignedInAdmin, headers: &HeaderMap, action: &'static str, org_id: &str, outcome: Outcome, detail: String) {
+async fn audit(
+    state: &AppState,
+    admin: &SignedInAdmin,
+    headers: &HeaderMap,
+    action: &'static str,
+    org_id: &str,
+    outcome: Outcome,
+    detail: String,
+) {
     record_change(&state.audit, admin, headers, action, org_id, outcome, detail).await;
 }
 
@@ -61,13 +69,19 @@ pub async fn check(State(state): State<AppState>, admin: SignedInAdmin, headers:
 
 pub async fn refresh(State(state): State<AppState>, admin: SignedInAdmin, headers: HeaderMap, Path(org_id): Path<String>) -> Response {
     let (notice, outcome, detail) = match state.upkeep.refresh(&org_id).await {
-        Ok(RefreshOutcome::Refreshed { expires_at }) => (WorkspaceNotice::Refreshed, Outcome::Success, format!("new access token until {expires_at}")),
+        Ok(RefreshOutcome::Refreshed { expires_at }) => {
+            (WorkspaceNotice::Refreshed, Outcome::Success, format!("new access token until {expires_at}"))
+        }
         Ok(RefreshOutcome::AlreadyRefreshed) => {
             (WorkspaceNotice::AlreadyRefreshed, Outcome::Success, "another actor refreshed first; its tokens are in the bundle".to_owned())
         }
-        Ok(RefreshOutcome::GrantDead) => (WorkspaceNotice::GrantDead, Outcome::Failure, "invalid_grant: the workspace needs reconnecting".to_owned()),
+        Ok(RefreshOutcome::GrantDead) => {
+            (WorkspaceNotice::GrantDead, Outcome::Failure, "invalid_grant: the workspace needs reconnecting".to_owned())
+        }
         Ok(RefreshOutcome::Busy) => (WorkspaceNotice::RefreshBusy, Outcome::Refused, "another console instance is refreshing".to_owned()),
-        Ok(RefreshOutcome::Failed { reason }) => (WorkspaceNotice::RefreshFailed, Outcome::Failure, format!("Linear: {reason}; nothing changed")),
+        Ok(RefreshOutcome::Failed { reason }) => {
+            (WorkspaceNotice::RefreshFailed, Outcome::Failure, format!("Linear: {reason}; nothing changed"))
+        }
         Err(e) => {
             tracing::warn!(error = %e, "refresh failed");
             let (q, o) = refused(&e);
@@ -115,12 +129,9 @@ pub async fn remove(
         RemoveMode::Remove => state.removal.remove(&actor, &org_id, &form.confirm, delete_links).await,
     };
     match result {
-        Ok(report) if form.mode == RemoveMode::Remove && report.complete() => Redirect::to(&format!(
-            "/workspaces?removed={}&steps={}",
-            encode_component(&report.name),
-            report.steps().code()
-        ))
-        .into_response(),
+        Ok(report) if form.mode == RemoveMode::Remove && report.complete() => {
+            Redirect::to(&format!("/workspaces?removed={}&steps={}", encode_component(&report.name), report.steps().code())).into_response()
+        }
         Ok(report) => to_page(&org_id, &format!("steps={}", report.steps().code())),
         Err(RemovalError::ConfirmMismatch) => back(&org_id, WorkspaceNotice::ConfirmMismatch),
         Err(RemovalError::NotFound) => back(&org_id, WorkspaceNotice::NotFound),

@@ -48,7 +48,8 @@ async fn filters_and_pages_walk_the_whole_view_once() {
     assert_eq!(unique.len(), seen.len(), "no repeats across pages");
     assert_eq!(seen.first().map(String::as_str), Some("event 229"), "newest first");
 
-    let by_actor = log.search(&AuditQuery { actor: "ALICE".into(), workspace: "org-a".into(), ..AuditQuery::default() }, 500).await.unwrap();
+    let by_actor =
+        log.search(&AuditQuery { actor: "ALICE".into(), workspace: "org-a".into(), ..AuditQuery::default() }, 500).await.unwrap();
     assert_eq!(by_actor.entries.len(), 39);
     assert!(by_actor.entries.iter().all(|e| e.actor_email.as_deref() == Some("alice@example.com")));
     let yesterday = (time::OffsetDateTime::now_utc() - time::Duration::days(1)).date();

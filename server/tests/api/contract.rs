@@ -60,8 +60,7 @@ pub fn bundle_usable(secret: &str) -> Result<Value, String> {
     }
     for k in ["expires_at", "installed_at", "updated_at"] {
         let s = obj[k].as_str().unwrap_or_default();
-        time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
-            .map_err(|_| format!("{k} is not ISO-8601: {s}"))?;
+        time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).map_err(|_| format!("{k} is not ISO-8601: {s}"))?;
     }
     if obj["scope"].as_str().unwrap_or_default().contains(',') {
         return Err("scope must be space-separated".into());
@@ -79,7 +78,15 @@ pub fn bundle_usable(secret: &str) -> Result<Value, String> {
 
 /// A registry row the console wrote must carry the CLI's attributes with the CLI's types.
 pub fn assert_cli_shaped_row(item: &Item) {
-    for k in ["linear_workspace_id", "workspace_slug", "oauth_secret_arn", "installed_by_platform_user_id", "installed_at", "updated_at", "status"] {
+    for k in [
+        "linear_workspace_id",
+        "workspace_slug",
+        "oauth_secret_arn",
+        "installed_by_platform_user_id",
+        "installed_at",
+        "updated_at",
+        "status",
+    ] {
         assert!(text(item, k).is_some(), "{k} missing or not a non-empty S: {item:?}");
     }
     assert!(slug_ok(&text(item, "workspace_slug").unwrap()));
@@ -163,7 +170,9 @@ pub fn invite_redeemable(item: &Item, now: i64) -> Result<(String, String), Stri
     if text(item, "status").as_deref() != Some("pending") {
         return Err("status is not pending".into());
     }
-    for k in ["linear_workspace_id", "linear_workspace_slug", "linear_user_id", "linear_user_name", "invited_at", "invited_by_platform_user_id"] {
+    for k in
+        ["linear_workspace_id", "linear_workspace_slug", "linear_user_id", "linear_user_name", "invited_at", "invited_by_platform_user_id"]
+    {
         text(item, k).ok_or(format!("{k} missing"))?;
     }
     let ttl: i64 = item.get("ttl").and_then(|v| v.as_n().ok()).and_then(|n| n.parse().ok()).ok_or("ttl missing")?;

@@ -5,8 +5,8 @@ use end2end::bootstrap::{ADMIN_EMAIL, USER_EMAIL};
 use end2end::linear::{Settings, Shared, World};
 use end2end::{Local, Moto};
 use reqwest::redirect::Policy;
-use server::config::Config;
 use server::adapters::AwsClients;
+use server::config::Config;
 
 pub const PASSWORD: &str = "Test-password-1";
 
@@ -161,12 +161,7 @@ impl TestApp {
     }
 
     pub async fn sign_in_with(&self, client: &reqwest::Client, email: &str, password: &str) -> reqwest::Response {
-        client
-            .post(self.url("/login"))
-            .form(&[("email", email), ("password", password), ("next", "/audit")])
-            .send()
-            .await
-            .unwrap()
+        client.post(self.url("/login")).form(&[("email", email), ("password", password), ("next", "/audit")]).send().await.unwrap()
     }
 
     pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
@@ -284,7 +279,10 @@ impl aws_sdk_dynamodb::config::Intercept for Faults {
         // The type-erased input's Debug names its type (`UpdateItemInput { table_name: … }`).
         let input = format!("{:?}", context.input());
         let mut armed = self.0.lock().unwrap();
-        if let Some(fault) = armed.iter_mut().find(|(op, needle, times)| *times > 0 && input.contains(&format!(":{op}Input {{")) && input.contains(needle.as_str())) {
+        if let Some(fault) = armed
+            .iter_mut()
+            .find(|(op, needle, times)| *times > 0 && input.contains(&format!(":{op}Input {{")) && input.contains(needle.as_str()))
+        {
             fault.2 -= 1;
             return Err(format!("injected fault: {} refused", fault.0).into());
         }

@@ -33,13 +33,7 @@ async fn audit(app: &TestApp) -> Vec<AuditEntry> {
 }
 
 async fn detail(app: &TestApp, org_id: &str) -> (u16, String) {
-    let res = app
-        .client
-        .post(app.url("/api/workspace"))
-        .form(&[("org_id", org_id)])
-        .send()
-        .await
-        .unwrap();
+    let res = app.client.post(app.url("/api/workspace")).form(&[("org_id", org_id)]).send().await.unwrap();
     (res.status().as_u16(), res.text().await.unwrap())
 }
 
@@ -381,7 +375,12 @@ async fn without_a_stack_webhook_secret_the_admin_is_asked_for_one() {
     let post = |value: &'static str| {
         let app = &app;
         async move {
-            app.client.post(app.url(&format!("/workspaces/{ACME_ID}/webhook-secret"))).form(&[("webhook_secret", value)]).send().await.unwrap()
+            app.client
+                .post(app.url(&format!("/workspaces/{ACME_ID}/webhook-secret")))
+                .form(&[("webhook_secret", value)])
+                .send()
+                .await
+                .unwrap()
         }
     };
     let res = post("whsec_not-linear").await;
@@ -469,14 +468,24 @@ async fn a_reconnect_under_a_renamed_slug_retires_the_old_bundle() {
     let res = app.consent(Some(ACME_ID), ACME_ID, "authorize").await;
     assert_eq!(location(&res), format!("/workspaces/{ACME_ID}?notice=reconnected"));
     let item = row(&app, ACME_ID).await.unwrap();
-    assert_eq!(read_registry_row(&item), PlatformReading::Active { slug: new_slug.clone(), secret_arn: item["oauth_secret_arn"].as_s().unwrap().clone() });
+    assert_eq!(
+        read_registry_row(&item),
+        PlatformReading::Active { slug: new_slug.clone(), secret_arn: item["oauth_secret_arn"].as_s().unwrap().clone() }
+    );
     assert!(bundle(&app, &new_slug).await.is_some());
     assert!(app.aws.secrets.describe_secret().secret_id(&old_arn).send().await.is_err(), "the superseded bundle is gone at once");
     let e = audit(&app).await.into_iter().find(|e| e.action == "workspace.reconnect").unwrap();
     assert!(e.detail.unwrap().contains(&format!("previous bundle {old_arn} deleted")));
     // Nothing blocks the platform's CLI from creating a bundle under the old name again (a
     // deletion scheduled for later would make CreateSecret fail for 7 days).
-    app.aws.secrets.create_secret().name(format!("bgagent-linear-oauth-{old_slug}")).secret_string("{}").send().await.expect("the old name is free");
+    app.aws
+        .secrets
+        .create_secret()
+        .name(format!("bgagent-linear-oauth-{old_slug}"))
+        .secret_string("{}")
+        .send()
+        .await
+        .expect("the old name is free");
 }
 
 #[tokio::test]
@@ -499,7 +508,10 @@ async fn registry_writes_refuse_a_row_that_changed_since_it_was_read() {
     let conflict = registry.record_install(&record, &Expect::Absent, None).await.unwrap_err();
     assert!(matches!(conflict, server::adapters::dynamodb::registry::RegistryError::Conflict), "someone installed it meanwhile");
     let stale = Expect::InstalledAt(Some("2026-01-01T00:00:00.000Z".into()));
-    assert!(matches!(registry.record_install(&record, &stale, None).await, Err(server::adapters::dynamodb::registry::RegistryError::Conflict)));
+    assert!(matches!(
+        registry.record_install(&record, &stale, None).await,
+        Err(server::adapters::dynamodb::registry::RegistryError::Conflict)
+    ));
     let current = Expect::InstalledAt(Some("2026-11-23T10:00:00.000Z".into()));
     registry.record_install(&record, &current, None).await.unwrap();
 }

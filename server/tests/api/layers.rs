@@ -65,13 +65,16 @@ fn references(module: &str, code: &str, known: &BTreeSet<String>) -> BTreeSet<St
             if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
                 continue;
             }
-            let end = rest.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':' || c == '{' || c == '}' || c == ',' || c == ' ')).unwrap_or(rest.len());
+            let end = rest
+                .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':' || c == '{' || c == '}' || c == ',' || c == ' '))
+                .unwrap_or(rest.len());
             let text = &rest[..end];
             let (head, group) = match text.find('{') {
                 Some(b) => (&text[..b], text[b + 1..].split('}').next().unwrap_or("")),
                 None => (text, ""),
             };
-            let head: Vec<String> = base.iter().cloned().chain(head.split("::").map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)).collect();
+            let head: Vec<String> =
+                base.iter().cloned().chain(head.split("::").map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)).collect();
             if group.is_empty() {
                 paths.push(head);
             } else {
@@ -117,7 +120,9 @@ fn dependencies_point_one_way_and_nothing_below_the_web_edge_knows_http() {
             }
         }
         let forbidden: &[&str] = match from {
-            "domain" => &["axum::", "tower_sessions", "tower_http", "leptos_axum", "aws_sdk_", "aws_config", "reqwest", "tokio::", "oauth2"],
+            "domain" => {
+                &["axum::", "tower_sessions", "tower_http", "leptos_axum", "aws_sdk_", "aws_config", "reqwest", "tokio::", "oauth2"]
+            }
             "services" | "adapters" => &["axum::", "tower_http", "leptos_axum"],
             _ => &[],
         };
@@ -143,7 +148,12 @@ fn no_two_modules_import_each_other_in_a_circle() {
         })
         .collect();
     // Depth-first search for a back edge; reports the first cycle with its path.
-    fn visit(node: &str, graph: &BTreeMap<String, BTreeSet<String>>, state: &mut BTreeMap<String, u8>, path: &mut Vec<String>) -> Option<Vec<String>> {
+    fn visit(
+        node: &str,
+        graph: &BTreeMap<String, BTreeSet<String>>,
+        state: &mut BTreeMap<String, u8>,
+        path: &mut Vec<String>,
+    ) -> Option<Vec<String>> {
         state.insert(node.to_owned(), 1);
         path.push(node.to_owned());
         for next in graph.get(node).into_iter().flatten() {
@@ -178,11 +188,16 @@ fn no_two_modules_import_each_other_in_a_circle() {
 
 #[test]
 fn the_checker_sees_a_cycle_and_an_upward_import() {
-    let known: BTreeSet<String> = ["web", "web::state", "services", "services::install", "domain", "domain::registry", "adapters::linear", "adapters::linear::oauth"]
-        .into_iter()
-        .map(str::to_owned)
-        .collect();
-    let refs = references("services::install", "use crate::web::state::AppState;\nuse crate::domain::{registry::Item, self};\nuse super::x;", &known);
+    let known: BTreeSet<String> =
+        ["web", "web::state", "services", "services::install", "domain", "domain::registry", "adapters::linear", "adapters::linear::oauth"]
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+    let refs = references(
+        "services::install",
+        "use crate::web::state::AppState;\nuse crate::domain::{registry::Item, self};\nuse super::x;",
+        &known,
+    );
     assert_eq!(refs, ["domain", "domain::registry", "services", "web::state"].into_iter().map(str::to_owned).collect());
     assert!(!allowed(layer("services::install")).contains(&layer("web::state")), "an upward import is caught");
     let nested = references("adapters::linear", "use super::linear::oauth::X; pub mod oauth; use self::oauth;", &known);

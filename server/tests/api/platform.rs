@@ -24,15 +24,25 @@ async fn detail(app: &TestApp, org_id: &str) -> WorkspaceDetail {
 }
 
 async fn put_bundle(app: &TestApp, slug: &str, value: &Value) {
-    app.aws.secrets.put_secret_value().secret_id(format!("bgagent-linear-oauth-{slug}")).secret_string(value.to_string()).send().await.unwrap();
+    app.aws
+        .secrets
+        .put_secret_value()
+        .secret_id(format!("bgagent-linear-oauth-{slug}"))
+        .secret_string(value.to_string())
+        .send()
+        .await
+        .unwrap();
 }
 
 async fn set_attributes(app: &TestApp, org_id: &str, attrs: &[(&str, &str)]) {
-    let mut req = app.aws.dynamodb.update_item().table_name(&app.local.registry_table).key("linear_workspace_id", AttributeValue::S(org_id.into()));
+    let mut req =
+        app.aws.dynamodb.update_item().table_name(&app.local.registry_table).key("linear_workspace_id", AttributeValue::S(org_id.into()));
     let mut sets = Vec::new();
     for (i, (k, v)) in attrs.iter().enumerate() {
         sets.push(format!("#a{i} = :v{i}"));
-        req = req.expression_attribute_names(format!("#a{i}"), *k).expression_attribute_values(format!(":v{i}"), AttributeValue::S((*v).into()));
+        req = req
+            .expression_attribute_names(format!("#a{i}"), *k)
+            .expression_attribute_values(format!(":v{i}"), AttributeValue::S((*v).into()));
     }
     req.update_expression(format!("SET {}", sets.join(", "))).send().await.unwrap();
 }
@@ -150,7 +160,13 @@ async fn invalid_grant_waits_for_a_refresher_that_saves_a_moment_later() {
         let slug = slug.clone();
         tokio::spawn(async move {
             tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-            secrets.put_secret_value().secret_id(format!("bgagent-linear-oauth-{slug}")).secret_string(next.to_string()).send().await.unwrap();
+            secrets
+                .put_secret_value()
+                .secret_id(format!("bgagent-linear-oauth-{slug}"))
+                .secret_string(next.to_string())
+                .send()
+                .await
+                .unwrap();
         })
     };
     let loc = post(&app, &format!("/workspaces/{ACME_ID}/refresh")).await;
@@ -183,7 +199,11 @@ async fn mapping_keys(app: &TestApp) -> BTreeSet<String> {
 async fn the_sweep_deletes_expired_invites_the_platform_would_still_redeem() {
     let app = spawn_app().await;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    for item in [invite(ACME_ID, "link-aaaa2222", now - 60), invite(INITRODE_ID, "link-bbbb3333", now - 3600), invite(ACME_ID, "link-cccc4444", now + 3600)] {
+    for item in [
+        invite(ACME_ID, "link-aaaa2222", now - 60),
+        invite(INITRODE_ID, "link-bbbb3333", now - 3600),
+        invite(ACME_ID, "link-cccc4444", now + 3600),
+    ] {
         app.aws.dynamodb.put_item().table_name(&app.local.user_mapping_table).set_item(Some(item)).send().await.unwrap();
     }
     let registry = server::adapters::dynamodb::registry::Registry::new(app.aws.dynamodb.clone(), app.local.registry_table.clone());
@@ -191,7 +211,12 @@ async fn the_sweep_deletes_expired_invites_the_platform_would_still_redeem() {
     let upkeep = Arc::new(server::services::upkeep::TokenUpkeep::new(
         registry.clone(),
         server::adapters::secrets::TokenStore::new(app.aws.secrets.clone()),
-        server::adapters::linear::oauth::LinearOAuth::new(http.clone(), &app.linear.base, &app.linear.base, "http://unused/linear/callback"),
+        server::adapters::linear::oauth::LinearOAuth::new(
+            http.clone(),
+            &app.linear.base,
+            &app.linear.base,
+            "http://unused/linear/callback",
+        ),
         server::adapters::linear::graphql::LinearApi::new(http, &app.linear.base),
     ));
     let sweeper = server::services::sweep::Sweeper::new(

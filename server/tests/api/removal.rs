@@ -68,11 +68,19 @@ async fn revoke_runs_every_step_and_a_rerun_does_nothing_twice() {
     let (slug, bundle) = installed(&app, ACME_ID).await;
     let link = format!("{ACME_ID}#u-1");
     let legacy = format!("{ACME_ID}#u-legacy");
-    put_mapping(&app, vec![("linear_identity", &link), ("platform_user_id", "sub-1"), ("linear_workspace_id", ACME_ID), ("status", "active")]).await;
+    put_mapping(
+        &app,
+        vec![("linear_identity", &link), ("platform_user_id", "sub-1"), ("linear_workspace_id", ACME_ID), ("status", "active")],
+    )
+    .await;
     put_mapping(&app, vec![("linear_identity", &legacy), ("platform_user_id", "sub-2"), ("status", "active")]).await;
     put_mapping(&app, vec![("linear_identity", "pending#link-abcdefgh"), ("status", "pending"), ("linear_workspace_id", ACME_ID)]).await;
     let other = format!("{INITRODE_ID}#u-9");
-    put_mapping(&app, vec![("linear_identity", &other), ("platform_user_id", "sub-9"), ("linear_workspace_id", INITRODE_ID), ("status", "active")]).await;
+    put_mapping(
+        &app,
+        vec![("linear_identity", &other), ("platform_user_id", "sub-9"), ("linear_workspace_id", INITRODE_ID), ("status", "active")],
+    )
+    .await;
 
     // A wrong confirmation does nothing.
     assert_eq!(run(&app, ACME_ID, "acme", "revoke").await, format!("/workspaces/{ACME_ID}?error=confirm_mismatch"));
@@ -131,7 +139,11 @@ async fn a_failure_at_linear_stops_the_later_steps_and_a_rerun_finishes() {
 async fn three_links(app: &TestApp, org_id: &str) {
     let link = format!("{org_id}#u-1");
     let legacy = format!("{org_id}#u-legacy");
-    put_mapping(app, vec![("linear_identity", &link), ("platform_user_id", "sub-1"), ("linear_workspace_id", org_id), ("status", "active")]).await;
+    put_mapping(
+        app,
+        vec![("linear_identity", &link), ("platform_user_id", "sub-1"), ("linear_workspace_id", org_id), ("status", "active")],
+    )
+    .await;
     put_mapping(app, vec![("linear_identity", &legacy), ("platform_user_id", "sub-2"), ("status", "active")]).await;
     put_mapping(app, vec![("linear_identity", "pending#link-abcdefgh"), ("status", "pending"), ("linear_workspace_id", org_id)]).await;
 }

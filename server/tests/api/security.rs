@@ -13,14 +13,26 @@ async fn every_server_function_refuses_without_an_admin_session() {
 
     // No session at all.
     for (path, method) in &paths {
-        let res = app.client.request(method.clone(), app.url(path)).header("content-type", "application/x-www-form-urlencoded").send().await.unwrap();
+        let res = app
+            .client
+            .request(method.clone(), app.url(path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 401, "{path} without a session");
         assert_eq!(res.json::<app::errors::AppError>().await.unwrap(), app::errors::AppError::Unauthorized);
     }
     // A Cognito user outside the admin group, right after signing in.
     let _ = app.sign_in_user().await;
     for (path, method) in &paths {
-        let res = app.client.request(method.clone(), app.url(path)).header("content-type", "application/x-www-form-urlencoded").send().await.unwrap();
+        let res = app
+            .client
+            .request(method.clone(), app.url(path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 401, "{path} as a non-admin");
     }
     // And the same functions work for an admin, so the refusals above mean something.

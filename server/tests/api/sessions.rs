@@ -8,7 +8,8 @@ use crate::helpers::*;
 
 fn record(expiry_in: i64, admin_expires_in: i64) -> Record {
     let now = time::OffsetDateTime::now_utc();
-    let admin = AdminSession { sub: "sub-1".into(), email: "admin@example.com".into(), expires_at: now.unix_timestamp() + admin_expires_in };
+    let admin =
+        AdminSession { sub: "sub-1".into(), email: "admin@example.com".into(), expires_at: now.unix_timestamp() + admin_expires_in };
     Record {
         id: Id::default(),
         data: [(SESSION_ADMIN_KEY.to_owned(), serde_json::to_value(admin).unwrap())].into(),

@@ -80,10 +80,22 @@ async fn a_temporary_password_leads_through_the_new_password_challenge() {
     let before = set_cookie(&res).expect("a pre-sign-in session holds the challenge");
     assert_eq!(app.call(&app.client, "/api/whoami").await.status(), 401, "a challenge is not a sign-in");
 
-    let mismatch = app.client.post(app.url("/login/new-password")).form(&[("password", "New-password-1"), ("confirm", "Other-password-1")]).send().await.unwrap();
+    let mismatch = app
+        .client
+        .post(app.url("/login/new-password"))
+        .form(&[("password", "New-password-1"), ("confirm", "Other-password-1")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(location(&mismatch), "/login/new-password?error=mismatch");
 
-    let done = app.client.post(app.url("/login/new-password")).form(&[("password", "New-password-1"), ("confirm", "New-password-1")]).send().await.unwrap();
+    let done = app
+        .client
+        .post(app.url("/login/new-password"))
+        .form(&[("password", "New-password-1"), ("confirm", "New-password-1")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(location(&done), "/audit");
     let after = set_cookie(&done).expect("a new session id at sign-in");
     assert_ne!(cookie_value(&before), cookie_value(&after), "the session id must change at sign-in");
@@ -97,7 +109,13 @@ async fn a_temporary_password_leads_through_the_new_password_challenge() {
 #[tokio::test]
 async fn the_challenge_page_without_a_challenge_starts_over() {
     let app = spawn_app().await;
-    let res = app.client.post(app.url("/login/new-password")).form(&[("password", "New-password-1"), ("confirm", "New-password-1")]).send().await.unwrap();
+    let res = app
+        .client
+        .post(app.url("/login/new-password"))
+        .form(&[("password", "New-password-1"), ("confirm", "New-password-1")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(location(&res), "/login?error=expired&next=/workspaces");
 }
 
@@ -112,7 +130,9 @@ async fn sign_out_ends_the_session_and_both_are_audited() {
     let events: Vec<serde_json::Value> = app.call(&app.client, "/api/audit").await.json().await.unwrap();
     let seen: Vec<(String, String, String)> = events
         .iter()
-        .map(|e| (e["action"].as_str().unwrap().into(), e["outcome"].as_str().unwrap().into(), e["actor_email"].as_str().unwrap_or("").into()))
+        .map(|e| {
+            (e["action"].as_str().unwrap().into(), e["outcome"].as_str().unwrap().into(), e["actor_email"].as_str().unwrap_or("").into())
+        })
         .collect();
     assert!(seen.contains(&("sign_in".into(), "success".into(), ADMIN_EMAIL.into())), "{seen:?}");
     assert!(seen.contains(&("sign_in".into(), "refused".into(), USER_EMAIL.into())), "{seen:?}");

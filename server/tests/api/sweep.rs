@@ -80,7 +80,8 @@ async fn the_sweep_checks_300_workspaces_and_leaves_exhausted_tokens_alone() {
         server::adapters::linear::graphql::LinearApi::new(http, linear),
     ));
     let settings = SweepSettings { interval: None, concurrency: 8, refresh_within: None };
-    let mappings = server::adapters::dynamodb::user_mappings::UserMappings::new(app.aws.dynamodb.clone(), app.local.user_mapping_table.clone());
+    let mappings =
+        server::adapters::dynamodb::user_mappings::UserMappings::new(app.aws.dynamodb.clone(), app.local.user_mapping_table.clone());
     let leases = || server::adapters::dynamodb::leases::Leases::new(app.aws.dynamodb.clone(), app.local.sessions_table.clone());
     let sweeper = Sweeper::new(state_registry, upkeep.clone(), mappings.clone(), leases(), settings.clone());
     let other = Sweeper::new(

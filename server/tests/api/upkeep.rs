@@ -162,6 +162,10 @@ async fn two_consoles_and_a_platform_refresher_racing_for_100_rounds_lose_nothin
     }
     assert!(seen.get("notice=refreshed").copied().unwrap_or(0) > 0, "{seen:?}");
     let stored = bundle(&a, &slug).await.unwrap();
-    assert_eq!(a.linear.refresh(stored["refresh_token"].as_str().unwrap()).await.status(), 200, "the stored refresh token is live: {seen:?}");
+    assert_eq!(
+        a.linear.refresh(stored["refresh_token"].as_str().unwrap()).await.status(),
+        200,
+        "the stored refresh token is live: {seen:?}"
+    );
     println!("race outcomes: {seen:?}");
 }

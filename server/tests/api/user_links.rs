@@ -92,10 +92,18 @@ async fn every_member_is_listed_with_its_state_and_email_matches_suggest_links()
     let m7 = pool_user(&app, "MEMBER007@ACME.EXAMPLE").await;
     // A link the platform's CLI wrote (fixture shape) for member 8.
     let cli = format!("{ACME_ID}#{}", member(8));
-    let item: Item = [("linear_identity", cli.as_str()), ("platform_user_id", m6.as_str()), ("linear_workspace_id", ACME_ID), ("linear_user_id", &member(8)), ("status", "active"), ("link_method", "cli"), ("linked_at", "2026-07-30T09:20:00Z")]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), AttributeValue::S(v.to_owned())))
-        .collect();
+    let item: Item = [
+        ("linear_identity", cli.as_str()),
+        ("platform_user_id", m6.as_str()),
+        ("linear_workspace_id", ACME_ID),
+        ("linear_user_id", &member(8)),
+        ("status", "active"),
+        ("link_method", "cli"),
+        ("linked_at", "2026-07-30T09:20:00Z"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), AttributeValue::S(v.to_owned())))
+    .collect();
     app.aws.dynamodb.put_item().table_name(&app.local.user_mapping_table).set_item(Some(item)).send().await.unwrap();
 
     let w = users(&app, ACME_ID, "", 0).await;
@@ -135,11 +143,15 @@ async fn link_is_conditional_change_and_unlink_are_guarded_and_each_is_audited()
     let m6 = member(6);
     let key = format!("{ACME_ID}#{m6}");
 
-    let loc = post(&app, &format!("{base}/link"), &[("linear_user_id", &m6), ("platform_user_id", &a), ("state", "suggested"), ("page", "1")]).await;
+    let loc =
+        post(&app, &format!("{base}/link"), &[("linear_user_id", &m6), ("platform_user_id", &a), ("state", "suggested"), ("page", "1")])
+            .await;
     assert_eq!(loc, format!("{base}?state=suggested&page=1&notice=linked&who={m6}"), "back to the same view");
     let row = mapping(&app, &key).await.unwrap();
     assert_eq!(platform_accepts(&row).as_deref(), Some(a.as_str()), "the platform accepts the new link");
-    for (k, v) in [("linear_workspace_id", ACME_ID), ("linear_user_id", m6.as_str()), ("status", "active"), ("link_method", "admin_dashboard")] {
+    for (k, v) in
+        [("linear_workspace_id", ACME_ID), ("linear_user_id", m6.as_str()), ("status", "active"), ("link_method", "admin_dashboard")]
+    {
         assert_eq!(row[k].as_s().unwrap(), v, "{k}");
     }
     assert!(server::domain::parse_iso(row["linked_at"].as_s().unwrap()).is_some());
@@ -149,7 +161,8 @@ async fn link_is_conditional_change_and_unlink_are_guarded_and_each_is_audited()
     assert!(loc.ends_with(&format!("error=conflict&who={m6}")), "{loc}");
     assert_eq!(platform_accepts(&mapping(&app, &key).await.unwrap()).as_deref(), Some(a.as_str()));
     // Change with a stale expectation: refused; with the right one: replaced.
-    let loc = post(&app, &format!("{base}/link"), &[("linear_user_id", &m6), ("platform_user_id", &b), ("replace", "not-the-holder")]).await;
+    let loc =
+        post(&app, &format!("{base}/link"), &[("linear_user_id", &m6), ("platform_user_id", &b), ("replace", "not-the-holder")]).await;
     assert!(loc.contains("error=conflict"), "{loc}");
     let loc = post(&app, &format!("{base}/link"), &[("linear_user_id", &m6), ("platform_user_id", &b), ("replace", &a)]).await;
     assert!(loc.contains("notice=changed"), "{loc}");
@@ -163,7 +176,8 @@ async fn link_is_conditional_change_and_unlink_are_guarded_and_each_is_audited()
     assert!(mapping(&app, &key).await.is_none());
 
     let events: Vec<app::wire::AuditEntry> = app.call(&app.client, "/api/audit").await.json().await.unwrap();
-    let got: Vec<(&str, &str)> = events.iter().filter(|e| e.action.starts_with("user.")).map(|e| (e.action.as_str(), e.outcome.as_str())).collect();
+    let got: Vec<(&str, &str)> =
+        events.iter().filter(|e| e.action.starts_with("user.")).map(|e| (e.action.as_str(), e.outcome.as_str())).collect();
     assert_eq!(
         got,
         vec![
@@ -190,7 +204,10 @@ async fn two_consoles_linking_the_same_member_at_once_leave_exactly_one_link() {
     for round in 0..10u32 {
         let m = member(30 + round);
         let path = format!("/workspaces/{ACME_ID}/users/link");
-        let (fa, fb) = ([("linear_user_id", m.as_str()), ("platform_user_id", a.as_str())], [("linear_user_id", m.as_str()), ("platform_user_id", b.as_str())]);
+        let (fa, fb) = (
+            [("linear_user_id", m.as_str()), ("platform_user_id", a.as_str())],
+            [("linear_user_id", m.as_str()), ("platform_user_id", b.as_str())],
+        );
         let (x, y) = tokio::join!(post(&app, &path, &fa), post(&other, &path, &fb));
         let wins = [&x, &y].iter().filter(|l| l.contains("notice=linked")).count();
         let conflicts = [&x, &y].iter().filter(|l| l.contains("error=conflict")).count();
@@ -210,11 +227,27 @@ async fn bad_input_gets_a_clear_refusal_and_writes_nothing() {
     app.idp().admin_disable_user().user_pool_id(&app.local.user_pool_id).username("member013@acme.example").send().await.unwrap();
     let base = format!("/workspaces/{ACME_ID}/users");
     let cases: Vec<(String, Vec<(&str, String)>, &str)> = vec![
-        (format!("/workspaces/{INITRODE_ID}/users/link"), vec![("linear_user_id", member(12)), ("platform_user_id", sub.clone())], "error=unknown_workspace"),
-        (format!("{base}/link"), vec![("linear_user_id", "00000000-0000-4000-8000-00000000dead".into()), ("platform_user_id", sub.clone())], "error=unknown_linear_user"),
+        (
+            format!("/workspaces/{INITRODE_ID}/users/link"),
+            vec![("linear_user_id", member(12)), ("platform_user_id", sub.clone())],
+            "error=unknown_workspace",
+        ),
+        (
+            format!("{base}/link"),
+            vec![("linear_user_id", "00000000-0000-4000-8000-00000000dead".into()), ("platform_user_id", sub.clone())],
+            "error=unknown_linear_user",
+        ),
         (format!("{base}/link"), vec![("linear_user_id", "a#b".into()), ("platform_user_id", sub.clone())], "error=bad_identity"),
-        (format!("{base}/link"), vec![("linear_user_id", member(12)), ("platform_user_id", "not-a-sub".into())], "error=unknown_platform_user"),
-        (format!("{base}/link"), vec![("linear_user_id", member(12)), ("platform_user_id", disabled.clone())], "error=platform_user_disabled"),
+        (
+            format!("{base}/link"),
+            vec![("linear_user_id", member(12)), ("platform_user_id", "not-a-sub".into())],
+            "error=unknown_platform_user",
+        ),
+        (
+            format!("{base}/link"),
+            vec![("linear_user_id", member(12)), ("platform_user_id", disabled.clone())],
+            "error=platform_user_disabled",
+        ),
         (format!("{base}/link"), vec![("linear_user_id", member(4)), ("platform_user_id", sub.clone())], "error=not_linkable"),
         (format!("{base}/link"), vec![("linear_user_id", member(25)), ("platform_user_id", sub.clone())], "error=not_linkable"),
         (format!("{base}/invite"), vec![("linear_user_id", member(5))], "error=not_linkable"),
@@ -232,7 +265,13 @@ async fn bad_input_gets_a_clear_refusal_and_writes_nothing() {
 
     // A revoked workspace: read-only, with a banner; links cannot be created.
     let slug = app.linear.slug(ACME_ID).await;
-    let res = app.client.post(app.url(&format!("/workspaces/{ACME_ID}/remove"))).form(&[("confirm", slug.as_str()), ("mode", "revoke")]).send().await.unwrap();
+    let res = app
+        .client
+        .post(app.url(&format!("/workspaces/{ACME_ID}/remove")))
+        .form(&[("confirm", slug.as_str()), ("mode", "revoke")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 303);
     let loc = post(&app, &format!("{base}/link"), &[("linear_user_id", &member(12)), ("platform_user_id", &sub)]).await;
     assert!(loc.contains("error=read_only"), "{loc}");
@@ -295,7 +334,10 @@ async fn invites_follow_the_platforms_rules_and_expired_ones_are_deleted() {
     assert!(!w.invites.iter().any(|i| i.code == "link-zzzz2222"));
     assert!(w.invites.iter().any(|i| i.code == code && !i.expired), "the live invite is kept");
     let w = users(&app, ACME_ID, "", 0).await;
-    assert!(w.rows.iter().any(|r| r.user.id == m9 && r.state == app::user_links_view::LinkState::Unlinked), "its member can be invited again");
+    assert!(
+        w.rows.iter().any(|r| r.user.id == m9 && r.state == app::user_links_view::LinkState::Unlinked),
+        "its member can be invited again"
+    );
 
     // Revoke: gone; revoking again is a conflict (nothing to delete).
     let loc = post(&app, &format!("{base}/invites/revoke"), &[("code", &code)]).await;
@@ -345,12 +387,14 @@ async fn link_all_suggested_links_each_with_its_own_outcome() {
     assert_eq!(count(&w, LinkState::Suggested), 7, "five members and the two demo users");
 
     // Through the server functions the progress display uses: one row taken meanwhile.
-    let todo: Vec<app::user_links_view::LinkRequest> = fn_call(&app, "/api/suggested_links", format!("org_id={ACME_ID}")).await.json().await.unwrap();
+    let todo: Vec<app::user_links_view::LinkRequest> =
+        fn_call(&app, "/api/suggested_links", format!("org_id={ACME_ID}")).await.json().await.unwrap();
     assert_eq!(todo.len(), 7);
     assert!(todo.iter().all(|t| t.label.as_deref().is_some_and(|l| l.contains(" → "))));
     let first = &todo[0];
     let holder = pool_user(&app, "holder@acme.example").await;
-    post(&app, &format!("/workspaces/{ACME_ID}/users/link"), &[("linear_user_id", &first.linear_user_id), ("platform_user_id", &holder)]).await;
+    post(&app, &format!("/workspaces/{ACME_ID}/users/link"), &[("linear_user_id", &first.linear_user_id), ("platform_user_id", &holder)])
+        .await;
     let body = todo[..3]
         .iter()
         .enumerate()
@@ -395,7 +439,13 @@ async fn users_page_lists_platform_users_with_their_links_and_unlinks_from_there
     let html = app.client.get(app.url("/users?email=user%40")).send().await.unwrap().text().await.unwrap();
     assert!(html.contains(&member(2)) && html.contains(&initrode_uma));
     let identity = format!("{ACME_ID}#{}", member(2));
-    let res = app.client.post(app.url("/users/unlink")).form(&[("identity", identity.as_str()), ("platform_user_id", &sub), ("email", "user@")]).send().await.unwrap();
+    let res = app
+        .client
+        .post(app.url("/users/unlink"))
+        .form(&[("identity", identity.as_str()), ("platform_user_id", &sub), ("email", "user@")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(location(&res), "/users?email=user%40&notice=unlinked");
     assert!(mapping(&app, &identity).await.is_none());
     let page: PlatformUserPage = fn_call(&app, "/api/platform_users", "prefix=user%40".into()).await.json().await.unwrap();
@@ -407,6 +457,7 @@ async fn users_page_lists_platform_users_with_their_links_and_unlinks_from_there
     }
     let first: PlatformUserPage = fn_call(&app, "/api/platform_users", "prefix=pager".into()).await.json().await.unwrap();
     let next = first.next.clone().expect("a second page");
-    let second: PlatformUserPage = fn_call(&app, "/api/platform_users", format!("prefix=pager&next={}", app::user_links_view::enc(&next))).await.json().await.unwrap();
+    let second: PlatformUserPage =
+        fn_call(&app, "/api/platform_users", format!("prefix=pager&next={}", app::user_links_view::enc(&next))).await.json().await.unwrap();
     assert_eq!(first.users.len() + second.users.len(), 70);
 }

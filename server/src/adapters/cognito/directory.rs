@@ -11,7 +11,9 @@ pub struct Directory {
     pool_id: String,
 }
 
-fn cognito_error<E: std::error::Error + 'static, R: std::fmt::Debug>(e: aws_sdk_cognitoidentityprovider::error::SdkError<E, R>) -> PortError {
+fn cognito_error<E: std::error::Error + 'static, R: std::fmt::Debug>(
+    e: aws_sdk_cognitoidentityprovider::error::SdkError<E, R>,
+) -> PortError {
     PortError { service: "Cognito", cause: aws_sdk_cognitoidentityprovider::error::DisplayErrorContext(e).to_string() }
 }
 

@@ -158,8 +158,8 @@ impl IdTokenVerifier {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use jsonwebtoken::{encode, EncodingKey, Header};
     use base64::Engine;
+    use jsonwebtoken::{encode, EncodingKey, Header};
     use rsa::pkcs1::EncodeRsaPrivateKey;
     use rsa::traits::PublicKeyParts;
     use serde_json::json;

@@ -104,9 +104,7 @@ fn outcome(
 ) -> Result<PasswordOutcome, SignInError> {
     match (id_token, challenge, session) {
         (Some(t), _, _) => Ok(PasswordOutcome::IdToken(SecretString::from(t))),
-        (None, Some(ChallengeNameType::NewPasswordRequired), Some(s)) => {
-            Ok(PasswordOutcome::NewPasswordRequired(SecretString::from(s)))
-        }
+        (None, Some(ChallengeNameType::NewPasswordRequired), Some(s)) => Ok(PasswordOutcome::NewPasswordRequired(SecretString::from(s))),
         (None, Some(other), _) => Err(SignInError::Unavailable(format!("unsupported challenge {other}"))),
         (None, None, _) => Err(SignInError::Unavailable("Cognito returned neither tokens nor a challenge".into())),
     }

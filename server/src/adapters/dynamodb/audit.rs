@@ -114,10 +114,7 @@ impl AuditPort for AuditLog {
                 break;
             }
             let day = day_key(today - time::Duration::days(back));
-            let found = self
-                .day(&day, limit - out.len())
-                .await
-                .map_err(|cause| PortError { service: "DynamoDB", cause })?;
+            let found = self.day(&day, limit - out.len()).await.map_err(|cause| PortError { service: "DynamoDB", cause })?;
             out.extend(found);
         }
         Ok(out)
@@ -126,7 +123,12 @@ impl AuditPort for AuditLog {
 
 /// The newest event of a day partition first, optionally only those older than `before` (an `sk`).
 impl AuditLog {
-    async fn day_page(&self, day: &str, before: Option<&str>, start: Option<HashMap<String, AttributeValue>>) -> Result<(Vec<HashMap<String, AttributeValue>>, Option<HashMap<String, AttributeValue>>), String> {
+    async fn day_page(
+        &self,
+        day: &str,
+        before: Option<&str>,
+        start: Option<HashMap<String, AttributeValue>>,
+    ) -> Result<(Vec<HashMap<String, AttributeValue>>, Option<HashMap<String, AttributeValue>>), String> {
         let mut req = self
             .client
             .query()
@@ -171,7 +173,9 @@ impl AuditLog {
                     let matches = (q.workspace.is_empty() || e.target.as_deref() == Some(q.workspace.as_str()))
                         && (q.action.is_empty() || e.action.starts_with(&q.action))
                         && (actor.is_empty()
-                            || [&e.actor_email, &e.actor_sub].iter().any(|a| a.as_deref().is_some_and(|a| a.to_lowercase().contains(&actor))));
+                            || [&e.actor_email, &e.actor_sub]
+                                .iter()
+                                .any(|a| a.as_deref().is_some_and(|a| a.to_lowercase().contains(&actor))));
                     if matches {
                         if out.len() == limit {
                             let next = out.last().map(|(_, cursor): &(AuditEntry, String)| cursor.clone());

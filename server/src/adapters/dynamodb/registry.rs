@@ -168,12 +168,19 @@ impl Registry {
 
     /// Writes an install or reconnect as a whole row (the CLI's Put), on condition that the row
     /// is still what was read. Returns the row written.
-    pub async fn record_install(&self, install: &InstallRecord, expect: &Expect, previous: Option<&RegistryRecord>) -> Result<RegistryRecord, RegistryError> {
+    pub async fn record_install(
+        &self,
+        install: &InstallRecord,
+        expect: &Expect,
+        previous: Option<&RegistryRecord>,
+    ) -> Result<RegistryRecord, RegistryError> {
         let row = install.row(previous);
         let mut req = self.client.put_item().table_name(&self.table).set_item(Some(item(&row)));
         req = match expect {
             Expect::Absent => req.condition_expression("attribute_not_exists(linear_workspace_id)"),
-            Expect::InstalledAt(None) => req.condition_expression("attribute_exists(linear_workspace_id) AND attribute_not_exists(installed_at)"),
+            Expect::InstalledAt(None) => {
+                req.condition_expression("attribute_exists(linear_workspace_id) AND attribute_not_exists(installed_at)")
+            }
             Expect::InstalledAt(Some(at)) => {
                 req.condition_expression("installed_at = :prev").expression_attribute_values(":prev", AttributeValue::S(at.clone()))
             }
@@ -190,7 +197,9 @@ impl Registry {
             .update_item()
             .table_name(&self.table)
             .key(k, v)
-            .update_expression("SET #s = :revoked, revoked_reason = :why, revoked_by_platform_user_id = :by, revoked_at = :now, updated_at = :now")
+            .update_expression(
+                "SET #s = :revoked, revoked_reason = :why, revoked_by_platform_user_id = :by, revoked_at = :now, updated_at = :now",
+            )
             .condition_expression("attribute_exists(linear_workspace_id)")
             .expression_attribute_names("#s", "status")
             .expression_attribute_values(":revoked", AttributeValue::S(Status::Revoked.as_str().to_owned()))
@@ -281,7 +290,12 @@ impl Registry {
     }
 
     /// Gives the lease back and records the refresh attempt, only if the lease is still ours.
-    pub async fn release_lease(&self, org_id: &str, owner: &str, refresh: Option<(&str, Option<&str>, Option<&str>)>) -> Result<(), RegistryError> {
+    pub async fn release_lease(
+        &self,
+        org_id: &str,
+        owner: &str,
+        refresh: Option<(&str, Option<&str>, Option<&str>)>,
+    ) -> Result<(), RegistryError> {
         let mut update = "REMOVE console_lease_owner, console_lease_until".to_owned();
         let mut req = self
             .client

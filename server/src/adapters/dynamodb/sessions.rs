@@ -86,15 +86,11 @@ impl SessionStore for DynamoSessionStore {
             .and_then(|v| v.as_n().ok())
             .and_then(|n| n.parse::<i64>().ok())
             .ok_or_else(|| session_store::Error::Decode("expires_at missing".into()))?;
-        let expiry_date = time::OffsetDateTime::from_unix_timestamp(expires)
-            .map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        let expiry_date = time::OffsetDateTime::from_unix_timestamp(expires).map_err(|e| session_store::Error::Decode(e.to_string()))?;
         if expiry_date <= time::OffsetDateTime::now_utc() {
             return Ok(None);
         }
-        let data = item
-            .get("data")
-            .and_then(|v| v.as_s().ok())
-            .ok_or_else(|| session_store::Error::Decode("data missing".into()))?;
+        let data = item.get("data").and_then(|v| v.as_s().ok()).ok_or_else(|| session_store::Error::Decode("data missing".into()))?;
         let data = serde_json::from_str(data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
         Ok(Some(Record { id: *id, data, expiry_date }))
     }

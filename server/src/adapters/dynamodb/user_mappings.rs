@@ -86,7 +86,9 @@ pub fn link_item(l: &Link) -> Item {
         ("linear_workspace_id".to_owned(), str_attr(&l.key.org_id)),
         ("linear_user_id".to_owned(), str_attr(&l.key.user_id)),
     ]);
-    for (k, v) in [("linked_at", &l.linked_at), ("status", &l.status), ("link_method", &l.link_method), ("linked_by_platform_user_id", &l.linked_by)] {
+    for (k, v) in
+        [("linked_at", &l.linked_at), ("status", &l.status), ("link_method", &l.link_method), ("linked_by_platform_user_id", &l.linked_by)]
+    {
         if let Some(v) = v {
             item.insert(k.to_owned(), str_attr(v));
         }
@@ -96,10 +98,7 @@ pub fn link_item(l: &Link) -> Item {
 
 /// The pending invite row (contract §2).
 pub fn invite_item(i: &Invite) -> Item {
-    let mut item = HashMap::from([
-        ("linear_identity".to_owned(), str_attr(&i.code.key())),
-        ("status".to_owned(), str_attr("pending")),
-    ]);
+    let mut item = HashMap::from([("linear_identity".to_owned(), str_attr(&i.code.key())), ("status".to_owned(), str_attr("pending"))]);
     for (k, v) in [
         ("linear_workspace_id", &i.org_id),
         ("linear_workspace_slug", &i.org_slug),
@@ -330,7 +329,12 @@ mod tests {
     #[test]
     fn the_fixtures_rows_read_as_the_platform_reads_them() {
         let item = |pairs: &[(&str, &str)]| -> Item { pairs.iter().map(|(k, v)| (k.to_string(), str_attr(v))).collect() };
-        let cli = item(&[("linear_identity", &format!("{ORG}#c1d2")), ("platform_user_id", "sub-1"), ("status", "active"), ("link_method", "cli")]);
+        let cli = item(&[
+            ("linear_identity", &format!("{ORG}#c1d2")),
+            ("platform_user_id", "sub-1"),
+            ("status", "active"),
+            ("link_method", "cli"),
+        ]);
         assert!(matches!(read(&cli), MappingRow::Link(l) if l.key.user_id == "c1d2" && l.platform_user_id == "sub-1"));
         // A legacy row with no status is still honoured by the platform.
         let legacy = item(&[("linear_identity", &format!("{ORG}#d2e3")), ("platform_user_id", "sub-2")]);
@@ -352,14 +356,17 @@ mod tests {
     fn written_rows_carry_the_contracts_attributes() {
         let key = LinkKey::new(ORG, "u-1").unwrap();
         let row = link_item(&Link::by_console(key.clone(), "sub-1", "2026-11-23T12:00:00.000Z", "sub-admin"));
-        assert_eq!(read(&row), MappingRow::Link(Link {
-            key,
-            platform_user_id: "sub-1".into(),
-            linked_at: Some("2026-11-23T12:00:00.000Z".into()),
-            link_method: Some(LINK_METHOD.into()),
-            status: Some("active".into()),
-            linked_by: Some("sub-admin".into()),
-        }));
+        assert_eq!(
+            read(&row),
+            MappingRow::Link(Link {
+                key,
+                platform_user_id: "sub-1".into(),
+                linked_at: Some("2026-11-23T12:00:00.000Z".into()),
+                link_method: Some(LINK_METHOD.into()),
+                status: Some("active".into()),
+                linked_by: Some("sub-admin".into()),
+            })
+        );
         let code = InviteCode::parse("link-abcdefgh").unwrap();
         let who = InviteFor { org_id: ORG, org_slug: "acme-eng", user_id: "u-2", user_name: "Dana", user_email: "dana@acme.example" };
         let row = invite_item(&Invite::new(code, &who, "2026-11-23T12:00:00.000Z", "sub-admin", 1_000));

@@ -7,9 +7,8 @@ use std::time::Duration;
 
 use oauth2::basic::{BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse, BasicTokenType};
 use oauth2::{
-    AccessToken, AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet,
-    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError, Scope, StandardRevocableToken,
-    TokenResponse, TokenUrl,
+    AccessToken, AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet, PkceCodeChallenge,
+    PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError, Scope, StandardRevocableToken, TokenResponse, TokenUrl,
 };
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -99,7 +98,11 @@ impl IssuedTokens {
 
     /// As `from_response`; a refresh answer without a new refresh token keeps `previous` (RFC 6749
     /// allows a server not to rotate; Linear always does, but the old token must not be dropped).
-    pub fn from_refresh_response(res: &LinearTokenResponse, requested: &str, previous: Option<&SecretString>) -> Result<IssuedTokens, TokenError> {
+    pub fn from_refresh_response(
+        res: &LinearTokenResponse,
+        requested: &str,
+        previous: Option<&SecretString>,
+    ) -> Result<IssuedTokens, TokenError> {
         let refresh = match (res.refresh_token(), previous) {
             (Some(r), _) => SecretString::from(r.secret().clone()),
             (None, Some(p)) => p.clone(),
@@ -215,11 +218,7 @@ impl LinearOAuth {
             .add_extra_param("actor", "app")
             .add_extra_param("prompt", "consent")
             .url();
-        Ok(Authorization {
-            url: url.to_string(),
-            state: state.secret().clone(),
-            verifier: SecretString::from(verifier.secret().clone()),
-        })
+        Ok(Authorization { url: url.to_string(), state: state.secret().clone(), verifier: SecretString::from(verifier.secret().clone()) })
     }
 
     /// Exchanges the code (with the PKCE verifier) for tokens.
@@ -277,13 +276,13 @@ impl LinearOAuth {
     /// Linear's form rather than RFC 7009's `token=`.
     pub async fn revoke(&self, field: &str, token: &SecretString) -> Result<Revocation, TokenError> {
         let url = self.token_url.replace("/oauth/token", "/oauth/revoke");
-        let res = self
-            .http
-            .post(url)
-            .form(&[(field, token.expose_secret())])
-            .send()
-            .await
-            .map_err(|e| if e.is_timeout() { TokenError::Timeout } else { TokenError::Unreachable })?;
+        let res = self.http.post(url).form(&[(field, token.expose_secret())]).send().await.map_err(|e| {
+            if e.is_timeout() {
+                TokenError::Timeout
+            } else {
+                TokenError::Unreachable
+            }
+        })?;
         match res.status().as_u16() {
             200..=299 => Ok(Revocation::Revoked),
             400 | 401 => Ok(Revocation::AlreadyDead),
@@ -329,7 +328,9 @@ mod tests {
 
     #[test]
     fn scope_is_read_as_a_string_or_an_array() {
-        let modern = parse(r#"{"access_token":"a","token_type":"Bearer","expires_in":86399,"scope":"read write app:assignable app:mentionable","refresh_token":"r"}"#);
+        let modern = parse(
+            r#"{"access_token":"a","token_type":"Bearer","expires_in":86399,"scope":"read write app:assignable app:mentionable","refresh_token":"r"}"#,
+        );
         assert_eq!(IssuedTokens::from_response(&modern, SCOPES).unwrap().scope, "read write app:assignable app:mentionable");
         let legacy = parse(r#"{"access_token":"a","token_type":"bearer","expires_in":600,"scope":["read","write"],"refresh_token":"r"}"#);
         let t = IssuedTokens::from_response(&legacy, SCOPES).unwrap();
@@ -348,7 +349,12 @@ mod tests {
 
     #[test]
     fn the_authorize_url_carries_the_platforms_parameters() {
-        let oauth = LinearOAuth::new(reqwest::Client::new(), "https://linear.app", "https://api.linear.app", "https://console.example.com/linear/callback");
+        let oauth = LinearOAuth::new(
+            reqwest::Client::new(),
+            "https://linear.app",
+            "https://api.linear.app",
+            "https://console.example.com/linear/callback",
+        );
         let creds = AppCredentials { client_id: "cid".into(), client_secret: "csecret".into() };
         let a = oauth.authorization(&creds).unwrap();
         let url = oauth2::url::Url::parse(&a.url).unwrap();
