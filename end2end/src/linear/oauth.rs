@@ -52,7 +52,7 @@ fn validate(w: &super::World, p: &AuthorizeParams) -> Result<(), &'static str> {
     if p.client_id != w.settings.client_id {
         return Err("Unknown client_id");
     }
-    if !w.settings.redirect_uris.iter().any(|u| *u == p.redirect_uri) {
+    if !w.settings.redirect_uris.contains(&p.redirect_uri) {
         return Err("Invalid redirect_uri");
     }
     if p.response_type != "code" {

@@ -39,13 +39,13 @@ pub struct Actor {
 }
 
 impl Actor {
-    /// The event of a change this actor made to a workspace.
-    pub fn event(&self, action: &'static str, target: &str, outcome: Outcome, detail: String) -> AuditEvent {
+    /// The event of a change this actor made (to a workspace, when `target` names one).
+    pub fn event<'a>(&self, action: &'static str, target: impl Into<Option<&'a str>>, outcome: Outcome, detail: String) -> AuditEvent {
         AuditEvent {
             action,
             actor_sub: Some(self.sub.clone()),
             actor_email: Some(self.email.clone()),
-            target: Some(target.to_owned()),
+            target: target.into().map(str::to_owned),
             outcome,
             detail: Some(detail),
             request_id: self.request_id.clone(),

@@ -19,7 +19,7 @@ use crate::adapters::linear::graphql::{ApiError, InstallFacts, LinearApi};
 use crate::adapters::linear::oauth::{AppCredentials, LinearOAuth, TokenError, SCOPES};
 use crate::adapters::secrets::{StoreError, TokenStore};
 use crate::config::Config;
-use crate::domain::audit::{AuditEvent, Outcome};
+use crate::domain::audit::{Actor, Outcome};
 use crate::domain::iso_millis;
 use crate::domain::registry::{Expect, InstallRecord, RegistryRecord};
 use crate::domain::slug::WorkspaceSlug;
@@ -433,27 +433,8 @@ impl Installer {
     }
 
     /// Records an install event. A failing audit write is logged by the audit log itself.
-    pub async fn record(
-        &self,
-        admin: Option<&AdminSession>,
-        action: &'static str,
-        target: Option<String>,
-        outcome: Outcome,
-        detail: String,
-        request_id: Option<String>,
-    ) {
-        let _ = self
-            .audit
-            .record(AuditEvent {
-                action,
-                actor_sub: admin.map(|a| a.sub.clone()),
-                actor_email: admin.map(|a| a.email.clone()),
-                target,
-                outcome,
-                detail: Some(detail),
-                request_id,
-            })
-            .await;
+    pub async fn record(&self, actor: &Actor, action: &'static str, target: Option<&str>, outcome: Outcome, detail: String) {
+        let _ = self.audit.record(actor.event(action, target, outcome, detail)).await;
     }
 }
 

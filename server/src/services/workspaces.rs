@@ -25,9 +25,12 @@ use crate::domain::token_bundle::StoredBundle;
 /// Scan the registry each time. Changes the platform makes show within that time.
 #[derive(Clone, Debug, Default)]
 pub struct OverviewCache {
-    rows: Arc<Mutex<Option<(Instant, Arc<Vec<WorkspaceSummary>>)>>>,
+    rows: Arc<Mutex<Option<Cached>>>,
     ttl: Duration,
 }
+
+/// The rows and when they were read.
+type Cached = (Instant, Arc<Vec<WorkspaceSummary>>);
 
 impl OverviewCache {
     pub fn new(ttl: Duration) -> OverviewCache {

@@ -7,7 +7,7 @@ use tower_sessions::Session;
 use app::identity::AdminSession;
 
 use crate::adapters::dynamodb::audit::AuditLog;
-use crate::domain::audit::{AuditEvent, Outcome};
+use crate::domain::audit::{Actor, AuditEvent, Outcome};
 use crate::web::security::current_admin;
 
 /// The signed-in admin, for axum handlers that change something. The admin gate has already
@@ -33,6 +33,11 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for SignedInAdmin {
 /// The request id the edge gave this request (`x-request-id`), for audit events and messages.
 pub fn request_id(headers: &HeaderMap) -> Option<String> {
     headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned)
+}
+
+/// Who makes the changes of this request, for the services to audit.
+pub fn actor(admin: &AdminSession, headers: &HeaderMap) -> Actor {
+    Actor { sub: admin.sub.clone(), email: admin.email.clone(), request_id: request_id(headers) }
 }
 
 /// Records a change an admin made through a form POST: who, the request id from the

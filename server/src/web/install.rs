@@ -11,14 +11,14 @@ use serde::Deserialize;
 use subtle::ConstantTimeEq;
 use tower_sessions::Session;
 
-use app::identity::AdminSession;
 use app::outcomes::{Notice, WorkspaceNotice};
 use app::wire::InstallFailure;
 
+use crate::domain::audit::Actor;
 use crate::domain::audit::Outcome;
 use crate::domain::token_bundle::WebhookSecret;
 use crate::services::install::{self as install, Completed, InstallError, PendingConsent, Timings, Unfinished, WebhookError};
-use crate::web::admin::{request_id, SignedInAdmin};
+use crate::web::admin::{actor, request_id, SignedInAdmin};
 use crate::web::security::encode_component;
 use crate::web::state::AppState;
 
@@ -117,6 +117,7 @@ pub async fn callback(
     Query(p): Query<CallbackParams>,
 ) -> Response {
     let rid = request_id(&headers);
+    let actor = actor(&admin, &headers);
     let installer = &state.installer;
     let mut timings = Timings::default();
     let (consent, took) = install::clock(take_consent(&session, p.state.as_deref().unwrap_or(""))).await;
@@ -125,7 +126,7 @@ pub async fn callback(
         Ok(c) => c,
         Err(f) => {
             let detail = format!("consent refused: {} (nothing written)", f.code());
-            installer.record(Some(&admin), "workspace.install", None, Outcome::Refused, detail, rid.clone()).await;
+            installer.record(&actor, "workspace.install", None, Outcome::Refused, detail).await;
             return to_connect(f, rid.as_deref(), &[]);
         }
     };
@@ -143,7 +144,7 @@ pub async fn callback(
         None
     };
     if let Some((f, detail)) = early {
-        installer.record(Some(&admin), action, target, Outcome::Failure, detail, rid.clone()).await;
+        installer.record(&actor, action, target.as_deref(), Outcome::Failure, detail).await;
         return to_connect(f, rid.as_deref(), &[]);
     }
     let code = p.code.unwrap_or_default();
@@ -154,20 +155,20 @@ pub async fn callback(
     match result {
         Ok(done) => {
             let _ = session.remove::<Unfinished>(UNFINISHED_KEY).await;
-            let (mut res, took) = install::clock(succeeded(installer, &admin, done, rid)).await;
+            let (mut res, took) = install::clock(succeeded(installer, &actor, done)).await;
             timings.0.push(("audit", took));
             if let Ok(v) = HeaderValue::from_str(&timings.header()) {
                 res.headers_mut().insert(header::HeaderName::from_static("server-timing"), v);
             }
             res
         }
-        Err(e) => install_failed(&session, installer, &admin, action, target.clone(), e, rid, consent.reconnect.and_then(|r| r.slug)).await,
+        Err(e) => install_failed(&session, installer, &actor, action, target, e, consent.reconnect.and_then(|r| r.slug)).await,
     }
 }
 
-async fn succeeded(installer: &install::Installer, admin: &AdminSession, done: Completed, rid: Option<String>) -> Response {
+async fn succeeded(installer: &install::Installer, actor: &Actor, done: Completed) -> Response {
     let action = if done.reconnected { "workspace.reconnect" } else { "workspace.install" };
-    installer.record(Some(admin), action, Some(done.org_id.clone()), Outcome::Success, done.detail(), rid).await;
+    installer.record(actor, action, Some(&done.org_id), Outcome::Success, done.detail()).await;
     let mut query = if done.reconnected { WorkspaceNotice::Reconnected } else { WorkspaceNotice::Installed }.query();
     if done.webhook == install::WebhookSource::Missing {
         query.push_str("&webhook=missing");
@@ -178,11 +179,10 @@ async fn succeeded(installer: &install::Installer, admin: &AdminSession, done: C
 async fn install_failed(
     session: &Session,
     installer: &install::Installer,
-    admin: &AdminSession,
+    actor: &Actor,
     action: &'static str,
     target: Option<String>,
     e: InstallError,
-    rid: Option<String>,
     expected_slug: Option<String>,
 ) -> Response {
     let f = e.failure();
@@ -217,14 +217,15 @@ async fn install_failed(
         InstallError::Unfinished { unfinished, .. } => Some(unfinished.org_id.clone()),
         _ => target,
     };
-    installer.record(Some(admin), action, target, Outcome::Failure, detail, rid.clone()).await;
+    installer.record(actor, action, target.as_deref(), Outcome::Failure, detail).await;
     let extra: Vec<(&str, &str)> = extra.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    to_connect(f, rid.as_deref(), &extra)
+    to_connect(f, actor.request_id.as_deref(), &extra)
 }
 
 /// Retries the registry write of an install whose bundle is saved.
 pub async fn finish(State(state): State<AppState>, session: Session, SignedInAdmin(admin): SignedInAdmin, headers: HeaderMap) -> Response {
     let rid = request_id(&headers);
+    let actor = actor(&admin, &headers);
     let installer = &state.installer;
     let unfinished: Option<Unfinished> = session.get(UNFINISHED_KEY).await.ok().flatten();
     let Some(u) = unfinished else {
@@ -233,14 +234,14 @@ pub async fn finish(State(state): State<AppState>, session: Session, SignedInAdm
     match installer.finish(&admin, u).await {
         Ok(done) => {
             let _ = session.remove::<Unfinished>(UNFINISHED_KEY).await;
-            succeeded(installer, &admin, done, rid).await
+            succeeded(installer, &actor, done).await
         }
         Err(e) => {
             let action = "workspace.install";
             if !matches!(e, InstallError::Unfinished { .. }) {
                 let _ = session.remove::<Unfinished>(UNFINISHED_KEY).await;
             }
-            install_failed(&session, installer, &admin, action, None, e, rid, None).await
+            install_failed(&session, installer, &actor, action, None, e, None).await
         }
     }
 }
@@ -259,6 +260,7 @@ pub async fn webhook_secret(
     Form(form): Form<WebhookForm>,
 ) -> Response {
     let rid = request_id(&headers);
+    let actor = actor(&admin, &headers);
     let installer = &state.installer;
     let Ok(secret) = WebhookSecret::parse(form.webhook_secret.expose_secret()) else {
         return to_workspace(&org_id, &WorkspaceNotice::WebhookInvalid.query());
@@ -277,6 +279,6 @@ pub async fn webhook_secret(
             (Outcome::Failure, format!("{}{rid_q}", WorkspaceNotice::WebhookUnavailable.query()), "Secrets Manager unavailable".into())
         }
     };
-    installer.record(Some(&admin), "workspace.webhook_secret", Some(org_id.clone()), outcome, detail, rid).await;
+    installer.record(&actor, "workspace.webhook_secret", Some(&org_id), outcome, detail).await;
     to_workspace(&org_id, &query)
 }

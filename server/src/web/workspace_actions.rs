@@ -6,12 +6,11 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use crate::domain::audit::Actor;
 use crate::domain::audit::Outcome;
 use crate::domain::health::CheckResult;
 use crate::services::removal::{OrphanRetry, RemovalError};
 use crate::services::upkeep::{RefreshOutcome, UpkeepError};
-use crate::web::admin::{record_change, request_id, SignedInAdmin};
+use crate::web::admin::{actor, record_change, SignedInAdmin};
 use crate::web::security::encode_component;
 use crate::web::state::AppState;
 use app::outcomes::{Notice, WorkspaceNotice};
@@ -110,10 +109,6 @@ pub enum RemoveMode {
     Remove,
 }
 
-fn actor(admin: &SignedInAdmin, headers: &HeaderMap) -> Actor {
-    Actor { sub: admin.0.sub.clone(), email: admin.0.email.clone(), request_id: request_id(headers) }
-}
-
 /// *Revoke* (or *Remove*): confirmed by typing the slug, then every step in order, reported.
 pub async fn remove(
     State(state): State<AppState>,
@@ -122,7 +117,7 @@ pub async fn remove(
     Path(org_id): Path<String>,
     axum::Form(form): axum::Form<RemoveForm>,
 ) -> Response {
-    let actor = actor(&admin, &headers);
+    let actor = actor(&admin.0, &headers);
     let delete_links = form.delete_links.is_some();
     let result = match form.mode {
         RemoveMode::Revoke => state.removal.revoke(&actor, &org_id, &form.confirm, delete_links).await,
@@ -144,7 +139,7 @@ pub async fn remove(
 
 /// *Retry deletion* on the orphaned-secret warning.
 pub async fn retry_orphan(State(state): State<AppState>, admin: SignedInAdmin, headers: HeaderMap, Path(org_id): Path<String>) -> Response {
-    let notice = match state.removal.retry_orphan(&actor(&admin, &headers), &org_id).await {
+    let notice = match state.removal.retry_orphan(&actor(&admin.0, &headers), &org_id).await {
         Ok(OrphanRetry::Deleted(_)) => WorkspaceNotice::OrphanDeleted,
         Ok(OrphanRetry::NothingToDo) => WorkspaceNotice::OrphanNone,
         Ok(OrphanRetry::InUse) => WorkspaceNotice::OrphanInUse,

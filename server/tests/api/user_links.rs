@@ -226,7 +226,9 @@ async fn bad_input_gets_a_clear_refusal_and_writes_nothing() {
     let disabled = pool_user(&app, "member013@acme.example").await;
     app.idp().admin_disable_user().user_pool_id(&app.local.user_pool_id).username("member013@acme.example").send().await.unwrap();
     let base = format!("/workspaces/{ACME_ID}/users");
-    let cases: Vec<(String, Vec<(&str, String)>, &str)> = vec![
+    // (where the form posts, its fields, the refusal it must get)
+    type Case<'a> = (String, Vec<(&'a str, String)>, &'a str);
+    let cases: Vec<Case> = vec![
         (
             format!("/workspaces/{INITRODE_ID}/users/link"),
             vec![("linear_user_id", member(12)), ("platform_user_id", sub.clone())],
