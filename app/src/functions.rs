@@ -1,13 +1,21 @@
-//! Every server function of the console. Each is a shim: it demands an [`Admin`],
-//! calls a port, and returns a wire type. Rules and AWS calls live in the server crate.
+//! Every server function of the console: the one front door for reads and changes alike. Each is
+//! a shim: it demands an [`Admin`], calls a port, and returns a wire type. Rules and AWS calls
+//! live in the server crate.
+//!
+//! A change answers with where the browser goes next (the page, with the typed outcome in its
+//! query). Posted by a plain HTML form before the wasm loads, that is a 303 redirect; called by an
+//! `ActionForm`, the client navigates there itself.
 use leptos::prelude::*;
 
 use crate::errors::AppError;
 use crate::identity::AdminIdentity;
 use crate::user_links_view::{LinkRequest, LinkResult, PlatformUserPage, UsersQuery, WorkspaceUsers};
-use crate::wire::{AuditEntry, AuditPage, AuditQuery, ConnectInfo, WorkspaceDetail, WorkspaceSummary};
+use crate::wire::{AuditEntry, AuditPage, AuditQuery, ConnectInfo, SecretInput, WorkspaceDetail, WorkspaceSummary};
 #[cfg(feature = "ssr")]
-use crate::{guard::Admin, ports::Ports};
+use crate::{
+    guard::{failed, land, Admin},
+    ports::{Ports, UsersView},
+};
 
 #[server(prefix = "/api", endpoint = "whoami")]
 pub async fn whoami() -> Result<AdminIdentity, AppError> {
@@ -18,14 +26,14 @@ pub async fn whoami() -> Result<AdminIdentity, AppError> {
 #[server(prefix = "/api", endpoint = "workspaces")]
 pub async fn list_workspaces() -> Result<Vec<WorkspaceSummary>, AppError> {
     let _admin = Admin::require().await?;
-    Ok(Ports::from_context()?.registry.list_workspaces().await?)
+    Ports::from_context()?.registry.list_workspaces().await.map_err(failed)
 }
 
 /// One page of the registry overview for the view in the URL (only that page crosses the wire).
 #[server(prefix = "/api", endpoint = "workspace_list")]
 pub async fn workspace_list(query: crate::registry_view::RegistryQuery) -> Result<crate::registry_view::WorkspaceList, AppError> {
     let _admin = Admin::require().await?;
-    let rows = Ports::from_context()?.registry.list_workspaces().await?;
+    let rows = Ports::from_context()?.registry.list_workspaces().await.map_err(failed)?;
     let mut list = crate::registry_view::page(rows, &query);
     list.as_of = time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
     Ok(list)
@@ -35,43 +43,41 @@ pub async fn workspace_list(query: crate::registry_view::RegistryQuery) -> Resul
 #[server(prefix = "/api", endpoint = "workspace")]
 pub async fn get_workspace(org_id: String) -> Result<WorkspaceDetail, AppError> {
     let _admin = Admin::require().await?;
-    Ports::from_context()?.registry.workspace(&org_id).await?.ok_or_else(|| {
-        crate::guard::set_status(404);
-        AppError::NotFound(format!("no workspace {org_id} in the registry"))
-    })
+    let found = Ports::from_context()?.registry.workspace(&org_id).await.map_err(failed)?;
+    found.ok_or_else(|| failed(crate::ports::PortFailure::NotFound(format!("no workspace {org_id} in the registry"))))
 }
 
 #[server(prefix = "/api", endpoint = "connect_info")]
 pub async fn get_connect_info() -> Result<ConnectInfo, AppError> {
     let _admin = Admin::require().await?;
-    Ok(Ports::from_context()?.install.connect_info().await?)
+    Ports::from_context()?.install.connect_info().await.map_err(failed)
 }
 
 #[server(prefix = "/api", endpoint = "audit")]
 pub async fn recent_audit() -> Result<Vec<AuditEntry>, AppError> {
     let _admin = Admin::require().await?;
-    Ok(Ports::from_context()?.audit.recent(200).await?)
+    Ports::from_context()?.audit.recent(200).await.map_err(failed)
 }
 
 /// A page of the audit log (100 events) for the view in `/audit`'s URL.
 #[server(prefix = "/api", endpoint = "audit_search")]
 pub async fn search_audit(query: AuditQuery) -> Result<AuditPage, AppError> {
     let _admin = Admin::require().await?;
-    Ok(Ports::from_context()?.audit.search(&query, 100).await?)
+    Ports::from_context()?.audit.search(&query, 100).await.map_err(failed)
 }
 
 /// A workspace's members with their link states, as the URL's view asks.
 #[server(prefix = "/api", endpoint = "workspace_users")]
 pub async fn get_workspace_users(org_id: String, query: UsersQuery) -> Result<WorkspaceUsers, AppError> {
     let _admin = Admin::require().await?;
-    Ok(Ports::from_context()?.user_links.workspace_users(&org_id, &query).await?)
+    Ports::from_context()?.user_links.workspace_users(&org_id, &query).await.map_err(failed)
 }
 
 /// What *Link all suggested* would link, for the progress display to work through.
 #[server(prefix = "/api", endpoint = "suggested_links")]
 pub async fn get_suggested_links(org_id: String) -> Result<Vec<LinkRequest>, AppError> {
     let _admin = Admin::require().await?;
-    Ok(Ports::from_context()?.user_links.suggested(&org_id).await?)
+    Ports::from_context()?.user_links.suggested(&org_id).await.map_err(failed)
 }
 
 /// Links a batch of members; each row gets its own outcome and audit event.
@@ -79,17 +85,16 @@ pub async fn get_suggested_links(org_id: String) -> Result<Vec<LinkRequest>, App
 pub async fn link_users(org_id: String, links: Vec<LinkRequest>) -> Result<Vec<LinkResult>, AppError> {
     let admin = Admin::require().await?;
     if links.len() > 100 {
-        return Err(AppError::Invalid("at most 100 links per request".into()));
+        return Err(failed(crate::ports::PortFailure::Invalid("at most 100 links per request".into())));
     }
-    let actor = crate::ports::Actor { admin: admin.identity().clone(), request_id: crate::guard::request_id() };
-    Ok(Ports::from_context()?.user_links.link_users(&actor, &org_id, &links).await?)
+    Ports::from_context()?.user_links.link_users(&admin.actor(), &org_id, &links).await.map_err(failed)
 }
 
 /// *Reload from Linear*: fetches the members again; returns how many.
 #[server(prefix = "/api", endpoint = "reload_linear_users")]
 pub async fn reload_linear_users(org_id: String) -> Result<usize, AppError> {
     let _admin = Admin::require().await?;
-    Ok(Ports::from_context()?.user_links.reload(&org_id).await?)
+    Ports::from_context()?.user_links.reload(&org_id).await.map_err(failed)
 }
 
 /// (pages, users) fetched so far by a reload under way, for its progress line.
@@ -103,5 +108,149 @@ pub async fn get_reload_progress(org_id: String) -> Result<Option<(usize, usize)
 #[server(prefix = "/api", endpoint = "platform_users")]
 pub async fn search_platform_users(prefix: String, next: Option<String>) -> Result<PlatformUserPage, AppError> {
     let _admin = Admin::require().await?;
-    Ok(Ports::from_context()?.user_links.platform_users(&prefix, next).await?)
+    Ports::from_context()?.user_links.platform_users(&prefix, next).await.map_err(failed)
+}
+
+// ---- changes: the workspace page ----------------------------------------------------------
+
+/// *Check now*: a `viewer` query with the stored token, recorded on the row.
+#[server(prefix = "/api", endpoint = "check_workspace")]
+pub async fn check_workspace(org_id: String) -> Result<String, AppError> {
+    let admin = Admin::require().await?;
+    Ok(land(Ports::from_context()?.workspace_actions.check(&admin.actor(), &org_id).await))
+}
+
+/// *Refresh token*: single-flight, rotation-safe.
+#[server(prefix = "/api", endpoint = "refresh_workspace")]
+pub async fn refresh_workspace(org_id: String) -> Result<String, AppError> {
+    let admin = Admin::require().await?;
+    Ok(land(Ports::from_context()?.workspace_actions.refresh(&admin.actor(), &org_id).await))
+}
+
+/// *Revoke* or *Remove* (the form's two buttons), confirmed by typing the slug.
+#[server(prefix = "/api", endpoint = "remove_workspace")]
+pub async fn remove_workspace(
+    org_id: String,
+    confirm: String,
+    delete_links: Option<String>,
+    mode: crate::wire::RemoveMode,
+) -> Result<String, AppError> {
+    let admin = Admin::require().await?;
+    let actions = Ports::from_context()?.workspace_actions;
+    let (actor, links) = (admin.actor(), delete_links.is_some());
+    Ok(land(match mode {
+        crate::wire::RemoveMode::Revoke => actions.revoke(&actor, &org_id, &confirm, links).await,
+        crate::wire::RemoveMode::Remove => actions.remove(&actor, &org_id, &confirm, links).await,
+    }))
+}
+
+/// *Retry deletion* of an orphaned token bundle.
+#[server(prefix = "/api", endpoint = "retry_orphan")]
+pub async fn retry_orphan(org_id: String) -> Result<String, AppError> {
+    let admin = Admin::require().await?;
+    Ok(land(Ports::from_context()?.workspace_actions.retry_orphan(&admin.actor(), &org_id).await))
+}
+
+/// Stores the workspace's webhook signing secret in its bundle; it is never shown again.
+#[server(prefix = "/api", endpoint = "webhook_secret")]
+pub async fn save_webhook_secret(org_id: String, webhook_secret: SecretInput) -> Result<String, AppError> {
+    let admin = Admin::require().await?;
+    Ok(land(Ports::from_context()?.workspace_actions.save_webhook_secret(&admin.actor(), &org_id, webhook_secret.expose()).await))
+}
+
+// ---- changes: the users pages -------------------------------------------------------------
+
+#[cfg(feature = "ssr")]
+fn users_view(q: Option<String>, state: Option<String>, page: Option<String>) -> UsersView {
+    UsersView { q: q.unwrap_or_default(), state: state.unwrap_or_default(), page: page.unwrap_or_default() }
+}
+
+/// *Link* (a suggestion or a picked user), or *Change* when `replace` names the current one.
+#[server(prefix = "/api", endpoint = "link_user")]
+pub async fn link_user(
+    org_id: String,
+    linear_user_id: String,
+    platform_user_id: String,
+    replace: Option<String>,
+    q: Option<String>,
+    state: Option<String>,
+    page: Option<String>,
+) -> Result<String, AppError> {
+    let admin = Admin::require().await?;
+    let req = LinkRequest {
+        linear_user_id: linear_user_id.trim().to_owned(),
+        platform_user_id: platform_user_id.trim().to_owned(),
+        replace: replace.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty()),
+        label: None,
+    };
+    let view = users_view(q, state, page);
+    Ok(land(Ports::from_context()?.link_actions.link(&admin.actor(), &org_id, req, &view).await))
+}
+
+/// *Unlink*: only while the link still names the platform user the page showed.
+#[server(prefix = "/api", endpoint = "unlink_user")]
+pub async fn unlink_user(
+    org_id: String,
+    linear_user_id: String,
+    platform_user_id: String,
+    q: Option<String>,
+    state: Option<String>,
+    page: Option<String>,
+) -> Result<String, AppError> {
+    let admin = Admin::require().await?;
+    let view = users_view(q, state, page);
+    Ok(land(Ports::from_context()?.link_actions.unlink(&admin.actor(), &org_id, &linear_user_id, &platform_user_id, &view).await))
+}
+
+/// *Link all suggested* without the wasm: every suggestion, then a count of each outcome.
+#[server(prefix = "/api", endpoint = "link_suggested")]
+pub async fn link_suggested(org_id: String, q: Option<String>, state: Option<String>, page: Option<String>) -> Result<String, AppError> {
+    let admin = Admin::require().await?;
+    let view = users_view(q, state, page);
+    Ok(land(Ports::from_context()?.link_actions.link_suggested(&admin.actor(), &org_id, &view).await))
+}
+
+/// *Invite*: a pending row with a fresh code, shown on the page to hand over.
+#[server(prefix = "/api", endpoint = "invite_user")]
+pub async fn invite_user(
+    org_id: String,
+    linear_user_id: String,
+    q: Option<String>,
+    state: Option<String>,
+    page: Option<String>,
+) -> Result<String, AppError> {
+    let admin = Admin::require().await?;
+    let view = users_view(q, state, page);
+    Ok(land(Ports::from_context()?.link_actions.invite(&admin.actor(), &org_id, &linear_user_id, &view).await))
+}
+
+/// *Revoke* a pending invite.
+#[server(prefix = "/api", endpoint = "revoke_invite")]
+pub async fn revoke_invite(
+    org_id: String,
+    code: String,
+    q: Option<String>,
+    state: Option<String>,
+    page: Option<String>,
+) -> Result<String, AppError> {
+    let admin = Admin::require().await?;
+    let view = users_view(q, state, page);
+    Ok(land(Ports::from_context()?.link_actions.revoke_invite(&admin.actor(), &org_id, &code, &view).await))
+}
+
+/// *Reload from Linear* without the wasm (with it, `reload_linear_users` reports progress).
+#[server(prefix = "/api", endpoint = "reload_users")]
+pub async fn reload_users(org_id: String, q: Option<String>, state: Option<String>, page: Option<String>) -> Result<String, AppError> {
+    let _admin = Admin::require().await?;
+    let view = users_view(q, state, page);
+    Ok(land(Ports::from_context()?.link_actions.reload(&org_id, &view).await))
+}
+
+/// *Unlink* on `/users`: by the row's key, guarded by the platform user it names.
+#[server(prefix = "/api", endpoint = "unlink_identity")]
+pub async fn unlink_identity(identity: String, platform_user_id: String, email: Option<String>) -> Result<String, AppError> {
+    let admin = Admin::require().await?;
+    let to =
+        Ports::from_context()?.link_actions.unlink_identity(&admin.actor(), &identity, &platform_user_id, &email.unwrap_or_default()).await;
+    Ok(land(to))
 }

@@ -7,6 +7,7 @@ use tower_sessions::Session;
 
 use crate::errors::AppError;
 use crate::identity::{AdminIdentity, AdminSession, SESSION_ADMIN_KEY};
+use crate::ports::{Actor, PortFailure};
 
 /// Proof that the current request comes from a signed-in member of the admin group.
 /// The only way to get one is [`Admin::require`].
@@ -29,6 +30,41 @@ impl Admin {
     pub fn identity(&self) -> &AdminIdentity {
         &self.identity
     }
+
+    /// This admin as the author of a change made in this request (for its audit event).
+    pub fn actor(&self) -> Actor {
+        Actor { admin: self.identity.clone(), request_id: request_id() }
+    }
+}
+
+/// The one place a port's failure becomes what the browser sees: the status of the response is
+/// set from the error, and a backend's cause goes to the log (with the request id), never out.
+pub fn failed(e: impl Into<PortFailure>) -> AppError {
+    let error = match e.into() {
+        PortFailure::NotFound(what) => AppError::NotFound(what),
+        PortFailure::Invalid(why) => AppError::Invalid(why),
+        PortFailure::Backend(e) => {
+            let request_id = request_id();
+            tracing::error!(%request_id, service = e.service, error = %e.cause, "backend call failed");
+            AppError::Unavailable { service: e.service.to_owned(), request_id }
+        }
+    };
+    set_status(error.status_code());
+    error
+}
+
+/// Answers a change with where the browser goes next. A plain HTML form post (before the wasm
+/// loads) gets a 303 to it; a server-function call gets leptos' redirect header, which the
+/// router follows client-side. Returns the location for the caller's own use.
+pub fn land(location: String) -> String {
+    leptos_axum::redirect(&location);
+    let plain_form = use_context::<http::request::Parts>()
+        .and_then(|p| p.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).map(|v| v.contains("text/html")))
+        .unwrap_or(false);
+    if plain_form {
+        set_status(303);
+    }
+    location
 }
 
 fn deny() -> AppError {
@@ -49,7 +85,7 @@ pub fn request_id() -> String {
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
-/// Turns an adapter failure into what the browser sees; the cause goes to the log only.
+/// A failure of the console itself (context missing): logged with the request id, shown as such.
 pub fn unavailable(service: &str, cause: impl std::fmt::Display) -> AppError {
     let request_id = request_id();
     tracing::error!(%request_id, service, error = %cause, "backend call failed");

@@ -51,22 +51,6 @@ impl From<PortError> for PortFailure {
     }
 }
 
-impl From<PortFailure> for crate::errors::AppError {
-    fn from(e: PortFailure) -> Self {
-        match e {
-            PortFailure::NotFound(what) => {
-                crate::guard::set_status(404);
-                crate::errors::AppError::NotFound(what)
-            }
-            PortFailure::Invalid(why) => {
-                crate::guard::set_status(400);
-                crate::errors::AppError::Invalid(why)
-            }
-            PortFailure::Backend(e) => e.into(),
-        }
-    }
-}
-
 /// Who made a change, for its audit event.
 #[derive(Debug, Clone)]
 pub struct Actor {
@@ -89,6 +73,39 @@ pub trait UserLinksPort: Send + Sync {
     async fn platform_users(&self, prefix: &str, token: Option<String>) -> Result<PlatformUserPage, PortFailure>;
 }
 
+/// The view of a workspace's users page (`?q=&state=&page=`) a form's redirect returns to.
+#[derive(Debug, Clone, Default)]
+pub struct UsersView {
+    pub q: String,
+    pub state: String,
+    pub page: String,
+}
+
+/// The workspace page's changes. Each answers where the browser goes next: the page again with
+/// the typed outcome in its query (`?notice=`, `?error=`, `?steps=`); refusals are outcomes too.
+#[async_trait]
+pub trait WorkspaceActionsPort: Send + Sync {
+    async fn check(&self, actor: &Actor, org_id: &str) -> String;
+    async fn refresh(&self, actor: &Actor, org_id: &str) -> String;
+    async fn revoke(&self, actor: &Actor, org_id: &str, confirm: &str, delete_links: bool) -> String;
+    async fn remove(&self, actor: &Actor, org_id: &str, confirm: &str, delete_links: bool) -> String;
+    async fn retry_orphan(&self, actor: &Actor, org_id: &str) -> String;
+    async fn save_webhook_secret(&self, actor: &Actor, org_id: &str, secret: &str) -> String;
+}
+
+/// The users pages' changes, answered like [`WorkspaceActionsPort`]'s.
+#[async_trait]
+pub trait LinkActionsPort: Send + Sync {
+    async fn link(&self, actor: &Actor, org_id: &str, req: LinkRequest, view: &UsersView) -> String;
+    async fn unlink(&self, actor: &Actor, org_id: &str, linear_user_id: &str, platform_user_id: &str, view: &UsersView) -> String;
+    async fn link_suggested(&self, actor: &Actor, org_id: &str, view: &UsersView) -> String;
+    async fn invite(&self, actor: &Actor, org_id: &str, linear_user_id: &str, view: &UsersView) -> String;
+    async fn revoke_invite(&self, actor: &Actor, org_id: &str, code: &str, view: &UsersView) -> String;
+    async fn reload(&self, org_id: &str, view: &UsersView) -> String;
+    /// From `/users`: by the row's key; `email` is the view to return to.
+    async fn unlink_identity(&self, actor: &Actor, identity: &str, platform_user_id: &str, email: &str) -> String;
+}
+
 /// Everything the server functions may call, provided once per request.
 #[derive(Clone)]
 pub struct Ports {
@@ -96,16 +113,12 @@ pub struct Ports {
     pub user_links: Arc<dyn UserLinksPort>,
     pub audit: Arc<dyn AuditPort>,
     pub install: Arc<dyn InstallPort>,
+    pub workspace_actions: Arc<dyn WorkspaceActionsPort>,
+    pub link_actions: Arc<dyn LinkActionsPort>,
 }
 
 impl Ports {
     pub fn from_context() -> Result<Ports, crate::errors::AppError> {
         leptos::prelude::use_context::<Ports>().ok_or_else(|| crate::guard::unavailable("console", "Ports missing from context"))
-    }
-}
-
-impl From<PortError> for crate::errors::AppError {
-    fn from(e: PortError) -> Self {
-        crate::guard::unavailable(e.service, e.cause)
     }
 }

@@ -347,3 +347,29 @@ mod tests {
         assert!(Health::NeedsReconnect.needs_attention() && !Health::Healthy.needs_attention());
     }
 }
+
+/// The *Revoke or remove* form's two buttons (`mode=revoke|remove`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RemoveMode {
+    Revoke,
+    Remove,
+}
+
+/// A secret an admin types into a form (a webhook signing secret): it travels to the server as
+/// a server-function argument, and its `Debug` never shows it.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SecretInput(String);
+
+impl SecretInput {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SecretInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretInput(<redacted>)")
+    }
+}

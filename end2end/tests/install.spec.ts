@@ -75,6 +75,31 @@ test('check now and refresh token report their outcome on the workspace page', a
   await expect(page.getByTestId('workspace-history')).toContainText('workspace.check');
 });
 
+test('a workspace button works as a plain form post before the wasm loads, and without a page load after', async ({ browser, page, baseURL }) => {
+  // The wasm never arrives (blocked): the form posts to the server function as plain HTML, and
+  // the server answers with a redirect to the page and its outcome.
+  const plain = await browser.newContext({ baseURL });
+  const before = await plain.newPage();
+  await before.route('**/pkg/*.wasm', (route) => route.abort());
+  await signIn(before, ADMIN);
+  await before.goto(`/workspaces/${INITRODE_ID}`);
+  await before.getByTestId('check-now').click();
+  await expect(before).toHaveURL(new RegExp(`/workspaces/${INITRODE_ID}\\?notice=check_ok$`));
+  await expect(before.getByTestId('notice')).toContainText('Linear accepts the stored access token');
+  await plain.close();
+
+  // Hydrated: the same outcome, the page's facts read again, and no page load (a marker survives).
+  await signIn(page, ADMIN);
+  await page.goto(`/workspaces/${INITRODE_ID}`);
+  await hydrated(page);
+  await page.evaluate(() => { (window as unknown as { stillHere: boolean }).stillHere = true; });
+  await page.getByTestId('refresh-token').click();
+  await expect(page).toHaveURL(/notice=refreshed$/);
+  await expect(page.getByTestId('notice')).toContainText('Token refreshed');
+  await expect(page.getByTestId('history-entry').first()).toContainText('workspace.refresh');
+  expect(await page.evaluate(() => (window as unknown as { stillHere?: boolean }).stillHere)).toBe(true);
+});
+
 test('cancelling on Linear shows the denied page and installs nothing', async ({ page }) => {
   await signIn(page, ADMIN);
   await page.goto('/workspaces/connect');
@@ -111,7 +136,9 @@ test('revoking a workspace asks for its slug and reports each step', async ({ pa
   await page.getByTestId('confirm-slug').fill('initrod');
   await page.getByTestId('revoke').click();
   await expect(page.getByTestId('notice')).toContainText('did not match');
-  await page.getByTestId('remove-panel').locator('summary').click();
+  // The page reads the workspace again after a change; the panel stays open to type it again.
+  await page.waitForLoadState('networkidle');
+  await expect(page.getByTestId('remove-panel')).toHaveAttribute('open', '');
   await page.getByTestId('confirm-slug').fill('initrode');
   await page.getByTestId('revoke').click();
   const report = page.getByTestId('steps-report');

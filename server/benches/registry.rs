@@ -5,8 +5,6 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use futures::StreamExt;
-use server::config::SweepSettings;
-use server::services::sweep::Sweeper;
 
 const WORKSPACES: usize = 1_000;
 const PAGE_LOADS: usize = 50;
@@ -98,13 +96,8 @@ async fn main() {
     let base = format!("http://{addr}");
 
     // The sweep first: it leaves every row with its token expiry, as a running console would.
-    let sweeper = Sweeper::new(
-        sweep_state.registry.clone(),
-        sweep_state.upkeep.clone(),
-        server::adapters::dynamodb::user_mappings::UserMappings::new(aws.dynamodb.clone(), local.user_mapping_table.clone()),
-        server::adapters::dynamodb::leases::Leases::new(aws.dynamodb.clone(), local.sessions_table.clone()),
-        SweepSettings { interval: None, concurrency: 8, refresh_within: None },
-    );
+    // (The console's own sweeper: the default settings sweep 8 workspaces at a time.)
+    let sweeper = sweep_state.sweeper.clone();
     let t = Instant::now();
     let report = sweeper.sweep_once().await;
     let sweep_time = t.elapsed();

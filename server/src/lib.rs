@@ -61,7 +61,8 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
         linear::oauth::LinearOAuth::new(linear_http.clone(), &config.linear.base_url, &config.linear.api_url, &config.linear.redirect_uri);
     let installer = Arc::new(install::Installer::new(config.clone(), registry.clone(), tokens.clone(), linear_http.clone(), audit.clone()));
     let linear_api = linear::graphql::LinearApi::new(linear_http, &config.linear.api_url);
-    let upkeep = Arc::new(upkeep::TokenUpkeep::new(registry.clone(), tokens.clone(), linear_oauth.clone(), linear_api.clone()));
+    let upkeep =
+        Arc::new(upkeep::TokenUpkeep::new(registry.clone(), tokens.clone(), linear_oauth.clone(), linear_api.clone(), audit.clone()));
     let directory = cognito::directory::Directory::new(aws.cognito.clone(), config.cognito.user_pool_id.clone());
     let overview = workspaces::OverviewCache::new(config.overview_cache);
     let user_links = Arc::new(user_links::UserLinks::new(
@@ -71,25 +72,29 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
         directory.clone(),
         mappings.clone(),
         config.linking.clone(),
+        audit.clone(),
     ));
     let removal = Arc::new(removal::Removal::new(registry.clone(), mappings.clone(), tokens.clone(), linear_oauth, audit.clone()));
     let leases = dynamodb::leases::Leases::new(aws.dynamodb.clone(), config.tables.sessions.clone());
     let sweeper = sweep::Sweeper::new(registry.clone(), upkeep.clone(), mappings.clone(), leases, config.sweep.clone());
     let ports = Ports {
         registry: Arc::new(workspaces::Workspaces::new(registry.clone(), tokens, directory.clone(), overview.clone())),
-        user_links: Arc::new(user_links_port::UserLinksAdapter { links: user_links.clone(), audit: audit.clone() }),
+        user_links: Arc::new(user_links_port::UserLinksAdapter { links: user_links.clone() }),
         audit: Arc::new(audit.clone()),
         install: installer.clone(),
+        workspace_actions: Arc::new(web::workspace_actions::WorkspaceActions {
+            upkeep: upkeep.clone(),
+            removal,
+            installer: installer.clone(),
+            overview: overview.clone(),
+        }),
+        link_actions: Arc::new(web::user_links::LinkActions { links: user_links }),
     };
     AppState {
         leptos_options,
         cognito_auth: CognitoAuth::new(aws.cognito.clone(), config.cognito.app_client_id.clone()),
         installer,
-        upkeep,
-        removal,
-        user_links,
         overview,
-        registry,
         sweeper,
         config,
         aws,

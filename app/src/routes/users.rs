@@ -4,8 +4,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use crate::components::changes::Changes;
 use crate::components::status::{ErrorNotice, Loading, NoticeBanner, PageHeader};
-use crate::functions::search_platform_users;
+use crate::functions::{search_platform_users, UnlinkIdentity};
 use crate::outcomes::{Notice, UsersNotice};
 use crate::user_links_view::{enc, PlatformUserLinks};
 
@@ -14,7 +15,10 @@ pub fn UsersPage() -> impl IntoView {
     let query = use_query_map();
     let prefix = move || query.read().get("email").unwrap_or_default();
     let after = move || query.read().get("after").filter(|a| !a.is_empty());
-    let users = Resource::new(move || (prefix(), after()), |(p, a)| search_platform_users(p, a));
+    let changes = Changes::provide();
+    let unlink = ServerAction::<UnlinkIdentity>::new();
+    changes.watch(unlink.version(), move || unlink.value().get());
+    let users = Resource::new(move || (prefix(), after(), changes.track()), |(p, a, _)| search_platform_users(p, a));
     let banner = move || {
         let q = query.read();
         UsersNotice::from_query(q.get("notice").as_deref(), q.get("error").as_deref())
@@ -23,6 +27,7 @@ pub fn UsersPage() -> impl IntoView {
         <Title text="Users"/>
         <PageHeader title="Platform users" subtitle="Users of the platform's Cognito pool and the Linear users linked to them."/>
         {move || banner().map(|n| view! { <NoticeBanner good=n.good() text=n.text()/> })}
+        {move || changes.failure().map(|e| view! { <ErrorNotice error=e/> })}
         <form method="get" action="/users" data-testid="user-search" class="mb-4 flex flex-wrap items-end gap-3 text-sm">
             <label class="flex flex-col">"Email starts with"
                 <input name="email" value=prefix data-testid="user-search-email" autocomplete="off"
@@ -42,7 +47,7 @@ pub fn UsersPage() -> impl IntoView {
                         } else {
                             view! {
                                 <ul class="divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900">
-                                    {page.users.into_iter().map(|u| view! { <UserLinks u prefix=prefix()/> }).collect_view()}
+                                    {page.users.into_iter().map(|u| view! { <UserLinks u prefix=prefix() unlink/> }).collect_view()}
                                 </ul>
                             }.into_any()
                         }}
@@ -55,7 +60,7 @@ pub fn UsersPage() -> impl IntoView {
 }
 
 #[component]
-fn UserLinks(u: PlatformUserLinks, prefix: String) -> impl IntoView {
+fn UserLinks(u: PlatformUserLinks, prefix: String, unlink: ServerAction<UnlinkIdentity>) -> impl IntoView {
     let user = u.user;
     let email = user.email.clone().unwrap_or_else(|| user.sub.clone());
     view! {
@@ -72,6 +77,7 @@ fn UserLinks(u: PlatformUserLinks, prefix: String) -> impl IntoView {
                 view! {
                     <ul class="mt-2 space-y-1">
                         {u.links.into_iter().map(|l| {
+                            let (sub, prefix, email) = (user.sub.clone(), prefix.clone(), email.clone());
                             let ws = l.workspace_slug.clone().unwrap_or_else(|| l.org_id.clone());
                             view! {
                                 <li data-testid="identity" class="flex flex-wrap items-center gap-2 text-xs">
@@ -80,13 +86,13 @@ fn UserLinks(u: PlatformUserLinks, prefix: String) -> impl IntoView {
                                     <span class="text-slate-500">{format!("since {}{}", l.linked_at.clone().unwrap_or_default(), l.link_method.clone().map(|m| format!(" · {m}")).unwrap_or_default())}</span>
                                     <details class="inline-block">
                                         <summary data-testid="unlink" class="cursor-pointer list-none rounded-md border border-slate-300 px-2 py-0.5 dark:border-slate-700">"Unlink…"</summary>
-                                        <form method="post" action="/users/unlink" class="mt-1 flex items-center gap-2">
+                                        <ActionForm action=unlink attr:class="mt-1 flex items-center gap-2">
                                             <input type="hidden" name="identity" value=l.identity.clone()/>
-                                            <input type="hidden" name="platform_user_id" value=user.sub.clone()/>
-                                            <input type="hidden" name="email" value=prefix.clone()/>
+                                            <input type="hidden" name="platform_user_id" value=sub/>
+                                            <input type="hidden" name="email" value=prefix/>
                                             <span>{format!("{email} will no longer act for this Linear user.")}</span>
                                             <button type="submit" data-testid="confirm-unlink" class="rounded-md bg-red-700 px-2 py-1 font-medium text-white">"Unlink"</button>
-                                        </form>
+                                        </ActionForm>
                                     </details>
                                 </li>
                             }

@@ -4,9 +4,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+use crate::components::changes::Changes;
 use crate::components::copy::CopyButton;
 use crate::components::status::{ErrorNotice, HealthBadge, Loading, NoticeBanner, StateBadge, StepsReport};
-use crate::functions::{get_workspace, search_audit};
+use crate::functions::{get_workspace, search_audit, CheckWorkspace, RefreshWorkspace, RemoveWorkspace, RetryOrphan, SaveWebhookSecret};
 use crate::outcomes::{Notice, WorkspaceNotice};
 use crate::wire::{AuditEntry, AuditQuery, BundleView, RegistryState, WorkspaceDetail};
 
@@ -15,8 +16,10 @@ pub fn WorkspacePage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let org_id = move || params.read().get("org_id").unwrap_or_default();
-    let detail = Resource::new(org_id, get_workspace);
-    let history = Resource::new(org_id, |org| search_audit(AuditQuery { workspace: org, ..AuditQuery::default() }));
+    let changes = Changes::provide();
+    let detail = Resource::new(move || (org_id(), changes.track()), |(org, _)| get_workspace(org));
+    let history =
+        Resource::new(move || (org_id(), changes.track()), |(org, _)| search_audit(AuditQuery { workspace: org, ..AuditQuery::default() }));
     let banner = move || {
         let q = query.read();
         WorkspaceNotice::from_query(q.get("notice").as_deref(), q.get("error").as_deref())
@@ -27,11 +30,12 @@ pub fn WorkspacePage() -> impl IntoView {
         <Title text="Workspace"/>
         <p class="mb-2 text-sm"><a class="text-indigo-700 hover:underline dark:text-indigo-300" href="/workspaces">"← Workspaces"</a></p>
         {move || banner().map(|n| view! { <NoticeBanner good=n.good() text=n.text()/> })}
+        {move || changes.failure().map(|e| view! { <ErrorNotice error=e/> })}
         {move || steps().map(|steps| view! { <StepsReport steps/> })}
         <Suspense fallback=|| view! { <Loading what="the workspace"/> }>
             {move || detail.get().map(|r| match r {
                 Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
-                Ok(d) => view! { <Detail d webhook_missing=webhook_missing()/> }.into_any(),
+                Ok(d) => view! { <Detail d webhook_missing=webhook_missing() retype=banner() == Some(WorkspaceNotice::ConfirmMismatch)/> }.into_any(),
             })}
         </Suspense>
         <Suspense fallback=|| view! { <Loading what="the workspace's history"/> }>
@@ -76,7 +80,8 @@ fn History(org_id: String, entries: Vec<AuditEntry>) -> impl IntoView {
 }
 
 #[component]
-fn Detail(d: WorkspaceDetail, webhook_missing: bool) -> impl IntoView {
+/// `retype`: the confirmation did not match, so the panel stays open to type it again.
+fn Detail(d: WorkspaceDetail, webhook_missing: bool, retype: bool) -> impl IntoView {
     let w = d.summary.clone();
     let title = w.slug.clone().unwrap_or_else(|| w.org_id.clone());
     let (scope, expires, has_tokens, has_webhook) = match &d.bundle {
@@ -93,12 +98,21 @@ fn Detail(d: WorkspaceDetail, webhook_missing: bool) -> impl IntoView {
     };
     let ask_webhook = webhook_missing || (has_tokens && has_webhook == Some(false));
     let reconnect = format!("/linear/connect?workspace={}", w.org_id);
-    let webhook_action = format!("/workspaces/{}/webhook-secret", w.org_id);
-    let check_action = format!("/workspaces/{}/check", w.org_id);
-    let refresh_action = format!("/workspaces/{}/refresh", w.org_id);
+    let changes = Changes::of_page();
+    let check = ServerAction::<CheckWorkspace>::new();
+    let refresh = ServerAction::<RefreshWorkspace>::new();
+    let remove = ServerAction::<RemoveWorkspace>::new();
+    let orphan = ServerAction::<RetryOrphan>::new();
+    let webhook = ServerAction::<SaveWebhookSecret>::new();
+    changes.watch(check.version(), move || check.value().get());
+    changes.watch(refresh.version(), move || refresh.value().get());
+    changes.watch(remove.version(), move || remove.value().get());
+    changes.watch(orphan.version(), move || orphan.value().get());
+    changes.watch(webhook.version(), move || webhook.value().get());
+    // One copy per form: each form's children own what they show.
+    let (org_check, org_refresh, org_orphan, org_webhook, org_remove) =
+        (w.org_id.clone(), w.org_id.clone(), w.org_id.clone(), w.org_id.clone(), w.org_id.clone());
     let can_act = w.state == RegistryState::Active && !d.vault_managed;
-    let remove_action = format!("/workspaces/{}/remove", w.org_id);
-    let orphan_action = format!("/workspaces/{}/orphan/retry", w.org_id);
     let confirm_word = w.slug.clone().unwrap_or_else(|| w.org_id.clone());
     let button = "rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800";
     let row = |label: &'static str, value: Option<String>| {
@@ -117,8 +131,14 @@ fn Detail(d: WorkspaceDetail, webhook_missing: bool) -> impl IntoView {
             {w.name.clone().map(|n| view! { <span class="text-slate-500 dark:text-slate-400">{n}</span> })}
             <div class="ml-auto flex flex-wrap gap-2">
                 {can_act.then(|| view! {
-                    <form method="post" action=check_action><button type="submit" data-testid="check-now" class=button>"Check now"</button></form>
-                    <form method="post" action=refresh_action><button type="submit" data-testid="refresh-token" class=button>"Refresh token"</button></form>
+                    <ActionForm action=check>
+                        <input type="hidden" name="org_id" value=org_check/>
+                        <button type="submit" data-testid="check-now" class=button>"Check now"</button>
+                    </ActionForm>
+                    <ActionForm action=refresh>
+                        <input type="hidden" name="org_id" value=org_refresh/>
+                        <button type="submit" data-testid="refresh-token" class=button>"Refresh token"</button>
+                    </ActionForm>
                 })}
                 <a href=format!("/workspaces/{}/users", w.org_id) data-testid="users-link" class=button>"Users and links"</a>
                 <a href=reconnect rel="external" data-testid="reconnect" class=button>"Reconnect"</a>
@@ -144,21 +164,23 @@ fn Detail(d: WorkspaceDetail, webhook_missing: bool) -> impl IntoView {
                     {format!("A token bundle could not be deleted and is still in Secrets Manager: {arn}")}
                     {d.orphan_error.clone().map(|e| view! { <span class="block text-xs">{format!("Last error: {e}")}</span> })}
                 </p>
-                <form method="post" action=orphan_action.clone()>
+                <ActionForm action=orphan>
+                    <input type="hidden" name="org_id" value=org_orphan/>
                     <button type="submit" data-testid="orphan-retry" class=button>"Retry deletion"</button>
-                </form>
+                </ActionForm>
             </div>
         })}
         {ask_webhook.then(|| view! {
             <section data-testid="webhook-form" class="mb-6 rounded-lg border border-amber-300 bg-amber-50 p-4 text-sm dark:border-amber-800 dark:bg-amber-950">
                 <h2 class="font-semibold">"Webhook signing secret needed"</h2>
                 <p class="mt-1">"The bundle has no webhook signing secret and the stack has none to copy, so the platform cannot verify this workspace's webhooks. Paste it from the Linear app's webhook settings (it starts with lin_wh_). It is stored in the token bundle and never shown again."</p>
-                <form method="post" action=webhook_action class="mt-3 flex flex-wrap gap-2">
+                <ActionForm action=webhook attr:class="mt-3 flex flex-wrap gap-2">
+                    <input type="hidden" name="org_id" value=org_webhook/>
                     <label class="sr-only" for="webhook_secret">"Webhook signing secret"</label>
                     <input id="webhook_secret" name="webhook_secret" type="password" autocomplete="off" required
                         class="w-80 rounded-md border border-slate-300 px-3 py-1.5 font-mono dark:border-slate-700 dark:bg-slate-900"/>
                     <button type="submit" class="rounded-md bg-slate-900 px-3 py-1.5 font-medium text-white hover:bg-slate-700 dark:bg-slate-100 dark:text-slate-900">"Save secret"</button>
-                </form>
+                </ActionForm>
             </section>
         })}
         <dl data-testid="workspace-facts" class="divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white text-sm dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900">
@@ -184,7 +206,7 @@ fn Detail(d: WorkspaceDetail, webhook_missing: bool) -> impl IntoView {
             {row("Secret ARN", d.secret_arn.clone())}
             {row("Token vault", Some(if d.vault_managed { "vault-managed (AgentCore)".to_owned() } else { "no".to_owned() }))}
         </dl>
-        <details data-testid="remove-panel" class="mt-8 rounded-lg border border-red-300 bg-white p-4 text-sm dark:border-red-800 dark:bg-slate-900">
+        <details data-testid="remove-panel" open=retype class="mt-8 rounded-lg border border-red-300 bg-white p-4 text-sm dark:border-red-800 dark:bg-slate-900">
             <summary class="cursor-pointer font-semibold text-red-800 dark:text-red-300">"Revoke or remove this workspace…"</summary>
             <p class="mt-3">"In order, each step reported and audited:"</p>
             <ol class="mt-1 list-decimal pl-5">
@@ -195,7 +217,8 @@ fn Detail(d: WorkspaceDetail, webhook_missing: bool) -> impl IntoView {
                 <li>"Remove only: delete the registry row."</li>
             </ol>
             <p class="mt-2">"Running it again after a failure finishes the job; nothing is done twice."</p>
-            <form method="post" action=remove_action class="mt-4 space-y-3">
+            <ActionForm action=remove attr:class="mt-4 space-y-3">
+                <input type="hidden" name="org_id" value=org_remove/>
                 <label class="block">
                     {format!("Type {confirm_word} to confirm")}
                     <input name="confirm" autocomplete="off" required data-testid="confirm-slug"
@@ -211,7 +234,7 @@ fn Detail(d: WorkspaceDetail, webhook_missing: bool) -> impl IntoView {
                     <button type="submit" name="mode" value="remove" data-testid="remove"
                         class="rounded-md border border-red-700 px-3 py-1.5 font-medium text-red-800 hover:bg-red-50 dark:text-red-300 dark:hover:bg-red-950">"Remove"</button>
                 </div>
-            </form>
+            </ActionForm>
         </details>
     }
 }

@@ -7,7 +7,12 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::status::{ErrorNotice, Loading, NoticeBanner};
-use crate::functions::{get_workspace_users, search_platform_users};
+use server_fn::ServerFn;
+
+use crate::components::changes::Changes;
+use crate::functions::{
+    get_workspace_users, search_platform_users, InviteUser, LinkSuggested, LinkUser, ReloadUsers, RevokeInvite, UnlinkUser,
+};
 use crate::outcomes::{LinkNotice, Notice};
 use crate::user_links_view::{enc, InviteView, LinkState, PlatformUserPage, UsersQuery, WorkspaceUserRow, WorkspaceUsers};
 
@@ -38,7 +43,9 @@ pub fn WorkspaceUsersPage() -> impl IntoView {
             page: q.get("page").and_then(|p| p.parse::<usize>().ok()).unwrap_or(1).saturating_sub(1),
         }
     };
-    let users = Resource::new(move || (org_id(), users_query()), |(org, q)| get_workspace_users(org, q));
+    let changes = Changes::provide();
+    Forms::provide(changes);
+    let users = Resource::new(move || (org_id(), users_query(), changes.track()), |(org, q, _)| get_workspace_users(org, q));
     let pick = move || query.read().get("pick").filter(|p| !p.is_empty());
     let picker_query = move || pick().map(|_| (query.read().get("email").unwrap_or_default(), query.read().get("after")));
     let picker = Resource::new(picker_query, |q| async move {
@@ -79,6 +86,7 @@ pub fn WorkspaceUsersPage() -> impl IntoView {
                 {bulk_counts().map(|c| view! { <span class="block font-medium" data-testid="bulk-counts">{c}</span> })}
             </NoticeBanner>
         })}
+        {move || changes.failure().map(|e| view! { <ErrorNotice error=e/> })}
         {move || reload_status.get().map(|m| view! { <p role="status" data-testid="reload-progress" class="mb-2 text-right text-xs">{m}</p> })}
         <BulkReport bulk/>
         <Transition fallback=|| view! { <Loading what="the workspace's users"/> }>
@@ -102,6 +110,35 @@ pub fn WorkspaceUsersPage() -> impl IntoView {
                 _ => ().into_any(),
             }}
         </Suspense>
+    }
+}
+
+/// The page's change forms' actions, shared by every row (one action per kind, not per row).
+#[derive(Clone, Copy)]
+struct Forms {
+    link: ServerAction<LinkUser>,
+    unlink: ServerAction<UnlinkUser>,
+    invite: ServerAction<InviteUser>,
+    revoke: ServerAction<RevokeInvite>,
+}
+
+impl Forms {
+    fn new() -> Forms {
+        Forms { link: ServerAction::new(), unlink: ServerAction::new(), invite: ServerAction::new(), revoke: ServerAction::new() }
+    }
+
+    /// Creates them for the page, each watched by the page's [`Changes`].
+    fn provide(changes: Changes) {
+        let forms = Forms::new();
+        changes.watch(forms.link.version(), move || forms.link.value().get());
+        changes.watch(forms.unlink.version(), move || forms.unlink.value().get());
+        changes.watch(forms.invite.version(), move || forms.invite.value().get());
+        changes.watch(forms.revoke.version(), move || forms.revoke.value().get());
+        provide_context(forms);
+    }
+
+    fn of_page() -> Forms {
+        use_context::<Forms>().unwrap_or_else(Forms::new)
     }
 }
 
@@ -214,6 +251,7 @@ fn Users(
 
 #[component]
 fn UserRow(r: WorkspaceUserRow, org_id: String, query: UsersQuery, writable: bool) -> impl IntoView {
+    let forms = Forms::of_page();
     let u = r.user.clone();
     let base = format!("/workspaces/{org_id}/users");
     let pick_href = |replace: Option<&str>| {
@@ -255,28 +293,34 @@ fn UserRow(r: WorkspaceUserRow, org_id: String, query: UsersQuery, writable: boo
         }
         LinkState::Suggested => {
             let p = platform.clone().unwrap_or(crate::wire::PlatformUser { sub: String::new(), email: None, enabled: true, status: String::new() });
+            let (org, id, fields) = (org_id.clone(), u.id.clone(), view_fields(&query));
             view! {
                 <div class="flex flex-wrap items-center gap-2">
-                    <form method="post" action=format!("{base}/link")>
-                        <input type="hidden" name="linear_user_id" value=u.id.clone()/>
+                    <ActionForm action=forms.link>
+                        <input type="hidden" name="org_id" value=org/>
+                        <input type="hidden" name="linear_user_id" value=id/>
                         <input type="hidden" name="platform_user_id" value=p.sub.clone()/>
-                        {view_fields(&query)}
+                        {fields}
                         <button type="submit" data-testid="link-suggested" class=PRIMARY>{format!("Link to {}", p.email.clone().unwrap_or(p.sub.clone()))}</button>
-                    </form>
+                    </ActionForm>
                     <a href=pick_href(None) data-testid="pick" class=BUTTON>"Pick…"</a>
                 </div>
             }.into_any()
         }
-        LinkState::Unlinked | LinkState::InviteExpired if u.active => view! {
-            <div class="flex flex-wrap items-center gap-2">
-                <a href=pick_href(None) data-testid="pick" class=BUTTON>"Pick…"</a>
-                <form method="post" action=format!("{base}/invite")>
-                    <input type="hidden" name="linear_user_id" value=u.id.clone()/>
-                    {view_fields(&query)}
-                    <button type="submit" data-testid="invite" class=BUTTON>"Invite"</button>
-                </form>
-            </div>
-        }.into_any(),
+        LinkState::Unlinked | LinkState::InviteExpired if u.active => {
+            let (org, id, fields) = (org_id.clone(), u.id.clone(), view_fields(&query));
+            view! {
+                <div class="flex flex-wrap items-center gap-2">
+                    <a href=pick_href(None) data-testid="pick" class=BUTTON>"Pick…"</a>
+                    <ActionForm action=forms.invite>
+                        <input type="hidden" name="org_id" value=org/>
+                        <input type="hidden" name="linear_user_id" value=id/>
+                        {fields}
+                        <button type="submit" data-testid="invite" class=BUTTON>"Invite"</button>
+                    </ActionForm>
+                </div>
+            }.into_any()
+        }
         LinkState::Invited => {
             let code = r.invite.as_ref().map(|i| i.code.clone()).unwrap_or_default();
             view! {
@@ -311,16 +355,18 @@ fn UserRow(r: WorkspaceUserRow, org_id: String, query: UsersQuery, writable: boo
 /// *Unlink*, behind a disclosure that names who is unlinked from whom (works without the wasm).
 #[component]
 fn UnlinkForm(org_id: String, linear_user_id: String, sub: String, label: String, query: UsersQuery) -> impl IntoView {
+    let forms = Forms::of_page();
     view! {
         <details class="inline-block">
             <summary data-testid="unlink" class=format!("{BUTTON} cursor-pointer list-none")>"Unlink…"</summary>
-            <form method="post" action=format!("/workspaces/{org_id}/users/unlink") class="mt-2 flex items-center gap-2 text-xs">
+            <ActionForm action=forms.unlink attr:class="mt-2 flex items-center gap-2 text-xs">
+                <input type="hidden" name="org_id" value=org_id/>
                 <input type="hidden" name="linear_user_id" value=linear_user_id/>
                 <input type="hidden" name="platform_user_id" value=sub/>
                 {view_fields(&query)}
                 <span>{format!("The platform will stop accepting {label}'s requests.")}</span>
                 <button type="submit" data-testid="confirm-unlink" class="rounded-md bg-red-700 px-2 py-1 font-medium text-white hover:bg-red-600">"Unlink"</button>
-            </form>
+            </ActionForm>
         </details>
     }
 }
@@ -342,6 +388,7 @@ fn InviteHandover(invite: InviteView, command: String) -> impl IntoView {
 
 #[component]
 fn Invites(org_id: String, invites: Vec<InviteView>, query: UsersQuery, command: String) -> impl IntoView {
+    let forms = Forms::of_page();
     view! {
         <section data-testid="invites" class="mt-8">
             <h2 class="mb-2 text-lg font-semibold">"Invites"</h2>
@@ -351,7 +398,7 @@ fn Invites(org_id: String, invites: Vec<InviteView>, query: UsersQuery, command:
             } else {
                 view! {
                     <ul class="divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white text-sm dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900">
-                        {invites.into_iter().map(|i| view! {
+                        {invites.into_iter().map(|i| { let (org, fields) = (org_id.clone(), view_fields(&query)); view! {
                             <li data-testid="invite-row" data-expired=i.expired.to_string() class="flex flex-wrap items-center gap-3 px-4 py-2">
                                 <code class="font-mono">{i.code.clone()}</code>
                                 <span>{i.linear_user_name.clone().or(i.linear_user_id.clone()).unwrap_or_default()}</span>
@@ -359,13 +406,14 @@ fn Invites(org_id: String, invites: Vec<InviteView>, query: UsersQuery, command:
                                 <span class=if i.expired { "text-xs font-medium text-amber-700 dark:text-amber-300" } else { "text-xs text-slate-500 dark:text-slate-400" }>
                                     {if i.expired { format!("expired {}", i.expires_at.clone().unwrap_or_default()) } else { format!("until {}", i.expires_at.clone().unwrap_or_default()) }}
                                 </span>
-                                <form method="post" action=format!("/workspaces/{org_id}/users/invites/revoke") class="ml-auto">
+                                <ActionForm action=forms.revoke attr:class="ml-auto">
+                                    <input type="hidden" name="org_id" value=org/>
                                     <input type="hidden" name="code" value=i.code.clone()/>
-                                    {view_fields(&query)}
+                                    {fields}
                                     <button type="submit" data-testid="revoke-invite" class=BUTTON>{if i.expired { "Delete" } else { "Revoke" }}</button>
-                                </form>
+                                </ActionForm>
                             </li>
-                        }).collect_view()}
+                        }}).collect_view()}
                     </ul>
                 }.into_any()
             }}
@@ -383,6 +431,7 @@ fn Picker(
     replace: String,
     page: PlatformUserPage,
 ) -> impl IntoView {
+    let forms = Forms::of_page();
     let base = format!("/workspaces/{org_id}/users");
     let more = page.next.clone().map(|token| {
         format!(
@@ -413,19 +462,21 @@ fn Picker(
             <ul class="mt-3 divide-y divide-slate-100 dark:divide-slate-800">
                 {page.users.into_iter().map(|p| {
                     let u = p.user;
+                    let (org, who, replacing, fields) = (org_id.clone(), linear_user_id.clone(), replace.clone(), view_fields(&query));
                     view! {
                         <li data-testid="picker-row" class="flex flex-wrap items-center gap-3 py-2">
                             <span class="font-medium">{u.email.clone().unwrap_or_else(|| u.sub.clone())}</span>
                             <span class="text-xs text-slate-500">{if u.enabled { u.status.clone() } else { format!("{} · disabled", u.status) }}</span>
                             <span class="text-xs text-slate-500">{format!("{} Linear link(s)", p.links.len())}</span>
                             {u.enabled.then(|| view! {
-                                <form method="post" action=format!("{base}/link") class="ml-auto">
-                                    <input type="hidden" name="linear_user_id" value=linear_user_id.clone()/>
+                                <ActionForm action=forms.link attr:class="ml-auto">
+                                    <input type="hidden" name="org_id" value=org/>
+                                    <input type="hidden" name="linear_user_id" value=who/>
                                     <input type="hidden" name="platform_user_id" value=u.sub.clone()/>
-                                    <input type="hidden" name="replace" value=replace.clone()/>
-                                    {view_fields(&query)}
+                                    <input type="hidden" name="replace" value=replacing/>
+                                    {fields}
                                     <button type="submit" data-testid="picker-link" class=PRIMARY>{verb}</button>
-                                </form>
+                                </ActionForm>
                             })}
                         </li>
                     }
@@ -485,7 +536,8 @@ fn BulkLink(
         });
     };
     view! {
-        <form method="post" action=format!("/workspaces/{org_id}/users/link-suggested") on:submit=on_submit>
+        <form method="post" action=LinkSuggested::url() on:submit=on_submit>
+            <input type="hidden" name="org_id" value=org_id/>
             {view_fields(&query)}
             <button type="submit" data-testid="link-all-suggested" class="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-500">
                 {format!("Link all suggested ({count})")}
@@ -561,7 +613,8 @@ fn ReloadForm(
     };
     view! {
         <div class="flex flex-col items-end gap-1 text-sm">
-            <form method="post" action=format!("/workspaces/{org_id}/users/reload") on:submit=on_submit class="flex items-center gap-2">
+            <form method="post" action=ReloadUsers::url() on:submit=on_submit class="flex items-center gap-2">
+                <input type="hidden" name="org_id" value=org_id/>
                 {view_fields(&query)}
                 <span class="text-xs text-slate-500 dark:text-slate-400" data-testid="fetched-at">
                     {fetched_at.map(|at| format!("Linear users as of {at}")).unwrap_or_else(|| "Linear users not fetched".into())}

@@ -39,6 +39,11 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// The background health sweep, when it changes something (a refresh inside its window).
+    pub fn sweep() -> Actor {
+        Actor { sub: "console-health-sweep".to_owned(), email: "health sweep".to_owned(), request_id: None }
+    }
+
     /// The event of a change this actor made (to a workspace, when `target` names one).
     pub fn event<'a>(&self, action: &'static str, target: impl Into<Option<&'a str>>, outcome: Outcome, detail: String) -> AuditEvent {
         AuditEvent {
@@ -50,5 +55,12 @@ impl Actor {
             detail: Some(detail),
             request_id: self.request_id.clone(),
         }
+    }
+}
+
+impl From<&app::ports::Actor> for Actor {
+    /// The signed-in admin a server function found, as the services audit it.
+    fn from(a: &app::ports::Actor) -> Actor {
+        Actor { sub: a.admin.sub.clone(), email: a.admin.email.clone(), request_id: Some(a.request_id.clone()) }
     }
 }

@@ -413,8 +413,23 @@ impl Installer {
         self.write_registry(admin, u, None).await
     }
 
-    /// Stores the admin's webhook signing secret in the workspace's bundle.
-    pub async fn set_webhook_secret(&self, org_id: &str, secret: WebhookSecret) -> Result<(), WebhookError> {
+    /// Stores the webhook signing secret an admin typed, validated, in the workspace's bundle;
+    /// audited (never with the value).
+    pub async fn save_webhook_secret(&self, actor: &Actor, org_id: &str, typed: &str) -> Result<(), WebhookError> {
+        let result = match WebhookSecret::parse(typed) {
+            Ok(secret) => self.set_webhook_secret(org_id, secret).await,
+            Err(_) => Err(WebhookError::Invalid),
+        };
+        let (outcome, detail) = match &result {
+            Ok(()) => (Outcome::Success, "webhook signing secret stored".to_owned()),
+            Err(WebhookError::Unavailable(_) | WebhookError::Unreadable) => (Outcome::Failure, "Secrets Manager unavailable".to_owned()),
+            Err(e) => (Outcome::Refused, e.to_string()),
+        };
+        let _ = self.audit.record(actor.event("workspace.webhook_secret", org_id, outcome, detail)).await;
+        result
+    }
+
+    async fn set_webhook_secret(&self, org_id: &str, secret: WebhookSecret) -> Result<(), WebhookError> {
         let row = self.registry.get(org_id).await.map_err(|e| WebhookError::Unavailable(e.to_string()))?;
         let arn = row.and_then(|r| r.secret_arn).ok_or(WebhookError::NotInstalled)?;
         let stored = self.tokens.read(&arn).await.map_err(|e| WebhookError::Unavailable(e.to_string()))?;
@@ -440,6 +455,8 @@ impl Installer {
 
 #[derive(Debug, thiserror::Error)]
 pub enum WebhookError {
+    #[error("not a Linear webhook signing secret (lin_wh_…)")]
+    Invalid,
     #[error("the workspace is not installed")]
     NotInstalled,
     #[error("the token bundle is not JSON")]

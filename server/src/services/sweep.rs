@@ -13,6 +13,7 @@ use crate::adapters::dynamodb::leases::Leases;
 use crate::adapters::dynamodb::registry::Registry;
 use crate::adapters::dynamodb::user_mappings::UserMappings;
 use crate::config::SweepSettings;
+use crate::domain::audit::Actor;
 use crate::domain::health::CheckResult;
 use crate::domain::parse_iso;
 use crate::services::upkeep::{RefreshOutcome, TokenUpkeep};
@@ -98,7 +99,7 @@ impl Sweeper {
             .map(|(org, expires)| async move {
                 let refreshed = match (self.settings.refresh_within, expires) {
                     (Some(window), Some(exp)) if exp - OffsetDateTime::now_utc() < window => {
-                        matches!(self.upkeep.refresh(&org).await, Ok(RefreshOutcome::Refreshed { .. }))
+                        matches!(self.upkeep.refresh(&Actor::sweep(), &org).await, Ok(RefreshOutcome::Refreshed { .. }))
                     }
                     _ => false,
                 };

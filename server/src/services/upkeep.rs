@@ -7,10 +7,12 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 use time::OffsetDateTime;
 
+use crate::adapters::dynamodb::audit::AuditLog;
 use crate::adapters::dynamodb::registry::{Registry, RegistryError};
 use crate::adapters::linear::graphql::{ApiError, LinearApi};
 use crate::adapters::linear::oauth::{AppCredentials, LinearOAuth, TokenError};
 use crate::adapters::secrets::{StoreError, TokenStore};
+use crate::domain::audit::{Actor, Outcome};
 use crate::domain::health::CheckResult;
 use crate::domain::iso_millis;
 use crate::domain::token_bundle::TokenBundle;
@@ -67,8 +69,19 @@ pub enum UpkeepError {
     Secrets(#[source] StoreError),
 }
 
+impl UpkeepError {
+    /// How its audit event reads: refused for the admin's mistake, failed for a service's.
+    pub fn outcome(&self) -> Outcome {
+        match self {
+            UpkeepError::NotFound | UpkeepError::NotActive => Outcome::Refused,
+            _ => Outcome::Failure,
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct TokenUpkeep {
+    audit: AuditLog,
     registry: Registry,
     tokens: TokenStore,
     oauth: LinearOAuth,
@@ -78,8 +91,8 @@ pub struct TokenUpkeep {
 }
 
 impl TokenUpkeep {
-    pub fn new(registry: Registry, tokens: TokenStore, oauth: LinearOAuth, api: LinearApi) -> TokenUpkeep {
-        TokenUpkeep { registry, tokens, oauth, api, instance: uuid::Uuid::new_v4().to_string() }
+    pub fn new(registry: Registry, tokens: TokenStore, oauth: LinearOAuth, api: LinearApi, audit: AuditLog) -> TokenUpkeep {
+        TokenUpkeep { audit, registry, tokens, oauth, api, instance: uuid::Uuid::new_v4().to_string() }
     }
 
     /// An active workspace's bundle, parsed by the platform's rule for token use.
@@ -94,9 +107,16 @@ impl TokenUpkeep {
         Ok(ActiveBundle { arn, bundle, stored: secret.value })
     }
 
-    /// A `viewer` query with the stored access token, recorded on the row.
-    pub async fn check(&self, org_id: &str) -> Result<CheckResult, UpkeepError> {
-        self.check_with_limit(org_id).await.map(|(r, _)| r)
+    /// *Check now*: a `viewer` query with the stored access token, recorded on the row and audited.
+    pub async fn check(&self, actor: &Actor, org_id: &str) -> Result<CheckResult, UpkeepError> {
+        let result = self.check_with_limit(org_id).await.map(|(r, _)| r);
+        let (outcome, detail) = match &result {
+            Ok(CheckResult::Ok) => (Outcome::Success, "Linear answered: ok".to_owned()),
+            Ok(r) => (Outcome::Failure, format!("Linear answered: {}", r.as_str())),
+            Err(e) => (e.outcome(), e.to_string()),
+        };
+        let _ = self.audit.record(actor.event("workspace.check", org_id, outcome, detail)).await;
+        result
     }
 
     /// As `check`, also returning when Linear's rate limit for this token resets (epoch ms)
@@ -116,8 +136,24 @@ impl TokenUpkeep {
         Ok((result, reset))
     }
 
-    /// Refreshes the workspace's tokens, rotation-safe and single-flight.
-    pub async fn refresh(&self, org_id: &str) -> Result<RefreshOutcome, UpkeepError> {
+    /// *Refresh token* (or the sweep's refresh): rotation-safe, single-flight, audited.
+    pub async fn refresh(&self, actor: &Actor, org_id: &str) -> Result<RefreshOutcome, UpkeepError> {
+        let result = self.refresh_tokens(org_id).await;
+        let (outcome, detail) = match &result {
+            Ok(RefreshOutcome::Refreshed { expires_at }) => (Outcome::Success, format!("new access token until {expires_at}")),
+            Ok(RefreshOutcome::AlreadyRefreshed) => {
+                (Outcome::Success, "another actor refreshed first; its tokens are in the bundle".to_owned())
+            }
+            Ok(RefreshOutcome::GrantDead) => (Outcome::Failure, "invalid_grant: the workspace needs reconnecting".to_owned()),
+            Ok(RefreshOutcome::Busy) => (Outcome::Refused, "another console instance is refreshing".to_owned()),
+            Ok(RefreshOutcome::Failed { reason }) => (Outcome::Failure, format!("Linear: {reason}; nothing changed")),
+            Err(e) => (e.outcome(), e.to_string()),
+        };
+        let _ = self.audit.record(actor.event("workspace.refresh", org_id, outcome, detail)).await;
+        result
+    }
+
+    async fn refresh_tokens(&self, org_id: &str) -> Result<RefreshOutcome, UpkeepError> {
         let now = OffsetDateTime::now_utc();
         match self.registry.take_lease(org_id, &self.instance, now.unix_timestamp(), LEASE_SECONDS).await {
             Ok(()) => {}

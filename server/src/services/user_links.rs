@@ -13,10 +13,12 @@ use app::user_links_view::{
 use time::OffsetDateTime;
 
 use crate::adapters::cognito::directory::Directory;
+use crate::adapters::dynamodb::audit::AuditLog;
 use crate::adapters::dynamodb::registry::Registry;
 use crate::adapters::dynamodb::user_mappings::{MappingError, UserMappings};
 use crate::adapters::linear::graphql::{ApiError, LinearApi, LinearUser};
 use crate::config::LinkingSettings;
+use crate::domain::audit::{Actor, AuditEvent, Outcome};
 use crate::domain::iso_millis;
 use crate::domain::link_states::{self as matching, invite_view, PlatformIndex};
 use crate::domain::user_mapping::{Invite, InviteCode, InviteFor, Link, LinkKey, MappingRow};
@@ -63,6 +65,7 @@ struct Members {
 }
 
 pub struct UserLinks {
+    audit: AuditLog,
     registry: Registry,
     upkeep: Arc<TokenUpkeep>,
     linear: LinearApi,
@@ -90,8 +93,10 @@ impl UserLinks {
         directory: Directory,
         mappings: UserMappings,
         settings: LinkingSettings,
+        audit: AuditLog,
     ) -> UserLinks {
         UserLinks {
+            audit,
             registry,
             upkeep,
             linear,
@@ -327,11 +332,16 @@ impl UserLinks {
         }
     }
 
-    /// Links (or, with `replace`, changes the link of) a member. Never overwrites a link
+    /// Links (or, with `replace`, changes the link of) a member, audited. Never overwrites a link
     /// someone else made: the write is conditional and a conflict names who holds it.
-    pub async fn link(&self, admin_sub: &str, org_id: &str, req: &LinkRequest) -> Result<(), LinkingError> {
-        self.writable_workspace(org_id).await?;
-        self.link_in(admin_sub, org_id, req).await
+    pub async fn link(&self, actor: &Actor, org_id: &str, req: &LinkRequest) -> Result<(), LinkingError> {
+        let result = match self.writable_workspace(org_id).await {
+            Ok(_) => self.link_in(&actor.sub, org_id, req).await,
+            Err(e) => Err(e),
+        };
+        let outcome = self.outcome(org_id, req, &result).await;
+        let _ = self.audit.record(link_event(actor, org_id, req, &outcome)).await;
+        result
     }
 
     /// The workspace, if links may be created in it.
@@ -356,26 +366,27 @@ impl UserLinks {
         }
     }
 
-    /// [`link`](Self::link) for many, each with its own outcome.
+    /// [`link`](Self::link) for many, each with its own outcome and audit event.
     /// The workspace is read once for the whole batch, not once per row.
-    pub async fn link_many(&self, admin_sub: &str, org_id: &str, reqs: &[LinkRequest]) -> Vec<LinkResult> {
+    pub async fn link_many(&self, actor: &Actor, org_id: &str, reqs: &[LinkRequest]) -> Vec<LinkResult> {
         let ws = self.writable_workspace(org_id).await;
         let mut out = Vec::with_capacity(reqs.len());
         for req in reqs {
             let result = match &ws {
-                Ok(_) => self.link_in(admin_sub, org_id, req).await,
+                Ok(_) => self.link_in(&actor.sub, org_id, req).await,
                 Err(LinkingError::UnknownWorkspace) => Err(LinkingError::UnknownWorkspace),
                 Err(LinkingError::ReadOnly) => Err(LinkingError::ReadOnly),
                 Err(_) => Err(LinkingError::Unavailable("DynamoDB")),
             };
             let outcome = self.outcome(org_id, req, &result).await;
+            let _ = self.audit.record(link_event(actor, org_id, req, &outcome)).await;
             out.push(LinkResult { linear_user_id: req.linear_user_id.clone(), outcome });
         }
         out
     }
 
     /// A link attempt's result as its row in a report (a conflict names who holds the link).
-    pub async fn outcome(&self, org_id: &str, req: &LinkRequest, result: &Result<(), LinkingError>) -> LinkOutcome {
+    async fn outcome(&self, org_id: &str, req: &LinkRequest, result: &Result<(), LinkingError>) -> LinkOutcome {
         match result {
             Ok(()) => LinkOutcome::Linked,
             Err(LinkingError::Conflict) => LinkOutcome::Conflict { linked_to: self.holder(org_id, &req.linear_user_id).await },
@@ -397,22 +408,61 @@ impl UserLinks {
         }
     }
 
-    /// Unlinks a member, only while the link still names `expected`.
-    pub async fn unlink(&self, org_id: &str, linear_user_id: &str, expected: &str) -> Result<(), LinkingError> {
-        let key = LinkKey::new(org_id, linear_user_id).map_err(|_| LinkingError::BadIdentity)?;
-        self.workspace(org_id).await?;
-        self.mappings.delete_link(&key.as_key(), expected).await.map_err(mapping)
+    /// Unlinks a member, only while the link still names `expected`; audited.
+    pub async fn unlink(&self, actor: &Actor, org_id: &str, linear_user_id: &str, expected: &str) -> Result<(), LinkingError> {
+        let result = async {
+            let key = LinkKey::new(org_id, linear_user_id).map_err(|_| LinkingError::BadIdentity)?;
+            self.workspace(org_id).await?;
+            self.mappings.delete_link(&key.as_key(), expected).await.map_err(mapping)
+        }
+        .await;
+        let detail = format!("Linear user {linear_user_id} from platform user {expected}");
+        self.record(actor, "user.unlink", org_id, &result, detail).await;
+        result
     }
 
-    /// Unlinks by the row's key (from `/users`), only while it still names `expected`.
-    pub async fn unlink_identity(&self, identity: &str, expected: &str) -> Result<LinkKey, LinkingError> {
-        let key = LinkKey::parse(identity).map_err(|_| LinkingError::BadIdentity)?;
-        self.mappings.delete_link(&key.as_key(), expected).await.map_err(mapping)?;
-        Ok(key)
+    /// Unlinks by the row's key (from `/users`), only while it still names `expected`; audited
+    /// against the workspace the key names.
+    pub async fn unlink_identity(&self, actor: &Actor, identity: &str, expected: &str) -> Result<LinkKey, LinkingError> {
+        let result = async {
+            let key = LinkKey::parse(identity).map_err(|_| LinkingError::BadIdentity)?;
+            self.mappings.delete_link(&key.as_key(), expected).await.map_err(mapping)?;
+            Ok(key)
+        }
+        .await;
+        let org = identity.split('#').next().unwrap_or_default();
+        self.record(actor, "user.unlink", org, &result, format!("{identity} from platform user {expected}")).await;
+        result
     }
 
-    /// Creates an invite for a member: the contract's pending row, 24 hours.
-    pub async fn invite(&self, admin_sub: &str, org_id: &str, linear_user_id: &str) -> Result<InviteView, LinkingError> {
+    /// The audit event of a change to a workspace's links: success, refused (the admin's
+    /// mistake or a conflict) or failure (a service), with why.
+    async fn record<T>(&self, actor: &Actor, action: &'static str, org_id: &str, result: &Result<T, LinkingError>, detail: String) {
+        let (outcome, detail) = match result {
+            Ok(_) => (Outcome::Success, detail),
+            Err(e @ (LinkingError::Unavailable(_) | LinkingError::Linear(_))) => (Outcome::Failure, format!("{detail}: {e}")),
+            Err(e) => (Outcome::Refused, format!("{detail}: {e}")),
+        };
+        let _ = self.audit.record(actor.event(action, org_id, outcome, detail)).await;
+    }
+
+    /// Creates an invite for a member (the contract's pending row, 24 hours); audited with the
+    /// code's last 4 characters only (an invite code is a credential of sorts).
+    pub async fn invite(&self, actor: &Actor, org_id: &str, linear_user_id: &str) -> Result<InviteView, LinkingError> {
+        let result = self.create_invite(&actor.sub, org_id, linear_user_id).await;
+        let detail = match &result {
+            Ok(i) => format!(
+                "Linear user {linear_user_id} invited (code …{}, until {})",
+                code_tail(&i.code),
+                i.expires_at.clone().unwrap_or_default()
+            ),
+            Err(_) => format!("Linear user {linear_user_id}"),
+        };
+        self.record(actor, "user.invite", org_id, &result, detail).await;
+        result
+    }
+
+    async fn create_invite(&self, admin_sub: &str, org_id: &str, linear_user_id: &str) -> Result<InviteView, LinkingError> {
         LinkKey::new(org_id, linear_user_id).map_err(|_| LinkingError::BadIdentity)?;
         let ws = self.writable_workspace(org_id).await?;
         let user = self.linkable_member(org_id, linear_user_id).await?;
@@ -438,11 +488,20 @@ impl UserLinks {
         Err(LinkingError::Conflict)
     }
 
-    /// Revokes (deletes) a pending invite of this workspace.
-    pub async fn revoke_invite(&self, org_id: &str, code: &str) -> Result<(), LinkingError> {
-        let code = InviteCode::parse(code).ok_or(LinkingError::BadIdentity)?;
-        self.workspace(org_id).await?;
-        self.mappings.delete_invite(&code.key(), org_id).await.map_err(mapping)
+    /// Revokes (deletes) a pending invite of this workspace; audited.
+    pub async fn revoke_invite(&self, actor: &Actor, org_id: &str, code: &str) -> Result<(), LinkingError> {
+        let result = async {
+            let code = InviteCode::parse(code).ok_or(LinkingError::BadIdentity)?;
+            self.workspace(org_id).await?;
+            self.mappings.delete_invite(&code.key(), org_id).await.map_err(mapping)
+        }
+        .await;
+        let detail = match &result {
+            Ok(()) => format!("invite …{} deleted", code_tail(code)),
+            Err(_) => format!("invite …{}", code_tail(code)),
+        };
+        self.record(actor, "user.invite_revoke", org_id, &result, detail).await;
+        result
     }
 
     /// Platform users whose email starts with `prefix`, a page at a time, each with its links.
@@ -478,4 +537,25 @@ impl UserLinks {
         }
         Ok(PlatformUserPage { users: out, next })
     }
+}
+
+/// An invite code is a credential of sorts: the audit log keeps its last 4 characters only.
+fn code_tail(code: &str) -> String {
+    let chars: Vec<char> = code.chars().collect();
+    chars[chars.len().saturating_sub(4)..].iter().collect()
+}
+
+/// The audit event of one link attempt.
+fn link_event(actor: &Actor, org_id: &str, req: &LinkRequest, outcome: &LinkOutcome) -> AuditEvent {
+    let action = if req.replace.is_some() { "user.link_change" } else { "user.link" };
+    let what = match &req.replace {
+        Some(old) => format!("Linear user {} from platform user {old} to {}", req.linear_user_id, req.platform_user_id),
+        None => format!("Linear user {} to platform user {}", req.linear_user_id, req.platform_user_id),
+    };
+    let outcome_of = match outcome {
+        LinkOutcome::Linked => Outcome::Success,
+        LinkOutcome::Conflict { .. } | LinkOutcome::Refused(_) => Outcome::Refused,
+        LinkOutcome::Failed => Outcome::Failure,
+    };
+    actor.event(action, org_id, outcome_of, format!("{what}: {}", outcome.words()))
 }

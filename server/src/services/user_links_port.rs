@@ -1,18 +1,15 @@
-//! The user-linking port the server functions call: thin adapters over [`UserLinks`],
-//! each change audited.
+//! The user-linking port the server functions read through: thin adapters over [`UserLinks`]
+//! (whose changes audit themselves).
 use std::sync::Arc;
 
 use app::ports::{Actor, PortError, PortFailure, UserLinksPort};
-use app::user_links_view::{LinkOutcome, LinkRequest, LinkResult, PlatformUserPage, UsersQuery, WorkspaceUsers};
+use app::user_links_view::{LinkRequest, LinkResult, PlatformUserPage, UsersQuery, WorkspaceUsers};
 use async_trait::async_trait;
 
 use super::user_links::{LinkingError, UserLinks};
-use crate::adapters::dynamodb::audit::AuditLog;
-use crate::domain::audit::{AuditEvent, Outcome};
 
 pub struct UserLinksAdapter {
     pub links: Arc<UserLinks>,
-    pub audit: AuditLog,
 }
 
 pub fn failure(e: LinkingError) -> PortFailure {
@@ -20,35 +17,6 @@ pub fn failure(e: LinkingError) -> PortFailure {
         LinkingError::UnknownWorkspace => PortFailure::NotFound("that workspace is not in the registry".into()),
         LinkingError::Unavailable(service) => PortFailure::Backend(PortError { service, cause: "see the log above".into() }),
         other => PortFailure::Invalid(other.to_string()),
-    }
-}
-
-/// The audit event of one link attempt.
-pub fn link_event(
-    sub: &str,
-    email: &str,
-    request_id: Option<String>,
-    org_id: &str,
-    req: &LinkRequest,
-    outcome: &LinkOutcome,
-) -> AuditEvent {
-    let action = if req.replace.is_some() { "user.link_change" } else { "user.link" };
-    let what = match &req.replace {
-        Some(old) => format!("Linear user {} from platform user {old} to {}", req.linear_user_id, req.platform_user_id),
-        None => format!("Linear user {} to platform user {}", req.linear_user_id, req.platform_user_id),
-    };
-    AuditEvent {
-        action,
-        actor_sub: Some(sub.to_owned()),
-        actor_email: Some(email.to_owned()),
-        target: Some(org_id.to_owned()),
-        outcome: match outcome {
-            LinkOutcome::Linked => Outcome::Success,
-            LinkOutcome::Conflict { .. } | LinkOutcome::Refused(_) => Outcome::Refused,
-            LinkOutcome::Failed => Outcome::Failure,
-        },
-        detail: Some(format!("{what}: {}", outcome.words())),
-        request_id,
     }
 }
 
@@ -63,12 +31,7 @@ impl UserLinksPort for UserLinksAdapter {
     }
 
     async fn link_users(&self, actor: &Actor, org_id: &str, links: &[LinkRequest]) -> Result<Vec<LinkResult>, PortFailure> {
-        let results = self.links.link_many(&actor.admin.sub, org_id, links).await;
-        for (req, result) in links.iter().zip(&results) {
-            let ev = link_event(&actor.admin.sub, &actor.admin.email, Some(actor.request_id.clone()), org_id, req, &result.outcome);
-            let _ = self.audit.record(ev).await;
-        }
-        Ok(results)
+        Ok(self.links.link_many(&actor.into(), org_id, links).await)
     }
 
     async fn reload(&self, org_id: &str) -> Result<usize, PortFailure> {

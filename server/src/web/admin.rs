@@ -1,13 +1,12 @@
-//! The signed-in admin as an axum extractor, and the audit record of a change one made through a
-//! form POST. A handler that changes anything takes a [`SignedInAdmin`]: it cannot forget the check.
+//! The signed-in admin as an axum extractor, for the plain routes that are not server functions
+//! (the Linear consent and callback, the CSV download): such a handler cannot forget the check.
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
 
 use app::identity::AdminSession;
 
-use crate::adapters::dynamodb::audit::AuditLog;
-use crate::domain::audit::{Actor, AuditEvent, Outcome};
+use crate::domain::audit::Actor;
 use crate::web::security::current_admin;
 
 /// The signed-in admin, for axum handlers that change something. The admin gate has already
@@ -38,28 +37,4 @@ pub fn request_id(headers: &HeaderMap) -> Option<String> {
 /// Who makes the changes of this request, for the services to audit.
 pub fn actor(admin: &AdminSession, headers: &HeaderMap) -> Actor {
     Actor { sub: admin.sub.clone(), email: admin.email.clone(), request_id: request_id(headers) }
-}
-
-/// Records a change an admin made through a form POST: who, the request id from the
-/// headers, the workspace it was about. A failure is logged (the change itself stands).
-pub async fn record_change(
-    log: &AuditLog,
-    admin: &SignedInAdmin,
-    headers: &HeaderMap,
-    action: &'static str,
-    target: &str,
-    outcome: Outcome,
-    detail: String,
-) {
-    let _ = log
-        .record(AuditEvent {
-            action,
-            actor_sub: Some(admin.0.sub.clone()),
-            actor_email: Some(admin.0.email.clone()),
-            target: Some(target.to_owned()),
-            outcome,
-            detail: Some(detail),
-            request_id: request_id(headers),
-        })
-        .await;
 }

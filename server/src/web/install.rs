@@ -1,12 +1,9 @@
 //! The browser side of an install: `GET /linear/connect` (to Linear's consent page),
-//! `GET /linear/callback` (back from it), `POST /linear/finish` (retry a registry write) and
-//! `POST /workspaces/{org}/webhook-secret`. Plain axum routes answering with redirects, so
+//! `GET /linear/callback` (back from it) and `POST /linear/finish` (retry a registry write). Plain axum routes answering with redirects, so
 //! they work without the wasm bundle. Every outcome of a consent is audited.
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
-use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
 use tower_sessions::Session;
@@ -16,8 +13,7 @@ use app::wire::InstallFailure;
 
 use crate::domain::audit::Actor;
 use crate::domain::audit::Outcome;
-use crate::domain::token_bundle::WebhookSecret;
-use crate::services::install::{self as install, Completed, InstallError, PendingConsent, Timings, Unfinished, WebhookError};
+use crate::services::install::{self as install, Completed, InstallError, PendingConsent, Timings, Unfinished};
 use crate::web::admin::{actor, request_id, SignedInAdmin};
 use crate::web::security::encode_component;
 use crate::web::state::AppState;
@@ -244,41 +240,4 @@ pub async fn finish(State(state): State<AppState>, session: Session, SignedInAdm
             install_failed(&session, installer, &actor, action, None, e, None).await
         }
     }
-}
-
-#[derive(Deserialize)]
-pub struct WebhookForm {
-    webhook_secret: SecretString,
-}
-
-/// Stores a workspace's webhook signing secret. The value is never echoed back.
-pub async fn webhook_secret(
-    State(state): State<AppState>,
-    SignedInAdmin(admin): SignedInAdmin,
-    headers: HeaderMap,
-    Path(org_id): Path<String>,
-    Form(form): Form<WebhookForm>,
-) -> Response {
-    let rid = request_id(&headers);
-    let actor = actor(&admin, &headers);
-    let installer = &state.installer;
-    let Ok(secret) = WebhookSecret::parse(form.webhook_secret.expose_secret()) else {
-        return to_workspace(&org_id, &WorkspaceNotice::WebhookInvalid.query());
-    };
-    let (outcome, query, detail) = match installer.set_webhook_secret(&org_id, secret).await {
-        Ok(()) => (Outcome::Success, WorkspaceNotice::WebhookSaved.query(), "webhook signing secret stored".to_owned()),
-        Err(WebhookError::NotInstalled) => {
-            (Outcome::Refused, WorkspaceNotice::WebhookNotInstalled.query(), "workspace not installed".into())
-        }
-        Err(WebhookError::RefreshDue) => {
-            (Outcome::Refused, WorkspaceNotice::WebhookRefreshDue.query(), "token refresh due; retry later".into())
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "could not store the webhook signing secret");
-            let rid_q = rid.as_deref().map(|r| format!("&rid={}", encode_component(r))).unwrap_or_default();
-            (Outcome::Failure, format!("{}{rid_q}", WorkspaceNotice::WebhookUnavailable.query()), "Secrets Manager unavailable".into())
-        }
-    };
-    installer.record(&actor, "workspace.webhook_secret", Some(&org_id), outcome, detail).await;
-    to_workspace(&org_id, &query)
 }

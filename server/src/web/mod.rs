@@ -27,8 +27,8 @@ use state::AppState;
 
 pub const SESSION_COOKIE: &str = "lc_session";
 
-/// Any form POST or install callback (every change the console makes goes through one) drops the cached overview,
-/// so an admin sees their change at once. Server functions (`/api/`) only read the registry.
+/// An install or reconnect (the callback, or *Finish install*) drops the cached overview, so the
+/// admin sees the workspace at once. The server functions that change a workspace drop it themselves.
 async fn changes_drop_the_overview(
     axum::extract::State(state): axum::extract::State<AppState>,
     req: Request<axum::body::Body>,
@@ -36,7 +36,7 @@ async fn changes_drop_the_overview(
 ) -> axum::response::Response {
     // The install callback is a GET that writes the registry.
     let path = req.uri().path();
-    let change = (req.method() == axum::http::Method::POST && !path.starts_with("/api/")) || path == "/linear/callback";
+    let change = path == "/linear/callback" || path == "/linear/finish";
     let res = next.run(req).await;
     if change {
         state.overview.invalidate();
@@ -64,18 +64,6 @@ pub fn router(state: AppState) -> Router {
         .route("/linear/connect", get(install::connect))
         .route("/linear/callback", get(install::callback))
         .route("/linear/finish", post(install::finish))
-        .route("/workspaces/{org_id}/webhook-secret", post(install::webhook_secret))
-        .route("/workspaces/{org_id}/check", post(workspace_actions::check))
-        .route("/workspaces/{org_id}/refresh", post(workspace_actions::refresh))
-        .route("/workspaces/{org_id}/remove", post(workspace_actions::remove))
-        .route("/workspaces/{org_id}/orphan/retry", post(workspace_actions::retry_orphan))
-        .route("/workspaces/{org_id}/users/link", post(user_links::link))
-        .route("/workspaces/{org_id}/users/unlink", post(user_links::unlink))
-        .route("/workspaces/{org_id}/users/link-suggested", post(user_links::link_suggested))
-        .route("/workspaces/{org_id}/users/invite", post(user_links::invite))
-        .route("/workspaces/{org_id}/users/invites/revoke", post(user_links::revoke_invite))
-        .route("/workspaces/{org_id}/users/reload", post(user_links::reload))
-        .route("/users/unlink", post(user_links::unlink_identity))
         .route("/audit.csv", get(audit_csv::csv_export))
         .leptos_routes_with_context(&state, routes, move || provide_context(ports.clone()), {
             let options = state.leptos_options.clone();
@@ -84,6 +72,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), changes_drop_the_overview))
         .layer(axum::middleware::from_fn(security::admin_gate))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security::foreign_referer_dropped))
         .layer(sessions)
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::cross_site_guard))
         .layer(axum::middleware::from_fn(security::catch_panics))

@@ -32,6 +32,8 @@ pub async fn admin_gate(session: Session, req: Request, next: Next) -> Response 
     }
     match current_admin(&session).await {
         Ok(Some(_)) => next.run(req).await,
+        // A plain form post (no wasm yet) whose session ended goes to sign in, not to a JSON 401.
+        Ok(None) if path.starts_with("/api/") && accepts_html(req.headers()) => Redirect::to("/login").into_response(),
         Ok(None) if path.starts_with("/api/") => unauthorized_json(),
         Ok(None) => {
             let target = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
@@ -42,6 +44,27 @@ pub async fn admin_gate(session: Session, req: Request, next: Next) -> Response 
             (StatusCode::SERVICE_UNAVAILABLE, "Sessions are unavailable right now; try again shortly.").into_response()
         }
     }
+}
+
+/// A browser's own navigation or plain form post (as opposed to a script's fetch).
+fn accepts_html(headers: &axum::http::HeaderMap) -> bool {
+    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"))
+}
+
+/// A plain form post to a server function that fails is sent back to its `Referer` by leptos.
+/// Only this console's own pages may be that target: any other Referer is dropped first, so a
+/// failed post can never bounce the admin to another site.
+pub async fn foreign_referer_dropped(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    if req.uri().path().starts_with("/api/") {
+        let origin = state.config.public_origin();
+        let ours = |r: &str| r.strip_prefix(origin.as_str()).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+        let foreign = req.headers().get(header::REFERER).is_some_and(|v| !v.to_str().is_ok_and(ours));
+        if foreign {
+            tracing::warn!(path = req.uri().path(), "foreign Referer dropped");
+            req.headers_mut().remove(header::REFERER);
+        }
+    }
+    next.run(req).await
 }
 
 /// The body a server function returns for "no session": the `AppError::Unauthorized` encoding.

@@ -20,11 +20,7 @@ pub struct AppState {
     pub cognito_auth: CognitoAuth,
     pub audit: AuditLog,
     pub installer: Arc<crate::services::install::Installer>,
-    pub upkeep: Arc<crate::services::upkeep::TokenUpkeep>,
-    pub removal: Arc<crate::services::removal::Removal>,
-    pub user_links: Arc<crate::services::user_links::UserLinks>,
     pub overview: crate::services::workspaces::OverviewCache,
-    pub registry: crate::adapters::dynamodb::registry::Registry,
     pub sweeper: crate::services::sweep::Sweeper,
     pub ports: Ports,
 }

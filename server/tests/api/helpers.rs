@@ -177,6 +177,26 @@ impl TestApp {
         self.sign_in(USER_EMAIL, PASSWORD).await
     }
 
+    /// Posts a form to a server function as a browser does before the wasm has loaded (a plain
+    /// HTML form: urlencoded, `Accept: text/html`); the answer is a 303 to the page to show.
+    pub async fn form(&self, endpoint: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.url(&format!("/api/{endpoint}")))
+            .header("accept", "text/html,application/xhtml+xml")
+            .form(fields)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// As [`TestApp::form`], for a form that must answer with a redirect: where it goes.
+    pub async fn submit(&self, endpoint: &str, fields: &[(&str, &str)]) -> String {
+        let res = self.form(endpoint, fields).await;
+        let (status, to) = (res.status(), location(&res));
+        assert_eq!(status, 303, "{endpoint} answered {status}: {}", res.text().await.unwrap_or_default());
+        to
+    }
+
     pub async fn call(&self, client: &reqwest::Client, path: &str) -> reqwest::Response {
         client.post(self.url(path)).header("content-type", "application/x-www-form-urlencoded").body("").send().await.unwrap()
     }

@@ -372,21 +372,10 @@ async fn without_a_stack_webhook_secret_the_admin_is_asked_for_one() {
     let page = app.client.get(app.url(&location(&res))).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("data-testid=\"webhook-form\""), "the page asks for the secret");
 
-    let post = |value: &'static str| {
-        let app = &app;
-        async move {
-            app.client
-                .post(app.url(&format!("/workspaces/{ACME_ID}/webhook-secret")))
-                .form(&[("webhook_secret", value)])
-                .send()
-                .await
-                .unwrap()
-        }
-    };
-    let res = post("whsec_not-linear").await;
-    assert_eq!(location(&res), format!("/workspaces/{ACME_ID}?error=webhook_invalid"));
-    let res = post("lin_wh_admin0000pasted0000value").await;
-    assert_eq!(location(&res), format!("/workspaces/{ACME_ID}?notice=webhook_saved"));
+    let refused = app.submit("webhook_secret", &[("org_id", ACME_ID), ("webhook_secret", "whsec_not-linear")]).await;
+    assert_eq!(refused, format!("/workspaces/{ACME_ID}?error=webhook_invalid"));
+    let saved = app.submit("webhook_secret", &[("org_id", ACME_ID), ("webhook_secret", "lin_wh_admin0000pasted0000value")]).await;
+    assert_eq!(saved, format!("/workspaces/{ACME_ID}?notice=webhook_saved"));
     let b = bundle(&app, &slug).await.unwrap();
     assert_eq!(b["webhook_signing_secret"], "lin_wh_admin0000pasted0000value");
     bundle_usable(&b.to_string()).unwrap();

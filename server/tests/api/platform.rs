@@ -47,12 +47,6 @@ async fn set_attributes(app: &TestApp, org_id: &str, attrs: &[(&str, &str)]) {
     req.update_expression(format!("SET {}", sets.join(", "))).send().await.unwrap();
 }
 
-async fn post(app: &TestApp, path: &str) -> String {
-    let res = app.call(&app.client, path).await;
-    assert_eq!(res.status(), 303, "{path}");
-    location(&res)
-}
-
 #[tokio::test]
 async fn bundle_fields_the_console_does_not_know_survive_a_refresh_and_a_reconnect() {
     let app = spawn_app().await;
@@ -62,7 +56,7 @@ async fn bundle_fields_the_console_does_not_know_survive_a_refresh_and_a_reconne
     b["vault"] = serde_json::json!({ "provider": "none" });
     put_bundle(&app, &slug, &b).await;
 
-    assert!(post(&app, &format!("/workspaces/{ACME_ID}/refresh")).await.ends_with("notice=refreshed"));
+    assert!(app.submit("refresh_workspace", &[("org_id", ACME_ID)]).await.ends_with("notice=refreshed"));
     let refreshed = bundle(&app, &slug).await.unwrap();
     assert_ne!(refreshed["refresh_token"], b["refresh_token"], "it did refresh");
     assert_eq!(refreshed["agent_runtime_hint"], "keep me");
@@ -169,7 +163,7 @@ async fn invalid_grant_waits_for_a_refresher_that_saves_a_moment_later() {
                 .unwrap();
         })
     };
-    let loc = post(&app, &format!("/workspaces/{ACME_ID}/refresh")).await;
+    let loc = app.submit("refresh_workspace", &[("org_id", ACME_ID)]).await;
     late.await.unwrap();
     assert!(loc.ends_with("notice=already_refreshed"), "not called dead on one read: {loc}");
     let r = row(&app, ACME_ID).await.unwrap();
@@ -218,6 +212,7 @@ async fn the_sweep_deletes_expired_invites_the_platform_would_still_redeem() {
             "http://unused/linear/callback",
         ),
         server::adapters::linear::graphql::LinearApi::new(http, &app.linear.base),
+        server::adapters::dynamodb::audit::AuditLog::new(app.aws.dynamodb.clone(), app.local.audit_table.clone()),
     ));
     let sweeper = server::services::sweep::Sweeper::new(
         registry,

@@ -31,15 +31,7 @@ async fn mapping_keys(app: &TestApp) -> Vec<String> {
 }
 
 async fn run(app: &TestApp, org_id: &str, confirm: &str, mode: &str) -> String {
-    let res = app
-        .client
-        .post(app.url(&format!("/workspaces/{org_id}/remove")))
-        .form(&[("confirm", confirm), ("delete_links", "on"), ("mode", mode)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303);
-    location(&res)
+    app.submit("remove_workspace", &[("org_id", org_id), ("confirm", confirm), ("delete_links", "on"), ("mode", mode)]).await
 }
 
 /// Orphan markers on the row, as the platform writes them after a failed deletion.
@@ -187,11 +179,10 @@ async fn a_failed_secret_deletion_is_recorded_as_an_orphan_and_retry_deletes_it(
 
     let page = app.client.get(app.url(&loc)).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("data-testid=\"orphan-warning\"") && page.contains(&arn), "the page warns with the ARN");
-    assert!(page.contains(&format!("/workspaces/{ACME_ID}/orphan/retry")), "and offers the retry");
+    assert!(page.contains("action=\"/api/retry_orphan\"") && page.contains("data-testid=\"orphan-retry\""), "and offers the retry");
 
     // Retry deletion: the secret goes, the markers go, the row stays revoked.
-    let res = app.client.post(app.url(&format!("/workspaces/{ACME_ID}/orphan/retry"))).send().await.unwrap();
-    assert_eq!(location(&res), format!("/workspaces/{ACME_ID}?notice=orphan_deleted"));
+    assert_eq!(app.submit("retry_orphan", &[("org_id", ACME_ID)]).await, format!("/workspaces/{ACME_ID}?notice=orphan_deleted"));
     assert!(!secret_exists(&app, &slug).await);
     let r = row(&app, ACME_ID).await.unwrap();
     assert!(!r.contains_key("orphaned_oauth_secret_arn") && !r.contains_key("secret_deletion_failed"), "{r:?}");
@@ -210,8 +201,7 @@ async fn retry_refuses_to_delete_the_bundle_an_active_workspace_uses() {
     let (slug, _) = installed(&app, ACME_ID).await;
     let arn = row(&app, ACME_ID).await.unwrap()["oauth_secret_arn"].as_s().unwrap().clone();
     record_orphan(&app, ACME_ID, &arn).await;
-    let res = app.client.post(app.url(&format!("/workspaces/{ACME_ID}/orphan/retry"))).send().await.unwrap();
-    assert_eq!(location(&res), format!("/workspaces/{ACME_ID}?error=orphan_in_use"));
+    assert_eq!(app.submit("retry_orphan", &[("org_id", ACME_ID)]).await, format!("/workspaces/{ACME_ID}?error=orphan_in_use"));
     assert!(secret_exists(&app, &slug).await, "the live bundle is kept");
 }
 

@@ -47,6 +47,15 @@ async fn every_server_function_refuses_without_an_admin_session() {
             "/api/suggested_links" | "/api/reload_linear_users" | "/api/reload_progress" => "org_id=00000000-0000-4000-8000-000000000000",
             "/api/link_users" => "org_id=00000000-0000-4000-8000-000000000000&links[0][linear_user_id]=u-1&links[0][platform_user_id]=s-1",
             "/api/platform_users" => "prefix=",
+            "/api/check_workspace" | "/api/refresh_workspace" | "/api/retry_orphan" | "/api/link_suggested" | "/api/reload_users" => {
+                "org_id=00000000-0000-4000-8000-000000000000"
+            }
+            "/api/remove_workspace" => "org_id=00000000-0000-4000-8000-000000000000&confirm=x&mode=revoke",
+            "/api/webhook_secret" => "org_id=00000000-0000-4000-8000-000000000000&webhook_secret=x",
+            "/api/link_user" | "/api/unlink_user" => "org_id=00000000-0000-4000-8000-000000000000&linear_user_id=u-1&platform_user_id=s-1",
+            "/api/invite_user" => "org_id=00000000-0000-4000-8000-000000000000&linear_user_id=u-1",
+            "/api/revoke_invite" => "org_id=00000000-0000-4000-8000-000000000000&code=link-aaaaaaaa",
+            "/api/unlink_identity" => "identity=x&platform_user_id=s-1",
             _ => "",
         };
         let res = app
@@ -128,4 +137,38 @@ async fn https_public_urls_get_secure_cookies() {
     let res = app.sign_in_with(&client, ADMIN_EMAIL, PASSWORD).await;
     let cookie = set_cookie(&res).expect("cookie");
     assert!(cookie.contains("Secure"), "{cookie}");
+}
+
+/// A plain form post (no wasm yet) after the session ended goes to sign in, not to a JSON 401;
+/// and a Referer that is not this console's is never a place leptos may send the admin back to.
+#[tokio::test]
+async fn plain_form_posts_without_a_session_go_to_sign_in_and_foreign_referers_are_dropped() {
+    let app = spawn_app().await;
+    let res = app.form("check_workspace", &[("org_id", "x")]).await;
+    assert_eq!((res.status().as_u16(), location(&res)), (303, "/login".to_owned()));
+
+    app.sign_in_admin().await;
+    // A malformed post (a required field missing) fails inside leptos, which sends a plain form
+    // back to its Referer: an outside one is dropped first.
+    let res = app
+        .client
+        .post(app.url("/api/remove_workspace"))
+        .header("accept", "text/html")
+        .header("referer", "https://evil.example/phish")
+        .form(&[("org_id", "x")])
+        .send()
+        .await
+        .unwrap();
+    let to = location(&res);
+    assert!(to.is_empty() || (to.starts_with('/') && !to.starts_with("//")), "stays on the console: {} to {to:?}", res.status());
+    let res = app
+        .client
+        .post(app.url("/api/remove_workspace"))
+        .header("accept", "text/html")
+        .header("referer", app.url("/workspaces/x"))
+        .form(&[("org_id", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert!(location(&res).starts_with(&app.url("/workspaces/x?")), "the console's own page is kept: {}", location(&res));
 }

@@ -78,6 +78,7 @@ async fn the_sweep_checks_300_workspaces_and_leaves_exhausted_tokens_alone() {
         server::adapters::secrets::TokenStore::new(app.aws.secrets.clone()),
         server::adapters::linear::oauth::LinearOAuth::new(http.clone(), linear, linear, "http://unused/linear/callback"),
         server::adapters::linear::graphql::LinearApi::new(http, linear),
+        server::adapters::dynamodb::audit::AuditLog::new(app.aws.dynamodb.clone(), app.local.audit_table.clone()),
     ));
     let settings = SweepSettings { interval: None, concurrency: 8, refresh_within: None };
     let mappings =

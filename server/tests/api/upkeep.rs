@@ -18,10 +18,14 @@ async fn detail(app: &TestApp, org_id: &str) -> WorkspaceDetail {
     app.client.post(app.url("/api/workspace")).form(&[("org_id", org_id)]).send().await.unwrap().json().await.unwrap()
 }
 
+/// *Check now* or *Refresh token* as the page's form posts it: the query of the page it lands on.
 async fn act(app: &TestApp, org_id: &str, action: &str) -> String {
-    let res = app.call(&app.client, &format!("/workspaces/{org_id}/{action}")).await;
-    assert_eq!(res.status(), 303);
-    let loc = location(&res);
+    let endpoint = match action {
+        "check" => "check_workspace",
+        "refresh" => "refresh_workspace",
+        other => panic!("no such button: {other}"),
+    };
+    let loc = app.submit(endpoint, &[("org_id", org_id)]).await;
     loc.split('?').nth(1).unwrap_or_default().to_owned()
 }
 

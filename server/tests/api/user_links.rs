@@ -55,10 +55,27 @@ async fn users(app: &TestApp, org_id: &str, state: &str, page: usize) -> Workspa
     res.json().await.unwrap()
 }
 
-async fn post(app: &TestApp, path: &str, form: &[(&str, &str)]) -> String {
-    let res = app.client.post(app.url(path)).form(form).send().await.unwrap();
-    assert_eq!(res.status(), 303, "{path}");
-    location(&res)
+/// Posts one of the users pages' forms (named by the page it is on and its button) as the browser
+/// does before the wasm loads: to its server function, with the workspace id as the form's hidden
+/// field. Answers where the redirect goes.
+async fn post(app: &TestApp, form: &str, fields: &[(&str, &str)]) -> String {
+    if form == "/users/unlink" {
+        return app.submit("unlink_identity", fields).await;
+    }
+    let rest = form.strip_prefix("/workspaces/").unwrap_or_else(|| panic!("not a users page form: {form}"));
+    let (org_id, button) = rest.split_once("/users/").unwrap_or_else(|| panic!("not a users page form: {form}"));
+    let endpoint = match button {
+        "link" => "link_user",
+        "unlink" => "unlink_user",
+        "link-suggested" => "link_suggested",
+        "invite" => "invite_user",
+        "invites/revoke" => "revoke_invite",
+        "reload" => "reload_users",
+        other => panic!("no such form: {other}"),
+    };
+    let mut all = vec![("org_id", org_id)];
+    all.extend_from_slice(fields);
+    app.submit(endpoint, &all).await
 }
 
 async fn mapping(app: &TestApp, key: &str) -> Option<Item> {
@@ -267,14 +284,7 @@ async fn bad_input_gets_a_clear_refusal_and_writes_nothing() {
 
     // A revoked workspace: read-only, with a banner; links cannot be created.
     let slug = app.linear.slug(ACME_ID).await;
-    let res = app
-        .client
-        .post(app.url(&format!("/workspaces/{ACME_ID}/remove")))
-        .form(&[("confirm", slug.as_str()), ("mode", "revoke")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303);
+    app.submit("remove_workspace", &[("org_id", ACME_ID), ("confirm", slug.as_str()), ("mode", "revoke")]).await;
     let loc = post(&app, &format!("{base}/link"), &[("linear_user_id", &member(12)), ("platform_user_id", &sub)]).await;
     assert!(loc.contains("error=read_only"), "{loc}");
     let w = users(&app, ACME_ID, "", 0).await;
@@ -441,14 +451,8 @@ async fn users_page_lists_platform_users_with_their_links_and_unlinks_from_there
     let html = app.client.get(app.url("/users?email=user%40")).send().await.unwrap().text().await.unwrap();
     assert!(html.contains(&member(2)) && html.contains(&initrode_uma));
     let identity = format!("{ACME_ID}#{}", member(2));
-    let res = app
-        .client
-        .post(app.url("/users/unlink"))
-        .form(&[("identity", identity.as_str()), ("platform_user_id", &sub), ("email", "user@")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(location(&res), "/users?email=user%40&notice=unlinked");
+    let loc = post(&app, "/users/unlink", &[("identity", identity.as_str()), ("platform_user_id", &sub), ("email", "user@")]).await;
+    assert_eq!(loc, "/users?email=user%40&notice=unlinked");
     assert!(mapping(&app, &identity).await.is_none());
     let page: PlatformUserPage = fn_call(&app, "/api/platform_users", "prefix=user%40".into()).await.json().await.unwrap();
     assert_eq!(page.users[0].links.len(), 1);
