@@ -9,22 +9,25 @@ use crate::errors::AppError;
 use crate::identity::{AdminIdentity, AdminSession, SESSION_ADMIN_KEY};
 use crate::ports::{Actor, PortFailure};
 
-/// Proof that the current request comes from a signed-in member of the admin group.
-/// The only way to get one is [`Admin::require`].
+/// Proof that the current request comes from a signed-in member of the admin group: the one type
+/// that says so, for server functions ([`Admin::require`]) and axum routes alike (as an extractor,
+/// which sends anyone else to sign in).
 #[derive(Debug, Clone)]
 pub struct Admin {
     identity: AdminIdentity,
 }
 
 impl Admin {
-    /// Reads the session of the current request; refuses (401) without a live admin session.
+    /// The admin a session holds, if it holds a live one (its expiry checked here, whatever the store says).
+    pub async fn of_session(session: &Session) -> Result<Option<Admin>, tower_sessions::session::Error> {
+        let stored: Option<AdminSession> = session.get(SESSION_ADMIN_KEY).await?;
+        Ok(stored.filter(|s| s.is_live(now_unix())).map(|s| Admin { identity: s.identity() }))
+    }
+
+    /// For a server function: the admin of the current request; refuses (401) anyone else.
     pub async fn require() -> Result<Admin, AppError> {
         let session: Session = leptos_axum::extract().await.map_err(|_| deny())?;
-        let stored: Option<AdminSession> = session.get(SESSION_ADMIN_KEY).await.map_err(|_| deny())?;
-        match stored {
-            Some(s) if s.is_live(now_unix()) => Ok(Admin { identity: s.identity() }),
-            _ => Err(deny()),
-        }
+        Admin::of_session(&session).await.ok().flatten().ok_or_else(deny)
     }
 
     pub fn identity(&self) -> &AdminIdentity {
@@ -115,5 +118,22 @@ pub fn set_page_security_headers() {
     );
     if let Ok(v) = HeaderValue::from_str(&csp) {
         res.insert_header(header::CONTENT_SECURITY_POLICY, v);
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Admin {
+    type Rejection = axum::response::Response;
+
+    async fn from_request_parts(parts: &mut http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
+        use axum::response::IntoResponse;
+        let session = Session::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
+        match Admin::of_session(&session).await {
+            Ok(Some(admin)) => Ok(admin),
+            Ok(None) => Err(axum::response::Redirect::to("/login").into_response()),
+            Err(e) => {
+                tracing::error!(error = %e, "session store unavailable");
+                Err((http::StatusCode::SERVICE_UNAVAILABLE, "Sessions are unavailable right now; try again shortly.").into_response())
+            }
+        }
     }
 }

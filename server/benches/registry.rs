@@ -90,7 +90,7 @@ async fn main() {
     env.insert("LINEAR_CLIENT_SECRET".into(), "local-linear-secret".into());
     let config = server::config::Config::from_map(&env).expect("config");
     let options = server::leptos_options(&config);
-    let state = server::build_state_with(config, options, aws.clone());
+    let state = server::build_state_with(config, options, aws.clone()).expect("state");
     let sweep_state = state.clone();
     tokio::spawn(async move { axum::serve(listener, server::router(state)).await.unwrap() });
     let base = format!("http://{addr}");

@@ -31,7 +31,6 @@ pub struct Config {
 pub struct Tables {
     pub registry: String,
     pub user_mapping: String,
-    pub project_mapping: String,
     pub sessions: String,
     pub audit: String,
 }
@@ -154,7 +153,6 @@ impl Config {
         let tables = Tables {
             registry: r.required("LINEAR_REGISTRY_TABLE"),
             user_mapping: r.required("LINEAR_USER_MAPPING_TABLE"),
-            project_mapping: r.required("LINEAR_PROJECT_MAPPING_TABLE"),
             sessions: r.or("CONSOLE_SESSIONS_TABLE", "linear-console-sessions"),
             audit: r.or("CONSOLE_AUDIT_TABLE", "linear-console-audit"),
         };
@@ -313,7 +311,6 @@ mod tests {
             ("AWS_REGION", "us-east-1"),
             ("LINEAR_REGISTRY_TABLE", "reg"),
             ("LINEAR_USER_MAPPING_TABLE", "users"),
-            ("LINEAR_PROJECT_MAPPING_TABLE", "projects"),
             ("LINEAR_WEBHOOK_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:1:secret:wh"),
             ("COGNITO_USER_POOL_ID", "us-east-1_abc123"),
             ("COGNITO_APP_CLIENT_ID", "client"),
@@ -348,7 +345,6 @@ mod tests {
             "AWS_REGION",
             "LINEAR_REGISTRY_TABLE",
             "LINEAR_USER_MAPPING_TABLE",
-            "LINEAR_PROJECT_MAPPING_TABLE",
             "LINEAR_WEBHOOK_SECRET_ARN",
             "COGNITO_USER_POOL_ID",
             "COGNITO_APP_CLIENT_ID",

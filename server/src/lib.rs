@@ -39,15 +39,29 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
         .build()
 }
 
-pub async fn build_state(config: Config, leptos_options: LeptosOptions) -> AppState {
+/// Why the console could not start once its configuration was read.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("could not build the HTTP client for {what}")]
+    HttpClient {
+        what: &'static str,
+        #[source]
+        source: reqwest::Error,
+    },
+}
+
+pub async fn build_state(config: Config, leptos_options: LeptosOptions) -> Result<AppState, StartError> {
     let aws = AwsClients::load(&config).await;
     build_state_with(config, leptos_options, aws)
 }
 
 /// The state over given AWS clients (tests pass clients with local credentials).
-pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsClients) -> AppState {
-    let http =
-        reqwest::Client::builder().timeout(Duration::from_secs(10)).redirect(reqwest::redirect::Policy::none()).build().unwrap_or_default();
+pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsClients) -> Result<AppState, StartError> {
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|source| StartError::HttpClient { what: "Cognito's signing keys", source })?;
     let verifier =
         IdTokenVerifier::new(config.cognito.issuer.clone(), config.cognito.app_client_id.clone(), config.cognito.jwks_url.clone(), http);
     let audit = AuditLog::new(aws.dynamodb.clone(), config.tables.audit.clone());
@@ -56,7 +70,7 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
     let mappings = dynamodb::user_mappings::UserMappings::new(aws.dynamodb.clone(), config.tables.user_mapping.clone());
     let config = Arc::new(config);
     // One HTTP client and one OAuth adapter for Linear, shared by every service.
-    let linear_http = linear::http_client(config.linear.timeout);
+    let linear_http = linear::http_client(config.linear.timeout).map_err(|source| StartError::HttpClient { what: "Linear", source })?;
     let linear_oauth =
         linear::oauth::LinearOAuth::new(linear_http.clone(), &config.linear.base_url, &config.linear.api_url, &config.linear.redirect_uri);
     let installer = Arc::new(install::Installer::new(config.clone(), registry.clone(), tokens.clone(), linear_http.clone(), audit.clone()));
@@ -90,7 +104,7 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
         }),
         link_actions: Arc::new(web::user_links::LinkActions { links: user_links }),
     };
-    AppState {
+    Ok(AppState {
         leptos_options,
         cognito_auth: CognitoAuth::new(aws.cognito.clone(), config.cognito.app_client_id.clone()),
         installer,
@@ -101,5 +115,5 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
         verifier: Arc::new(verifier),
         audit,
         ports,
-    }
+    })
 }

@@ -13,7 +13,14 @@ async fn main() {
     server::telemetry::init(config.json_logs);
     let addr = config.addr;
     let options = server::leptos_options(&config);
-    let state = server::build_state(config, options).await;
+    let state = match server::build_state(config, options).await {
+        Ok(state) => state,
+        Err(e) => {
+            let cause = std::error::Error::source(&e).map(|c| format!(": {c}")).unwrap_or_default();
+            eprintln!("linear-console: {e}{cause}");
+            std::process::exit(1);
+        }
+    };
     let listener = match tokio::net::TcpListener::bind(addr).await {
         Ok(l) => l,
         Err(e) => {

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use app::identity::AdminSession;
+use app::identity::AdminIdentity;
 use app::ports::{InstallPort, PortError, PortResult};
 use app::wire::{ConnectInfo, CredentialSource, InstallFailure};
 use async_trait::async_trait;
@@ -241,7 +241,7 @@ impl Installer {
     /// Completes a consent Linear approved: exchange, facts, bundle, registry.
     pub async fn complete(
         &self,
-        admin: &AdminSession,
+        admin: &AdminIdentity,
         pending: &PendingConsent,
         code: &str,
         t: &mut Timings,
@@ -322,7 +322,7 @@ impl Installer {
     /// `known` is the row as just read, if it was; otherwise (and on every retry) it is read again.
     pub async fn write_registry(
         &self,
-        admin: &AdminSession,
+        admin: &AdminIdentity,
         u: Unfinished,
         known: Option<Option<RegistryRecord>>,
     ) -> Result<Completed, InstallError> {
@@ -403,7 +403,7 @@ impl Installer {
     }
 
     /// Finishes an install whose registry write failed, from the saved bundle (no new consent).
-    pub async fn finish(&self, admin: &AdminSession, u: Unfinished) -> Result<Completed, InstallError> {
+    pub async fn finish(&self, admin: &AdminIdentity, u: Unfinished) -> Result<Completed, InstallError> {
         let secret = self.tokens.read(&u.secret_arn).await.map_err(InstallError::Secrets)?;
         let bundle = secret.and_then(|s| StoredBundle::read(s.value.expose_secret()).ok());
         if bundle.and_then(|b| b.workspace_id).as_deref() != Some(u.org_id.as_str()) {
@@ -422,7 +422,7 @@ impl Installer {
         };
         let (outcome, detail) = match &result {
             Ok(()) => (Outcome::Success, "webhook signing secret stored".to_owned()),
-            Err(WebhookError::Unavailable(_) | WebhookError::Unreadable) => (Outcome::Failure, "Secrets Manager unavailable".to_owned()),
+            Err(e @ (WebhookError::Registry(_) | WebhookError::Secrets(_) | WebhookError::Unreadable)) => (Outcome::Failure, e.to_string()),
             Err(e) => (Outcome::Refused, e.to_string()),
         };
         let _ = self.audit.record(actor.event("workspace.webhook_secret", org_id, outcome, detail)).await;
@@ -430,9 +430,9 @@ impl Installer {
     }
 
     async fn set_webhook_secret(&self, org_id: &str, secret: WebhookSecret) -> Result<(), WebhookError> {
-        let row = self.registry.get(org_id).await.map_err(|e| WebhookError::Unavailable(e.to_string()))?;
+        let row = self.registry.get(org_id).await.map_err(WebhookError::Registry)?;
         let arn = row.and_then(|r| r.secret_arn).ok_or(WebhookError::NotInstalled)?;
-        let stored = self.tokens.read(&arn).await.map_err(|e| WebhookError::Unavailable(e.to_string()))?;
+        let stored = self.tokens.read(&arn).await.map_err(WebhookError::Secrets)?;
         let stored = stored.ok_or(WebhookError::NotInstalled)?;
         let mut json: serde_json::Map<String, serde_json::Value> =
             serde_json::from_str(stored.value.expose_secret()).map_err(|_| WebhookError::Unreadable)?;
@@ -444,7 +444,7 @@ impl Installer {
         }
         json.insert("webhook_signing_secret".into(), serde_json::Value::String(secret.0.expose_secret().to_owned()));
         let value = SecretString::from(serde_json::Value::Object(json).to_string());
-        self.tokens.put_value(&arn, &value).await.map_err(|e| WebhookError::Unavailable(e.to_string()))
+        self.tokens.put_value(&arn, &value).await.map_err(WebhookError::Secrets)
     }
 
     /// Records an install event. A failing audit write is logged by the audit log itself.
@@ -464,7 +464,9 @@ pub enum WebhookError {
     #[error("the access token is about to be refreshed by the platform")]
     RefreshDue,
     #[error("{0}")]
-    Unavailable(String),
+    Registry(#[source] RegistryError),
+    #[error("{0}")]
+    Secrets(#[source] StoreError),
 }
 
 impl Completed {

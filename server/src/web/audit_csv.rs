@@ -5,10 +5,10 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 
 use crate::adapters::dynamodb::audit::AuditLog;
-use crate::web::admin::SignedInAdmin;
+use app::guard::Admin;
 
 /// `GET /audit.csv?<the view's query>`: the filtered view as a CSV download (up to 10,000 events).
-pub async fn csv_export(State(log): State<AuditLog>, _admin: SignedInAdmin, Query(mut q): Query<AuditQuery>) -> Response {
+pub async fn csv_export(State(log): State<AuditLog>, _admin: Admin, Query(mut q): Query<AuditQuery>) -> Response {
     q.before.clear();
     match log.search(&q, 10_000).await {
         Ok(page) => (

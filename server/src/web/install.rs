@@ -14,7 +14,9 @@ use app::wire::InstallFailure;
 use crate::domain::audit::Actor;
 use crate::domain::audit::Outcome;
 use crate::services::install::{self as install, Completed, InstallError, PendingConsent, Timings, Unfinished};
-use crate::web::admin::{actor, request_id, SignedInAdmin};
+use app::guard::Admin;
+
+use crate::web::admin::{actor, request_id};
 use crate::web::security::encode_component;
 use crate::web::state::AppState;
 
@@ -50,7 +52,7 @@ pub struct ConnectParams {
 pub async fn connect(
     State(state): State<AppState>,
     session: Session,
-    SignedInAdmin(_admin): SignedInAdmin,
+    _admin: Admin,
     headers: HeaderMap,
     Query(p): Query<ConnectParams>,
 ) -> Response {
@@ -108,7 +110,7 @@ async fn take_consent(session: &Session, state: &str) -> Result<PendingConsent, 
 pub async fn callback(
     State(state): State<AppState>,
     session: Session,
-    SignedInAdmin(admin): SignedInAdmin,
+    admin: Admin,
     headers: HeaderMap,
     Query(p): Query<CallbackParams>,
 ) -> Response {
@@ -146,7 +148,7 @@ pub async fn callback(
     let code = p.code.unwrap_or_default();
 
     let started = std::time::Instant::now();
-    let result = installer.complete(&admin, &consent, &code, &mut timings).await;
+    let result = installer.complete(admin.identity(), &consent, &code, &mut timings).await;
     tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, timings = %timings.header(), "install callback handled");
     match result {
         Ok(done) => {
@@ -219,7 +221,7 @@ async fn install_failed(
 }
 
 /// Retries the registry write of an install whose bundle is saved.
-pub async fn finish(State(state): State<AppState>, session: Session, SignedInAdmin(admin): SignedInAdmin, headers: HeaderMap) -> Response {
+pub async fn finish(State(state): State<AppState>, session: Session, admin: Admin, headers: HeaderMap) -> Response {
     let rid = request_id(&headers);
     let actor = actor(&admin, &headers);
     let installer = &state.installer;
@@ -227,7 +229,7 @@ pub async fn finish(State(state): State<AppState>, session: Session, SignedInAdm
     let Some(u) = unfinished else {
         return to_connect(InstallFailure::NothingToFinish, rid.as_deref(), &[]);
     };
-    match installer.finish(&admin, u).await {
+    match installer.finish(admin.identity(), u).await {
         Ok(done) => {
             let _ = session.remove::<Unfinished>(UNFINISHED_KEY).await;
             succeeded(installer, &actor, done).await

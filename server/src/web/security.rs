@@ -7,7 +7,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
 
-use app::identity::{AdminSession, SESSION_ADMIN_KEY};
+use app::guard::Admin;
 
 use crate::web::state::AppState;
 
@@ -17,12 +17,6 @@ pub fn is_public(path: &str) -> bool {
         || path.starts_with("/pkg/")
 }
 
-/// The signed-in admin of this request, if any and not expired.
-pub async fn current_admin(session: &Session) -> Result<Option<AdminSession>, tower_sessions::session::Error> {
-    let s: Option<AdminSession> = session.get(SESSION_ADMIN_KEY).await?;
-    Ok(s.filter(|s| s.is_live(app::guard::now_unix())))
-}
-
 /// Every non-public path needs a live admin session: pages redirect to `/login`
 /// (and back afterwards), server functions answer 401. New routes are covered by default.
 pub async fn admin_gate(session: Session, req: Request, next: Next) -> Response {
@@ -30,7 +24,7 @@ pub async fn admin_gate(session: Session, req: Request, next: Next) -> Response 
     if is_public(path) {
         return next.run(req).await;
     }
-    match current_admin(&session).await {
+    match Admin::of_session(&session).await {
         Ok(Some(_)) => next.run(req).await,
         // A plain form post (no wasm yet) whose session ended goes to sign in, not to a JSON 401.
         Ok(None) if path.starts_with("/api/") && accepts_html(req.headers()) => Redirect::to("/login").into_response(),

@@ -8,6 +8,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
+use app::guard::Admin;
 use app::identity::{AdminSession, SESSION_ADMIN_KEY};
 use app::routes::login::safe_next;
 
@@ -15,7 +16,7 @@ use crate::adapters::cognito::id_token::TokenError;
 use crate::adapters::cognito::sign_in::{PasswordOutcome, SignInError};
 use crate::domain::audit::{AuditEvent, Outcome};
 use crate::web::admin::request_id;
-use crate::web::security::{current_admin, encode_component};
+use crate::web::security::encode_component;
 use crate::web::state::AppState;
 
 const PENDING_KEY: &str = "pending_challenge";
@@ -152,8 +153,9 @@ async fn finish(state: &AppState, session: &Session, token: &SecretString, email
 }
 
 pub async fn logout(State(state): State<AppState>, session: Session, headers: HeaderMap) -> Response {
-    if let Ok(Some(admin)) = current_admin(&session).await {
-        audit(&state, "sign_out", Some(&admin.sub), &admin.email, Outcome::Success, None, request_id(&headers)).await;
+    if let Ok(Some(admin)) = Admin::of_session(&session).await {
+        let who = admin.identity();
+        audit(&state, "sign_out", Some(&who.sub), &who.email, Outcome::Success, None, request_id(&headers)).await;
     }
     if let Err(e) = session.flush().await {
         tracing::error!(error = %e, "could not delete the session");

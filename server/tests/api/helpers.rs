@@ -142,7 +142,7 @@ async fn spawn(local: Local, extra: &[(&str, &str)], aws: AwsClients, linear: Op
     let config = Config::from_map(&env).expect("config");
     let public_origin = config.public_origin();
     let options = server::leptos_options(&config);
-    let state = server::build_state_with(config, options, aws.clone());
+    let state = server::build_state_with(config, options, aws.clone()).expect("state");
     tokio::spawn(async move {
         axum::serve(listener, server::router(state)).await.unwrap();
     });

@@ -201,7 +201,7 @@ async fn the_sweep_deletes_expired_invites_the_platform_would_still_redeem() {
         app.aws.dynamodb.put_item().table_name(&app.local.user_mapping_table).set_item(Some(item)).send().await.unwrap();
     }
     let registry = server::adapters::dynamodb::registry::Registry::new(app.aws.dynamodb.clone(), app.local.registry_table.clone());
-    let http = server::adapters::linear::http_client(std::time::Duration::from_secs(5));
+    let http = server::adapters::linear::http_client(std::time::Duration::from_secs(5)).expect("client");
     let upkeep = Arc::new(server::services::upkeep::TokenUpkeep::new(
         registry.clone(),
         server::adapters::secrets::TokenStore::new(app.aws.secrets.clone()),

@@ -72,7 +72,7 @@ async fn the_sweep_checks_300_workspaces_and_leaves_exhausted_tokens_alone() {
     let orgs = workspaces(&app, 300).await;
     let state_registry = server::adapters::dynamodb::registry::Registry::new(app.aws.dynamodb.clone(), app.local.registry_table.clone());
     let linear = &app.linear.base;
-    let http = server::adapters::linear::http_client(std::time::Duration::from_secs(5));
+    let http = server::adapters::linear::http_client(std::time::Duration::from_secs(5)).expect("client");
     let upkeep = Arc::new(server::services::upkeep::TokenUpkeep::new(
         state_registry.clone(),
         server::adapters::secrets::TokenStore::new(app.aws.secrets.clone()),
