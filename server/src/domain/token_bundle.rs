@@ -185,6 +185,14 @@ pub struct WebhookSecret(pub SecretString);
 pub struct InvalidWebhookSecret;
 
 impl WebhookSecret {
+    /// The bundle `current` with this secret as its `webhook_signing_secret`, every other field
+    /// as it was (a vault bundle without tokens too).
+    pub fn into_bundle(self, current: &SecretString) -> Result<SecretString, BundleError> {
+        let mut obj = object(current.expose_secret())?;
+        obj.insert("webhook_signing_secret".into(), Value::String(self.0.expose_secret().to_owned()));
+        Ok(SecretString::from(Value::Object(obj).to_string()))
+    }
+
     pub fn parse(raw: &str) -> Result<WebhookSecret, InvalidWebhookSecret> {
         let raw = raw.trim();
         let ok = raw.starts_with("lin_wh_") && (raw.len() >= 16 && raw.len() <= 256) && raw.bytes().all(|b| b.is_ascii_graphic());
@@ -271,6 +279,17 @@ mod tests {
         for secret in ["lin_oauth_a", "lin_refresh_r", "csecret", "lin_wh_0123456789abcdef"] {
             assert!(!dbg.contains(secret), "{secret} in {dbg}");
         }
+    }
+
+    #[test]
+    fn a_webhook_secret_goes_into_any_bundle_and_changes_nothing_else() {
+        let vault = SecretString::from(r#"{"workspace_id":"org","access_token":"","hint":7}"#.to_owned());
+        let secret = WebhookSecret::parse("lin_wh_0123456789abcdef").unwrap();
+        let json: Value = serde_json::from_str(secret.into_bundle(&vault).unwrap().expose_secret()).unwrap();
+        assert_eq!(json["webhook_signing_secret"], "lin_wh_0123456789abcdef");
+        assert_eq!((json["workspace_id"].as_str(), json["hint"].as_i64()), (Some("org"), Some(7)));
+        let not_json = SecretString::from("plain".to_owned());
+        assert!(WebhookSecret::parse("lin_wh_0123456789abcdef").unwrap().into_bundle(&not_json).is_err());
     }
 
     #[test]

@@ -434,16 +434,14 @@ impl Installer {
         let arn = row.and_then(|r| r.secret_arn).ok_or(WebhookError::NotInstalled)?;
         let stored = self.tokens.read(&arn).await.map_err(WebhookError::Secrets)?;
         let stored = stored.ok_or(WebhookError::NotInstalled)?;
-        let mut json: serde_json::Map<String, serde_json::Value> =
-            serde_json::from_str(stored.value.expose_secret()).map_err(|_| WebhookError::Unreadable)?;
+        let bundle = StoredBundle::read(stored.value.expose_secret()).map_err(|_| WebhookError::Unreadable)?;
         // A platform Lambda rewrites the whole bundle when it refreshes (within 60 s of expiry).
         // Writing outside that window cannot undo a rotation it makes.
-        let expires = json.get("expires_at").and_then(|v| v.as_str()).and_then(crate::domain::parse_iso);
+        let expires = bundle.expires_at.as_deref().and_then(crate::domain::parse_iso);
         if expires.is_some_and(|e| e - OffsetDateTime::now_utc() < time::Duration::minutes(5)) {
             return Err(WebhookError::RefreshDue);
         }
-        json.insert("webhook_signing_secret".into(), serde_json::Value::String(secret.0.expose_secret().to_owned()));
-        let value = SecretString::from(serde_json::Value::Object(json).to_string());
+        let value = secret.into_bundle(&stored.value).map_err(|_| WebhookError::Unreadable)?;
         self.tokens.put_value(&arn, &value).await.map_err(WebhookError::Secrets)
     }
 
