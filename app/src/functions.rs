@@ -158,6 +158,15 @@ pub async fn save_webhook_secret(org_id: String, webhook_secret: SecretInput) ->
     Ok(land(Ports::from_context()?.workspace_actions.save_webhook_secret(&admin.actor(), &org_id, webhook_secret.expose()).await))
 }
 
+/// *Finish install*: writes the registry row of an install whose bundle was saved (no new consent).
+#[server(prefix = "/api", endpoint = "finish_install")]
+pub async fn finish_install() -> Result<String, AppError> {
+    let admin = Admin::require().await?;
+    let session: tower_sessions::Session =
+        leptos_axum::extract().await.map_err(|e| failed(crate::ports::PortError { service: "sessions", cause: e.to_string() }))?;
+    Ok(land(Ports::from_context()?.workspace_actions.finish_install(&admin.actor(), &session).await))
+}
+
 // ---- changes: the users pages -------------------------------------------------------------
 
 #[cfg(feature = "ssr")]

@@ -91,6 +91,8 @@ pub trait WorkspaceActionsPort: Send + Sync {
     async fn remove(&self, actor: &Actor, org_id: &str, confirm: &str, delete_links: bool) -> String;
     async fn retry_orphan(&self, actor: &Actor, org_id: &str) -> String;
     async fn save_webhook_secret(&self, actor: &Actor, org_id: &str, secret: &str) -> String;
+    /// *Finish install*: the registry write of an install whose bundle is saved, kept in `session`.
+    async fn finish_install(&self, actor: &Actor, session: &tower_sessions::Session) -> String;
 }
 
 /// The users pages' changes, answered like [`WorkspaceActionsPort`]'s.

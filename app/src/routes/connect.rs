@@ -95,7 +95,7 @@ fn FailureNotice(
             {specifics.map(|s| view! { <p class="mt-1 font-medium" data-testid="failure-specifics">{s}</p> })}
             <p class="mt-1">{explain}</p>
             {finish.then(|| view! {
-                <form method="post" action="/linear/finish" class="mt-3">
+                <form method="post" action="/api/finish_install" class="mt-3">
                     <button type="submit" class="rounded-md bg-red-700 px-3 py-1.5 font-medium text-white hover:bg-red-600">"Finish install"</button>
                 </form>
             })}

@@ -1,5 +1,5 @@
 //! The browser side of an install: `GET /linear/connect` (to Linear's consent page),
-//! `GET /linear/callback` (back from it) and `POST /linear/finish` (retry a registry write). Plain axum routes answering with redirects, so
+//! `GET /linear/callback` (back from it), and the server function behind *Finish install*. Plain axum routes answering with redirects, so
 //! they work without the wasm bundle. Every outcome of a consent is audited.
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue};
@@ -15,6 +15,7 @@ use crate::domain::audit::Actor;
 use crate::domain::audit::Outcome;
 use crate::services::install::{self as install, Completed, InstallError, PendingConsent, Timings, Unfinished};
 use app::guard::Admin;
+use app::identity::AdminIdentity;
 
 use crate::web::admin::{actor, request_id};
 use crate::web::security::encode_component;
@@ -29,17 +30,17 @@ fn now() -> i64 {
     app::guard::now_unix()
 }
 
-/// The connect page, showing what went wrong.
-fn to_connect(f: InstallFailure, rid: Option<&str>, extra: &[(&str, &str)]) -> Response {
+/// The connect page's URL, showing what went wrong.
+fn connect_page(f: InstallFailure, rid: Option<&str>, extra: &[(&str, &str)]) -> String {
     let mut url = format!("/workspaces/connect?error={}", f.code());
     for (k, v) in extra.iter().chain(rid.map(|r| ("rid", r)).iter()) {
         url.push_str(&format!("&{k}={}", encode_component(v)));
     }
-    Redirect::to(&url).into_response()
+    url
 }
 
-fn to_workspace(org_id: &str, query: &str) -> Response {
-    Redirect::to(&format!("/workspaces/{}?{query}", encode_component(org_id))).into_response()
+fn to_connect(f: InstallFailure, rid: Option<&str>, extra: &[(&str, &str)]) -> Response {
+    Redirect::to(&connect_page(f, rid, extra)).into_response()
 }
 
 #[derive(Deserialize)]
@@ -153,25 +154,30 @@ pub async fn callback(
     match result {
         Ok(done) => {
             let _ = session.remove::<Unfinished>(UNFINISHED_KEY).await;
-            let (mut res, took) = install::clock(succeeded(installer, &actor, done)).await;
+            let (to, took) = install::clock(succeeded(installer, &actor, done)).await;
+            let mut res = Redirect::to(&to).into_response();
             timings.0.push(("audit", took));
             if let Ok(v) = HeaderValue::from_str(&timings.header()) {
                 res.headers_mut().insert(header::HeaderName::from_static("server-timing"), v);
             }
             res
         }
-        Err(e) => install_failed(&session, installer, &actor, action, target, e, consent.reconnect.and_then(|r| r.slug)).await,
+        Err(e) => {
+            let to = install_failed(&session, installer, &actor, action, target, e, consent.reconnect.and_then(|r| r.slug)).await;
+            Redirect::to(&to).into_response()
+        }
     }
 }
 
-async fn succeeded(installer: &install::Installer, actor: &Actor, done: Completed) -> Response {
+/// Where a finished install lands: the workspace's page, saying so.
+async fn succeeded(installer: &install::Installer, actor: &Actor, done: Completed) -> String {
     let action = if done.reconnected { "workspace.reconnect" } else { "workspace.install" };
     installer.record(actor, action, Some(&done.org_id), Outcome::Success, done.detail()).await;
     let mut query = if done.reconnected { WorkspaceNotice::Reconnected } else { WorkspaceNotice::Installed }.query();
     if done.webhook == install::WebhookSource::Missing {
         query.push_str("&webhook=missing");
     }
-    to_workspace(&done.org_id, &query)
+    format!("/workspaces/{}?{query}", encode_component(&done.org_id))
 }
 
 async fn install_failed(
@@ -182,7 +188,7 @@ async fn install_failed(
     target: Option<String>,
     e: InstallError,
     expected_slug: Option<String>,
-) -> Response {
+) -> String {
     let f = e.failure();
     tracing::warn!(failure = f.code(), error = %e, "Linear install failed");
     let (detail, extra): (String, Vec<(&str, String)>) = match &e {
@@ -217,29 +223,26 @@ async fn install_failed(
     };
     installer.record(actor, action, target.as_deref(), Outcome::Failure, detail).await;
     let extra: Vec<(&str, &str)> = extra.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    to_connect(f, actor.request_id.as_deref(), &extra)
+    connect_page(f, actor.request_id.as_deref(), &extra)
 }
 
-/// Retries the registry write of an install whose bundle is saved.
-pub async fn finish(State(state): State<AppState>, session: Session, admin: Admin, headers: HeaderMap) -> Response {
-    let rid = request_id(&headers);
-    let actor = actor(&admin, &headers);
-    let installer = &state.installer;
+/// *Finish install*: retries the registry write of an install whose bundle is saved (kept in the
+/// session, without tokens). Answers where the browser goes next.
+pub async fn finish(session: &Session, installer: &install::Installer, actor: &Actor, admin: &AdminIdentity) -> String {
     let unfinished: Option<Unfinished> = session.get(UNFINISHED_KEY).await.ok().flatten();
     let Some(u) = unfinished else {
-        return to_connect(InstallFailure::NothingToFinish, rid.as_deref(), &[]);
+        return connect_page(InstallFailure::NothingToFinish, actor.request_id.as_deref(), &[]);
     };
-    match installer.finish(admin.identity(), u).await {
+    match installer.finish(admin, u).await {
         Ok(done) => {
             let _ = session.remove::<Unfinished>(UNFINISHED_KEY).await;
-            succeeded(installer, &actor, done).await
+            succeeded(installer, actor, done).await
         }
         Err(e) => {
-            let action = "workspace.install";
             if !matches!(e, InstallError::Unfinished { .. }) {
                 let _ = session.remove::<Unfinished>(UNFINISHED_KEY).await;
             }
-            install_failed(&session, installer, &actor, action, None, e, None).await
+            install_failed(session, installer, actor, "workspace.install", None, e, None).await
         }
     }
 }

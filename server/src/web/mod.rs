@@ -27,8 +27,8 @@ use state::AppState;
 
 pub const SESSION_COOKIE: &str = "lc_session";
 
-/// An install or reconnect (the callback, or *Finish install*) drops the cached overview, so the
-/// admin sees the workspace at once. The server functions that change a workspace drop it themselves.
+/// An install or reconnect (the callback) drops the cached overview, so the admin sees the
+/// workspace at once. The server functions that change a workspace drop it themselves.
 async fn changes_drop_the_overview(
     axum::extract::State(state): axum::extract::State<AppState>,
     req: Request<axum::body::Body>,
@@ -36,7 +36,7 @@ async fn changes_drop_the_overview(
 ) -> axum::response::Response {
     // The install callback is a GET that writes the registry.
     let path = req.uri().path();
-    let change = path == "/linear/callback" || path == "/linear/finish";
+    let change = path == "/linear/callback";
     let res = next.run(req).await;
     if change {
         state.overview.invalidate();
@@ -63,7 +63,6 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(probes::readyz))
         .route("/linear/connect", get(install::connect))
         .route("/linear/callback", get(install::callback))
-        .route("/linear/finish", post(install::finish))
         .route("/audit.csv", get(audit_csv::csv_export))
         .leptos_routes_with_context(&state, routes, move || provide_context(ports.clone()), {
             let options = state.leptos_options.clone();

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use app::outcomes::{Notice, WorkspaceNotice};
 use app::ports::{Actor as Author, WorkspaceActionsPort};
 use async_trait::async_trait;
+use tower_sessions::Session;
 
 use crate::domain::audit::Actor;
 use crate::domain::health::CheckResult;
@@ -118,6 +119,12 @@ impl WorkspaceActionsPort for WorkspaceActions {
             }
         };
         back(org_id, notice)
+    }
+
+    async fn finish_install(&self, author: &Author, session: &Session) -> String {
+        let to = crate::web::install::finish(session, &self.installer, &actor(author), &author.admin).await;
+        self.overview.invalidate();
+        to
     }
 
     async fn save_webhook_secret(&self, author: &Author, org_id: &str, secret: &str) -> String {

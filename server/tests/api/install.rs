@@ -335,12 +335,12 @@ async fn a_registry_failure_after_the_secret_is_finished_without_a_second_secret
     assert!(e.detail.unwrap().contains("bgagent-linear-oauth-"), "the audit says where the tokens are");
 
     // Still failing: the page says so again and keeps the way to finish.
-    let res = app.call(&app.client, "/linear/finish").await;
+    let res = app.form("finish_install", &[]).await;
     assert_eq!(failure(&res)["error"], "registry_unfinished");
 
     // DynamoDB is back: finishing writes the row from the saved bundle.
     end2end::bootstrap::create_registry_table(&app.aws.dynamodb, &table).await.unwrap();
-    let res = app.call(&app.client, "/linear/finish").await;
+    let res = app.form("finish_install", &[]).await;
     assert_eq!(location(&res), format!("/workspaces/{ACME_ID}?notice=installed"));
     let item = app
         .aws
@@ -357,7 +357,7 @@ async fn a_registry_failure_after_the_secret_is_finished_without_a_second_secret
     assert_eq!(secrets_named(&app, &slug).await, 1);
     assert_eq!(bundle(&app, &slug).await.unwrap(), saved, "finishing reuses the saved tokens");
     assert_eq!(app.linear.refresh(saved["refresh_token"].as_str().unwrap()).await.status(), 200, "and they are live");
-    assert_eq!(failure(&app.call(&app.client, "/linear/finish").await)["error"], "nothing_to_finish");
+    assert_eq!(failure(&app.form("finish_install", &[]).await)["error"], "nothing_to_finish");
 }
 
 #[tokio::test]
