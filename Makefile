@@ -73,7 +73,8 @@ wasm: .make/wasm-target .make/wasm-bindgen
 	wasm-bindgen --target web --no-typescript --out-dir $(PKG) --out-name app \
 	  $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/$(WASM_DIR)/app.wasm
 	@if [ "$(PROFILE)" = release ]; then $(MAKE) -s .make/wasm-opt && \
-	  wasm-opt --version | awk '{ if ($$3+0 < 116) { print "wasm-opt " $$3 " is older than 116: it breaks hydration"; exit 1 } }' && \
+	  v=$$(wasm-opt --version 2>/dev/null | awk '{ print $$3 + 0 }'); \
+	  if [ "$${v:-0}" -lt 116 ]; then echo "wasm-opt $${v:-missing} is older than 116 (it breaks hydration); run: make .make/wasm-opt"; exit 1; fi && \
 	  wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
 	    -o $(PKG)/app_bg.wasm $(PKG)/app_bg.wasm && echo "wasm-opt: $$(stat -c %s $(PKG)/app_bg.wasm) bytes"; fi
 
@@ -87,7 +88,8 @@ wasm: .make/wasm-target .make/wasm-bindgen
 
 .make/wasm-opt:
 	@mkdir -p .make
-	@if ! wasm-opt --version 2>/dev/null | awk '{ exit !($$3+0 >= 116) }'; then \
+	@# A missing wasm-opt prints no version: 0, so it is installed (awk alone would exit 0 on no input).
+	@v=$$(wasm-opt --version 2>/dev/null | awk '{ print $$3 + 0 }'); if [ "$${v:-0}" -lt 116 ]; then \
 	  echo "installing wasm-opt (binaryen >= 116) from crates.io (about 13 minutes, once)"; \
 	  cargo install -q wasm-opt --version 0.116.1; \
 	fi

@@ -1,6 +1,7 @@
 //! Creates, idempotently, what the platform stack and the console need locally:
 //! the platform's three Linear tables (the contract's keys), the console's sessions and
 //! audit tables, the stack-wide webhook secret, and a Cognito pool with demo users.
+use aws_sdk_cloudformation as cloudformation;
 use aws_sdk_cognitoidentityprovider as cognito;
 use aws_sdk_cognitoidentityprovider::types::{AttributeType, ExplicitAuthFlowsType, MessageActionType, UsernameAttributeType};
 use aws_sdk_dynamodb as dynamodb;
@@ -44,6 +45,8 @@ pub struct Local {
     pub user_pool_id: String,
     pub app_client_id: String,
     pub admin_group: String,
+    /// The platform stack made in moto, whose outputs name the resources above.
+    pub stack_name: String,
 }
 
 impl Local {
@@ -65,6 +68,49 @@ impl Local {
             ("CONSOLE_ADMIN_GROUP", self.admin_group.clone()),
         ]
     }
+
+    /// The environment of a console that finds the platform's resources through the stack's
+    /// outputs: only the stack's name, the AWS endpoint, and the console's own resources.
+    pub fn stack_env(&self) -> Vec<(&'static str, String)> {
+        let from_stack =
+            ["LINEAR_REGISTRY_TABLE", "LINEAR_USER_MAPPING_TABLE", "LINEAR_PROJECT_MAPPING_TABLE", "LINEAR_WEBHOOK_SECRET_ARN"];
+        let mut env: Vec<(&'static str, String)> =
+            self.env().into_iter().filter(|(k, _)| !from_stack.contains(k) && !k.starts_with("COGNITO_")).collect();
+        env.push(("PLATFORM_STACK_NAME", self.stack_name.clone()));
+        env
+    }
+}
+
+/// The platform stack's outputs for these resources, as the platform's CDK app names them.
+pub fn stack_outputs(l: &Local) -> Vec<(&'static str, String)> {
+    vec![
+        ("LinearWorkspaceRegistryTableName", l.registry_table.clone()),
+        ("LinearUserMappingTableName", l.user_mapping_table.clone()),
+        ("LinearProjectMappingTableName", l.project_mapping_table.clone()),
+        ("LinearWebhookSecretArn", l.webhook_secret_arn.clone()),
+        ("UserPoolId", l.user_pool_id.clone()),
+        ("AppClientId", l.app_client_id.clone()),
+        ("ApiUrl", "http://127.0.0.1:4566/local-platform-api".to_owned()),
+    ]
+}
+
+/// Creates (or replaces) a CloudFormation stack in moto whose outputs are `outputs`. Its only
+/// resource is a wait-condition handle: the resources it names were made directly above.
+pub async fn platform_stack(cfn: &cloudformation::Client, name: &str, outputs: &[(&str, String)]) -> Result<(), BootstrapError> {
+    let outputs: serde_json::Map<String, serde_json::Value> =
+        outputs.iter().map(|(k, v)| ((*k).to_owned(), serde_json::json!({ "Value": v }))).collect();
+    let template = serde_json::json!({
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": "The platform stack as the console sees it locally: its outputs name the local resources.",
+        "Resources": { "Placeholder": { "Type": "AWS::CloudFormation::WaitConditionHandle" } },
+        "Outputs": outputs,
+    });
+    let exists = cfn.describe_stacks().stack_name(name).send().await.is_ok();
+    if exists {
+        cfn.delete_stack().stack_name(name).send().await.map_err(fail("delete the old platform stack"))?;
+    }
+    cfn.create_stack().stack_name(name).template_body(template.to_string()).send().await.map_err(fail("create the platform stack"))?;
+    Ok(())
 }
 
 /// SDK configuration for a local endpoint with moto's dummy credentials.
@@ -115,7 +161,8 @@ pub async fn bootstrap(endpoint: &str, region: &str, prefix: &str, demo_password
     demo_user(&idp, &user_pool_id, USER_EMAIL, demo_password, None).await?;
     first_sign_in_user(&idp, &user_pool_id, FIRST_SIGN_IN_EMAIL, demo_password, ADMIN_GROUP).await?;
 
-    Ok(Local {
+    let stack_name = format!("{prefix}-platform");
+    let local = Local {
         endpoint: endpoint.to_owned(),
         region: region.to_owned(),
         registry_table,
@@ -127,7 +174,10 @@ pub async fn bootstrap(endpoint: &str, region: &str, prefix: &str, demo_password
         user_pool_id,
         app_client_id,
         admin_group: ADMIN_GROUP.to_owned(),
-    })
+        stack_name,
+    };
+    platform_stack(&cloudformation::Client::new(&sdk), &local.stack_name, &stack_outputs(&local)).await?;
+    Ok(local)
 }
 
 /// The platform's workspace registry table: `linear_workspace_id` (S), nothing else.

@@ -126,11 +126,53 @@ impl Reader<'_> {
     }
 }
 
-impl Config {
-    pub fn from_env() -> Result<Config, ConfigError> {
-        Config::from_map(&std::env::vars().collect())
-    }
+/// The platform stack's outputs the console reads (contract, "Where the names come from"), each with
+/// the variable it stands in for. `LinearProjectMappingTableName` and `ApiUrl` are not read yet.
+pub const STACK_OUTPUTS: [(&str, &str); 5] = [
+    ("LinearWorkspaceRegistryTableName", "LINEAR_REGISTRY_TABLE"),
+    ("LinearUserMappingTableName", "LINEAR_USER_MAPPING_TABLE"),
+    ("LinearWebhookSecretArn", "LINEAR_WEBHOOK_SECRET_ARN"),
+    ("UserPoolId", "COGNITO_USER_POOL_ID"),
+    ("AppClientId", "COGNITO_APP_CLIENT_ID"),
+];
 
+/// The stack whose outputs configure the console (`PLATFORM_STACK_NAME`), when one is named.
+pub fn stack_name(env: &HashMap<String, String>) -> Option<String> {
+    env.get("PLATFORM_STACK_NAME").map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+/// The environment with the stack's outputs filled in where no variable is set: an explicit
+/// variable wins. An output the console needs that the stack lacks, and no variable replaces,
+/// is reported with the output, the variable and what to do.
+pub fn with_stack_outputs(
+    env: &HashMap<String, String>,
+    stack: &str,
+    outputs: &HashMap<String, String>,
+) -> Result<HashMap<String, String>, ConfigError> {
+    let mut env = env.clone();
+    let mut errors = Vec::new();
+    for (output, var) in STACK_OUTPUTS {
+        if env.get(var).is_some_and(|v| !v.trim().is_empty()) {
+            continue;
+        }
+        match outputs.get(output).filter(|v| !v.trim().is_empty()) {
+            Some(value) => {
+                env.insert(var.to_owned(), value.clone());
+            }
+            None => errors.push((
+                var.to_owned(),
+                format!("the platform stack {stack} has no output {output}: check that {stack} is the platform stack, or set {var}"),
+            )),
+        }
+    }
+    if errors.is_empty() {
+        Ok(env)
+    } else {
+        Err(ConfigError(errors))
+    }
+}
+
+impl Config {
     /// Pure: builds and validates the configuration from a variable map.
     pub fn from_map(env: &HashMap<String, String>) -> Result<Config, ConfigError> {
         let mut r = Reader { env, errors: Vec::new() };
@@ -386,6 +428,30 @@ mod tests {
         assert!(c.secure_cookies());
         assert_eq!(c.public_origin(), "https://console.example.com");
         assert_eq!(c.linear.redirect_uri, "https://console.example.com/linear/callback");
+    }
+
+    fn outputs() -> HashMap<String, String> {
+        STACK_OUTPUTS.iter().map(|(o, _)| (o.to_string(), format!("from-{o}"))).collect()
+    }
+
+    #[test]
+    fn stack_outputs_fill_in_what_no_variable_sets() {
+        let mut env = minimal();
+        for (_, var) in STACK_OUTPUTS {
+            env.remove(var);
+        }
+        env.insert("LINEAR_REGISTRY_TABLE".into(), "explicit-registry".into());
+        let filled = with_stack_outputs(&env, "backgroundagent-dev", &outputs()).unwrap();
+        assert_eq!(filled["LINEAR_REGISTRY_TABLE"], "explicit-registry", "an explicit variable wins");
+        assert_eq!(filled["LINEAR_USER_MAPPING_TABLE"], "from-LinearUserMappingTableName");
+        assert_eq!(filled["COGNITO_APP_CLIENT_ID"], "from-AppClientId");
+        let mut partial = outputs();
+        partial.remove("UserPoolId");
+        partial.insert("LinearWebhookSecretArn".into(), " ".into());
+        let err = with_stack_outputs(&env, "backgroundagent-dev", &partial).unwrap_err();
+        let vars: Vec<&str> = err.0.iter().map(|(v, _)| v.as_str()).collect();
+        assert_eq!(vars, ["LINEAR_WEBHOOK_SECRET_ARN", "COGNITO_USER_POOL_ID"], "{err}");
+        assert!(err.to_string().contains("has no output UserPoolId"), "{err}");
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod services;
 pub mod telemetry;
 pub mod web;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -37,6 +38,39 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
         .site_pkg_dir(env("LEPTOS_SITE_PKG_DIR", "pkg"))
         .site_addr(config.addr)
         .build()
+}
+
+/// Why the configuration could not be read: a variable, or the platform stack's outputs.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{0}")]
+    Config(#[from] config::ConfigError),
+    #[error("{0}")]
+    Stack(#[from] adapters::cloudformation::StackError),
+}
+
+/// The configuration from `env`. With `PLATFORM_STACK_NAME`, the platform stack's outputs
+/// (CloudFormation `DescribeStacks`, once) fill in every platform name no variable sets. `sdk`:
+/// the AWS configuration to ask with (tests pass local credentials); `None` reads the usual chain.
+pub async fn load_config(env: HashMap<String, String>, sdk: Option<&aws_config::SdkConfig>) -> Result<Config, LoadError> {
+    let Some(stack) = config::stack_name(&env) else { return Ok(Config::from_map(&env)?) };
+    let var = |k: &str| env.get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let client = match sdk {
+        Some(sdk) => aws_sdk_cloudformation::Client::new(sdk),
+        None => {
+            let Some(region) = var("AWS_REGION").or_else(|| var("AWS_DEFAULT_REGION")) else {
+                // No region to ask in: the configuration's own check says so, with the rest.
+                return Ok(Config::from_map(&env)?);
+            };
+            let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest()).region(aws_config::Region::new(region));
+            if let Some(endpoint) = var("AWS_ENDPOINT_URL") {
+                loader = loader.endpoint_url(endpoint);
+            }
+            aws_sdk_cloudformation::Client::new(&loader.load().await)
+        }
+    };
+    let outputs = adapters::cloudformation::stack_outputs(&client, &stack).await?;
+    Ok(Config::from_map(&config::with_stack_outputs(&env, &stack, &outputs)?)?)
 }
 
 /// Why the console could not start once its configuration was read.

@@ -1,9 +1,8 @@
 //! `linear-console`: loads and validates configuration, then serves the console.
-use server::config::Config;
 
 #[tokio::main]
 async fn main() {
-    let config = match Config::from_env() {
+    let config = match server::load_config(std::env::vars().collect(), None).await {
         Ok(c) => c,
         Err(e) => {
             eprintln!("linear-console: {e}");

@@ -25,7 +25,9 @@ async fn main() {
             Err(e) => println!("bootstrap: registry not seeded ({e})"),
         }
     }
-    let lines: String = local.env().iter().map(|(k, v)| format!("export {k}='{v}'\n")).collect();
+    // The console finds the platform's tables, secret and pool through the stack's outputs, as it
+    // would next to a deployed platform stack.
+    let lines: String = local.stack_env().iter().map(|(k, v)| format!("export {k}='{v}'\n")).collect();
     match std::env::args().nth(1) {
         Some(path) => {
             let written = std::fs::File::create(&path).and_then(|mut f| f.write_all(lines.as_bytes()));

@@ -1,5 +1,6 @@
 //! The adapters: every call to something outside the process (DynamoDB tables, Secrets Manager,
 //! Cognito, Linear). Each turns wire formats into domain types and SDK errors into typed ones.
+pub mod cloudformation;
 pub mod cognito;
 pub mod dynamodb;
 pub mod linear;

@@ -6,7 +6,6 @@ use end2end::linear::{Settings, Shared, World};
 use end2end::{Local, Moto};
 use reqwest::redirect::Policy;
 use server::adapters::AwsClients;
-use server::config::Config;
 
 pub const PASSWORD: &str = "Test-password-1";
 
@@ -139,7 +138,9 @@ async fn spawn(local: Local, extra: &[(&str, &str)], aws: AwsClients, linear: Op
             env.insert((*k).to_owned(), (*v).to_owned());
         }
     }
-    let config = Config::from_map(&env).expect("config");
+    // With PLATFORM_STACK_NAME, as at a real start: the stack's outputs fill in the rest.
+    let sdk = end2end::sdk_config(&local.endpoint, &local.region).await;
+    let config = server::load_config(env, Some(&sdk)).await.expect("config");
     let public_origin = config.public_origin();
     let options = server::leptos_options(&config);
     let state = server::build_state_with(config, options, aws.clone()).expect("state");

@@ -12,6 +12,7 @@ mod removal;
 mod security;
 mod sessions;
 mod sign_in;
+mod stack;
 mod sweep;
 mod upkeep;
 mod user_links;
