@@ -2,6 +2,7 @@
 //! idempotent bootstrap of everything the platform stack would have created.
 pub mod bootstrap;
 pub mod fixtures;
+pub mod lambda_api;
 pub mod linear;
 pub mod moto;
 

@@ -1,7 +1,15 @@
-//! `linear-console`: loads and validates configuration, then serves the console.
+//! `linear-console`: loads and validates configuration, then serves the console: on a socket, or,
+//! when Lambda runs it (`AWS_LAMBDA_RUNTIME_API` is set), the same router through Lambda's events.
 
 #[tokio::main]
 async fn main() {
+    let on_lambda = match server::web::lambda::lambda_mode(|k| std::env::var(k).ok().filter(|v| !v.is_empty())) {
+        Ok(on) => on,
+        Err(e) => {
+            eprintln!("linear-console: {e}");
+            std::process::exit(2);
+        }
+    };
     let config = match server::load_config(std::env::vars().collect(), None).await {
         Ok(c) => c,
         Err(e) => {
@@ -20,6 +28,14 @@ async fn main() {
             std::process::exit(1);
         }
     };
+    if on_lambda {
+        tracing::info!("linear console serving Lambda events");
+        if let Err(e) = server::web::lambda::serve(state).await {
+            eprintln!("linear-console: the Lambda runtime stopped: {e}");
+            std::process::exit(1);
+        }
+        return;
+    }
     let listener = match tokio::net::TcpListener::bind(addr).await {
         Ok(l) => l,
         Err(e) => {

@@ -26,6 +26,8 @@ pub struct SweepReport {
     /// Left alone: Linear said the token has no requests left until its reset.
     pub rate_limited_skipped: usize,
     pub refreshed: usize,
+    /// Invites past their `ttl` that DynamoDB had not removed yet, deleted.
+    pub expired_invites_deleted: usize,
 }
 
 #[derive(Clone)]
@@ -68,12 +70,12 @@ impl Sweeper {
 
     /// Checks every active, non-vault workspace once.
     pub async fn sweep_once(&self) -> SweepReport {
-        self.delete_expired_invites().await;
+        let expired_invites_deleted = self.delete_expired_invites().await;
         let records = match self.registry.records().await {
             Ok(records) => records,
             Err(e) => {
                 tracing::warn!(error = %e, "sweep: registry unavailable");
-                return SweepReport::default();
+                return SweepReport { expired_invites_deleted, ..SweepReport::default() };
             }
         };
         let now_ms = OffsetDateTime::now_utc().unix_timestamp() * 1000;
@@ -82,7 +84,7 @@ impl Sweeper {
             .filter(|r| r.is_active() && !r.vault_managed())
             .map(|r| (r.org_id, r.console.token_expires_at.as_deref().and_then(parse_iso)))
             .collect();
-        let mut report = SweepReport::default();
+        let mut report = SweepReport { expired_invites_deleted, ..SweepReport::default() };
         let mut due = Vec::new();
         {
             let mut backoff = self.backoff.lock().await;

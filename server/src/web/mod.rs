@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod audit_csv;
 pub mod install;
+pub mod lambda;
 pub mod probes;
 pub mod security;
 pub mod sign_in;

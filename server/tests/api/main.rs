@@ -4,6 +4,7 @@ mod audit;
 mod contract;
 mod helpers;
 mod install;
+mod lambda;
 mod layers;
 mod platform;
 mod probes;
