@@ -130,8 +130,9 @@ lint:
 
 # Known vulnerabilities in the locked dependencies (RustSec), accepted ones listed in
 # .cargo/audit.toml with why. The database is fetched from GitHub; where that is unreachable
-# (a closed network) a local copy is used if ADVISORY_DB names one, else the check says so.
-advisories: .make/cargo-audit
+# (a closed network) a local copy is used if ADVISORY_DB names one, else the check says so
+# (and cargo-audit, about 5 minutes to build, is installed only when it will run).
+advisories:
 	@bash end2end/scripts/advisories.sh
 
 browser: .make/npm

@@ -5,11 +5,14 @@
 # closed network with neither, the check cannot run, and says so plainly instead of passing.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+install_audit() { make -s .make/cargo-audit; }
 if [ -n "${ADVISORY_DB:-}" ]; then
+  install_audit
   echo "advisories: RustSec database from $ADVISORY_DB ($(git -C "$ADVISORY_DB" log -1 --format=%cs 2>/dev/null || echo 'date unknown'))"
   exec cargo audit --db "$ADVISORY_DB" --no-fetch
 fi
 if timeout 15 git ls-remote --exit-code https://github.com/rustsec/advisory-db HEAD >/dev/null 2>&1; then
+  install_audit
   exec cargo audit
 fi
 echo "advisories: NOT CHECKED: the RustSec database (github.com/rustsec/advisory-db) is unreachable from"
