@@ -143,6 +143,7 @@ bench: setup
 	PROFILE=release bash end2end/scripts/bench.sh
 	cargo bench -p server --bench registry
 	cargo bench -p server --bench user_links
+	cargo bench -p server --bench lambda
 
 clean-site:
 	rm -rf $(SITE) .make

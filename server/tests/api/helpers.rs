@@ -318,3 +318,16 @@ pub async fn spawn_app_with_faults() -> (TestApp, Faults) {
     let aws = faults.clients(&local).await;
     (spawn_app_with(local, &[], aws).await, faults)
 }
+
+/// Signs the admin in and installs `org_id` through a whole consent; its slug.
+pub async fn installed(app: &TestApp, org_id: &str) -> String {
+    app.sign_in_admin().await;
+    let res = app.consent(None, org_id, "authorize").await;
+    assert!(location(&res).contains("notice=installed"), "{}", location(&res));
+    app.linear.slug(org_id).await
+}
+
+/// One workspace as its page reads it (the `workspace` server function).
+pub async fn detail(app: &TestApp, org_id: &str) -> app::wire::WorkspaceDetail {
+    app.client.post(app.url("/api/workspace")).form(&[("org_id", org_id)]).send().await.unwrap().json().await.unwrap()
+}

@@ -5,23 +5,13 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
-use app::wire::{Health, WorkspaceDetail};
+use app::wire::Health;
 use aws_sdk_dynamodb::types::AttributeValue;
 use end2end::linear::seed::{ACME_ID, INITRODE_ID};
 use serde_json::Value;
 
 use crate::helpers::*;
 
-async fn installed(app: &TestApp, org_id: &str) -> String {
-    app.sign_in_admin().await;
-    let res = app.consent(None, org_id, "authorize").await;
-    assert!(location(&res).contains("notice=installed"), "{}", location(&res));
-    app.linear.slug(org_id).await
-}
-
-async fn detail(app: &TestApp, org_id: &str) -> WorkspaceDetail {
-    app.client.post(app.url("/api/workspace")).form(&[("org_id", org_id)]).send().await.unwrap().json().await.unwrap()
-}
 
 async fn put_bundle(app: &TestApp, slug: &str, value: &Value) {
     app.aws

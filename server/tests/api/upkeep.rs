@@ -1,22 +1,12 @@
 //! *Check now* and *Refresh token*: outcomes recorded on the row and in the audit log, health as
 //! the page shows it, the lease, and a race of two consoles and a platform-style refresher.
-use app::wire::{Health, WorkspaceDetail};
+use app::wire::Health;
 use aws_sdk_dynamodb::types::AttributeValue;
 use end2end::linear::seed::{ACME_ID, INITRODE_ID};
 use serde_json::Value;
 
 use crate::helpers::*;
 
-async fn installed(app: &TestApp, org_id: &str) -> String {
-    app.sign_in_admin().await;
-    let res = app.consent(None, org_id, "authorize").await;
-    assert!(location(&res).contains("notice=installed"), "{}", location(&res));
-    app.linear.slug(org_id).await
-}
-
-async fn detail(app: &TestApp, org_id: &str) -> WorkspaceDetail {
-    app.client.post(app.url("/api/workspace")).form(&[("org_id", org_id)]).send().await.unwrap().json().await.unwrap()
-}
 
 /// *Check now* or *Refresh token* as the page's form posts it: the query of the page it lands on.
 async fn act(app: &TestApp, org_id: &str, action: &str) -> String {
