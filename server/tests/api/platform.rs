@@ -12,7 +12,6 @@ use serde_json::Value;
 
 use crate::helpers::*;
 
-
 async fn put_bundle(app: &TestApp, slug: &str, value: &Value) {
     app.aws
         .secrets

@@ -7,7 +7,6 @@ use serde_json::Value;
 
 use crate::helpers::*;
 
-
 /// *Check now* or *Refresh token* as the page's form posts it: the query of the page it lands on.
 async fn act(app: &TestApp, org_id: &str, action: &str) -> String {
     let endpoint = match action {
