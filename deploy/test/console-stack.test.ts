@@ -1,0 +1,95 @@
+// The deployment's assertions, offline: synthesized with fixture outputs, checked resource by resource.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { ConsoleStack } from '../lib/console-stack';
+
+function synth(): { template: Template; json: any } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'console-deploy-'));
+  const code = path.join(dir, 'lambda');
+  const site = path.join(dir, 'site', 'pkg');
+  fs.mkdirSync(code, { recursive: true });
+  fs.mkdirSync(site, { recursive: true });
+  fs.writeFileSync(path.join(code, 'bootstrap'), '#!/bin/sh\n');
+  fs.writeFileSync(path.join(site, 'app.css'), 'body{}');
+  const app = new App({ outdir: path.join(dir, 'cdk.out') });
+  const stack = new ConsoleStack(app, 'ConsoleTest', {
+    env: { account: '123456789012', region: 'us-east-1' },
+    platformStackName: 'backgroundagent-dev',
+    platform: {
+      registryTableName: 'backgroundagent-dev-LinearWorkspaceRegistry',
+      userMappingTableName: 'backgroundagent-dev-LinearUserMapping',
+      webhookSecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:LinearWebhookSecret-AbCdEf',
+      userPoolId: 'us-east-1_Example1',
+    },
+    publicUrl: 'https://console.example.com/',
+    lambdaCodeDir: code,
+    siteDir: path.dirname(site),
+  });
+  const template = Template.fromStack(stack);
+  if (process.env.CONSOLE_TEMPLATE_OUT) fs.writeFileSync(process.env.CONSOLE_TEMPLATE_OUT, JSON.stringify(template.toJSON(), null, 1));
+  return { template, json: template.toJSON() };
+}
+
+const { template, json } = synth();
+
+test('the console tables are on demand, expire by TTL and keep point-in-time recovery', () => {
+  template.resourceCountIs('AWS::DynamoDB::Table', 2);
+  template.hasResourceProperties('AWS::DynamoDB::Table', {
+    KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+    BillingMode: 'PAY_PER_REQUEST',
+    TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
+    PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+  });
+  template.hasResource('AWS::DynamoDB::Table', {
+    Properties: Match.objectLike({ KeySchema: [{ AttributeName: 'day', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }] }),
+    DeletionPolicy: 'Retain',
+  });
+});
+
+test('the admin group is made in the platform pool', () => {
+  template.hasResourceProperties('AWS::Cognito::UserPoolGroup', { UserPoolId: 'us-east-1_Example1', GroupName: 'linear-console-admins' });
+});
+
+test('no DynamoDB or Secrets Manager permission reaches every resource', () => {
+  const statements: any[] = Object.values(json.Resources)
+    .filter((r: any) => r.Type === 'AWS::IAM::Policy')
+    .flatMap((r: any) => r.Properties.PolicyDocument.Statement);
+  const scoped = statements.filter((s) => [s.Action].flat().some((a: string) => /^(dynamodb|secretsmanager):/.test(a)));
+  assert.ok(scoped.length >= 3, 'the table and secret statements are there');
+  for (const s of scoped) {
+    for (const r of [s.Resource].flat()) assert.notEqual(r, '*', `unscoped: ${JSON.stringify(s)}`);
+  }
+  const bundles = statements.find((s) => s.Sid === 'WorkspaceTokenBundles');
+  assert.match(JSON.stringify(bundles.Resource), /secret:bgagent-linear-oauth-\*/);
+  const describe = statements.find((s) => s.Sid === 'PlatformStackOutputs');
+  assert.match(JSON.stringify(describe.Resource), /stack\/backgroundagent-dev\/\*/);
+});
+
+test('the function names the platform stack and runs the binary Lambda calls bootstrap', () => {
+  template.hasResourceProperties('AWS::Lambda::Function', {
+    Runtime: 'provided.al2023',
+    Handler: 'bootstrap',
+    Environment: { Variables: Match.objectLike({ PLATFORM_STACK_NAME: 'backgroundagent-dev', CONSOLE_PUBLIC_URL: 'https://console.example.com/' }) },
+  });
+  template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'NONE' });
+});
+
+test('a schedule invokes the same function for the sweep', () => {
+  const fnId = Object.entries(json.Resources).find(([, r]: [string, any]) => r.Type === 'AWS::Lambda::Function' && r.Properties.Handler === 'bootstrap')![0];
+  template.hasResourceProperties('AWS::Events::Rule', {
+    ScheduleExpression: 'rate(15 minutes)',
+    Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [fnId, 'Arn'] } })],
+  });
+});
+
+test('CloudFront serves the site from S3 and the rest from the function; the redirect URI is an output', () => {
+  template.hasResourceProperties('AWS::CloudFront::Distribution', {
+    DistributionConfig: Match.objectLike({ CacheBehaviors: [Match.objectLike({ PathPattern: '/pkg/*' })] }),
+  });
+  template.hasOutput('LinearRedirectUri', { Value: 'https://console.example.com/linear/callback' });
+});
