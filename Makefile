@@ -19,7 +19,7 @@ CARGO_PROFILE_FLAG := $(if $(filter release,$(PROFILE)),--release,)
 WASM_PROFILE_FLAG := $(if $(filter release,$(PROFILE)),--profile wasm-release,)
 WASM_DIR := $(if $(filter release,$(PROFILE)),wasm-release,debug)
 
-.PHONY: run test setup build css wasm server release bench unit integration browser clean-site features lint advisories clean-stale deploy-checks
+.PHONY: run test setup build css wasm server release bench unit integration browser clean-site features lint advisories clean-stale deploy-checks lambda-package
 
 ## ---- set-up -----------------------------------------------------------------
 setup: .make/apt .make/venv .make/wasm-target .make/wasm-bindgen .make/npm
@@ -110,6 +110,16 @@ server:
 
 release:
 	$(MAKE) PROFILE=release build
+
+# The console for AWS Lambda (provided.al2023), where deploy/ takes it: the release binary as
+# target/lambda/bootstrap, checked to need no glibc newer than Amazon Linux 2023's 2.34.
+lambda-package: release
+	@mkdir -p target/lambda
+	@cp $(CARGO_TARGET_DIR)/release/linear-console target/lambda/bootstrap
+	@v=$$(objdump -T target/lambda/bootstrap | grep -o 'GLIBC_[0-9.]*' | sort -V | tail -1); \
+	  if [ "$$(printf '%s\n' "$$v" GLIBC_2.34 | sort -V | tail -1)" != GLIBC_2.34 ]; then \
+	    echo "target/lambda/bootstrap needs $$v, but provided.al2023 has GLIBC_2.34"; exit 1; fi; \
+	  echo "target/lambda/bootstrap: $$(stat -c %s target/lambda/bootstrap) bytes, needs $$v (provided.al2023 has GLIBC_2.34)"
 
 ## ---- the two commands -------------------------------------------------------
 run: setup build
