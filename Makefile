@@ -132,8 +132,9 @@ test: setup features build unit browser lint advisories deploy-checks
 # the template they synthesized.
 deploy-checks: .make/venv .make/deploy-npm
 	$(VENV)/bin/hadolint --config .hadolint.yaml Dockerfile
-	cd deploy && npx tsc && CONSOLE_TEMPLATE_OUT=$(ROOT)/.make/console-template.json node --test dist/test/
-	$(VENV)/bin/cfn-lint --config-file deploy/.cfnlintrc $(ROOT)/.make/console-template.json
+	cd deploy && npx tsc && CONSOLE_TEMPLATE_OUT=$(ROOT)/.make/console-template.json \
+	  CONSOLE_FARGATE_TEMPLATE_OUT=$(ROOT)/.make/console-fargate-template.json node --test dist/test/
+	$(VENV)/bin/cfn-lint --config-file deploy/.cfnlintrc $(ROOT)/.make/console-template.json $(ROOT)/.make/console-fargate-template.json
 
 .make/deploy-npm: deploy/package.json deploy/package-lock.json
 	@mkdir -p .make

@@ -5,6 +5,7 @@ import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { ConsoleStack, PlatformOutputs } from '../lib/console-stack';
+import { ConsoleFargateStack } from '../lib/console-fargate-stack';
 
 async function platformOutputs(stackName: string, region: string): Promise<PlatformOutputs> {
   const client = new CloudFormationClient({ region });
@@ -31,14 +32,16 @@ async function main(): Promise<void> {
   const region = process.env.CDK_DEFAULT_REGION ?? process.env.AWS_REGION;
   if (!region) throw new Error('set AWS_REGION (the platform stack\'s region)');
   const root = path.resolve(__dirname, '..', '..', '..');
-  new ConsoleStack(app, app.node.tryGetContext('stackName') ?? `${platformStack}-linear-console`, {
-    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region },
-    platformStackName: platformStack,
-    platform: await platformOutputs(platformStack, region),
-    publicUrl,
-    lambdaCodeDir: path.join(root, 'target', 'lambda'),
-    siteDir: path.join(root, 'target', 'site'),
-  });
+  const name = app.node.tryGetContext('stackName') ?? `${platformStack}-linear-console`;
+  const common = { env: { account: process.env.CDK_DEFAULT_ACCOUNT, region }, platformStackName: platformStack, platform: await platformOutputs(platformStack, region), publicUrl };
+  // `-c runtime=fargate -c certificateArn=…`: the container image on ECS instead of Lambda.
+  if (app.node.tryGetContext('runtime') === 'fargate') {
+    const certificateArn: string | undefined = app.node.tryGetContext('certificateArn');
+    if (!certificateArn) throw new Error('the Fargate deployment needs -c certificateArn=<ACM certificate for the publicUrl name>');
+    new ConsoleFargateStack(app, name, { ...common, certificateArn, imageDir: root });
+  } else {
+    new ConsoleStack(app, name, { ...common, lambdaCodeDir: path.join(root, 'target', 'lambda'), siteDir: path.join(root, 'target', 'site') });
+  }
   app.synth();
 }
 

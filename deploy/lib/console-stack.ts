@@ -2,11 +2,9 @@
 // user pool, a least-privilege role, the console binary on Lambda behind a Function URL, the static
 // site in S3, CloudFront in front of both, and a schedule that runs the health sweep.
 import * as path from 'path';
-import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
-import * as cognito from 'aws-cdk-lib/aws-cognito';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -14,26 +12,17 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
+import { ConsoleBase, ConsoleBaseProps } from './console-base';
 
-/** What the platform stack's outputs name (read from it by `bin/console.ts`). */
-export interface PlatformOutputs {
-  readonly registryTableName: string;
-  readonly userMappingTableName: string;
-  readonly webhookSecretArn: string;
-  readonly userPoolId: string;
-}
+export { PlatformOutputs } from './console-base';
 
-export interface ConsoleStackProps extends StackProps {
-  /** The platform stack's name: the console reads its outputs itself at start. */
-  readonly platformStackName: string;
-  readonly platform: PlatformOutputs;
+export interface ConsoleStackProps extends StackProps, ConsoleBaseProps {
   /** The URL admins use (`https://…`): the Linear app's redirect URI is built on it. */
   readonly publicUrl: string;
   /** A directory holding the console binary as `bootstrap` (`make lambda-package`). */
   readonly lambdaCodeDir: string;
   /** The built site (`target/site`): the wasm, its JS glue and the CSS under `pkg/`. */
   readonly siteDir: string;
-  readonly adminGroupName?: string;
   /** How often the health sweep runs (default 15 minutes). */
   readonly sweepEvery?: Duration;
 }
@@ -41,88 +30,13 @@ export interface ConsoleStackProps extends StackProps {
 export class ConsoleStack extends Stack {
   constructor(scope: Construct, id: string, props: ConsoleStackProps) {
     super(scope, id, props);
-    const adminGroupName = props.adminGroupName ?? 'linear-console-admins';
-    const p = props.platform;
 
-    // The console's own tables: sign-ins shared by every instance, and the audit log (kept on teardown).
-    const sessions = new dynamodb.Table(this, 'Sessions', {
-      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      timeToLiveAttribute: 'expires_at',
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    const audit = new dynamodb.Table(this, 'Audit', {
-      partitionKey: { name: 'day', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      timeToLiveAttribute: 'ttl',
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-
-    // Only members of this group of the platform's pool may use the console.
-    new cognito.CfnUserPoolGroup(this, 'AdminGroup', {
-      userPoolId: p.userPoolId,
-      groupName: adminGroupName,
-      description: 'Administrators of the Linear admin console',
-    });
-
+    const base = new ConsoleBase(this, 'Base', props);
     const role = new iam.Role(this, 'ConsoleRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaBasicExecutionRole')],
     });
-    const tableArn = (name: string) => this.formatArn({ service: 'dynamodb', resource: 'table', resourceName: name });
-    const platformTables = [p.registryTableName, p.userMappingTableName].map(tableArn);
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'PlatformAndConsoleTables',
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:Scan'],
-        resources: [
-          ...platformTables,
-          ...platformTables.map((arn) => `${arn}/index/*`),
-          sessions.tableArn,
-          audit.tableArn,
-          `${audit.tableArn}/index/*`,
-        ],
-      }),
-    );
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'WorkspaceTokenBundles',
-        actions: [
-          'secretsmanager:CreateSecret',
-          'secretsmanager:GetSecretValue',
-          'secretsmanager:PutSecretValue',
-          'secretsmanager:DescribeSecret',
-          'secretsmanager:TagResource',
-          'secretsmanager:RestoreSecret',
-          'secretsmanager:DeleteSecret',
-        ],
-        resources: [this.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: 'bgagent-linear-oauth-*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
-      }),
-    );
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'StackWebhookSecret',
-        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-        resources: [p.webhookSecretArn],
-      }),
-    );
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'PlatformUsers',
-        actions: ['cognito-idp:ListUsers', 'cognito-idp:DescribeUserPool'],
-        resources: [this.formatArn({ service: 'cognito-idp', resource: 'userpool', resourceName: p.userPoolId })],
-      }),
-    );
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'PlatformStackOutputs',
-        actions: ['cloudformation:DescribeStacks'],
-        resources: [this.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${props.platformStackName}/*` })],
-      }),
-    );
+    base.grantConsole(role);
 
     // The same binary the tests run; Lambda sets AWS_LAMBDA_RUNTIME_API and it serves events.
     const fn = new lambda.Function(this, 'Console', {
@@ -133,14 +47,7 @@ export class ConsoleStack extends Stack {
       memorySize: 512,
       timeout: Duration.seconds(30),
       role,
-      environment: {
-        PLATFORM_STACK_NAME: props.platformStackName,
-        CONSOLE_PUBLIC_URL: props.publicUrl,
-        CONSOLE_SESSIONS_TABLE: sessions.tableName,
-        CONSOLE_AUDIT_TABLE: audit.tableName,
-        CONSOLE_ADMIN_GROUP: adminGroupName,
-        CONSOLE_LOG_FORMAT: 'json',
-      },
+      environment: base.environment(props.publicUrl),
     });
     const url = fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
 

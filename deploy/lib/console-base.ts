@@ -1,0 +1,133 @@
+// What the console needs whichever way it runs (Lambda or containers): its own two tables, the admin
+// group in the platform's user pool, the permissions of exactly the calls it makes, and its environment.
+import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+
+/** What the platform stack's outputs name (read from it by `bin/console.ts`). */
+export interface PlatformOutputs {
+  readonly registryTableName: string;
+  readonly userMappingTableName: string;
+  readonly webhookSecretArn: string;
+  readonly userPoolId: string;
+}
+
+export interface ConsoleBaseProps {
+  /** The platform stack's name: the console reads its outputs itself at start. */
+  readonly platformStackName: string;
+  readonly platform: PlatformOutputs;
+  readonly adminGroupName?: string;
+}
+
+export class ConsoleBase extends Construct {
+  readonly sessions: dynamodb.Table;
+  readonly audit: dynamodb.Table;
+  readonly adminGroupName: string;
+  private readonly platformStackName: string;
+  private readonly platform: PlatformOutputs;
+
+  constructor(scope: Construct, id: string, props: ConsoleBaseProps) {
+    super(scope, id);
+    this.adminGroupName = props.adminGroupName ?? 'linear-console-admins';
+    this.platformStackName = props.platformStackName;
+    this.platform = props.platform;
+    const p = props.platform;
+    const adminGroupName = this.adminGroupName;
+
+    // The console's own tables: sign-ins shared by every instance, and the audit log (kept on teardown).
+    this.sessions = new dynamodb.Table(this, 'Sessions', {
+      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: 'expires_at',
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.audit = new dynamodb.Table(this, 'Audit', {
+      partitionKey: { name: 'day', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: 'ttl',
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // Only members of this group of the platform's pool may use the console.
+    new cognito.CfnUserPoolGroup(this, 'AdminGroup', {
+      userPoolId: p.userPoolId,
+      groupName: adminGroupName,
+      description: 'Administrators of the Linear admin console',
+    });
+
+  }
+
+  /** Lets `role` make the console's calls, and no others. */
+  grantConsole(role: iam.IRole): void {
+    const stack = Stack.of(this);
+    const p = this.platform;
+      const tableArn = (name: string) => stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: name });
+      const platformTables = [p.registryTableName, p.userMappingTableName].map(tableArn);
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'PlatformAndConsoleTables',
+          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:Scan'],
+          resources: [
+            ...platformTables,
+            ...platformTables.map((arn) => `${arn}/index/*`),
+            this.sessions.tableArn,
+            this.audit.tableArn,
+            `${this.audit.tableArn}/index/*`,
+          ],
+        }),
+      );
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'WorkspaceTokenBundles',
+          actions: [
+            'secretsmanager:CreateSecret',
+            'secretsmanager:GetSecretValue',
+            'secretsmanager:PutSecretValue',
+            'secretsmanager:DescribeSecret',
+            'secretsmanager:TagResource',
+            'secretsmanager:RestoreSecret',
+            'secretsmanager:DeleteSecret',
+          ],
+          resources: [stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: 'bgagent-linear-oauth-*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+        }),
+      );
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'StackWebhookSecret',
+          actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+          resources: [p.webhookSecretArn],
+        }),
+      );
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'PlatformUsers',
+          actions: ['cognito-idp:ListUsers', 'cognito-idp:DescribeUserPool'],
+          resources: [stack.formatArn({ service: 'cognito-idp', resource: 'userpool', resourceName: p.userPoolId })],
+        }),
+      );
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'PlatformStackOutputs',
+          actions: ['cloudformation:DescribeStacks'],
+          resources: [stack.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${this.platformStackName}/*` })],
+        }),
+      );
+  }
+
+  /** The console's environment: the platform stack's name (it reads the rest), its own tables. */
+  environment(publicUrl: string): Record<string, string> {
+    return {
+      PLATFORM_STACK_NAME: this.platformStackName,
+      CONSOLE_PUBLIC_URL: publicUrl,
+      CONSOLE_SESSIONS_TABLE: this.sessions.tableName,
+      CONSOLE_AUDIT_TABLE: this.audit.tableName,
+      CONSOLE_ADMIN_GROUP: this.adminGroupName,
+      CONSOLE_LOG_FORMAT: 'json',
+    };
+  }
+}
