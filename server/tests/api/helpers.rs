@@ -262,6 +262,18 @@ pub async fn bundle(app: &TestApp, slug: &str) -> Option<serde_json::Value> {
     res.ok().map(|o| serde_json::from_str(o.secret_string().unwrap()).unwrap())
 }
 
+/// Replaces a workspace's token bundle, as a platform Lambda's PutSecretValue does.
+pub async fn put_bundle(app: &TestApp, slug: &str, value: &serde_json::Value) {
+    app.aws
+        .secrets
+        .put_secret_value()
+        .secret_id(format!("bgagent-linear-oauth-{slug}"))
+        .secret_string(value.to_string())
+        .send()
+        .await
+        .unwrap();
+}
+
 /// Fails chosen AWS calls of a console, so a test can break one step while the same service
 /// answers every other call (moto itself cannot). Armed with [`Faults::fail`].
 #[derive(Clone, Default, Debug)]

@@ -12,17 +12,6 @@ use serde_json::Value;
 
 use crate::helpers::*;
 
-async fn put_bundle(app: &TestApp, slug: &str, value: &Value) {
-    app.aws
-        .secrets
-        .put_secret_value()
-        .secret_id(format!("bgagent-linear-oauth-{slug}"))
-        .secret_string(value.to_string())
-        .send()
-        .await
-        .unwrap();
-}
-
 async fn set_attributes(app: &TestApp, org_id: &str, attrs: &[(&str, &str)]) {
     let mut req =
         app.aws.dynamodb.update_item().table_name(&app.local.registry_table).key("linear_workspace_id", AttributeValue::S(org_id.into()));

@@ -122,14 +122,7 @@ async fn platform_refresh(app: &TestApp, slug: &str) -> &'static str {
     let mut next = b.clone();
     next["access_token"] = t["access_token"].clone();
     next["refresh_token"] = t["refresh_token"].clone();
-    app.aws
-        .secrets
-        .put_secret_value()
-        .secret_id(format!("bgagent-linear-oauth-{slug}"))
-        .secret_string(next.to_string())
-        .send()
-        .await
-        .unwrap();
+    put_bundle(app, slug, &next).await;
     "refreshed"
 }
 
