@@ -15,10 +15,26 @@ pub fn login_error_message(code: &str) -> Option<&'static str> {
     })
 }
 
-/// Only same-site paths may be a `next` target: no open redirect.
+/// The longest `next` kept; a longer one is not a page of this console.
+const NEXT_MAX: usize = 512;
+
+/// Only a path of this console may be a `next` target: no open redirect. Checking the start is not
+/// enough (browsers drop tabs and newlines, so `/\t/evil.example` becomes `//evil.example`), so the
+/// whole target must be made of the characters our own paths and queries use, start with one `/`
+/// followed by a path character, and carry no scheme. Anything else goes to `/workspaces`.
 pub fn safe_next(next: Option<String>) -> String {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "-._~/?=&%+:@,".contains(c);
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.contains("://") => n,
+        Some(n)
+            if n.len() <= NEXT_MAX
+                && n.chars().all(allowed)
+                && n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains("://")
+                && !["%2f%2f", "%5c", "%09", "%0a", "%0d"].iter().any(|e| n.to_ascii_lowercase().contains(e)) =>
+        {
+            n
+        }
         _ => "/workspaces".to_owned(),
     }
 }
@@ -99,6 +115,19 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example/".into())), "/workspaces");
         assert_eq!(safe_next(Some("/x?u=https://e".into())), "/workspaces");
         assert_eq!(safe_next(None), "/workspaces");
+    }
+
+    #[test]
+    fn next_refuses_what_a_browser_would_turn_into_another_site() {
+        for evil in ["/\t/evil.example", "/\n/evil.example", "/\r\n/evil", "/ /evil", "/%09/evil.example", "/%2F%2Fevil", "/%5Cevil"] {
+            assert_eq!(safe_next(Some(evil.into())), "/workspaces", "{evil:?}");
+        }
+        assert_eq!(safe_next(Some(format!("/audit?q={}", "a".repeat(600)))), "/workspaces");
+        assert_eq!(safe_next(Some("/workspaces/9cfb4d1e-0000/users?q=ann&page=2".into())), "/workspaces/9cfb4d1e-0000/users?q=ann&page=2");
+        assert_eq!(
+            safe_next(Some("/audit?from=2026-11-01&action=workspace.install".into())),
+            "/audit?from=2026-11-01&action=workspace.install"
+        );
     }
 
     #[test]

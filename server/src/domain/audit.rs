@@ -30,6 +30,44 @@ pub struct AuditEvent {
     pub request_id: Option<String>,
 }
 
+/// The most an event's fields may hold, in characters: an unauthenticated request (a failed
+/// sign-in) can make the console write an event, so nothing it sends may be stored unbounded.
+pub const EMAIL_MAX: usize = 254;
+pub const ID_MAX: usize = 128;
+pub const TARGET_MAX: usize = 256;
+pub const DETAIL_MAX: usize = 2000;
+
+impl AuditEvent {
+    /// The event as it may be stored: every field cut to its bound (control characters dropped),
+    /// and a request id kept only when it is a UUID (the console's own, or a proxy's in that shape).
+    pub fn bounded(self) -> AuditEvent {
+        AuditEvent {
+            actor_sub: self.actor_sub.map(|s| cut(&s, ID_MAX)),
+            actor_email: self.actor_email.map(|s| cut(&s, EMAIL_MAX)),
+            target: self.target.map(|s| cut(&s, TARGET_MAX)),
+            detail: self.detail.map(|s| cut(&s, DETAIL_MAX)),
+            request_id: self.request_id.filter(|r| is_request_id(r)),
+            ..self
+        }
+    }
+}
+
+/// A request id the console accepts: a UUID in its hyphenated form, as the edge generates them.
+pub fn is_request_id(s: &str) -> bool {
+    s.len() == 36 && uuid::Uuid::try_parse(s).is_ok()
+}
+
+/// At most `max` characters of `s` without control characters; an ellipsis says it was cut.
+fn cut(s: &str, max: usize) -> String {
+    let clean: String = s.chars().filter(|c| !c.is_control()).collect();
+    if clean.chars().count() <= max {
+        return clean;
+    }
+    let mut out: String = clean.chars().take(max - 1).collect();
+    out.push('…');
+    out
+}
+
 /// Who asked for a change: the signed-in admin and the request it came in, for its audit event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
@@ -62,5 +100,41 @@ impl From<&app::ports::Actor> for Actor {
     /// The signed-in admin a server function found, as the services audit it.
     fn from(a: &app::ports::Actor) -> Actor {
         Actor { sub: a.admin.sub.clone(), email: a.admin.email.clone(), request_id: Some(a.request_id.clone()) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(email: &str, detail: &str, rid: &str) -> AuditEvent {
+        AuditEvent {
+            action: "sign_in",
+            actor_sub: None,
+            actor_email: Some(email.to_owned()),
+            target: None,
+            outcome: Outcome::Failure,
+            detail: Some(detail.to_owned()),
+            request_id: Some(rid.to_owned()),
+        }
+    }
+
+    #[test]
+    fn what_a_stranger_sends_is_stored_bounded() {
+        let ev = event(&"a".repeat(100_000), &"d".repeat(50_000), "<script>alert(1)</script>").bounded();
+        assert_eq!(ev.actor_email.as_ref().map(|e| e.chars().count()), Some(EMAIL_MAX));
+        assert!(ev.actor_email.unwrap().ends_with('…'));
+        assert_eq!(ev.detail.map(|d| d.chars().count()), Some(DETAIL_MAX));
+        assert_eq!(ev.request_id, None, "a request id that is not a UUID is not stored");
+    }
+
+    #[test]
+    fn ordinary_events_are_kept_as_they_are() {
+        let rid = "5f0c7a52-8a3b-4c1e-9d55-0a9e3f1b2c4d";
+        let ev = event("ann@example.com", "Incorrect username or password.", rid).bounded();
+        assert_eq!(ev.actor_email.as_deref(), Some("ann@example.com"));
+        assert_eq!(ev.detail.as_deref(), Some("Incorrect username or password."));
+        assert_eq!(ev.request_id.as_deref(), Some(rid));
+        assert_eq!(event("a\nb@example.com", "x", rid).bounded().actor_email.as_deref(), Some("ab@example.com"));
     }
 }

@@ -84,5 +84,6 @@ pub fn router(state: AppState) -> Router {
             tracing::info_span!("request", request_id = %rid, method = %req.method(), path = %req.uri().path())
         }))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(axum::middleware::from_fn(security::foreign_request_id_dropped))
         .with_state(state)
 }

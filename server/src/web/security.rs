@@ -61,6 +61,17 @@ pub async fn foreign_referer_dropped(State(state): State<AppState>, mut req: Req
     next.run(req).await
 }
 
+/// A client's own `x-request-id` is kept only if it is a UUID (as a proxy in front may send);
+/// anything else is dropped here, before the edge gives the request an id of its own, so no
+/// text of a stranger's choosing reaches the log, the audit table or an error page as an id.
+pub async fn foreign_request_id_dropped(mut req: Request, next: Next) -> Response {
+    let foreign = req.headers().get("x-request-id").is_some_and(|v| !v.to_str().is_ok_and(crate::domain::audit::is_request_id));
+    if foreign {
+        req.headers_mut().remove("x-request-id");
+    }
+    next.run(req).await
+}
+
 /// The body a server function returns for "no session": the `AppError::Unauthorized` encoding.
 pub fn unauthorized_json() -> Response {
     let body = serde_json::to_string(&app::errors::AppError::Unauthorized).unwrap_or_default();

@@ -152,3 +152,41 @@ async fn sign_out_ends_the_session_and_both_are_audited() {
 fn cookie_value(set_cookie: &str) -> &str {
     set_cookie.split(';').next().unwrap()
 }
+
+#[tokio::test]
+async fn a_next_target_a_browser_would_turn_into_another_site_lands_on_the_registry() {
+    let app = spawn_app().await;
+    for next in ["/\t/evil.example", "/\n/evil.example", "/\r\nLocation: https://evil.example", "//evil.example", "/%09/evil.example"] {
+        let client = browser(&app.base);
+        let res =
+            client.post(app.url("/login")).form(&[("email", ADMIN_EMAIL), ("password", PASSWORD), ("next", next)]).send().await.unwrap();
+        assert_eq!(res.status(), 303, "{next:?}");
+        assert_eq!(location(&res), "/workspaces", "{next:?}");
+    }
+    // A wrong password keeps the (cleaned) target in the form, not the attacker's.
+    let res = app.sign_in_with(&browser(&app.base), ADMIN_EMAIL, "Wrong-password-1").await;
+    assert_eq!(location(&res), "/login?error=invalid&next=/audit");
+}
+
+#[tokio::test]
+async fn a_stranger_cannot_make_the_audit_log_store_what_they_like() {
+    let app = spawn_app().await;
+    let email = format!("{}@example.com", "a".repeat(20_000));
+    let res = browser(&app.base)
+        .post(app.url("/login"))
+        .header("x-request-id", "<img src=x onerror=alert(1)>")
+        .form(&[("email", email.as_str()), ("password", "Wrong-password-1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let rid = res.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert_eq!(rid.len(), 36, "the console gave the request its own id: {rid}");
+
+    let out = app.aws.dynamodb.scan().table_name(&app.local.audit_table).send().await.unwrap();
+    let failed = out.items().iter().find(|i| i["action"].as_s().unwrap() == "sign_in").expect("the failed sign-in is audited");
+    assert!(failed["actor_email"].as_s().unwrap().chars().count() <= 254);
+    assert_eq!(failed["request_id"].as_s().unwrap(), &rid);
+    let size: usize = failed.iter().map(|(k, v)| k.len() + v.as_s().map(String::len).unwrap_or(8)).sum();
+    assert!(size < 4_000, "one failed sign-in stored {size} bytes");
+}

@@ -28,6 +28,7 @@ impl AuditLog {
 
     /// Writes the event. A failure is logged and returned; callers decide whether to go on.
     pub async fn record(&self, ev: AuditEvent) -> Result<(), String> {
+        let ev = ev.bounded();
         let now = OffsetDateTime::now_utc();
         let at = now.format(&Rfc3339).unwrap_or_default();
         let mut item = HashMap::from([
