@@ -8,6 +8,8 @@ use server_fn::error::{FromServerFnError, ServerFnErrorErr};
 pub enum AppError {
     #[error("Your session has ended. Sign in again.")]
     Unauthorized,
+    #[error("Your role ({0}) may not do this. Ask an admin of the console.")]
+    Forbidden(String),
     #[error("{0}")]
     Invalid(String),
     #[error("Not found: {0}")]
@@ -24,6 +26,7 @@ impl AppError {
     pub fn status_code(&self) -> u16 {
         match self {
             AppError::Unauthorized => 401,
+            AppError::Forbidden(_) => 403,
             AppError::Invalid(_) => 400,
             AppError::NotFound(_) => 404,
             AppError::Unavailable { .. } => 503,
@@ -35,7 +38,17 @@ impl AppError {
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
+    /// Arguments that do not read (a wrong type, a missing field) are the client's mistake: 400
+    /// with what serde said (bounded), never a 500. Everything else is the transport's.
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        AppError::Transport(value.to_string())
+        match value {
+            ServerFnErrorErr::Args(why) | ServerFnErrorErr::MissingArg(why) => {
+                #[cfg(feature = "ssr")]
+                crate::guard::set_status(400);
+                let why: String = why.chars().filter(|c| !c.is_control()).take(160).collect();
+                AppError::Invalid(format!("The request's arguments could not be read: {why}"))
+            }
+            other => AppError::Transport(other.to_string()),
+        }
     }
 }

@@ -1,42 +1,68 @@
-//! The admin guard and the per-page security headers (server side only).
-//! A server function that takes an [`Admin`] cannot run for anyone else.
+//! The member guard and the per-page security headers (server side only).
+//! A server function that takes a [`Member`] of a role cannot run for anyone else.
 use axum::http::{header, HeaderValue};
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 use tower_sessions::Session;
 
 use crate::errors::AppError;
-use crate::identity::{AdminIdentity, AdminSession, SESSION_ADMIN_KEY};
+use crate::identity::{Identity, MemberSession, Role, SESSION_MEMBER_KEY};
 use crate::ports::{Actor, PortFailure};
 
-/// Proof that the current request comes from a signed-in member of the admin group: the one type
-/// that says so, for server functions ([`Admin::require`]) and axum routes alike (as an extractor,
-/// which sends anyone else to sign in).
+/// Proof that the current request comes from a signed-in member of one of the console's groups,
+/// with their role: the one type that says so, for server functions ([`Member::require`]) and axum
+/// routes alike (as an extractor, which sends anyone else to sign in; [`Member::at_least`] then
+/// checks the role).
 #[derive(Debug, Clone)]
-pub struct Admin {
-    identity: AdminIdentity,
+pub struct Member {
+    identity: Identity,
 }
 
-impl Admin {
-    /// The admin a session holds, if it holds a live one (its expiry checked here, whatever the store says).
-    pub async fn of_session(session: &Session) -> Result<Option<Admin>, tower_sessions::session::Error> {
-        let stored: Option<AdminSession> = session.get(SESSION_ADMIN_KEY).await?;
-        Ok(stored.filter(|s| s.is_live(now_unix())).map(|s| Admin { identity: s.identity() }))
+impl Member {
+    /// The member a session holds, if it holds a live one (both its ends checked here, whatever
+    /// the store says). The edge's gate has already re-checked the role with Cognito when due.
+    pub async fn of_session(session: &Session) -> Result<Option<Member>, tower_sessions::session::Error> {
+        let stored: Option<MemberSession> = session.get(SESSION_MEMBER_KEY).await?;
+        Ok(stored.filter(|s| s.is_live(now_unix())).map(|s| Member { identity: s.identity() }))
     }
 
-    /// For a server function: the admin of the current request; refuses (401) anyone else.
-    pub async fn require() -> Result<Admin, AppError> {
+    /// For a server function: the member of the current request if their role allows `needed`;
+    /// 401 for no session, 403 for a role below it.
+    pub async fn require(needed: Role) -> Result<Member, AppError> {
         let session: Session = leptos_axum::extract().await.map_err(|_| deny())?;
-        Admin::of_session(&session).await.ok().flatten().ok_or_else(deny)
+        let member = Member::of_session(&session).await.ok().flatten().ok_or_else(deny)?;
+        if !member.identity.may(needed) {
+            set_status(403);
+            return Err(AppError::Forbidden(member.identity.role.label().to_owned()));
+        }
+        Ok(member)
     }
 
-    pub fn identity(&self) -> &AdminIdentity {
+    /// For an axum route: this member if their role allows `needed`, else the refusal (a 403).
+    pub fn at_least(self, needed: Role) -> Result<Member, RoleRefused> {
+        if self.identity.may(needed) {
+            return Ok(self);
+        }
+        Err(RoleRefused(self.identity.role))
+    }
+
+    pub fn identity(&self) -> &Identity {
         &self.identity
     }
 
-    /// This admin as the author of a change made in this request (for its audit event).
+    /// This member as the author of a change made in this request (for its audit event).
     pub fn actor(&self) -> Actor {
         Actor { admin: self.identity.clone(), request_id: request_id() }
+    }
+}
+
+/// A plain route refused for the member's role: answers 403 with the reason.
+#[derive(Debug, Clone, Copy)]
+pub struct RoleRefused(pub Role);
+
+impl axum::response::IntoResponse for RoleRefused {
+    fn into_response(self) -> axum::response::Response {
+        (http::StatusCode::FORBIDDEN, AppError::Forbidden(self.0.label().to_owned()).to_string()).into_response()
     }
 }
 
@@ -121,14 +147,14 @@ pub fn set_page_security_headers() {
     }
 }
 
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Admin {
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Member {
     type Rejection = axum::response::Response;
 
     async fn from_request_parts(parts: &mut http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
         use axum::response::IntoResponse;
         let session = Session::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
-        match Admin::of_session(&session).await {
-            Ok(Some(admin)) => Ok(admin),
+        match Member::of_session(&session).await {
+            Ok(Some(member)) => Ok(member),
             Ok(None) => Err(axum::response::Redirect::to("/login").into_response()),
             Err(e) => {
                 tracing::error!(error = %e, "session store unavailable");

@@ -1,45 +1,151 @@
-//! Who is signed in, as the browser may see it, and what the session holds.
-//! Neither type carries a Cognito token: only identity and expiry.
+//! Who is signed in, as the browser may see it, what they may do, and what the session holds.
+//! None of these types carries a Cognito token: only identity, role and times.
 use serde::{Deserialize, Serialize};
 
-/// The signed-in administrator as shown in the UI.
+/// What a signed-in person may do. Each role includes the ones below it; a person in several of
+/// the console's Cognito groups gets the highest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
+pub enum Role {
+    /// Reads every page; changes nothing and exports nothing with personal data.
+    #[default]
+    Viewer,
+    /// Also *Check now*, *Refresh token*, and linking (link, unlink, invite, reload, export).
+    Operator,
+    /// Also connect, reconnect, revoke, remove, webhook secrets and settings.
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Viewer, Role::Operator, Role::Admin];
+
+    /// Whether this role may do what `needed` may.
+    pub fn allows(self, needed: Role) -> bool {
+        self >= needed
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Operator => "operator",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+/// The signed-in person as shown in the UI.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AdminIdentity {
+pub struct Identity {
     /// Cognito `sub`: the stable id the platform records.
     pub sub: String,
     pub email: String,
+    #[serde(default)]
+    pub role: Role,
 }
 
-/// What the server session stores under [`SESSION_ADMIN_KEY`] after a sign-in.
+impl Identity {
+    pub fn may(&self, needed: Role) -> bool {
+        self.role.allows(needed)
+    }
+}
+
+/// What the server session stores under [`SESSION_MEMBER_KEY`] after a sign-in. Every time is
+/// in Unix seconds; the session counts only while both limits are ahead.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AdminSession {
+pub struct MemberSession {
     pub sub: String,
     pub email: String,
-    /// Unix seconds after which the session no longer counts, whatever the store says.
+    pub role: Role,
+    /// The absolute end: sign-in plus the session lifetime, whatever the activity.
     pub expires_at: i64,
+    /// The idle end: the last recorded activity plus the idle timeout.
+    pub idle_until: i64,
+    /// When activity was last recorded (written at most once a minute, not on every request).
+    pub touched_at: i64,
 }
 
-impl AdminSession {
-    pub fn is_live(&self, now_unix: i64) -> bool {
-        now_unix < self.expires_at
+/// Activity is written back to the session at most this often.
+pub const TOUCH_EVERY_SECONDS: i64 = 60;
+
+impl MemberSession {
+    pub fn new(identity: Identity, now: i64, lifetime: i64, idle: i64) -> MemberSession {
+        let expires_at = now + lifetime;
+        MemberSession {
+            sub: identity.sub,
+            email: identity.email,
+            role: identity.role,
+            expires_at,
+            idle_until: (now + idle).min(expires_at),
+            touched_at: now,
+        }
     }
 
-    pub fn identity(&self) -> AdminIdentity {
-        AdminIdentity { sub: self.sub.clone(), email: self.email.clone() }
+    pub fn is_live(&self, now: i64) -> bool {
+        now < self.expires_at && now < self.idle_until
+    }
+
+    /// Records activity at `now` if the last record is old enough: `true` when the session changed
+    /// (and so must be saved). The idle end never passes the absolute one.
+    pub fn touch(&mut self, now: i64, idle: i64) -> bool {
+        if now - self.touched_at < TOUCH_EVERY_SECONDS {
+            return false;
+        }
+        self.touched_at = now;
+        self.idle_until = (now + idle).min(self.expires_at);
+        true
+    }
+
+    pub fn identity(&self) -> Identity {
+        Identity { sub: self.sub.clone(), email: self.email.clone(), role: self.role }
     }
 }
 
-pub const SESSION_ADMIN_KEY: &str = "admin";
+pub const SESSION_MEMBER_KEY: &str = "member";
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn session(now: i64) -> MemberSession {
+        let who = Identity { sub: "s".into(), email: "e".into(), role: Role::Operator };
+        MemberSession::new(who, now, 8 * 3600, 30 * 60)
+    }
+
     #[test]
-    fn session_is_live_only_before_its_expiry() {
-        let s = AdminSession { sub: "s".into(), email: "e".into(), expires_at: 100 };
-        assert!(s.is_live(99));
-        assert!(!s.is_live(100));
-        assert!(!s.is_live(101));
+    fn a_session_ends_at_its_absolute_end_whatever_the_activity() {
+        let mut s = session(0);
+        let mut now = 0;
+        while now < 8 * 3600 {
+            assert!(s.is_live(now), "{now}");
+            s.touch(now, 30 * 60);
+            now += 600;
+        }
+        assert!(!s.is_live(8 * 3600));
+        assert_eq!(s.idle_until, 8 * 3600, "the idle end never passes the absolute one");
+    }
+
+    #[test]
+    fn a_session_left_idle_ends_and_activity_moves_the_idle_end() {
+        let mut s = session(0);
+        assert!(s.is_live(30 * 60 - 1));
+        assert!(!s.is_live(30 * 60));
+        assert!(s.touch(20 * 60, 30 * 60));
+        assert!(s.is_live(49 * 60));
+        assert!(!s.is_live(50 * 60));
+    }
+
+    #[test]
+    fn activity_is_written_at_most_once_a_minute() {
+        let mut s = session(0);
+        assert!(!s.touch(59, 1800), "too soon: nothing to save");
+        assert_eq!(s.idle_until, 1800);
+        assert!(s.touch(60, 1800));
+        assert!(!s.touch(61, 1800));
+    }
+
+    #[test]
+    fn roles_include_the_ones_below() {
+        assert!(Role::Admin.allows(Role::Operator) && Role::Admin.allows(Role::Viewer));
+        assert!(Role::Operator.allows(Role::Viewer) && !Role::Operator.allows(Role::Admin));
+        assert!(!Role::Viewer.allows(Role::Operator));
     }
 }

@@ -15,6 +15,7 @@ pub mod registry_view;
 pub mod relative_time;
 pub mod routes;
 pub mod user_links_view;
+pub mod validate;
 pub mod wire;
 
 use leptos::prelude::*;

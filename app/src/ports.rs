@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::identity::AdminIdentity;
+use crate::identity::Identity;
 use crate::user_links_view::{LinkRequest, LinkResult, PlatformUserPage, UsersQuery, WorkspaceUsers};
 use crate::wire::{AuditEntry, AuditPage, AuditQuery, ConnectInfo, WorkspaceDetail, WorkspaceSummary};
 
@@ -54,7 +54,7 @@ impl From<PortError> for PortFailure {
 /// Who made a change, for its audit event.
 #[derive(Debug, Clone)]
 pub struct Actor {
-    pub admin: AdminIdentity,
+    pub admin: Identity,
     pub request_id: String,
 }
 

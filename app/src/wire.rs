@@ -78,6 +78,28 @@ pub struct AuditQuery {
 }
 
 impl AuditQuery {
+    /// Every field within its shape (the filters bounded, the days as `YYYY-MM-DD`, the cursor
+    /// as the page wrote it), so nothing odd reaches DynamoDB; the refusal names the field.
+    pub fn validate(&self) -> Result<(), String> {
+        use crate::validate;
+        validate::text("actor", &self.actor, 254)?;
+        validate::text("action", &self.action, 64)?;
+        if !self.workspace.is_empty() {
+            validate::org_id("workspace", &self.workspace)?;
+        }
+        validate::day("from", &self.from)?;
+        validate::day("to", &self.to)?;
+        if !self.before.is_empty() {
+            let ok = self.before.split_once('|').is_some_and(|(d, sk)| {
+                validate::day("before", d).is_ok() && !d.is_empty() && !sk.is_empty() && validate::text("before", sk, 100).is_ok()
+            });
+            if !ok {
+                return Err("before is not a page cursor of this log.".to_owned());
+            }
+        }
+        Ok(())
+    }
+
     /// The query string (without `before`), for links such as the CSV export.
     pub fn to_query(&self) -> String {
         let enc = |s: &str| {

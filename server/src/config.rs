@@ -20,6 +20,7 @@ pub struct Config {
     pub cognito: CognitoConfig,
     pub linear: LinearConfig,
     pub session_ttl: Duration,
+    pub access: AccessSettings,
     pub json_logs: bool,
     pub sweep: SweepSettings,
     pub linking: LinkingSettings,
@@ -40,6 +41,10 @@ pub struct CognitoConfig {
     pub user_pool_id: String,
     pub app_client_id: String,
     pub admin_group: String,
+    /// `CONSOLE_OPERATOR_GROUP` (default `linear-console-operators`).
+    pub operator_group: String,
+    /// `CONSOLE_VIEWER_GROUP` (default `linear-console-viewers`).
+    pub viewer_group: String,
     /// The `iss` claim ID tokens must carry.
     pub issuer: String,
     /// Where the pool's signing keys are published.
@@ -64,6 +69,21 @@ pub struct SweepSettings {
     pub concurrency: usize,
     /// Refresh tokens expiring within this window; `None`: never (the default).
     pub refresh_within: Option<Duration>,
+}
+
+/// How sessions end and how the edge trusts what a request says about itself.
+#[derive(Debug, Clone)]
+pub struct AccessSettings {
+    /// A session unused this long ends (`CONSOLE_SESSION_IDLE_MINUTES`, default 30).
+    pub idle: Duration,
+    /// How often a session's group membership and account status are asked of Cognito again
+    /// (`CONSOLE_ACCESS_RECHECK_SECONDS`, default 120).
+    pub recheck: Duration,
+    /// Proxies in front of the console that append the client's address to `X-Forwarded-For`
+    /// (`CONSOLE_TRUSTED_PROXY_HOPS`, default 0: the socket's peer is the client).
+    pub trusted_proxy_hops: usize,
+    /// `Server-Timing` on responses (`CONSOLE_DEBUG_TIMING=1`): a debugging aid, off by default.
+    pub debug_timing: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -206,6 +226,11 @@ impl Config {
         }
         let app_client_id = r.required("COGNITO_APP_CLIENT_ID");
         let admin_group = r.or("CONSOLE_ADMIN_GROUP", "linear-console-admins");
+        let operator_group = r.or("CONSOLE_OPERATOR_GROUP", "linear-console-operators");
+        let viewer_group = r.or("CONSOLE_VIEWER_GROUP", "linear-console-viewers");
+        if admin_group == operator_group || admin_group == viewer_group || operator_group == viewer_group {
+            r.fail("CONSOLE_OPERATOR_GROUP", "the admin, operator and viewer groups must be three different groups");
+        }
         let issuer_default = format!("https://cognito-idp.{region}.amazonaws.com/{user_pool_id}");
         let issuer = r.or("COGNITO_ISSUER", &issuer_default);
         let issuer = r.url("COGNITO_ISSUER", issuer);
@@ -249,6 +274,32 @@ impl Config {
                 Duration::from_secs(480 * 60)
             }
         };
+        let idle_raw = r.or("CONSOLE_SESSION_IDLE_MINUTES", "30");
+        let idle = match idle_raw.parse::<u64>() {
+            Ok(m) if (1..=24 * 60).contains(&m) => Duration::from_secs(m * 60),
+            _ => {
+                r.fail("CONSOLE_SESSION_IDLE_MINUTES", format!("must be minutes between 1 and 1440, got {idle_raw:?}"));
+                Duration::from_secs(30 * 60)
+            }
+        };
+        let recheck_raw = r.or("CONSOLE_ACCESS_RECHECK_SECONDS", "120");
+        let recheck = match recheck_raw.parse::<u64>() {
+            Ok(s) if (1..=900).contains(&s) => Duration::from_secs(s),
+            _ => {
+                r.fail("CONSOLE_ACCESS_RECHECK_SECONDS", format!("must be seconds between 1 and 900, got {recheck_raw:?}"));
+                Duration::from_secs(120)
+            }
+        };
+        let hops_raw = r.or("CONSOLE_TRUSTED_PROXY_HOPS", "0");
+        let trusted_proxy_hops = match hops_raw.parse::<usize>() {
+            Ok(n) if n <= 5 => n,
+            _ => {
+                r.fail("CONSOLE_TRUSTED_PROXY_HOPS", format!("must be 0 to 5, got {hops_raw:?}"));
+                0
+            }
+        };
+        let debug_timing = matches!(r.or("CONSOLE_DEBUG_TIMING", "0").as_str(), "1" | "true");
+        let access = AccessSettings { idle, recheck, trusted_proxy_hops, debug_timing };
         let json_logs = match r.or("CONSOLE_LOG_FORMAT", "text").as_str() {
             "json" => true,
             "text" => false,
@@ -307,14 +358,25 @@ impl Config {
             aws_endpoint,
             tables,
             webhook_secret_arn,
-            cognito: CognitoConfig { user_pool_id, app_client_id, admin_group, issuer, jwks_url },
+            cognito: CognitoConfig { user_pool_id, app_client_id, admin_group, operator_group, viewer_group, issuer, jwks_url },
             linear,
             session_ttl,
+            access,
             json_logs,
             sweep,
             linking,
             overview_cache,
         })
+    }
+
+    /// The Cognito group of each role.
+    pub fn role_groups(&self) -> crate::domain::access::RoleGroups {
+        let c = &self.cognito;
+        crate::domain::access::RoleGroups {
+            admin: c.admin_group.clone(),
+            operator: c.operator_group.clone(),
+            viewer: c.viewer_group.clone(),
+        }
     }
 
     /// Cookies get `Secure` whenever the console is served over https.
@@ -324,11 +386,20 @@ impl Config {
 
     /// The origin (scheme://host[:port]) that state-changing requests must come from.
     pub fn public_origin(&self) -> String {
-        let after_scheme = self.public_url.find("://").map(|i| i + 3).unwrap_or(0);
-        match self.public_url[after_scheme..].find('/') {
-            Some(i) => self.public_url[..after_scheme + i].to_owned(),
-            None => self.public_url.clone(),
-        }
+        origin_of(&self.public_url)
+    }
+
+    /// The origin of Linear's consent page (where the connect form's redirect goes).
+    pub fn linear_origin(&self) -> String {
+        origin_of(&self.linear.base_url)
+    }
+}
+
+fn origin_of(url: &str) -> String {
+    let after_scheme = url.find("://").map(|i| i + 3).unwrap_or(0);
+    match url[after_scheme..].find('/') {
+        Some(i) => url[..after_scheme + i].to_owned(),
+        None => url.to_owned(),
     }
 }
 

@@ -24,10 +24,10 @@ use crate::adapters::dynamodb::audit::AuditLog;
 use crate::adapters::AwsClients;
 use crate::adapters::{cognito, dynamodb, linear, secrets};
 use crate::config::Config;
-use crate::services::{install, removal, sweep, upkeep, user_links, user_links_port, workspaces};
+use crate::services::{access, install, removal, sweep, upkeep, user_links, user_links_port, workspaces};
 use crate::web::state::AppState;
 
-pub use web::{router, SESSION_COOKIE};
+pub use web::{router, BODY_LIMIT, SESSION_COOKIE};
 
 /// Where the compiled site (wasm, JS, CSS) is served from; cargo-leptos sets the same variables.
 pub fn leptos_options(config: &Config) -> LeptosOptions {
@@ -113,6 +113,7 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
         Arc::new(upkeep::TokenUpkeep::new(registry.clone(), tokens.clone(), linear_oauth.clone(), linear_api.clone(), audit.clone()));
     let directory = cognito::directory::Directory::new(aws.cognito.clone(), config.cognito.user_pool_id.clone());
     let overview = workspaces::OverviewCache::new(config.overview_cache);
+    let access = Arc::new(access::Access::new(directory.clone(), config.role_groups(), config.access.recheck));
     let user_links = Arc::new(user_links::UserLinks::new(
         registry.clone(),
         upkeep.clone(),
@@ -144,6 +145,9 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
         installer,
         overview,
         sweeper,
+        access,
+        readiness: Default::default(),
+        export_limits: Default::default(),
         config,
         aws,
         verifier: Arc::new(verifier),

@@ -130,10 +130,13 @@ fn ConnectPanel(info: ConnectInfo) -> impl IntoView {
             <div class="mt-6">
                 {if ready {
                     view! {
-                        <a href="/linear/connect" rel="external" data-testid="connect"
-                            class="inline-flex rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500">
-                            "Connect Linear workspace"
-                        </a>
+                        // A plain POST (starting a consent changes the session): the router does not intercept plain forms.
+                        <form method="post" action="/linear/connect">
+                            <button type="submit" data-testid="connect"
+                                class="inline-flex rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500">
+                                "Connect Linear workspace"
+                            </button>
+                        </form>
                     }.into_any()
                 } else {
                     view! {

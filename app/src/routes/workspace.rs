@@ -97,7 +97,7 @@ fn Detail(d: WorkspaceDetail, webhook_missing: bool, retype: bool) -> impl IntoV
         BundleView::Unreadable => "unreadable (not the platform's JSON)",
     };
     let ask_webhook = webhook_missing || (has_tokens && has_webhook == Some(false));
-    let reconnect = format!("/linear/connect?workspace={}", w.org_id);
+    let reconnect = w.org_id.clone();
     let changes = Changes::of_page();
     let check = ServerAction::<CheckWorkspace>::new();
     let refresh = ServerAction::<RefreshWorkspace>::new();
@@ -141,7 +141,10 @@ fn Detail(d: WorkspaceDetail, webhook_missing: bool, retype: bool) -> impl IntoV
                     </ActionForm>
                 })}
                 <a href=format!("/workspaces/{}/users", w.org_id) data-testid="users-link" class=button>"Users and links"</a>
-                <a href=reconnect rel="external" data-testid="reconnect" class=button>"Reconnect"</a>
+                <form method="post" action="/linear/connect">
+                    <input type="hidden" name="workspace" value=reconnect/>
+                    <button type="submit" data-testid="reconnect" class=button>"Reconnect"</button>
+                </form>
             </div>
         </header>
         <section data-testid="health-panel" class="mb-6 flex flex-wrap items-start gap-3 rounded-lg border border-slate-200 bg-white p-4 text-sm dark:border-slate-800 dark:bg-slate-900">

@@ -52,6 +52,7 @@ async fn main() {
     let started = Instant::now();
     let mut child = Command::new(&bin)
         .env("CONSOLE_ADDR", &addr)
+        .env("CONSOLE_DEBUG_TIMING", "1")
         .env("LINEAR_BASE_URL", &linear_base)
         .env("LINEAR_API_URL", &linear_base)
         .env("LINEAR_CLIENT_ID", &settings.client_id)
@@ -202,7 +203,7 @@ async fn install_latency(base: &str, linear: &str) -> Result<(Vec<Duration>, Vec
     let loc = |r: &reqwest::Response| r.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     let (mut callback, mut backend) = (Vec::new(), Vec::new());
     for _ in 0..INSTALLS {
-        let res = browser.get(format!("{base}/linear/connect")).send().await.map_err(|e| e.to_string())?;
+        let res = browser.post(format!("{base}/linear/connect")).form(&[("workspace", "")]).send().await.map_err(|e| e.to_string())?;
         let authorize = reqwest::Url::parse(&loc(&res)).map_err(|e| format!("connect: {e}"))?;
         let mut form: Vec<(String, String)> = authorize.query_pairs().into_owned().collect();
         form.push(("org_id".into(), end2end::linear::seed::ACME_ID.into()));

@@ -1,6 +1,7 @@
 //! The domain: the platform's records (registry rows, token bundles, user mappings) with its
 //! parsing rules as UPSTREAM_CONTRACT.md states them, token health and link states. Pure: no SDK,
 //! no HTTP, no clock of its own, so every rule is unit-tested here.
+pub mod access;
 pub mod audit;
 pub mod health;
 pub mod link_states;

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use app::identity::AdminIdentity;
+use app::identity::Identity;
 use app::ports::{InstallPort, PortError, PortResult};
 use app::wire::{ConnectInfo, CredentialSource, InstallFailure};
 use async_trait::async_trait;
@@ -241,7 +241,7 @@ impl Installer {
     /// Completes a consent Linear approved: exchange, facts, bundle, registry.
     pub async fn complete(
         &self,
-        admin: &AdminIdentity,
+        admin: &Identity,
         pending: &PendingConsent,
         code: &str,
         t: &mut Timings,
@@ -322,7 +322,7 @@ impl Installer {
     /// `known` is the row as just read, if it was; otherwise (and on every retry) it is read again.
     pub async fn write_registry(
         &self,
-        admin: &AdminIdentity,
+        admin: &Identity,
         u: Unfinished,
         known: Option<Option<RegistryRecord>>,
     ) -> Result<Completed, InstallError> {
@@ -403,7 +403,7 @@ impl Installer {
     }
 
     /// Finishes an install whose registry write failed, from the saved bundle (no new consent).
-    pub async fn finish(&self, admin: &AdminIdentity, u: Unfinished) -> Result<Completed, InstallError> {
+    pub async fn finish(&self, admin: &Identity, u: Unfinished) -> Result<Completed, InstallError> {
         let secret = self.tokens.read(&u.secret_arn).await.map_err(InstallError::Secrets)?;
         let bundle = secret.and_then(|s| StoredBundle::read(s.value.expose_secret()).ok());
         if bundle.and_then(|b| b.workspace_id).as_deref() != Some(u.org_id.as_str()) {

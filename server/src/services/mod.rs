@@ -1,5 +1,6 @@
 //! The services: what the console does (install, upkeep, removal, user links, the sweep and the
 //! views the pages read). They take and return domain types, call the adapters, know no HTTP.
+pub mod access;
 pub mod install;
 pub mod removal;
 pub mod sweep;

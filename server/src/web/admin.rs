@@ -1,7 +1,7 @@
 //! Who is acting in a plain axum route (the Linear consent and callback, the CSV download): the
 //! request id the edge gave the request, and the admin as the services audit them. The admin
-//! itself is proven by `app::guard::Admin`, an extractor such a route takes as a parameter.
-use app::guard::Admin;
+//! itself is proven by `app::guard::Member`, an extractor such a route takes as a parameter.
+use app::guard::Member;
 use axum::http::HeaderMap;
 
 use crate::domain::audit::Actor;
@@ -12,6 +12,6 @@ pub fn request_id(headers: &HeaderMap) -> Option<String> {
 }
 
 /// Who makes the changes of this request, for the services to audit.
-pub fn actor(admin: &Admin, headers: &HeaderMap) -> Actor {
+pub fn actor(admin: &Member, headers: &HeaderMap) -> Actor {
     Actor { sub: admin.identity().sub.clone(), email: admin.identity().email.clone(), request_id: request_id(headers) }
 }

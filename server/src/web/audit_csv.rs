@@ -5,10 +5,36 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 
 use crate::adapters::dynamodb::audit::AuditLog;
-use app::guard::Admin;
+use app::guard::Member;
+use app::identity::Role;
+use axum::http::StatusCode;
 
 /// `GET /audit.csv?<the view's query>`: the filtered view as a CSV download (up to 10,000 events).
-pub async fn csv_export(State(log): State<AuditLog>, _admin: Admin, Query(mut q): Query<AuditQuery>) -> Response {
+/// The log names people, so a viewer may not export it; each session may export a few times a
+/// minute (each export can read a year of days).
+pub async fn csv_export(
+    State(log): State<AuditLog>,
+    State(limits): State<ExportLimits>,
+    member: Member,
+    session: tower_sessions::Session,
+    Query(mut q): Query<AuditQuery>,
+) -> Response {
+    let member = match member.at_least(Role::Operator) {
+        Ok(member) => member,
+        Err(refused) => return refused.into_response(),
+    };
+    if let Err(why) = q.validate() {
+        return (StatusCode::BAD_REQUEST, why).into_response();
+    }
+    let who = session.id().map(|id| id.to_string()).unwrap_or_else(|| member.identity().sub.clone());
+    if !limits.allow(&who, app::guard::now_unix()) {
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(axum::http::header::RETRY_AFTER, "60")],
+            "Too many exports from this session; wait a minute.",
+        )
+            .into_response();
+    }
     q.before.clear();
     match log.search(&q, 10_000).await {
         Ok(page) => (
@@ -23,6 +49,32 @@ pub async fn csv_export(State(log): State<AuditLog>, _admin: Admin, Query(mut q)
             tracing::error!(error = %e, "audit export failed");
             (axum::http::StatusCode::SERVICE_UNAVAILABLE, "The audit log is unavailable right now; try again shortly.").into_response()
         }
+    }
+}
+
+/// Exports allowed per session per minute.
+pub const EXPORTS_PER_MINUTE: usize = 5;
+
+/// Recent exports by session, in this process (a per-instance limit: enough to stop one browser
+/// from turning exports into a flood of DynamoDB reads).
+#[derive(Clone, Default)]
+pub struct ExportLimits(std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Vec<i64>>>>);
+
+impl ExportLimits {
+    /// Records an export by `who` at `now` if fewer than [`EXPORTS_PER_MINUTE`] were made in the
+    /// last minute; `false` (nothing recorded) otherwise.
+    pub fn allow(&self, who: &str, now: i64) -> bool {
+        let Ok(mut recent) = self.0.lock() else { return false };
+        recent.retain(|_, times| {
+            times.retain(|t| now - t < 60);
+            !times.is_empty()
+        });
+        let times = recent.entry(who.to_owned()).or_default();
+        if times.len() >= EXPORTS_PER_MINUTE {
+            return false;
+        }
+        times.push(now);
+        true
     }
 }
 
@@ -57,6 +109,17 @@ pub fn to_csv(entries: &[AuditEntry]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exports_are_limited_per_session_per_minute() {
+        let limits = ExportLimits::default();
+        for _ in 0..EXPORTS_PER_MINUTE {
+            assert!(limits.allow("a", 100));
+        }
+        assert!(!limits.allow("a", 110), "a sixth within the minute");
+        assert!(limits.allow("b", 110), "another session is not affected");
+        assert!(limits.allow("a", 160), "a minute later");
+    }
 
     #[test]
     fn csv_quotes_what_needs_quoting_and_defuses_formulas() {

@@ -1,7 +1,8 @@
-//! The browser side of an install: `GET /linear/connect` (to Linear's consent page),
+//! The browser side of an install: `POST /linear/connect` (to Linear's consent page; a POST
+//! because it changes the session, and a GET never changes state),
 //! `GET /linear/callback` (back from it), and the server function behind *Finish install*. Plain axum routes answering with redirects, so
 //! they work without the wasm bundle. Every outcome of a consent is audited.
-use axum::extract::{Query, State};
+use axum::extract::{Form, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -14,8 +15,9 @@ use app::wire::InstallFailure;
 use crate::domain::audit::Actor;
 use crate::domain::audit::Outcome;
 use crate::services::install::{self as install, Completed, InstallError, PendingConsent, Timings, Unfinished};
-use app::guard::Admin;
-use app::identity::AdminIdentity;
+use app::guard::Member;
+use app::identity::Identity;
+use app::identity::Role;
 
 use crate::web::admin::{actor, request_id};
 use crate::web::security::encode_component;
@@ -49,16 +51,24 @@ pub struct ConnectParams {
     workspace: Option<String>,
 }
 
-/// Starts a consent (an install, or a reconnect of `?workspace=<org id>`).
+/// Starts a consent (an install, or a reconnect of the form's `workspace` org id). Admins only.
 pub async fn connect(
     State(state): State<AppState>,
     session: Session,
-    _admin: Admin,
+    member: Member,
     headers: HeaderMap,
-    Query(p): Query<ConnectParams>,
+    Form(p): Form<ConnectParams>,
 ) -> Response {
+    if let Err(refused) = member.at_least(Role::Admin) {
+        return refused.into_response();
+    }
     let rid = request_id(&headers);
     let workspace = p.workspace.filter(|w| !w.is_empty());
+    if let Some(w) = &workspace {
+        if let Err(why) = app::validate::org_id("workspace", w) {
+            return (axum::http::StatusCode::BAD_REQUEST, why).into_response();
+        }
+    }
     let (url, pending) = match state.installer.begin(workspace.as_deref(), now()).await {
         Ok(started) => started,
         Err(e) => {
@@ -107,14 +117,24 @@ async fn take_consent(session: &Session, state: &str) -> Result<PendingConsent, 
     Ok(consent)
 }
 
+/// A GET of the consent's start (an old bookmark, a typed URL) starts nothing: it shows the
+/// connect page, whose button posts.
+pub async fn connect_page_instead() -> Response {
+    Redirect::to("/workspaces/connect").into_response()
+}
+
 /// Linear sends the admin back here with `code` + `state`, or with `error`.
 pub async fn callback(
     State(state): State<AppState>,
     session: Session,
-    admin: Admin,
+    member: Member,
     headers: HeaderMap,
     Query(p): Query<CallbackParams>,
 ) -> Response {
+    let admin = match member.at_least(Role::Admin) {
+        Ok(admin) => admin,
+        Err(refused) => return refused.into_response(),
+    };
     let rid = request_id(&headers);
     let actor = actor(&admin, &headers);
     let installer = &state.installer;
@@ -228,7 +248,7 @@ async fn install_failed(
 
 /// *Finish install*: retries the registry write of an install whose bundle is saved (kept in the
 /// session, without tokens). Answers where the browser goes next.
-pub async fn finish(session: &Session, installer: &install::Installer, actor: &Actor, admin: &AdminIdentity) -> String {
+pub async fn finish(session: &Session, installer: &install::Installer, actor: &Actor, admin: &Identity) -> String {
     let unfinished: Option<Unfinished> = session.get(UNFINISHED_KEY).await.ok().flatten();
     let Some(u) = unfinished else {
         return connect_page(InstallFailure::NothingToFinish, actor.request_id.as_deref(), &[]);

@@ -27,6 +27,21 @@ use crate::adapters::dynamodb::sessions::DynamoSessionStore;
 use state::AppState;
 
 pub const SESSION_COOKIE: &str = "lc_session";
+/// The largest request body accepted: every form and server-function argument of the console
+/// fits in a few KB (a bulk link of hundreds of rows in tens of KB).
+pub const BODY_LIMIT: usize = 256 * 1024;
+/// Over https the cookie takes the `__Host-` prefix: browsers then insist on `Secure`, `Path=/`
+/// and no `Domain`, so no other host (a sibling subdomain) can plant or overwrite it.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-lc_session";
+
+/// The session cookie's name for this configuration.
+pub fn session_cookie(config: &crate::config::Config) -> &'static str {
+    if config.secure_cookies() {
+        SECURE_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    }
+}
 
 /// An install or reconnect (the callback) drops the cached overview, so the admin sees the
 /// workspace at once. The server functions that change a workspace drop it themselves.
@@ -48,11 +63,15 @@ async fn changes_drop_the_overview(
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let sessions = SessionManagerLayer::new(DynamoSessionStore::new(state.aws.dynamodb.clone(), state.config.tables.sessions.clone()))
-        .with_name(SESSION_COOKIE)
+        .with_name(session_cookie(&state.config))
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(state.config.secure_cookies())
-        .with_expiry(Expiry::OnInactivity(tower_sessions::cookie::time::Duration::seconds(state.config.session_ttl.as_secs() as i64)));
+        .with_path("/")
+        // Saved sessions (and their cookies) live for the idle timeout from their last save; a
+        // signed-in session is saved again at most once a minute while used (`MemberSession::touch`),
+        // and ends at its absolute end whatever the activity.
+        .with_expiry(Expiry::OnInactivity(tower_sessions::cookie::time::Duration::seconds(state.config.access.idle.as_secs() as i64)));
     let ports = state.ports.clone();
     let request_id = HeaderName::from_static("x-request-id");
 
@@ -62,7 +81,7 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(sign_in::logout))
         .route("/healthz", get(probes::healthz))
         .route("/readyz", get(probes::readyz))
-        .route("/linear/connect", get(install::connect))
+        .route("/linear/connect", post(install::connect).get(install::connect_page_instead))
         .route("/linear/callback", get(install::callback))
         .route("/audit.csv", get(audit_csv::csv_export))
         .leptos_routes_with_context(&state, routes, move || provide_context(ports.clone()), {
@@ -71,13 +90,14 @@ pub fn router(state: AppState) -> Router {
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), changes_drop_the_overview))
-        .layer(axum::middleware::from_fn(security::admin_gate))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security::member_gate))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::foreign_referer_dropped))
         .layer(sessions)
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::cross_site_guard))
         .layer(axum::middleware::from_fn(security::catch_panics))
-        .layer(axum::middleware::from_fn(security::security_headers))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security::security_headers))
         .layer(CompressionLayer::new())
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
             let rid = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");

@@ -1,5 +1,8 @@
 //! `/healthz` (the process answers) and `/readyz` (DynamoDB, Secrets Manager and Cognito answer).
-use std::time::Duration;
+//! Readiness is asked of AWS at most once per [`READY_FOR`] per process: a flood of probes (or of
+//! anyone calling the public path) cannot become AWS throttling that takes every instance out of
+//! the load balancer.
+use std::time::{Duration, Instant};
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -10,12 +13,28 @@ use serde_json::json;
 use crate::web::state::AppState;
 
 const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long one readiness answer is reused.
+pub const READY_FOR: Duration = Duration::from_secs(5);
 
 pub async fn healthz() -> impl IntoResponse {
     (StatusCode::OK, Json(json!({ "status": "ok" })))
 }
 
 pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    let mut last = state.readiness.0.lock().await;
+    let (ready, body) = match last.as_ref() {
+        Some((at, ready, body)) if at.elapsed() < READY_FOR => (*ready, body.clone()),
+        _ => {
+            let (ready, body) = ask_aws(&state).await;
+            *last = Some((Instant::now(), ready, body.clone()));
+            (ready, body)
+        }
+    };
+    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (status, Json(body))
+}
+
+async fn ask_aws(state: &AppState) -> (bool, serde_json::Value) {
     let aws = &state.aws;
     let cfg = &state.config;
     let dynamo =
@@ -45,12 +64,9 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     let (sv, sok) = verdict("secretsmanager", s);
     let (cv, cok) = verdict("cognito", c);
     let ready = dok && sok && cok;
-    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    (
-        status,
-        Json(json!({
-            "status": if ready { "ready" } else { "not ready" },
-            "dynamodb": dv, "secretsmanager": sv, "cognito": cv,
-        })),
-    )
+    let body = json!({
+        "status": if ready { "ready" } else { "not ready" },
+        "dynamodb": dv, "secretsmanager": sv, "cognito": cv,
+    });
+    (ready, body)
 }

@@ -7,7 +7,11 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
 
-use app::guard::Admin;
+use app::guard::now_unix;
+use app::identity::{MemberSession, SESSION_MEMBER_KEY};
+
+use crate::domain::audit::{AuditEvent, Outcome};
+use crate::services::access::Standing;
 
 use crate::web::state::AppState;
 
@@ -17,14 +21,17 @@ pub fn is_public(path: &str) -> bool {
         || path.starts_with("/pkg/")
 }
 
-/// Every non-public path needs a live admin session: pages redirect to `/login`
+/// Every non-public path needs a live member session: pages redirect to `/login`
 /// (and back afterwards), server functions answer 401. New routes are covered by default.
-pub async fn admin_gate(session: Session, req: Request, next: Next) -> Response {
+/// Here a session also ends when its member left the console's groups or was disabled (asked of
+/// the cached roster), takes a changed role, and records activity for its idle timeout (at most
+/// once a minute, so browsing does not write to DynamoDB on every request).
+pub async fn member_gate(State(state): State<AppState>, session: Session, req: Request, next: Next) -> Response {
     let path = req.uri().path();
     if is_public(path) {
         return next.run(req).await;
     }
-    match Admin::of_session(&session).await {
+    match live_member(&state, &session).await {
         Ok(Some(_)) => next.run(req).await,
         // A plain form post (no wasm yet) whose session ended goes to sign in, not to a JSON 401.
         Ok(None) if path.starts_with("/api/") && accepts_html(req.headers()) => Redirect::to("/login").into_response(),
@@ -38,6 +45,40 @@ pub async fn admin_gate(session: Session, req: Request, next: Next) -> Response 
             (StatusCode::SERVICE_UNAVAILABLE, "Sessions are unavailable right now; try again shortly.").into_response()
         }
     }
+}
+
+/// The session's member after the re-check, saving what changed; `None` when there is none (or
+/// it just ended).
+async fn live_member(state: &AppState, session: &Session) -> Result<Option<MemberSession>, tower_sessions::session::Error> {
+    let now = now_unix();
+    let stored: Option<MemberSession> = session.get(SESSION_MEMBER_KEY).await?;
+    let Some(mut member) = stored.filter(|m| m.is_live(now)) else { return Ok(None) };
+    let mut changed = member.touch(now, state.config.access.idle.as_secs() as i64);
+    match state.access.standing(&member.sub, now).await {
+        Standing::Member(role) if role != member.role => {
+            member.role = role;
+            changed = true;
+        }
+        Standing::Member(_) | Standing::Unknown => {}
+        Standing::Gone => {
+            session.flush().await?;
+            let event = AuditEvent {
+                action: "session.ended",
+                actor_sub: Some(member.sub.clone()),
+                actor_email: Some(member.email.clone()),
+                target: None,
+                outcome: Outcome::Success,
+                detail: Some("no longer in the console's groups, or disabled in Cognito".to_owned()),
+                request_id: None,
+            };
+            let _ = state.audit.record(event).await;
+            return Ok(None);
+        }
+    }
+    if changed {
+        session.insert(SESSION_MEMBER_KEY, &member).await?;
+    }
+    Ok(Some(member))
 }
 
 /// A browser's own navigation or plain form post (as opposed to a script's fetch).
@@ -106,17 +147,41 @@ pub fn is_same_site(headers: &axum::http::HeaderMap, public_origin: &str) -> boo
 }
 
 /// Headers for every response. Pages set their own nonce-bearing CSP; everything
-/// else gets a strict default. Nothing but static assets may be cached.
-pub async fn security_headers(req: Request, next: Next) -> Response {
+/// else gets a strict default. Nothing but static assets may be cached. Over https the browser is
+/// told to stay on https (HSTS). `Server-Timing` names the backends a request called and how long
+/// each took: useful when debugging, a map for an attacker otherwise, so only with the debug flag.
+pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let is_asset = req.uri().path().starts_with("/pkg/");
     let mut res = next.run(req).await;
     let h = res.headers_mut();
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
+    h.insert(
+        "permissions-policy",
+        HeaderValue::from_static(
+            "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), clipboard-read=()",
+        ),
+    );
     h.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(
         "default-src 'none'; style-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
     ));
+    // The connect and reconnect buttons post to the console, which redirects to Linear's consent
+    // page; browsers apply `form-action` to that redirect too, so Linear's origin is allowed.
+    let page_csp = h.get(header::CONTENT_SECURITY_POLICY).and_then(|v| v.to_str().ok()).filter(|v| v.contains("form-action 'self';"));
+    if let Some(csp) = page_csp {
+        let amended = csp.replace("form-action 'self';", &format!("form-action 'self' {};", state.config.linear_origin()));
+        if let Ok(v) = HeaderValue::from_str(&amended) {
+            h.insert(header::CONTENT_SECURITY_POLICY, v);
+        }
+    }
+    if state.config.secure_cookies() {
+        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+    }
+    if !state.config.access.debug_timing {
+        h.remove("server-timing");
+    }
     if !is_asset {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }

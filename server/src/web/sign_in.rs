@@ -8,8 +8,8 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
-use app::guard::Admin;
-use app::identity::{AdminSession, SESSION_ADMIN_KEY};
+use app::guard::Member;
+use app::identity::{Identity, MemberSession, SESSION_MEMBER_KEY};
 use app::routes::login::safe_next;
 
 use crate::adapters::cognito::id_token::TokenError;
@@ -116,7 +116,7 @@ async fn sign_in_failed(state: &AppState, e: SignInError, email: &str, next: &st
     login_error(code, next)
 }
 
-/// Verifies the ID token, then either starts an admin session or explains the 403.
+/// Verifies the ID token, then either starts a session with the member's role or explains the 403.
 async fn finish(state: &AppState, session: &Session, token: &SecretString, email: &str, next: &str, rid: Option<String>) -> Response {
     let identity = match state.verifier.verify(token.expose_secret()).await {
         Ok(id) => id,
@@ -127,33 +127,32 @@ async fn finish(state: &AppState, session: &Session, token: &SecretString, email
             return login_error(code, next);
         }
     };
-    let group = &state.config.cognito.admin_group;
-    if !identity.is_member_of(group) {
+    let groups = state.config.role_groups();
+    let Some(role) = groups.role_of(&identity.groups) else {
         let _ = session.flush().await;
-        audit(state, "sign_in", Some(&identity.sub), &identity.email, Outcome::Refused, Some(format!("not in group {group}")), rid).await;
-        return Redirect::to(&format!("/forbidden?group={}", encode_component(group))).into_response();
-    }
-    let admin = AdminSession {
-        sub: identity.sub.clone(),
-        email: identity.email.clone(),
-        expires_at: app::guard::now_unix() + state.config.session_ttl.as_secs() as i64,
+        let detail = format!("in none of the groups {}, {}, {}", groups.admin, groups.operator, groups.viewer);
+        audit(state, "sign_in", Some(&identity.sub), &identity.email, Outcome::Refused, Some(detail), rid).await;
+        return Redirect::to(&format!("/forbidden?group={}", encode_component(&groups.admin))).into_response();
     };
+    let who = Identity { sub: identity.sub.clone(), email: identity.email.clone(), role };
+    let (lifetime, idle) = (state.config.session_ttl.as_secs() as i64, state.config.access.idle.as_secs() as i64);
+    let admin = MemberSession::new(who, app::guard::now_unix(), lifetime, idle);
     // A new id at sign-in: a session id planted before sign-in is worthless after it.
     let stored = async {
         session.cycle_id().await?;
-        session.insert(SESSION_ADMIN_KEY, &admin).await?;
+        session.insert(SESSION_MEMBER_KEY, &admin).await?;
         session.save().await
     };
     if let Err(e) = stored.await {
         tracing::error!(error = %e, "could not store the session");
         return login_error("unavailable", next);
     }
-    audit(state, "sign_in", Some(&admin.sub), &admin.email, Outcome::Success, None, rid).await;
+    audit(state, "sign_in", Some(&admin.sub), &admin.email, Outcome::Success, Some(format!("as {}", role.label())), rid).await;
     Redirect::to(next).into_response()
 }
 
 pub async fn logout(State(state): State<AppState>, session: Session, headers: HeaderMap) -> Response {
-    if let Ok(Some(admin)) = Admin::of_session(&session).await {
+    if let Ok(Some(admin)) = Member::of_session(&session).await {
         let who = admin.identity();
         audit(&state, "sign_out", Some(&who.sub), &who.email, Outcome::Success, None, request_id(&headers)).await;
     }

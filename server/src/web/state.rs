@@ -22,5 +22,13 @@ pub struct AppState {
     pub installer: Arc<crate::services::install::Installer>,
     pub overview: crate::services::workspaces::OverviewCache,
     pub sweeper: crate::services::sweep::Sweeper,
+    pub access: Arc<crate::services::access::Access>,
+    pub readiness: Readiness,
+    pub export_limits: crate::web::audit_csv::ExportLimits,
     pub ports: Ports,
 }
+
+/// The last `/readyz` answer and when it was made. The lock is held while AWS is asked, so
+/// concurrent probes wait for that one answer instead of asking again.
+#[derive(Clone, Default)]
+pub struct Readiness(pub Arc<tokio::sync::Mutex<Option<(std::time::Instant, bool, serde_json::Value)>>>);

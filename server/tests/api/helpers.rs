@@ -202,7 +202,7 @@ impl TestApp {
         client.post(self.url(path)).header("content-type", "application/x-www-form-urlencoded").body("").send().await.unwrap()
     }
 
-    /// Goes through a whole consent: `/linear/connect[?workspace=]`, the stand-in's consent
+    /// Goes through a whole consent: `POST /linear/connect` (with `workspace` for a reconnect), the stand-in's consent
     /// form (picking `org_id`, then `authorize` or `cancel`), and returns the callback's answer.
     pub async fn consent(&self, workspace: Option<&str>, org_id: &str, decision: &str) -> reqwest::Response {
         let callback = self.authorize(workspace, org_id, decision).await;
@@ -211,11 +211,8 @@ impl TestApp {
 
     /// The consent up to Linear's redirect back: the callback URL, not yet visited.
     pub async fn authorize(&self, workspace: Option<&str>, org_id: &str, decision: &str) -> String {
-        let connect = match workspace {
-            Some(w) => self.url(&format!("/linear/connect?workspace={w}")),
-            None => self.url("/linear/connect"),
-        };
-        let res = self.client.get(connect).send().await.unwrap();
+        let form: Vec<(&str, &str)> = workspace.map(|w| vec![("workspace", w)]).unwrap_or_default();
+        let res = self.client.post(self.url("/linear/connect")).form(&form).send().await.unwrap();
         assert_eq!(res.status(), 303, "connect should redirect to Linear");
         let authorize = reqwest::Url::parse(&location(&res)).unwrap();
         assert!(authorize.as_str().starts_with(&self.linear.base), "{authorize}");
@@ -284,6 +281,11 @@ impl Faults {
     /// mentions `needle` (a table name, or "" for any) fail before they are sent.
     pub fn fail(&self, operation: &str, needle: &str, times: usize) {
         self.0.lock().unwrap().push((operation.to_owned(), needle.to_owned(), times));
+    }
+
+    /// How many armed failures of `operation` are left (none made means no such call was sent).
+    pub fn remaining(&self, operation: &str) -> usize {
+        self.0.lock().unwrap().iter().filter(|(op, _, _)| op == operation).map(|(_, _, n)| n).sum()
     }
 
     /// AWS clients whose DynamoDB and Secrets Manager calls go through these faults.

@@ -58,7 +58,7 @@ async fn nothing_written(app: &TestApp, org_id: &str, slug: &str) {
 async fn connect_sends_the_admin_to_linear_with_the_platforms_parameters() {
     let app = spawn_app().await;
     app.sign_in_admin().await;
-    let res = app.client.get(app.url("/linear/connect")).send().await.unwrap();
+    let res = app.client.post(app.url("/linear/connect")).form(&[("workspace", "")]).send().await.unwrap();
     assert_eq!(res.status(), 303);
     let url = reqwest::Url::parse(&location(&res)).unwrap();
     assert_eq!(url.path(), "/oauth/authorize");
@@ -72,23 +72,29 @@ async fn connect_sends_the_admin_to_linear_with_the_platforms_parameters() {
     assert!(q["state"].len() >= 43, "state carries at least 32 random bytes");
     assert!(!url.as_str().contains("local-linear-secret"), "the client secret stays on the server");
 
+    // A GET starts nothing (a GET never changes state): it shows the connect page.
+    let res = app.client.get(app.url("/linear/connect")).send().await.unwrap();
+    assert_eq!(location(&res), "/workspaces/connect");
+
     // Without a session, connect and callback send the browser to sign in first.
     let anon = browser(&app.base);
-    for path in ["/linear/connect", "/linear/callback?code=x&state=y"] {
-        let res = anon.get(app.url(path)).send().await.unwrap();
-        assert!(location(&res).starts_with("/login?next="), "{path}");
-    }
+    let res = anon.post(app.url("/linear/connect")).form(&[("workspace", "")]).send().await.unwrap();
+    assert!(location(&res).starts_with("/login"), "{}", location(&res));
+    let res = anon.get(app.url("/linear/callback?code=x&state=y")).send().await.unwrap();
+    assert!(location(&res).starts_with("/login?next="));
 }
 
 #[tokio::test]
 async fn an_admin_installs_a_workspace_the_platform_can_use_at_once() {
-    let app = spawn_app().await;
+    let first = spawn_app().await;
+    // The timing of each backend call is shown only with the debug flag.
+    let app = spawn_app_for(first.local.clone(), &[("CONSOLE_DEBUG_TIMING", "1")]).await;
     app.sign_in_admin().await;
     let slug = app.linear.slug(INITRODE_ID).await;
     let res = app.consent(None, INITRODE_ID, "authorize").await;
     assert_eq!(res.status(), 303);
     assert_eq!(location(&res), format!("/workspaces/{INITRODE_ID}?notice=installed"));
-    let timing = res.headers()["server-timing"].to_str().unwrap().to_owned();
+    let timing = res.headers().get("server-timing").expect("Server-Timing with CONSOLE_DEBUG_TIMING=1").to_str().unwrap().to_owned();
     for step in ["linear-token", "linear-graphql", "secrets-write", "dynamodb"] {
         assert!(timing.contains(step), "{timing}");
     }
@@ -396,7 +402,7 @@ async fn app_credentials_are_reused_from_an_active_bundle_when_not_configured() 
     unconfigured.sign_in_admin().await;
     let info: Value = unconfigured.call(&unconfigured.client, "/api/connect_info").await.json().await.unwrap();
     assert_eq!(info["credentials"], "Missing");
-    let res = unconfigured.client.get(unconfigured.url("/linear/connect")).send().await.unwrap();
+    let res = unconfigured.client.post(unconfigured.url("/linear/connect")).form(&[("workspace", "")]).send().await.unwrap();
     assert_eq!(failure(&res)["error"], "no_credentials");
 
     // One workspace installed with configured credentials; its bundle now carries them.
@@ -425,7 +431,8 @@ async fn a_scope_array_from_an_older_linear_app_is_stored_space_separated() {
 async fn reconnecting_an_unknown_workspace_is_refused_before_linear() {
     let app = spawn_app().await;
     app.sign_in_admin().await;
-    let res = app.client.get(app.url("/linear/connect?workspace=00000000-0000-4000-8000-000000000000")).send().await.unwrap();
+    let res =
+        app.client.post(app.url("/linear/connect")).form(&[("workspace", "00000000-0000-4000-8000-000000000000")]).send().await.unwrap();
     assert_eq!(failure(&res)["error"], "unknown_workspace");
     let (status, _) = detail(&app, "00000000-0000-4000-8000-000000000000").await;
     assert_eq!(status, 404);
@@ -503,4 +510,13 @@ async fn registry_writes_refuse_a_row_that_changed_since_it_was_read() {
     ));
     let current = Expect::InstalledAt(Some("2026-11-23T10:00:00.000Z".into()));
     registry.record_install(&record, &current, None).await.unwrap();
+}
+
+#[tokio::test]
+async fn backend_timings_stay_private_without_the_debug_flag() {
+    let app = spawn_app().await;
+    app.sign_in_admin().await;
+    let res = app.consent(None, INITRODE_ID, "authorize").await;
+    assert_eq!(res.status(), 303);
+    assert!(res.headers().get("server-timing").is_none(), "Server-Timing without CONSOLE_DEBUG_TIMING");
 }

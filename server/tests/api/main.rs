@@ -3,6 +3,7 @@
 mod audit;
 mod contract;
 mod helpers;
+mod input;
 mod install;
 mod lambda;
 mod layers;

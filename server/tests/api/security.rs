@@ -116,6 +116,9 @@ async fn pages_carry_a_nonce_csp_and_are_not_cached() {
     let nonce = csp.split("'nonce-").nth(1).and_then(|r| r.split('\'').next()).expect("nonce").to_owned();
     assert_eq!(login.headers()["x-content-type-options"], "nosniff");
     assert_eq!(login.headers()["referrer-policy"], "same-origin");
+    assert_eq!(login.headers()["cross-origin-opener-policy"], "same-origin");
+    assert!(login.headers()["permissions-policy"].to_str().unwrap().contains("camera=()"));
+    assert!(login.headers().get("strict-transport-security").is_none(), "no HSTS over plain http");
     let html = login.text().await.unwrap();
     assert!(html.contains(&format!("nonce=\"{nonce}\"")), "scripts carry the header's nonce");
 
@@ -137,6 +140,12 @@ async fn https_public_urls_get_secure_cookies() {
     let res = app.sign_in_with(&client, ADMIN_EMAIL, PASSWORD).await;
     let cookie = set_cookie(&res).expect("cookie");
     assert!(cookie.contains("Secure"), "{cookie}");
+    // The `__Host-` prefix: browsers then refuse it from any other host, or without Secure and Path=/.
+    assert!(cookie.starts_with("__Host-lc_session="), "{cookie}");
+    assert!(cookie.contains("Path=/") && !cookie.contains("Domain"), "{cookie}");
+    assert_eq!(res.headers()["strict-transport-security"], "max-age=31536000; includeSubDomains");
+    let page = client.get(app.url("/workspaces")).send().await.unwrap();
+    assert_eq!(page.status(), 200, "the prefixed cookie is the session's");
 }
 
 /// A plain form post (no wasm yet) after the session ended goes to sign in, not to a JSON 401;
@@ -171,4 +180,22 @@ async fn plain_form_posts_without_a_session_go_to_sign_in_and_foreign_referers_a
         .await
         .unwrap();
     assert!(location(&res).starts_with(&app.url("/workspaces/x?")), "the console's own page is kept: {}", location(&res));
+}
+
+#[tokio::test]
+async fn an_oversized_body_is_refused_before_anything_reads_it() {
+    let app = spawn_app().await;
+    app.sign_in_admin().await;
+    let big = "q=".to_owned() + &"a".repeat(server::BODY_LIMIT + 1);
+    for path in ["/login", "/api/link_user", "/api/whoami"] {
+        let res = app
+            .client
+            .post(app.url(path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(big.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 413, "{path}");
+    }
 }

@@ -1,5 +1,7 @@
-//! The DynamoDB session store: round trip, expiry on load, and sharing between instances.
-use app::identity::{AdminSession, SESSION_ADMIN_KEY};
+//! The DynamoDB session store and the session's life: round trip, hashed keys, expiry on load,
+//! the idle and absolute ends, the re-check against Cognito, and sharing between instances.
+use app::identity::{Identity, MemberSession, Role, SESSION_MEMBER_KEY};
+use end2end::bootstrap::ADMIN_EMAIL;
 use server::adapters::dynamodb::sessions::DynamoSessionStore;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::SessionStore;
@@ -7,14 +9,25 @@ use tower_sessions::session_store::SessionStore;
 use crate::helpers::*;
 
 fn record(expiry_in: i64, admin_expires_in: i64) -> Record {
+    record_of("sub-1", expiry_in, admin_expires_in)
+}
+
+/// A stored session of `sub` (signed in as admin), ending in `admin_expires_in` seconds.
+fn record_of(sub: &str, expiry_in: i64, admin_expires_in: i64) -> Record {
     let now = time::OffsetDateTime::now_utc();
-    let admin =
-        AdminSession { sub: "sub-1".into(), email: "admin@example.com".into(), expires_at: now.unix_timestamp() + admin_expires_in };
+    let who = Identity { sub: sub.into(), email: ADMIN_EMAIL.into(), role: Role::Admin };
+    let member = MemberSession::new(who, now.unix_timestamp(), admin_expires_in, 1800);
     Record {
         id: Id::default(),
-        data: [(SESSION_ADMIN_KEY.to_owned(), serde_json::to_value(admin).unwrap())].into(),
+        data: [(SESSION_MEMBER_KEY.to_owned(), serde_json::to_value(member).unwrap())].into(),
         expiry_date: now + time::Duration::seconds(expiry_in),
     }
+}
+
+/// The Cognito `sub` of a pool user.
+async fn sub_of(app: &TestApp, email: &str) -> String {
+    let user = app.idp().admin_get_user().user_pool_id(&app.local.user_pool_id).username(email).send().await.unwrap();
+    user.user_attributes().iter().find(|a| a.name() == "sub").and_then(|a| a.value()).unwrap().to_owned()
 }
 
 #[tokio::test]
@@ -51,12 +64,13 @@ async fn an_expired_record_is_not_loaded_even_if_ttl_has_not_deleted_it() {
 async fn an_admin_session_past_its_own_expiry_is_refused() {
     let app = spawn_app().await;
     let store = DynamoSessionStore::new(app.aws.dynamodb.clone(), app.local.sessions_table.clone());
-    let mut rec = record(600, -1);
+    let sub = sub_of(&app, ADMIN_EMAIL).await;
+    let mut rec = record_of(&sub, 600, -1);
     store.create(&mut rec).await.unwrap();
     assert_eq!(whoami_with_session(&app, &rec.id).await, 401);
 
     // The same record with a live admin entry is accepted: the cookie format is right.
-    let mut live = record(600, 600);
+    let mut live = record_of(&sub, 600, 600);
     store.create(&mut live).await.unwrap();
     assert_eq!(whoami_with_session(&app, &live.id).await, 200);
 }
@@ -94,4 +108,108 @@ async fn two_instances_share_sessions() {
     assert_eq!(out.status(), 303);
     let again = a.client.post(a.url("/api/whoami")).send().await.unwrap();
     assert_eq!(again.status(), 401, "signed out on B, gone on A");
+}
+
+#[tokio::test]
+async fn the_table_holds_a_hash_of_the_session_id_not_the_id() {
+    let app = spawn_app().await;
+    let res = app.sign_in(ADMIN_EMAIL, PASSWORD).await;
+    let cookie = set_cookie(&res).unwrap();
+    let id = cookie.split(';').next().unwrap().split_once('=').unwrap().1.to_owned();
+    let out = app.aws.dynamodb.scan().table_name(&app.local.sessions_table).send().await.unwrap();
+    let keys: Vec<&str> = out.items().iter().map(|i| i["id"].as_s().unwrap().as_str()).collect();
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    assert!(keys[0].starts_with("s#") && keys[0].len() == 66, "{keys:?}");
+    assert!(!keys[0].contains(&id), "the cookie's id is in the table: {keys:?}");
+    // Replaying the stored key as a cookie gets nothing.
+    let replay = reqwest::Client::new()
+        .post(app.url("/api/whoami"))
+        .header("origin", &app.base)
+        .header("cookie", format!("{}={}", server::SESSION_COOKIE, &keys[0][2..]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.status(), 401);
+}
+
+#[tokio::test]
+async fn an_idle_session_ends_and_activity_moves_its_idle_end_at_most_once_a_minute() {
+    let app = spawn_app().await;
+    let store = DynamoSessionStore::new(app.aws.dynamodb.clone(), app.local.sessions_table.clone());
+    let sub = sub_of(&app, ADMIN_EMAIL).await;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+
+    // Idle past its idle end, though hours remain of its lifetime: refused.
+    let mut idle = record_of(&sub, 600, 4 * 3600);
+    let mut m: MemberSession = serde_json::from_value(idle.data[SESSION_MEMBER_KEY].clone()).unwrap();
+    (m.touched_at, m.idle_until) = (now - 1900, now - 100);
+    idle.data.insert(SESSION_MEMBER_KEY.into(), serde_json::to_value(&m).unwrap());
+    store.create(&mut idle).await.unwrap();
+    assert_eq!(whoami_with_session(&app, &idle.id).await, 401);
+
+    // Used two minutes after its last recorded activity: the idle end moves to now + 30 min.
+    let mut used = record_of(&sub, 600, 4 * 3600);
+    (m.touched_at, m.idle_until) = (now - 120, now + 60);
+    used.data.insert(SESSION_MEMBER_KEY.into(), serde_json::to_value(&m).unwrap());
+    store.create(&mut used).await.unwrap();
+    assert_eq!(whoami_with_session(&app, &used.id).await, 200);
+    let stored = store.load(&used.id).await.unwrap().unwrap();
+    let after: MemberSession = serde_json::from_value(stored.data[SESSION_MEMBER_KEY].clone()).unwrap();
+    assert!(after.idle_until >= now + 1790, "idle end moved: {after:?}");
+
+    // Used again at once: nothing is written (the stored record is the same).
+    assert_eq!(whoami_with_session(&app, &used.id).await, 200);
+    let again = store.load(&used.id).await.unwrap().unwrap();
+    assert_eq!(again.data, stored.data);
+}
+
+#[tokio::test]
+async fn a_member_removed_from_the_group_or_disabled_loses_the_session_within_the_recheck() {
+    let app = spawn_app().await;
+    let app = spawn_app_for(app.local.clone(), &[("CONSOLE_ACCESS_RECHECK_SECONDS", "1")]).await;
+    let pool = app.local.user_pool_id.clone();
+    app.sign_in_admin().await;
+    assert_eq!(app.call(&app.client, "/api/whoami").await.status(), 200);
+    app.idp()
+        .admin_remove_user_from_group()
+        .user_pool_id(&pool)
+        .username(ADMIN_EMAIL)
+        .group_name("linear-console-admins")
+        .send()
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(app.call(&app.client, "/api/whoami").await.status(), 401, "removed from the group: session ended");
+    let page = app.client.get(app.url("/workspaces")).send().await.unwrap();
+    assert!(location(&page).starts_with("/login"), "{}", location(&page));
+
+    // Back in the group and signed in again; then disabled.
+    app.idp().admin_add_user_to_group().user_pool_id(&pool).username(ADMIN_EMAIL).group_name("linear-console-admins").send().await.unwrap();
+    app.sign_in_admin().await;
+    app.idp().admin_disable_user().user_pool_id(&pool).username(ADMIN_EMAIL).send().await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(app.call(&app.client, "/api/whoami").await.status(), 401, "disabled: session ended");
+
+    let out = app.aws.dynamodb.scan().table_name(&app.local.audit_table).send().await.unwrap();
+    let ended = out.items().iter().filter(|i| i["action"].as_s().unwrap() == "session.ended").count();
+    assert_eq!(ended, 2, "both ends are in the audit log");
+}
+
+#[tokio::test]
+async fn a_role_changed_in_cognito_applies_to_a_live_session() {
+    let app = spawn_app().await;
+    let app = spawn_app_for(app.local.clone(), &[("CONSOLE_ACCESS_RECHECK_SECONDS", "1")]).await;
+    let pool = app.local.user_pool_id.clone();
+    app.sign_in_admin().await;
+    let me: serde_json::Value = app.call(&app.client, "/api/whoami").await.json().await.unwrap();
+    assert_eq!(me["role"], "Admin");
+    let idp = app.idp();
+    idp.create_group().user_pool_id(&pool).group_name("linear-console-viewers").send().await.ok();
+    idp.admin_add_user_to_group().user_pool_id(&pool).username(ADMIN_EMAIL).group_name("linear-console-viewers").send().await.unwrap();
+    idp.admin_remove_user_from_group().user_pool_id(&pool).username(ADMIN_EMAIL).group_name("linear-console-admins").send().await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let me: serde_json::Value = app.call(&app.client, "/api/whoami").await.json().await.unwrap();
+    assert_eq!(me["role"], "Viewer");
+    let res = app.form("check_workspace", &[("org_id", "9cfb4d1e-5b7a-4d25-9a3b-2f0c8e6d1a01")]).await;
+    assert_eq!(res.status(), 403, "a viewer may not check");
 }

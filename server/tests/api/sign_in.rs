@@ -34,8 +34,8 @@ async fn the_session_holds_no_cognito_token() {
     assert_eq!(out.items().len(), 1);
     let data = out.items()[0]["data"].as_s().unwrap();
     let v: serde_json::Value = serde_json::from_str(data).unwrap();
-    assert_eq!(v["admin"]["email"], ADMIN_EMAIL);
-    assert_eq!(v.as_object().unwrap().keys().collect::<Vec<_>>(), vec!["admin"]);
+    assert_eq!(v["member"]["email"], ADMIN_EMAIL);
+    assert_eq!(v.as_object().unwrap().keys().collect::<Vec<_>>(), vec!["member"]);
     assert!(!data.contains("eyJ"), "a JWT was stored in the session: {data}");
 }
 

@@ -72,6 +72,35 @@ impl Directory {
         Ok((out.users().iter().map(platform_user).collect(), out.pagination_token().map(str::to_owned)))
     }
 
+    /// Every member of a group, with their status (for the access re-check; the caller caches it).
+    /// A group that does not exist has no members.
+    pub async fn group_members(&self, group: &str) -> PortResult<Vec<PlatformUser>> {
+        let mut users = Vec::new();
+        let mut token = None;
+        for _ in 0..MAX_POOL_PAGES {
+            let out = self
+                .client
+                .list_users_in_group()
+                .user_pool_id(&self.pool_id)
+                .group_name(group)
+                .limit(60)
+                .set_next_token(token)
+                .send()
+                .await;
+            let out = match out {
+                Ok(out) => out,
+                Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => return Ok(users),
+                Err(e) => return Err(cognito_error(e)),
+            };
+            users.extend(out.users().iter().map(platform_user));
+            token = out.next_token().map(str::to_owned);
+            if token.is_none() {
+                break;
+            }
+        }
+        Ok(users)
+    }
+
     /// Every user of the pool (for suggestions; the caller caches it).
     pub async fn all(&self) -> PortResult<Vec<PlatformUser>> {
         let mut users = Vec::new();

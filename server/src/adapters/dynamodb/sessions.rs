@@ -1,5 +1,7 @@
 //! A tower-sessions store in DynamoDB, so several console instances share sign-ins.
 //! Expiry is enforced on load: DynamoDB's TTL deletion is lazy and can lag by days.
+//! The table's key is a hash of the session id, never the id itself: whoever can read the
+//! table (a backup, a support query) cannot replay a cookie from it.
 use std::collections::HashMap;
 
 use async_trait::async_trait;
@@ -8,7 +10,7 @@ use aws_sdk_dynamodb::Client;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
 
-/// Item layout: `id` (S, partition key), `data` (S, JSON of the session map),
+/// Item layout: `id` (S, partition key: `s#` + SHA-256 of the session id, hex), `data` (S, JSON of the session map),
 /// `expires_at` (N, epoch seconds; the table's TTL attribute).
 #[derive(Clone, Debug)]
 pub struct DynamoSessionStore {
@@ -24,11 +26,20 @@ impl DynamoSessionStore {
     fn item(record: &Record) -> session_store::Result<HashMap<String, AttributeValue>> {
         let data = serde_json::to_string(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))?;
         Ok(HashMap::from([
-            ("id".to_owned(), AttributeValue::S(record.id.to_string())),
+            ("id".to_owned(), AttributeValue::S(key(&record.id))),
             ("data".to_owned(), AttributeValue::S(data)),
             ("expires_at".to_owned(), AttributeValue::N(record.expiry_date.unix_timestamp().to_string())),
         ]))
     }
+}
+
+/// The table key of a session: its id hashed. The id is 128 random bits, so a plain SHA-256
+/// is enough (no salt or slow hash: there is nothing to guess).
+pub fn key(id: &Id) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(id.to_string().as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("s#{hex}")
 }
 
 fn backend(e: impl std::fmt::Display) -> session_store::Error {
@@ -75,7 +86,7 @@ impl SessionStore for DynamoSessionStore {
             .client
             .get_item()
             .table_name(&self.table)
-            .key("id", AttributeValue::S(id.to_string()))
+            .key("id", AttributeValue::S(key(id)))
             .consistent_read(true)
             .send()
             .await
@@ -99,7 +110,7 @@ impl SessionStore for DynamoSessionStore {
         self.client
             .delete_item()
             .table_name(&self.table)
-            .key("id", AttributeValue::S(id.to_string()))
+            .key("id", AttributeValue::S(key(id)))
             .send()
             .await
             .map_err(|e| backend(aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
