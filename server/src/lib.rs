@@ -24,7 +24,7 @@ use crate::adapters::dynamodb::audit::AuditLog;
 use crate::adapters::AwsClients;
 use crate::adapters::{cognito, dynamodb, linear, secrets};
 use crate::config::Config;
-use crate::services::{access, install, removal, sweep, upkeep, user_links, user_links_port, workspaces};
+use crate::services::{access, install, removal, sign_in_throttle, sweep, upkeep, user_links, user_links_port, workspaces};
 use crate::web::state::AppState;
 
 pub use web::{router, BODY_LIMIT, SESSION_COOKIE};
@@ -147,6 +147,10 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
         sweeper,
         access,
         readiness: Default::default(),
+        throttle: sign_in_throttle::SignInThrottle::new(
+            dynamodb::sign_in_attempts::SignInAttempts::new(aws.dynamodb.clone(), config.tables.sessions.clone()),
+            audit.clone(),
+        ),
         export_limits: Default::default(),
         config,
         aws,

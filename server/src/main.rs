@@ -47,7 +47,9 @@ async fn main() {
     if state.config.sweep.interval.is_some() {
         tokio::spawn(state.sweeper.clone().run());
     }
-    let served = axum::serve(listener, server::router(state))
+    // With the peer's address on every request, for the sign-in throttle.
+    let app = server::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -7,6 +7,7 @@ pub mod health;
 pub mod link_states;
 pub mod members;
 pub mod registry;
+pub mod sign_in_throttle;
 pub mod slug;
 pub mod token_bundle;
 pub mod user_mapping;

@@ -3,6 +3,7 @@
 pub mod access;
 pub mod install;
 pub mod removal;
+pub mod sign_in_throttle;
 pub mod sweep;
 pub mod upkeep;
 pub mod user_links;

@@ -2,6 +2,7 @@
 //! POST handlers and the CSV download. The only layer that knows HTTP; it calls the services.
 pub mod admin;
 pub mod audit_csv;
+pub mod client_address;
 pub mod install;
 pub mod lambda;
 pub mod probes;

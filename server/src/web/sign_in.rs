@@ -14,8 +14,10 @@ use app::routes::login::safe_next;
 
 use crate::adapters::cognito::id_token::TokenError;
 use crate::adapters::cognito::sign_in::{PasswordOutcome, SignInError};
+use crate::domain::audit::EMAIL_MAX;
 use crate::domain::audit::{AuditEvent, Outcome};
 use crate::web::admin::request_id;
+use crate::web::client_address::ClientAddress;
 use crate::web::security::encode_component;
 use crate::web::state::AppState;
 
@@ -50,11 +52,29 @@ fn login_error(code: &str, next: &str) -> Response {
     Redirect::to(&format!("/login?error={code}&next={}", encode_component(next))).into_response()
 }
 
-pub async fn login(State(state): State<AppState>, session: Session, headers: HeaderMap, Form(form): Form<LoginForm>) -> Response {
+pub async fn login(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    ClientAddress(address): ClientAddress,
+    Form(form): Form<LoginForm>,
+) -> Response {
     let next = safe_next(form.next);
-    let email = form.email.trim().to_lowercase();
+    let email: String = form.email.trim().to_lowercase().chars().take(EMAIL_MAX).collect();
     let rid = request_id(&headers);
-    match state.cognito_auth.password_auth(&email, &form.password).await {
+    let now = app::guard::now_unix();
+    // Too many recent failures for this account or address: the answer of a wrong password,
+    // without asking Cognito (the refusal itself is not audited: the threshold was, once).
+    if !state.throttle.verdict(&email, &address, now).await.allows() {
+        return login_error("invalid", &next);
+    }
+    let outcome = state.cognito_auth.password_auth(&email, &form.password).await;
+    match &outcome {
+        Err(SignInError::InvalidCredentials) => state.throttle.failed(&email, &address, now).await,
+        Ok(_) => state.throttle.succeeded(&email).await,
+        Err(_) => {}
+    }
+    match outcome {
         Ok(PasswordOutcome::IdToken(token)) => finish(&state, &session, &token, &email, &next, rid).await,
         Ok(PasswordOutcome::NewPasswordRequired(cognito_session)) => {
             let pending = PendingChallenge {

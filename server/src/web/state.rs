@@ -24,6 +24,7 @@ pub struct AppState {
     pub sweeper: crate::services::sweep::Sweeper,
     pub access: Arc<crate::services::access::Access>,
     pub readiness: Readiness,
+    pub throttle: crate::services::sign_in_throttle::SignInThrottle,
     pub export_limits: crate::web::audit_csv::ExportLimits,
     pub ports: Ports,
 }

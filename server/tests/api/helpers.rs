@@ -145,7 +145,7 @@ async fn spawn(local: Local, extra: &[(&str, &str)], aws: AwsClients, linear: Op
     let options = server::leptos_options(&config);
     let state = server::build_state_with(config, options, aws.clone()).expect("state");
     tokio::spawn(async move {
-        axum::serve(listener, server::router(state)).await.unwrap();
+        axum::serve(listener, server::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap();
     });
     TestApp { base: format!("http://{addr}"), local, aws, linear, client: browser(&public_origin) }
 }

@@ -16,5 +16,6 @@ mod sessions;
 mod sign_in;
 mod stack;
 mod sweep;
+mod throttle;
 mod upkeep;
 mod user_links;

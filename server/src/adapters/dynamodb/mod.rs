@@ -3,4 +3,5 @@ pub mod audit;
 pub mod leases;
 pub mod registry;
 pub mod sessions;
+pub mod sign_in_attempts;
 pub mod user_mappings;
