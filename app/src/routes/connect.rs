@@ -56,6 +56,7 @@ pub fn ConnectPage() -> impl IntoView {
                     expected=slug_param(q.get("expected"))
                     authorized=slug_param(q.get("authorized"))
                     workspace=slug_param(q.get("workspace"))
+                    grant=q.get("grant")
                 />
             }
         })}
@@ -75,8 +76,17 @@ fn FailureNotice(
     expected: Option<String>,
     authorized: Option<String>,
     workspace: Option<String>,
+    grant: Option<String>,
 ) -> impl IntoView {
     let (title, explain) = failure_text(failure);
+    // What became of the tokens Linear issued before the install stopped.
+    let grant = match grant.as_deref() {
+        Some("revoked") => Some("The tokens Linear issued for this consent were revoked: no grant is left behind."),
+        Some("revoke_failed") => Some(
+            "Revoking the tokens Linear issued for this consent failed: remove the app's authorization in Linear (Settings → Applications) to end the grant.",
+        ),
+        _ => None,
+    };
     let specifics = match failure {
         InstallFailure::WrongWorkspace => Some(format!(
             "You authorized {} on Linear, but this reconnect was for {}.",
@@ -94,6 +104,7 @@ fn FailureNotice(
             <h2 class="text-base font-semibold">{title}</h2>
             {specifics.map(|s| view! { <p class="mt-1 font-medium" data-testid="failure-specifics">{s}</p> })}
             <p class="mt-1">{explain}</p>
+            {grant.map(|g| view! { <p class="mt-1" data-testid="grant-fate">{g}</p> })}
             {finish.then(|| view! {
                 <form method="post" action="/api/finish_install" class="mt-3">
                     <button type="submit" class="rounded-md bg-red-700 px-3 py-1.5 font-medium text-white hover:bg-red-600">"Finish install"</button>

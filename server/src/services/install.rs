@@ -16,7 +16,7 @@ use time::OffsetDateTime;
 use crate::adapters::dynamodb::audit::AuditLog;
 use crate::adapters::dynamodb::registry::{Registry, RegistryError};
 use crate::adapters::linear::graphql::{ApiError, InstallFacts, LinearApi};
-use crate::adapters::linear::oauth::{AppCredentials, LinearOAuth, TokenError, SCOPES};
+use crate::adapters::linear::oauth::{AppCredentials, LinearOAuth, Revocation, TokenError, SCOPES};
 use crate::adapters::secrets::{StoreError, TokenStore};
 use crate::config::Config;
 use crate::domain::audit::{Actor, Outcome};
@@ -151,6 +151,47 @@ impl InstallError {
     }
 }
 
+/// What became of the tokens Linear issued for a consent the console did not store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GrantFate {
+    Revoked,
+    /// Linear said the token was no longer live.
+    AlreadyDead,
+    /// The revocation failed (why, without a token): the grant may still be live at Linear.
+    RevokeFailed(String),
+}
+
+impl GrantFate {
+    pub fn describe(&self) -> String {
+        match self {
+            GrantFate::Revoked => "the tokens Linear issued were revoked".to_owned(),
+            GrantFate::AlreadyDead => "the tokens Linear issued were already dead".to_owned(),
+            GrantFate::RevokeFailed(why) => format!("revoking the tokens Linear issued FAILED ({why}): remove the app's grant on Linear"),
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            GrantFate::Revoked | GrantFate::AlreadyDead => "revoked",
+            GrantFate::RevokeFailed(_) => "revoke_failed",
+        }
+    }
+}
+
+/// An install that stopped: why, and (once Linear had issued tokens) what became of them.
+#[derive(Debug)]
+pub struct Failed {
+    pub error: InstallError,
+    pub grant: Option<GrantFate>,
+}
+
+impl Failed {
+    /// A failure before Linear issued anything.
+    fn kept(error: InstallError) -> Failed {
+        Failed { error, grant: None }
+    }
+}
+
 /// Time spent in each backend call of one request, for the `Server-Timing` header.
 #[derive(Debug, Default, Clone)]
 pub struct Timings(pub Vec<(&'static str, Duration)>);
@@ -238,17 +279,54 @@ impl Installer {
         Ok((auth.url, pending))
     }
 
-    /// Completes a consent Linear approved: exchange, facts, bundle, registry.
-    pub async fn complete(
+    /// Completes a consent Linear approved: exchange, facts, bundle, registry. Once Linear has
+    /// issued tokens, a path that does not store them revokes them at Linear before it returns
+    /// (no grant is left live without a record); the failure says how that went.
+    pub async fn complete(&self, admin: &Identity, pending: &PendingConsent, code: &str, t: &mut Timings) -> Result<Completed, Failed> {
+        let (creds, _) =
+            timed!(t, "credentials", self.credentials()).map_err(Failed::kept)?.ok_or(Failed::kept(InstallError::NoCredentials))?;
+        let verifier = SecretString::from(pending.verifier.clone());
+        let issued =
+            timed!(t, "linear-token", self.oauth.exchange(&creds, code, &verifier)).map_err(|e| Failed::kept(InstallError::Exchange(e)))?;
+        let (access, refresh) = (issued.access_token.clone(), issued.refresh_token.clone());
+        match self.keep_issued(admin, pending, issued, creds, t).await {
+            Ok(done) => Ok(done),
+            // The bundle is saved: the tokens have their record.
+            Err(error @ InstallError::Unfinished { .. }) => Err(Failed { error, grant: None }),
+            Err(error) => {
+                let (grant, took) = clock(self.discard(&access, Some(&refresh))).await;
+                t.0.push(("linear-revoke", took));
+                Err(Failed { error, grant: Some(grant) })
+            }
+        }
+    }
+
+    /// Revokes tokens the console will not store (the refresh token first, as a removal does).
+    async fn discard(&self, access: &SecretString, refresh: Option<&SecretString>) -> GrantFate {
+        let mut fate = GrantFate::AlreadyDead;
+        for (field, token) in [("refresh_token", refresh), ("access_token", Some(access))] {
+            let Some(token) = token else { continue };
+            match self.oauth.revoke(field, token).await {
+                Ok(Revocation::Revoked) => fate = GrantFate::Revoked,
+                Ok(Revocation::AlreadyDead) => {}
+                Err(e) => {
+                    tracing::error!(error = %e, "tokens Linear issued for an install that stopped could not be revoked");
+                    return GrantFate::RevokeFailed(e.to_string());
+                }
+            }
+        }
+        fate
+    }
+
+    /// The part of [`Installer::complete`] after the exchange: facts, checks, bundle, registry.
+    async fn keep_issued(
         &self,
         admin: &Identity,
         pending: &PendingConsent,
-        code: &str,
+        issued: crate::adapters::linear::oauth::IssuedTokens,
+        creds: AppCredentials,
         t: &mut Timings,
     ) -> Result<Completed, InstallError> {
-        let (creds, _) = timed!(t, "credentials", self.credentials())?.ok_or(InstallError::NoCredentials)?;
-        let verifier = SecretString::from(pending.verifier.clone());
-        let issued = timed!(t, "linear-token", self.oauth.exchange(&creds, code, &verifier)).map_err(InstallError::Exchange)?;
         let facts: InstallFacts = timed!(t, "linear-graphql", self.api.install_facts(&issued.access_token)).map_err(InstallError::Api)?;
         let org = &facts.organization;
         let slug = WorkspaceSlug::parse(&org.url_key).map_err(|_| InstallError::InvalidSlug { url_key: org.url_key.clone() })?;

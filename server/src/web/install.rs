@@ -182,8 +182,9 @@ pub async fn callback(
             }
             res
         }
-        Err(e) => {
-            let to = install_failed(&session, installer, &actor, action, target, e, consent.reconnect.and_then(|r| r.slug)).await;
+        Err(install::Failed { error, grant }) => {
+            let expected = consent.reconnect.and_then(|r| r.slug);
+            let to = install_failed(&session, installer, &actor, action, target, error, grant, expected).await;
             Redirect::to(&to).into_response()
         }
     }
@@ -200,6 +201,7 @@ async fn succeeded(installer: &install::Installer, actor: &Actor, done: Complete
     format!("/workspaces/{}?{query}", encode_component(&done.org_id))
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn install_failed(
     session: &Session,
     installer: &install::Installer,
@@ -207,15 +209,14 @@ async fn install_failed(
     action: &'static str,
     target: Option<String>,
     e: InstallError,
+    grant: Option<install::GrantFate>,
     expected_slug: Option<String>,
 ) -> String {
     let f = e.failure();
     tracing::warn!(failure = f.code(), error = %e, "Linear install failed");
     let (detail, extra): (String, Vec<(&str, String)>) = match &e {
         InstallError::WrongWorkspace { authorized_name, authorized_slug, authorized_org } => (
-            format!(
-                "Linear authorized {authorized_slug} ({authorized_name}, {authorized_org}) instead; nothing written, its new tokens discarded"
-            ),
+            format!("Linear authorized {authorized_slug} ({authorized_name}, {authorized_org}) instead; nothing written"),
             vec![("authorized", authorized_slug.clone()), ("expected", expected_slug.unwrap_or_default())],
         ),
         InstallError::SlugInUse { slug, .. } => (format!("{e}; nothing written"), vec![("workspace", slug.clone())]),
@@ -228,10 +229,7 @@ async fn install_failed(
                 tracing::error!("could not keep the unfinished install in the session");
             }
             (
-                format!(
-                    "tokens saved in {} but the registry row was not written; finish from the connect page",
-                    unfinished.secret_arn
-                ),
+                format!("tokens saved in {} but the registry row was not written; finish from the connect page", unfinished.secret_arn),
                 vec![("workspace", unfinished.slug.clone())],
             )
         }
@@ -240,6 +238,14 @@ async fn install_failed(
     let target = match &e {
         InstallError::Unfinished { unfinished, .. } => Some(unfinished.org_id.clone()),
         _ => target,
+    };
+    let (detail, mut extra) = (detail, extra);
+    let detail = match &grant {
+        Some(g) => {
+            extra.push(("grant", g.code().to_owned()));
+            format!("{detail}; {}", g.describe())
+        }
+        None => detail,
     };
     installer.record(actor, action, target.as_deref(), Outcome::Failure, detail).await;
     let extra: Vec<(&str, &str)> = extra.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -262,7 +268,7 @@ pub async fn finish(session: &Session, installer: &install::Installer, actor: &A
             if !matches!(e, InstallError::Unfinished { .. }) {
                 let _ = session.remove::<Unfinished>(UNFINISHED_KEY).await;
             }
-            install_failed(session, installer, actor, "workspace.install", None, e, None).await
+            install_failed(session, installer, actor, "workspace.install", None, e, None, None).await
         }
     }
 }

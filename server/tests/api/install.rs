@@ -520,3 +520,68 @@ async fn backend_timings_stay_private_without_the_debug_flag() {
     assert_eq!(res.status(), 303);
     assert!(res.headers().get("server-timing").is_none(), "Server-Timing without CONSOLE_DEBUG_TIMING");
 }
+
+/// Grants at the stand-in that are still live (not revoked).
+async fn live_grants(app: &TestApp) -> Vec<String> {
+    app.linear.world.lock().await.grants.values().filter(|g| !g.revoked).map(|g| g.org_id.clone()).collect()
+}
+
+async fn says_revoked(app: &TestApp, res: &reqwest::Response, action: &str) {
+    assert_eq!(failure(res)["grant"], "revoked", "the page says so");
+    let e = audit(app).await.into_iter().find(|e| e.action == action).unwrap();
+    assert!(e.detail.unwrap().contains("the tokens Linear issued were revoked"), "the audit says so");
+}
+
+#[tokio::test]
+async fn every_refusal_after_linear_issued_tokens_revokes_them() {
+    // An invalid url key.
+    let app = spawn_app().await;
+    app.sign_in_admin().await;
+    app.linear.control("org", serde_json::json!({ "id": INITRODE_ID, "name": "Initrode", "url_key": "in.trode" })).await;
+    let res = app.consent(None, INITRODE_ID, "authorize").await;
+    assert_eq!(failure(&res)["error"], "invalid_slug");
+    says_revoked(&app, &res, "workspace.install").await;
+    assert_eq!(live_grants(&app).await, Vec::<String>::new());
+
+    // A url key whose bundle is another organization's.
+    let slug = app.linear.slug(ACME_ID).await;
+    let other = serde_json::json!({ "workspace_id": "another-org", "workspace_slug": slug, "access_token": "keep-me" }).to_string();
+    app.aws.secrets.create_secret().name(format!("bgagent-linear-oauth-{slug}")).secret_string(&other).send().await.unwrap();
+    let res = app.consent(None, ACME_ID, "authorize").await;
+    assert_eq!(failure(&res)["error"], "slug_in_use");
+    assert_eq!(live_grants(&app).await, Vec::<String>::new());
+
+    // A reconnect that Linear authorized for another workspace: only the stored grant stays live.
+    let app = spawn_app().await;
+    app.sign_in_admin().await;
+    app.consent(None, INITRODE_ID, "authorize").await;
+    let res = app.consent(Some(INITRODE_ID), ACME_ID, "authorize").await;
+    assert_eq!(failure(&res)["error"], "wrong_workspace");
+    says_revoked(&app, &res, "workspace.reconnect").await;
+    assert_eq!(live_grants(&app).await, vec![INITRODE_ID.to_owned()]);
+}
+
+#[tokio::test]
+async fn a_failed_secrets_manager_write_revokes_the_tokens_and_a_failed_revocation_is_recorded() {
+    let (app, faults) = spawn_app_with_faults().await;
+    app.sign_in_admin().await;
+    faults.fail("CreateSecret", "", 1);
+    faults.fail("PutSecretValue", "", 1);
+    let res = app.consent(None, ACME_ID, "authorize").await;
+    assert_eq!(failure(&res)["error"], "secrets_unavailable");
+    says_revoked(&app, &res, "workspace.install").await;
+    assert_eq!(live_grants(&app).await, Vec::<String>::new());
+
+    // Linear cannot be reached to revoke: the page and the audit event say the grant may be live.
+    faults.fail("CreateSecret", "", 1);
+    faults.fail("PutSecretValue", "", 1);
+    app.linear.fail("revoke", 2, "5xx").await;
+    let res = app.consent(None, ACME_ID, "authorize").await;
+    assert_eq!(failure(&res)["grant"], "revoke_failed");
+    let events = audit(&app).await;
+    let e = events.iter().find(|e| e.action == "workspace.install").unwrap();
+    assert!(e.detail.as_deref().unwrap().contains("revoking the tokens Linear issued FAILED"), "{e:?}");
+    assert_eq!(live_grants(&app).await, vec![ACME_ID.to_owned()], "the grant left live is the one the audit names");
+    let page = app.client.get(app.url(&location(&res))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("data-testid=\"grant-fate\""), "the connect page says what to do");
+}
