@@ -53,7 +53,8 @@ cat <<MSG
 
   Linear console: http://$CONSOLE_ADDR
   Linear stand-in: $LINEAR_BASE_URL (client id $LINEAR_CLIENT_ID)
-  Sign in as admin@example.com (admin group) or user@example.com (not an admin)
+  Sign in as admin@example.com (admin), operator@example.com (operator: checks, refreshes, links),
+  viewer@example.com (viewer: reads only) or user@example.com (in no console group: refused)
   Password: $DEMO_PASSWORD   (set DEMO_PASSWORD to choose another)
   new-admin@example.com has it as a temporary password: its first sign-in asks for a new one
   Ctrl-C stops the console, the stand-in${started_moto:-}.

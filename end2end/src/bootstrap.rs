@@ -16,6 +16,11 @@ pub const USER_EMAIL: &str = "user@example.com";
 /// An admin created with a temporary password: the first sign-in asks for a new one.
 pub const FIRST_SIGN_IN_EMAIL: &str = "new-admin@example.com";
 pub const ADMIN_GROUP: &str = "linear-console-admins";
+/// The other two roles' groups (the console's defaults) and a demo member of each.
+pub const OPERATOR_GROUP: &str = "linear-console-operators";
+pub const VIEWER_GROUP: &str = "linear-console-viewers";
+pub const OPERATOR_EMAIL: &str = "operator@example.com";
+pub const VIEWER_EMAIL: &str = "viewer@example.com";
 pub const DEFAULT_DEMO_PASSWORD: &str = "Console-demo-1";
 /// A stack-wide webhook signing secret, as the platform stores it (a plain string).
 pub const LOCAL_WEBHOOK_SECRET: &str = "lin_wh_local0000000000000000000000";
@@ -151,13 +156,17 @@ pub async fn bootstrap(endpoint: &str, region: &str, prefix: &str, demo_password
 
     let webhook_secret_arn = webhook_secret(&sm, &format!("{prefix}-LinearWebhookSecret")).await?;
     let (user_pool_id, app_client_id) = user_pool(&idp, &format!("{prefix}-users")).await?;
-    let group = idp.create_group().user_pool_id(&user_pool_id).group_name(ADMIN_GROUP).send().await;
-    if let Err(e) = group {
-        if !e.as_service_error().is_some_and(|s| s.is_group_exists_exception()) {
-            return Err(fail("create admin group")(e));
+    for group in [ADMIN_GROUP, OPERATOR_GROUP, VIEWER_GROUP] {
+        let made = idp.create_group().user_pool_id(&user_pool_id).group_name(group).send().await;
+        if let Err(e) = made {
+            if !e.as_service_error().is_some_and(|s| s.is_group_exists_exception()) {
+                return Err(fail("create the console's groups")(e));
+            }
         }
     }
     demo_user(&idp, &user_pool_id, ADMIN_EMAIL, demo_password, Some(ADMIN_GROUP)).await?;
+    demo_user(&idp, &user_pool_id, OPERATOR_EMAIL, demo_password, Some(OPERATOR_GROUP)).await?;
+    demo_user(&idp, &user_pool_id, VIEWER_EMAIL, demo_password, Some(VIEWER_GROUP)).await?;
     demo_user(&idp, &user_pool_id, USER_EMAIL, demo_password, None).await?;
     first_sign_in_user(&idp, &user_pool_id, FIRST_SIGN_IN_EMAIL, demo_password, ADMIN_GROUP).await?;
 

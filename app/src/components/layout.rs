@@ -5,12 +5,14 @@ use leptos_router::{
     hooks::use_location,
 };
 
+use crate::components::access::Me;
 use crate::components::theme::ThemeToggle;
 use crate::functions::whoami;
 
 #[component]
 pub fn Layout() -> impl IntoView {
     let me = Resource::new_blocking(|| (), |_| whoami());
+    provide_context(Me(me));
     view! {
         <div class="flex min-h-screen flex-col">
             <header class="border-b border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
@@ -27,7 +29,10 @@ pub fn Layout() -> impl IntoView {
                     <div class="ml-auto flex items-center gap-3 text-sm">
                         <Suspense fallback=|| view! { <span class="text-slate-400">"…"</span> }>
                             {move || me.get().map(|r| match r {
-                                Ok(a) => view! { <span data-testid="admin-email" class="text-slate-600 dark:text-slate-300">{a.email}</span> }.into_any(),
+                                Ok(a) => view! {
+                                    <span data-testid="admin-email" class="text-slate-600 dark:text-slate-300">{a.email}</span>
+                                    <span data-testid="role" title="Your role in the console" class="rounded-full bg-slate-100 px-2 py-0.5 text-xs text-slate-600 dark:bg-slate-800 dark:text-slate-300">{a.role.label()}</span>
+                                }.into_any(),
                                 Err(_) => view! { <a href="/login" rel="external" class="underline">"Sign in"</a> }.into_any(),
                             })}
                         </Suspense>

@@ -4,8 +4,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use crate::components::access::may;
 use crate::components::status::{ErrorNotice, Loading, PageHeader};
 use crate::functions::get_connect_info;
+use crate::identity::Role;
 use crate::wire::{ConnectInfo, CredentialSource, InstallFailure};
 
 /// What the page says for each failure: a headline and what to do next.
@@ -139,7 +141,7 @@ fn ConnectPanel(info: ConnectInfo) -> impl IntoView {
                 <li data-testid="credential-source">{source}</li>
             </ol>
             <div class="mt-6">
-                {if ready {
+                {if ready && may(Role::Admin) {
                     view! {
                         // A plain POST (starting a consent changes the session): the router does not intercept plain forms.
                         <form method="post" action="/linear/connect">

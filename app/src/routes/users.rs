@@ -4,9 +4,11 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use crate::components::access::may;
 use crate::components::changes::Changes;
 use crate::components::status::{ErrorNotice, Loading, NoticeBanner, PageHeader};
 use crate::functions::{search_platform_users, UnlinkIdentity};
+use crate::identity::Role;
 use crate::outcomes::{Notice, UsersNotice};
 use crate::user_links_view::{enc, PlatformUserLinks};
 
@@ -84,6 +86,7 @@ fn UserLinks(u: PlatformUserLinks, prefix: String, unlink: ServerAction<UnlinkId
                                     <a class="text-indigo-700 hover:underline dark:text-indigo-300" href=format!("/workspaces/{}/users", l.org_id)>{ws}</a>
                                     <span class="font-mono">{l.linear_user_id.clone()}</span>
                                     <span class="text-slate-500">{format!("since {}{}", l.linked_at.clone().unwrap_or_default(), l.link_method.clone().map(|m| format!(" · {m}")).unwrap_or_default())}</span>
+                                    {may(Role::Operator).then(|| view! {
                                     <details class="inline-block">
                                         <summary data-testid="unlink" class="cursor-pointer list-none rounded-md border border-slate-300 px-2 py-0.5 dark:border-slate-700">"Unlink…"</summary>
                                         <ActionForm action=unlink attr:class="mt-1 flex items-center gap-2">
@@ -94,6 +97,7 @@ fn UserLinks(u: PlatformUserLinks, prefix: String, unlink: ServerAction<UnlinkId
                                             <button type="submit" data-testid="confirm-unlink" class="rounded-md bg-red-700 px-2 py-1 font-medium text-white">"Unlink"</button>
                                         </ActionForm>
                                     </details>
+                                    })}
                                 </li>
                             }
                         }).collect_view()}

@@ -4,10 +4,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+use crate::components::access::may;
 use crate::components::changes::Changes;
 use crate::components::copy::CopyButton;
 use crate::components::status::{ErrorNotice, HealthBadge, Loading, NoticeBanner, StateBadge, StepsReport};
 use crate::functions::{get_workspace, search_audit, CheckWorkspace, RefreshWorkspace, RemoveWorkspace, RetryOrphan, SaveWebhookSecret};
+use crate::identity::Role;
 use crate::outcomes::{Notice, WorkspaceNotice};
 use crate::wire::{AuditEntry, AuditQuery, BundleView, RegistryState, WorkspaceDetail};
 
@@ -112,7 +114,8 @@ fn Detail(d: WorkspaceDetail, webhook_missing: bool, retype: bool) -> impl IntoV
     // One copy per form: each form's children own what they show.
     let (org_check, org_refresh, org_orphan, org_webhook, org_remove) =
         (w.org_id.clone(), w.org_id.clone(), w.org_id.clone(), w.org_id.clone(), w.org_id.clone());
-    let can_act = w.state == RegistryState::Active && !d.vault_managed;
+    let can_act = w.state == RegistryState::Active && !d.vault_managed && may(Role::Operator);
+    let admin = may(Role::Admin);
     let confirm_word = w.slug.clone().unwrap_or_else(|| w.org_id.clone());
     let button = "rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800";
     let row = |label: &'static str, value: Option<String>| {
@@ -141,10 +144,12 @@ fn Detail(d: WorkspaceDetail, webhook_missing: bool, retype: bool) -> impl IntoV
                     </ActionForm>
                 })}
                 <a href=format!("/workspaces/{}/users", w.org_id) data-testid="users-link" class=button>"Users and links"</a>
-                <form method="post" action="/linear/connect">
-                    <input type="hidden" name="workspace" value=reconnect/>
-                    <button type="submit" data-testid="reconnect" class=button>"Reconnect"</button>
-                </form>
+                {admin.then(|| view! {
+                    <form method="post" action="/linear/connect">
+                        <input type="hidden" name="workspace" value=reconnect/>
+                        <button type="submit" data-testid="reconnect" class=button>"Reconnect"</button>
+                    </form>
+                })}
             </div>
         </header>
         <section data-testid="health-panel" class="mb-6 flex flex-wrap items-start gap-3 rounded-lg border border-slate-200 bg-white p-4 text-sm dark:border-slate-800 dark:bg-slate-900">
@@ -167,13 +172,15 @@ fn Detail(d: WorkspaceDetail, webhook_missing: bool, retype: bool) -> impl IntoV
                     {format!("A token bundle could not be deleted and is still in Secrets Manager: {arn}")}
                     {d.orphan_error.clone().map(|e| view! { <span class="block text-xs">{format!("Last error: {e}")}</span> })}
                 </p>
-                <ActionForm action=orphan>
-                    <input type="hidden" name="org_id" value=org_orphan/>
-                    <button type="submit" data-testid="orphan-retry" class=button>"Retry deletion"</button>
-                </ActionForm>
+                {admin.then(|| view! {
+                    <ActionForm action=orphan>
+                        <input type="hidden" name="org_id" value=org_orphan/>
+                        <button type="submit" data-testid="orphan-retry" class=button>"Retry deletion"</button>
+                    </ActionForm>
+                })}
             </div>
         })}
-        {ask_webhook.then(|| view! {
+        {(ask_webhook && admin).then(|| view! {
             <section data-testid="webhook-form" class="mb-6 rounded-lg border border-amber-300 bg-amber-50 p-4 text-sm dark:border-amber-800 dark:bg-amber-950">
                 <h2 class="font-semibold">"Webhook signing secret needed"</h2>
                 <p class="mt-1">"The bundle has no webhook signing secret and the stack has none to copy, so the platform cannot verify this workspace's webhooks. Paste it from the Linear app's webhook settings (it starts with lin_wh_). It is stored in the token bundle and never shown again."</p>
@@ -209,6 +216,7 @@ fn Detail(d: WorkspaceDetail, webhook_missing: bool, retype: bool) -> impl IntoV
             {row("Secret ARN", d.secret_arn.clone())}
             {row("Token vault", Some(if d.vault_managed { "vault-managed (AgentCore)".to_owned() } else { "no".to_owned() }))}
         </dl>
+        {admin.then(|| view! {
         <details data-testid="remove-panel" open=retype class="mt-8 rounded-lg border border-red-300 bg-white p-4 text-sm dark:border-red-800 dark:bg-slate-900">
             <summary class="cursor-pointer font-semibold text-red-800 dark:text-red-300">"Revoke or remove this workspace…"</summary>
             <p class="mt-3">"In order, each step reported and audited:"</p>
@@ -239,5 +247,6 @@ fn Detail(d: WorkspaceDetail, webhook_missing: bool, retype: bool) -> impl IntoV
                 </div>
             </ActionForm>
         </details>
+        })}
     }
 }

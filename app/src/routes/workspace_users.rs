@@ -6,7 +6,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+use crate::components::access::may;
 use crate::components::status::{ErrorNotice, Loading, NoticeBanner};
+use crate::identity::Role;
 use server_fn::ServerFn;
 
 use crate::components::changes::Changes;
@@ -181,7 +183,9 @@ fn Users(
                 <h1 data-testid="users-title" class="text-2xl font-semibold tracking-tight">{format!("{title} · users and links")}</h1>
                 <p class="text-sm text-slate-500 dark:text-slate-400">"Each Linear member and the platform user the platform attributes its requests to."</p>
             </div>
-            <ReloadForm org_id=org.clone() query=query.clone() fetched_at=w.fetched_at.clone() on_done=on_change status=reload_status/>
+            {may(Role::Operator).then(|| view! {
+                <ReloadForm org_id=org.clone() query=query.clone() fetched_at=w.fetched_at.clone() on_done=on_change status=reload_status/>
+            })}
         </header>
         {w.read_only.clone().map(|why| view! {
             <p data-testid="read-only" class="mb-4 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100">{why}</p>
@@ -215,7 +219,7 @@ fn Users(
                 <button type="submit" class="rounded-md bg-slate-900 px-3 py-1.5 font-medium text-white dark:bg-slate-100 dark:text-slate-900">"Apply"</button>
                 <a href=base.clone() class="py-1.5 text-slate-500 underline">"Clear"</a>
             </form>
-            {(writable && suggested > 0).then(|| view! { <BulkLink org_id=org.clone() query=query.clone() count=suggested on_done=on_change bulk/> })}
+            {(writable && suggested > 0 && may(Role::Operator)).then(|| view! { <BulkLink org_id=org.clone() query=query.clone() count=suggested on_done=on_change bulk/> })}
         </div>
         {if w.rows.is_empty() {
             view! { <p data-testid="no-users" class="p-6 text-center text-sm text-slate-500">"No user matches this view."</p> }.into_any()
@@ -278,6 +282,8 @@ fn UserRow(r: WorkspaceUserRow, org_id: String, query: UsersQuery, writable: boo
     };
     let linked_sub = r.platform_sub.clone();
     let actions = match r.state {
+        // A viewer reads the links; changing them needs the operator role.
+        _ if !may(Role::Operator) => ().into_any(),
         _ if !writable => match &linked_sub {
             Some(sub) => view! { <UnlinkForm org_id=org_id.clone() linear_user_id=u.id.clone() sub=sub.clone() label=u.name.clone() query=query.clone()/> }.into_any(),
             None => ().into_any(),
@@ -406,12 +412,14 @@ fn Invites(org_id: String, invites: Vec<InviteView>, query: UsersQuery, command:
                                 <span class=if i.expired { "text-xs font-medium text-amber-700 dark:text-amber-300" } else { "text-xs text-slate-500 dark:text-slate-400" }>
                                     {if i.expired { format!("expired {}", i.expires_at.clone().unwrap_or_default()) } else { format!("until {}", i.expires_at.clone().unwrap_or_default()) }}
                                 </span>
-                                <ActionForm action=forms.revoke attr:class="ml-auto">
-                                    <input type="hidden" name="org_id" value=org/>
-                                    <input type="hidden" name="code" value=i.code.clone()/>
-                                    {fields}
-                                    <button type="submit" data-testid="revoke-invite" class=BUTTON>{if i.expired { "Delete" } else { "Revoke" }}</button>
-                                </ActionForm>
+                                {may(Role::Operator).then(|| view! {
+                                    <ActionForm action=forms.revoke attr:class="ml-auto">
+                                        <input type="hidden" name="org_id" value=org/>
+                                        <input type="hidden" name="code" value=i.code.clone()/>
+                                        {fields}
+                                        <button type="submit" data-testid="revoke-invite" class=BUTTON>{if i.expired { "Delete" } else { "Revoke" }}</button>
+                                    </ActionForm>
+                                })}
                             </li>
                         }}).collect_view()}
                     </ul>
@@ -468,7 +476,7 @@ fn Picker(
                             <span class="font-medium">{u.email.clone().unwrap_or_else(|| u.sub.clone())}</span>
                             <span class="text-xs text-slate-500">{if u.enabled { u.status.clone() } else { format!("{} · disabled", u.status) }}</span>
                             <span class="text-xs text-slate-500">{format!("{} Linear link(s)", p.links.len())}</span>
-                            {u.enabled.then(|| view! {
+                            {(u.enabled && may(Role::Operator)).then(|| view! {
                                 <ActionForm action=forms.link attr:class="ml-auto">
                                     <input type="hidden" name="org_id" value=org/>
                                     <input type="hidden" name="linear_user_id" value=who/>

@@ -4,9 +4,11 @@ use leptos_meta::Title;
 
 use leptos_router::hooks::use_query_map;
 
+use crate::components::access::Can;
 use crate::components::copy::CopyButton;
 use crate::components::status::{ErrorNotice, HealthBadge, Loading, PageHeader, StateBadge, StepsReport};
 use crate::functions::workspace_list;
+use crate::identity::Role;
 use crate::registry_view::{RegistryQuery, Sort, Summary, View};
 use crate::relative_time::relative;
 use crate::wire::{Health, WorkspaceSummary};
@@ -30,10 +32,12 @@ pub fn WorkspacesPage() -> impl IntoView {
         <Title text="Workspaces"/>
         <div class="flex flex-wrap items-start justify-between gap-4">
             <PageHeader title="Workspaces" subtitle="Linear workspaces in the platform's registry, as its Lambdas read them."/>
-            <a href="/workspaces/connect" data-testid="connect-workspace"
-                class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500">
-                "Connect Linear workspace"
-            </a>
+            <Can role=Role::Admin>
+                <a href="/workspaces/connect" data-testid="connect-workspace"
+                    class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500">
+                    "Connect Linear workspace"
+                </a>
+            </Can>
         </div>
         {move || removed().map(|(slug, steps)| view! {
             <p data-testid="removed" class="mb-2 text-sm font-medium">{format!("Removed {slug}.")}</p>

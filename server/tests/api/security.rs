@@ -1,5 +1,6 @@
-//! The admin gate, the cross-site check and the security headers, over the real router.
-use end2end::bootstrap::ADMIN_EMAIL;
+//! The member gate and its roles, the cross-site check and the security headers, over the real router.
+use app::identity::Role;
+use end2end::bootstrap::{ADMIN_EMAIL, OPERATOR_EMAIL, VIEWER_EMAIL};
 
 use crate::helpers::*;
 
@@ -36,10 +37,88 @@ async fn every_server_function_refuses_without_an_admin_session() {
         assert_eq!(res.status(), 401, "{path} as a non-admin");
     }
     // And the same functions work for an admin, so the refusals above mean something.
-    // (Functions with arguments get well-formed ones; an unknown workspace is a 404 from the function itself.)
     app.sign_in_admin().await;
     for (path, method) in &paths {
-        let body = match *path {
+        let res = call_with_arguments(&app, &app.client, path, method).await;
+        let unknown_workspace = ["/api/workspace", "/api/workspace_users", "/api/suggested_links", "/api/reload_linear_users"];
+        let expected = if unknown_workspace.contains(path) { 404 } else { 200 };
+        assert_eq!(res.status(), expected, "{path} as an admin");
+    }
+}
+
+/// The role each server function needs: a read is a viewer's, a check, refresh or link an
+/// operator's, an install, removal or secret an admin's. A new function must be added here.
+fn role_needed(path: &str) -> Role {
+    match path {
+        "/api/whoami"
+        | "/api/workspaces"
+        | "/api/workspace_list"
+        | "/api/workspace"
+        | "/api/connect_info"
+        | "/api/audit"
+        | "/api/audit_search"
+        | "/api/workspace_users"
+        | "/api/suggested_links"
+        | "/api/reload_progress"
+        | "/api/platform_users" => Role::Viewer,
+        "/api/link_users"
+        | "/api/reload_linear_users"
+        | "/api/check_workspace"
+        | "/api/refresh_workspace"
+        | "/api/link_user"
+        | "/api/unlink_user"
+        | "/api/link_suggested"
+        | "/api/invite_user"
+        | "/api/revoke_invite"
+        | "/api/reload_users"
+        | "/api/unlink_identity" => Role::Operator,
+        "/api/remove_workspace" | "/api/retry_orphan" | "/api/webhook_secret" | "/api/finish_install" => Role::Admin,
+        other => panic!("{other}: which role may call it? Add it to role_needed"),
+    }
+}
+
+#[tokio::test]
+async fn every_route_and_server_function_checks_the_callers_role() {
+    let app = spawn_app().await;
+    let paths: Vec<(&str, http::Method)> = server_fn::axum::server_fn_paths().collect();
+    for (email, role) in [(VIEWER_EMAIL, Role::Viewer), (OPERATOR_EMAIL, Role::Operator), (ADMIN_EMAIL, Role::Admin)] {
+        let client = browser(&app.base);
+        let res = app.sign_in_with(&client, email, PASSWORD).await;
+        assert_eq!(location(&res), "/audit", "{email} signs in");
+        for (path, method) in &paths {
+            let res = call_with_arguments(&app, &client, path, method).await;
+            let allowed = role.allows(role_needed(path));
+            if allowed {
+                assert_ne!(res.status(), 403, "{path} as {role:?}");
+                assert!(res.status() != 401, "{path} as {role:?}");
+            } else {
+                assert_eq!(res.status(), 403, "{path} as {role:?}");
+                assert!(res.text().await.unwrap().contains(role.label()), "{path}: the refusal names the role");
+            }
+        }
+        // The plain routes: consent (admin), its callback (admin), the CSV export (operator).
+        let connect = client.post(app.url("/linear/connect")).form(&[("workspace", "")]).send().await.unwrap();
+        assert_eq!(connect.status() == 403, !role.allows(Role::Admin), "connect as {role:?}");
+        let callback = client.get(app.url("/linear/callback?code=x&state=y")).send().await.unwrap();
+        assert_eq!(callback.status() == 403, !role.allows(Role::Admin), "callback as {role:?}");
+        let csv = client.get(app.url("/audit.csv")).send().await.unwrap();
+        assert_eq!(csv.status() == 403, !role.allows(Role::Operator), "CSV as {role:?}");
+        // Pages: every role reads them; the buttons a role may not use are not there.
+        let page = client.get(app.url("/workspaces")).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+        let html = page.text().await.unwrap();
+        assert_eq!(html.contains("data-testid=\"connect-workspace\""), role.allows(Role::Admin), "connect button as {role:?}");
+        assert!(html.contains("data-testid=\"role\"") && html.contains(role.label()), "the header names the role");
+        let audit = client.get(app.url("/audit")).send().await.unwrap().text().await.unwrap();
+        assert_eq!(audit.contains("data-testid=\"audit-csv\""), role.allows(Role::Operator), "CSV link as {role:?}");
+    }
+}
+
+/// Calls a server function with well-formed arguments (an unknown workspace is a 404 from the
+/// function itself, past the role check).
+async fn call_with_arguments(app: &TestApp, client: &reqwest::Client, path: &str, method: &http::Method) -> reqwest::Response {
+    {
+        let body = match path {
             "/api/workspace" => "org_id=00000000-0000-4000-8000-000000000000",
             "/api/audit_search" => "query[actor]=",
             "/api/workspace_list" => "query[q]=",
@@ -58,17 +137,13 @@ async fn every_server_function_refuses_without_an_admin_session() {
             "/api/unlink_identity" => "identity=x&platform_user_id=s-1",
             _ => "",
         };
-        let res = app
-            .client
+        client
             .request(method.clone(), app.url(path))
             .header("content-type", "application/x-www-form-urlencoded")
             .body(body)
             .send()
             .await
-            .unwrap();
-        let unknown_workspace = ["/api/workspace", "/api/workspace_users", "/api/suggested_links", "/api/reload_linear_users"];
-        let expected = if unknown_workspace.contains(path) { 404 } else { 200 };
-        assert_eq!(res.status(), expected, "{path} as an admin");
+            .unwrap()
     }
 }
 
