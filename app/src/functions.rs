@@ -324,3 +324,14 @@ pub async fn unlink_identity(identity: String, platform_user_id: String, email: 
         Ports::from_context()?.link_actions.unlink_identity(&admin.actor(), &identity, &platform_user_id, &email.unwrap_or_default()).await;
     Ok(land(to))
 }
+
+// ---- the member's own page ----------------------------------------------------------------
+
+/// The signed-in member's profile: role and second factor (and an enrolment under way).
+#[server(prefix = "/api", endpoint = "profile")]
+pub async fn my_profile() -> Result<crate::wire::Profile, AppError> {
+    let member = Member::require(Role::Viewer).await?;
+    let session: tower_sessions::Session =
+        leptos_axum::extract().await.map_err(|e| failed(crate::ports::PortError { service: "sessions", cause: e.to_string() }))?;
+    Ok(Ports::from_context()?.profile.profile(member.identity(), &session).await)
+}

@@ -61,6 +61,13 @@ pub struct MemberSession {
     pub idle_until: i64,
     /// When activity was last recorded (written at most once a minute, not on every request).
     pub touched_at: i64,
+    /// Signed in with a second factor (an authenticator code).
+    #[serde(default)]
+    pub mfa: bool,
+    /// Must enrol a second factor before anything else (the role requires one and the account
+    /// has none): only the profile page and sign-out are open to this session.
+    #[serde(default)]
+    pub must_enrol: bool,
 }
 
 /// Activity is written back to the session at most this often.
@@ -76,6 +83,8 @@ impl MemberSession {
             expires_at,
             idle_until: (now + idle).min(expires_at),
             touched_at: now,
+            mfa: false,
+            must_enrol: false,
         }
     }
 

@@ -27,8 +27,9 @@ use leptos_router::{
 
 use crate::components::layout::Layout;
 use crate::routes::{
-    audit::AuditPage, connect::ConnectPage, forbidden::ForbiddenPage, login::LoginPage, new_password::NewPasswordPage, not_found::NotFound,
-    users::UsersPage, workspace::WorkspacePage, workspace_users::WorkspaceUsersPage, workspaces::WorkspacesPage,
+    audit::AuditPage, connect::ConnectPage, forbidden::ForbiddenPage, login::LoginPage, mfa::MfaPage, new_password::NewPasswordPage,
+    not_found::NotFound, profile::ProfilePage, users::UsersPage, workspace::WorkspacePage, workspace_users::WorkspaceUsersPage,
+    workspaces::WorkspacesPage,
 };
 
 /// The document around every page. On the server it also sets the per-response
@@ -66,6 +67,7 @@ pub fn App() -> impl IntoView {
             <Routes fallback=|| view! { <NotFound/> }>
                 <Route path=path!("/login") view=LoginPage/>
                 <Route path=path!("/login/new-password") view=NewPasswordPage/>
+                <Route path=path!("/login/mfa") view=MfaPage/>
                 <Route path=path!("/forbidden") view=ForbiddenPage/>
                 <ParentRoute path=path!("") view=Layout>
                     <Route path=path!("/") view=|| view! { <Redirect path="/workspaces"/> }/>
@@ -76,6 +78,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/workspaces/:org_id/users") view=WorkspaceUsersPage/>
                     <Route path=path!("/users") view=UsersPage/>
                     <Route path=path!("/audit") view=AuditPage/>
+                    <Route path=path!("/profile") view=ProfilePage/>
                 </ParentRoute>
             </Routes>
         </Router>

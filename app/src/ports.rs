@@ -6,7 +6,7 @@ use async_trait::async_trait;
 
 use crate::identity::Identity;
 use crate::user_links_view::{LinkRequest, LinkResult, PlatformUserPage, UsersQuery, WorkspaceUsers};
-use crate::wire::{AuditEntry, AuditPage, AuditQuery, ConnectInfo, WorkspaceDetail, WorkspaceSummary};
+use crate::wire::{AuditEntry, AuditPage, AuditQuery, ConnectInfo, Profile, WorkspaceDetail, WorkspaceSummary};
 
 /// A backend call that failed; `cause` is logged, never shown.
 #[derive(Debug)]
@@ -108,6 +108,12 @@ pub trait LinkActionsPort: Send + Sync {
     async fn unlink_identity(&self, actor: &Actor, identity: &str, platform_user_id: &str, email: &str) -> String;
 }
 
+/// The signed-in member's own page: their second factor.
+#[async_trait]
+pub trait ProfilePort: Send + Sync {
+    async fn profile(&self, member: &Identity, session: &tower_sessions::Session) -> Profile;
+}
+
 /// Everything the server functions may call, provided once per request.
 #[derive(Clone)]
 pub struct Ports {
@@ -117,6 +123,7 @@ pub struct Ports {
     pub install: Arc<dyn InstallPort>,
     pub workspace_actions: Arc<dyn WorkspaceActionsPort>,
     pub link_actions: Arc<dyn LinkActionsPort>,
+    pub profile: Arc<dyn ProfilePort>,
 }
 
 impl Ports {

@@ -395,3 +395,34 @@ impl std::fmt::Debug for SecretInput {
         f.write_str("SecretInput(<redacted>)")
     }
 }
+
+/// The profile page: who is signed in and their second factor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    pub email: String,
+    pub role: crate::identity::Role,
+    /// Whether the account has an authenticator app as its second factor (`None`: Cognito could
+    /// not be asked).
+    pub mfa_enabled: Option<bool>,
+    /// This session was signed in with an authenticator code.
+    pub signed_in_with_code: bool,
+    /// The role requires a second factor and this session has none: enrol before anything else.
+    pub must_enrol: bool,
+    /// An enrolment under way (the secret to add to the app, as a QR code and as text).
+    pub enrolment: Option<Enrolment>,
+}
+
+/// An authenticator enrolment under way: shown to its own member only, until it is verified.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enrolment {
+    /// The base32 secret, for typing into the app by hand.
+    pub secret: String,
+    /// The `otpauth://` URI as a QR code: an SVG `data:` URI, drawn on the server.
+    pub qr: String,
+}
+
+impl std::fmt::Debug for Enrolment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Enrolment(<secret redacted>)")
+    }
+}

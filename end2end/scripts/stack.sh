@@ -27,7 +27,8 @@ if curl -fsS -o /dev/null "$AWS_ENDPOINT_URL/moto-api/" 2>/dev/null; then
 else
   echo "stack: starting moto on $AWS_ENDPOINT_URL"
   MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY=HASH MOTO_COGNITO_IDP_USER_POOL_CLIENT_ID_STRATEGY=HASH \
-    "$ROOT/.venv/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT" >"$STATE/moto.log" 2>&1 &
+    MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP=true \
+      "$ROOT/.venv/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT" >"$STATE/moto.log" 2>&1 &
   pids+=($!)
   started_moto=" and moto"
   for _ in $(seq 1 100); do

@@ -37,6 +37,8 @@ impl Moto {
             .arg(script)
             .env("MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY", "HASH")
             .env("MOTO_COGNITO_IDP_USER_POOL_CLIENT_ID_STRATEGY", "HASH")
+            // Authenticator codes are checked (against moto's one fixed secret), as Cognito does.
+            .env("MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP", "true")
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .spawn()?;

@@ -84,6 +84,9 @@ pub struct AccessSettings {
     pub trusted_proxy_hops: usize,
     /// `Server-Timing` on responses (`CONSOLE_DEBUG_TIMING=1`): a debugging aid, off by default.
     pub debug_timing: bool,
+    /// Admins must sign in with a second factor (`CONSOLE_REQUIRE_MFA_FOR_ADMINS=1`); one without
+    /// is sent to enrol first.
+    pub require_mfa_for_admins: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -299,7 +302,8 @@ impl Config {
             }
         };
         let debug_timing = matches!(r.or("CONSOLE_DEBUG_TIMING", "0").as_str(), "1" | "true");
-        let access = AccessSettings { idle, recheck, trusted_proxy_hops, debug_timing };
+        let require_mfa_for_admins = matches!(r.or("CONSOLE_REQUIRE_MFA_FOR_ADMINS", "0").as_str(), "1" | "true");
+        let access = AccessSettings { idle, recheck, trusted_proxy_hops, debug_timing, require_mfa_for_admins };
         let json_logs = match r.or("CONSOLE_LOG_FORMAT", "text").as_str() {
             "json" => true,
             "text" => false,

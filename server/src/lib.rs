@@ -113,6 +113,7 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
         Arc::new(upkeep::TokenUpkeep::new(registry.clone(), tokens.clone(), linear_oauth.clone(), linear_api.clone(), audit.clone()));
     let directory = cognito::directory::Directory::new(aws.cognito.clone(), config.cognito.user_pool_id.clone());
     let overview = workspaces::OverviewCache::new(config.overview_cache);
+    let mfa = cognito::mfa::Mfa::new(aws.cognito.clone(), config.cognito.user_pool_id.clone());
     let access = Arc::new(access::Access::new(directory.clone(), config.role_groups(), config.access.recheck));
     let user_links = Arc::new(user_links::UserLinks::new(
         registry.clone(),
@@ -138,10 +139,12 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
             overview: overview.clone(),
         }),
         link_actions: Arc::new(web::user_links::LinkActions { links: user_links }),
+        profile: web::profile::port(mfa.clone()),
     };
     Ok(AppState {
         leptos_options,
         cognito_auth: CognitoAuth::new(aws.cognito.clone(), config.cognito.app_client_id.clone()),
+        mfa,
         installer,
         overview,
         sweeper,

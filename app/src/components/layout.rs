@@ -30,7 +30,7 @@ pub fn Layout() -> impl IntoView {
                         <Suspense fallback=|| view! { <span class="text-slate-400">"…"</span> }>
                             {move || me.get().map(|r| match r {
                                 Ok(a) => view! {
-                                    <span data-testid="admin-email" class="text-slate-600 dark:text-slate-300">{a.email}</span>
+                                    <a href="/profile" data-testid="admin-email" title="Your profile and second factor" class="text-slate-600 hover:underline dark:text-slate-300">{a.email}</a>
                                     <span data-testid="role" title="Your role in the console" class="rounded-full bg-slate-100 px-2 py-0.5 text-xs text-slate-600 dark:bg-slate-800 dark:text-slate-300">{a.role.label()}</span>
                                 }.into_any(),
                                 Err(_) => view! { <a href="/login" rel="external" class="underline">"Sign in"</a> }.into_any(),

@@ -57,7 +57,7 @@ pub fn LoginPage() -> impl IntoView {
                 <SubmitButton label="Sign in"/>
             </form>
             <p class="mt-6 text-xs text-slate-500 dark:text-slate-400">
-                "Access is limited to members of the console's Cognito admin group."
+                "Access is limited to members of the console's Cognito groups (admin, operator, viewer)."
             </p>
         </AuthCard>
     }

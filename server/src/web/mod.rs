@@ -6,6 +6,7 @@ pub mod client_address;
 pub mod install;
 pub mod lambda;
 pub mod probes;
+pub mod profile;
 pub mod security;
 pub mod sign_in;
 pub mod state;
@@ -79,6 +80,9 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/login", post(sign_in::login))
         .route("/login/new-password", post(sign_in::new_password))
+        .route("/login/mfa", post(sign_in::mfa_code))
+        .route("/profile/mfa/start", post(profile::start))
+        .route("/profile/mfa/verify", post(profile::verify))
         .route("/logout", post(sign_in::logout))
         .route("/healthz", get(probes::healthz))
         .route("/readyz", get(probes::readyz))

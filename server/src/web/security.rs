@@ -17,7 +17,7 @@ use crate::web::state::AppState;
 
 /// Paths anyone may load: sign-in, its pages, static assets and probes.
 pub fn is_public(path: &str) -> bool {
-    matches!(path, "/login" | "/login/new-password" | "/forbidden" | "/logout" | "/healthz" | "/readyz" | "/favicon.ico")
+    matches!(path, "/login" | "/login/new-password" | "/login/mfa" | "/forbidden" | "/logout" | "/healthz" | "/readyz" | "/favicon.ico")
         || path.starts_with("/pkg/")
 }
 
@@ -32,6 +32,14 @@ pub async fn member_gate(State(state): State<AppState>, session: Session, req: R
         return next.run(req).await;
     }
     match live_member(&state, &session).await {
+        // A member who must enrol a second factor first reaches only their profile page.
+        Ok(Some(m)) if m.must_enrol && !open_before_enrolment(path) => {
+            if path.starts_with("/api/") {
+                (StatusCode::FORBIDDEN, "Set up your authenticator app on your profile page first.").into_response()
+            } else {
+                Redirect::to("/profile?enrol=required").into_response()
+            }
+        }
         Ok(Some(_)) => next.run(req).await,
         // A plain form post (no wasm yet) whose session ended goes to sign in, not to a JSON 401.
         Ok(None) if path.starts_with("/api/") && accepts_html(req.headers()) => Redirect::to("/login").into_response(),
@@ -45,6 +53,11 @@ pub async fn member_gate(State(state): State<AppState>, session: Session, req: R
             (StatusCode::SERVICE_UNAVAILABLE, "Sessions are unavailable right now; try again shortly.").into_response()
         }
     }
+}
+
+/// What a member who must enrol a second factor may reach: the profile page and what it uses.
+fn open_before_enrolment(path: &str) -> bool {
+    matches!(path, "/profile" | "/profile/mfa/start" | "/profile/mfa/verify" | "/api/whoami" | "/api/profile")
 }
 
 /// The session's member after the re-check, saving what changed; `None` when there is none (or

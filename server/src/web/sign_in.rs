@@ -9,11 +9,11 @@ use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
 use app::guard::Member;
-use app::identity::{Identity, MemberSession, SESSION_MEMBER_KEY};
+use app::identity::{Identity, MemberSession, Role, SESSION_MEMBER_KEY};
 use app::routes::login::safe_next;
 
 use crate::adapters::cognito::id_token::TokenError;
-use crate::adapters::cognito::sign_in::{PasswordOutcome, SignInError};
+use crate::adapters::cognito::sign_in::{PasswordOutcome, SignInError, Tokens};
 use crate::domain::audit::EMAIL_MAX;
 use crate::domain::audit::{AuditEvent, Outcome};
 use crate::web::admin::request_id;
@@ -24,6 +24,8 @@ use crate::web::state::AppState;
 const PENDING_KEY: &str = "pending_challenge";
 /// Cognito's challenge session lasts three minutes.
 const CHALLENGE_SECONDS: i64 = 180;
+/// Wrong authenticator codes allowed on one challenge before sign-in starts over.
+const CODE_TRIES: u8 = 3;
 
 #[derive(Deserialize)]
 pub struct LoginForm {
@@ -39,17 +41,60 @@ pub struct NewPasswordForm {
     confirm: SecretString,
 }
 
-/// Between the password and the new password: kept only in the server-side session.
+#[derive(Deserialize)]
+pub struct CodeForm {
+    code: String,
+}
+
+/// Which answer Cognito waits for.
+#[derive(Serialize, Deserialize, Clone, Copy, PartialEq, Eq)]
+enum Challenge {
+    NewPassword,
+    Mfa,
+}
+
+/// Between the password and the challenge's answer: kept only in the server-side session,
+/// short-lived, and removed when answered.
 #[derive(Serialize, Deserialize)]
 struct PendingChallenge {
+    kind: Challenge,
     email: String,
     cognito_session: String,
     next: String,
     expires_at: i64,
+    #[serde(default)]
+    tries: u8,
 }
 
 fn login_error(code: &str, next: &str) -> Response {
     Redirect::to(&format!("/login?error={code}&next={}", encode_component(next))).into_response()
+}
+
+/// The challenge this session waits an answer to, if it is of `kind` and still fresh.
+async fn pending(session: &Session, kind: Challenge) -> Option<PendingChallenge> {
+    let p: Option<PendingChallenge> = session.get(PENDING_KEY).await.ok().flatten();
+    p.filter(|p| p.kind == kind && p.expires_at > app::guard::now_unix())
+}
+
+/// Keeps a challenge for its answer and sends the browser to the page that asks for it.
+async fn ask(session: &Session, kind: Challenge, email: String, cognito_session: SecretString, next: String) -> Response {
+    let pending = PendingChallenge {
+        kind,
+        email,
+        cognito_session: cognito_session.expose_secret().to_owned(),
+        next,
+        expires_at: app::guard::now_unix() + CHALLENGE_SECONDS,
+        tries: 0,
+    };
+    if let Err(e) = session.insert(PENDING_KEY, pending).await {
+        tracing::error!(error = %e, "could not store the sign-in challenge");
+        return login_error("unavailable", "/workspaces");
+    }
+    let page = match kind {
+        Challenge::NewPassword => "/login/new-password",
+        Challenge::Mfa => "/login/mfa",
+    };
+    Redirect::to(page).into_response()
 }
 
 pub async fn login(
@@ -68,28 +113,19 @@ pub async fn login(
     if !state.throttle.verdict(&email, &address, now).await.allows() {
         return login_error("invalid", &next);
     }
-    let outcome = state.cognito_auth.password_auth(&email, &form.password).await;
-    match &outcome {
-        Err(SignInError::InvalidCredentials) => state.throttle.failed(&email, &address, now).await,
-        Ok(_) => state.throttle.succeeded(&email).await,
-        Err(_) => {}
-    }
-    match outcome {
-        Ok(PasswordOutcome::IdToken(token)) => finish(&state, &session, &token, &email, &next, rid).await,
-        Ok(PasswordOutcome::NewPasswordRequired(cognito_session)) => {
-            let pending = PendingChallenge {
-                email,
-                cognito_session: cognito_session.expose_secret().to_owned(),
-                next,
-                expires_at: app::guard::now_unix() + CHALLENGE_SECONDS,
-            };
-            if let Err(e) = session.insert(PENDING_KEY, pending).await {
-                tracing::error!(error = %e, "could not store the sign-in challenge");
-                return login_error("unavailable", "/workspaces");
-            }
-            Redirect::to("/login/new-password").into_response()
+    match state.cognito_auth.password_auth(&email, &form.password).await {
+        Ok(PasswordOutcome::Tokens(tokens)) => {
+            state.throttle.succeeded(&email).await;
+            finish(&state, &session, &tokens, &email, &next, rid, false).await
         }
-        Err(e) => sign_in_failed(&state, e, &email, &next, rid).await,
+        Ok(PasswordOutcome::NewPasswordRequired(s)) => ask(&session, Challenge::NewPassword, email, s, next).await,
+        Ok(PasswordOutcome::MfaRequired(s)) => ask(&session, Challenge::Mfa, email, s, next).await,
+        Err(e) => {
+            if matches!(e, SignInError::InvalidCredentials) {
+                state.throttle.failed(&email, &address, now).await;
+            }
+            sign_in_failed(&state, e, &email, &next, rid).await
+        }
     }
 }
 
@@ -99,8 +135,7 @@ pub async fn new_password(
     headers: HeaderMap,
     Form(form): Form<NewPasswordForm>,
 ) -> Response {
-    let pending: Option<PendingChallenge> = session.get(PENDING_KEY).await.ok().flatten();
-    let Some(pending) = pending.filter(|p| p.expires_at > app::guard::now_unix()) else {
+    let Some(pending) = pending(&session, Challenge::NewPassword).await else {
         return login_error("expired", "/workspaces");
     };
     if form.password.expose_secret() != form.confirm.expose_secret() {
@@ -109,10 +144,11 @@ pub async fn new_password(
     let rid = request_id(&headers);
     let cognito_session = SecretString::from(pending.cognito_session.clone());
     match state.cognito_auth.answer_new_password(&pending.email, &form.password, &cognito_session).await {
-        Ok(PasswordOutcome::IdToken(token)) => {
+        Ok(PasswordOutcome::Tokens(tokens)) => {
             let _ = session.remove::<PendingChallenge>(PENDING_KEY).await;
-            finish(&state, &session, &token, &pending.email, &pending.next, rid).await
+            finish(&state, &session, &tokens, &pending.email, &pending.next, rid, false).await
         }
+        Ok(PasswordOutcome::MfaRequired(s)) => ask(&session, Challenge::Mfa, pending.email, s, pending.next).await,
         Ok(PasswordOutcome::NewPasswordRequired(_)) | Err(SignInError::PasswordPolicy) => {
             Redirect::to("/login/new-password?error=policy").into_response()
         }
@@ -123,9 +159,69 @@ pub async fn new_password(
     }
 }
 
+/// The authenticator code of an account with a second factor. A wrong code counts as a failed
+/// sign-in (the throttle); after a few, sign-in starts over.
+pub async fn mfa_code(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    ClientAddress(address): ClientAddress,
+    Form(form): Form<CodeForm>,
+) -> Response {
+    let Some(mut pending) = pending(&session, Challenge::Mfa).await else {
+        return login_error("expired", "/workspaces");
+    };
+    let code = form.code.trim();
+    if code.len() != 6 || !code.chars().all(|c| c.is_ascii_digit()) {
+        return Redirect::to("/login/mfa?error=shape").into_response();
+    }
+    let rid = request_id(&headers);
+    let now = app::guard::now_unix();
+    if !state.throttle.verdict(&pending.email, &address, now).await.allows() {
+        let _ = session.remove::<PendingChallenge>(PENDING_KEY).await;
+        return login_error("invalid", &pending.next);
+    }
+    let cognito_session = SecretString::from(pending.cognito_session.clone());
+    match state.cognito_auth.answer_mfa(&pending.email, code, &cognito_session).await {
+        Ok(PasswordOutcome::Tokens(tokens)) => {
+            let _ = session.remove::<PendingChallenge>(PENDING_KEY).await;
+            state.throttle.succeeded(&pending.email).await;
+            finish(&state, &session, &tokens, &pending.email, &pending.next, rid, true).await
+        }
+        Err(SignInError::WrongCode) => {
+            state.throttle.failed(&pending.email, &address, now).await;
+            audit(&state, "sign_in", None, &pending.email, Outcome::Failure, Some("wrong authenticator code".into()), rid).await;
+            pending.tries += 1;
+            if pending.tries >= CODE_TRIES {
+                let _ = session.remove::<PendingChallenge>(PENDING_KEY).await;
+                return login_error("invalid", &pending.next);
+            }
+            if session.insert(PENDING_KEY, &pending).await.is_err() {
+                return login_error("unavailable", &pending.next);
+            }
+            Redirect::to("/login/mfa?error=code").into_response()
+        }
+        Ok(_) => {
+            let _ = session.remove::<PendingChallenge>(PENDING_KEY).await;
+            sign_in_failed(
+                &state,
+                SignInError::Unavailable("an unexpected challenge after the code".into()),
+                &pending.email,
+                &pending.next,
+                rid,
+            )
+            .await
+        }
+        Err(e) => {
+            let _ = session.remove::<PendingChallenge>(PENDING_KEY).await;
+            sign_in_failed(&state, e, &pending.email, &pending.next, rid).await
+        }
+    }
+}
+
 async fn sign_in_failed(state: &AppState, e: SignInError, email: &str, next: &str, rid: Option<String>) -> Response {
     let code = match &e {
-        SignInError::InvalidCredentials | SignInError::PasswordPolicy => "invalid",
+        SignInError::InvalidCredentials | SignInError::PasswordPolicy | SignInError::WrongCode => "invalid",
         SignInError::ChallengeExpired => "expired",
         SignInError::Unavailable(cause) => {
             tracing::error!(error = %cause, "Cognito sign-in failed");
@@ -136,9 +232,20 @@ async fn sign_in_failed(state: &AppState, e: SignInError, email: &str, next: &st
     login_error(code, next)
 }
 
-/// Verifies the ID token, then either starts a session with the member's role or explains the 403.
-async fn finish(state: &AppState, session: &Session, token: &SecretString, email: &str, next: &str, rid: Option<String>) -> Response {
-    let identity = match state.verifier.verify(token.expose_secret()).await {
+/// Verifies the ID token, then either starts a session with the member's role or explains the
+/// 403. An admin without a second factor, where one is required, is sent to enrol first (with
+/// the enrolment already started from this sign-in's access token).
+#[allow(clippy::too_many_arguments)]
+async fn finish(
+    state: &AppState,
+    session: &Session,
+    tokens: &Tokens,
+    email: &str,
+    next: &str,
+    rid: Option<String>,
+    with_code: bool,
+) -> Response {
+    let identity = match state.verifier.verify(tokens.id.expose_secret()).await {
         Ok(id) => id,
         Err(e) => {
             tracing::error!(error = %e, "ID token refused");
@@ -156,7 +263,9 @@ async fn finish(state: &AppState, session: &Session, token: &SecretString, email
     };
     let who = Identity { sub: identity.sub.clone(), email: identity.email.clone(), role };
     let (lifetime, idle) = (state.config.session_ttl.as_secs() as i64, state.config.access.idle.as_secs() as i64);
-    let admin = MemberSession::new(who, app::guard::now_unix(), lifetime, idle);
+    let mut admin = MemberSession::new(who, app::guard::now_unix(), lifetime, idle);
+    admin.mfa = with_code;
+    admin.must_enrol = role == Role::Admin && state.config.access.require_mfa_for_admins && !with_code;
     // A new id at sign-in: a session id planted before sign-in is worthless after it.
     let stored = async {
         session.cycle_id().await?;
@@ -167,7 +276,15 @@ async fn finish(state: &AppState, session: &Session, token: &SecretString, email
         tracing::error!(error = %e, "could not store the session");
         return login_error("unavailable", next);
     }
-    audit(state, "sign_in", Some(&admin.sub), &admin.email, Outcome::Success, Some(format!("as {}", role.label())), rid).await;
+    let how = if with_code { " with an authenticator code" } else { "" };
+    audit(state, "sign_in", Some(&admin.sub), &admin.email, Outcome::Success, Some(format!("as {}{how}", role.label())), rid).await;
+    if admin.must_enrol {
+        // Started here from this sign-in's access token; if that fails, the profile page starts it.
+        if let Err(e) = crate::web::profile::start_enrolment(state, session, &tokens.access).await {
+            tracing::warn!(error = %e, "could not start the required enrolment at sign-in");
+        }
+        return Redirect::to("/profile?enrol=required").into_response();
+    }
     Redirect::to(next).into_response()
 }
 

@@ -18,6 +18,7 @@ pub struct AppState {
     pub aws: AwsClients,
     pub verifier: Arc<IdTokenVerifier>,
     pub cognito_auth: CognitoAuth,
+    pub mfa: crate::adapters::cognito::mfa::Mfa,
     pub audit: AuditLog,
     pub installer: Arc<crate::services::install::Installer>,
     pub overview: crate::services::workspaces::OverviewCache,

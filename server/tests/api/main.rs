@@ -7,6 +7,7 @@ mod input;
 mod install;
 mod lambda;
 mod layers;
+mod mfa;
 mod platform;
 mod probes;
 mod registry;

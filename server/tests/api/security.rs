@@ -60,7 +60,8 @@ fn role_needed(path: &str) -> Role {
         | "/api/workspace_users"
         | "/api/suggested_links"
         | "/api/reload_progress"
-        | "/api/platform_users" => Role::Viewer,
+        | "/api/platform_users"
+        | "/api/profile" => Role::Viewer,
         "/api/link_users"
         | "/api/reload_linear_users"
         | "/api/check_workspace"

@@ -2,4 +2,5 @@
 //! of platform users.
 pub mod directory;
 pub mod id_token;
+pub mod mfa;
 pub mod sign_in;

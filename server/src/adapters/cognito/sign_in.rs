@@ -1,13 +1,22 @@
-//! Cognito password sign-in (`USER_PASSWORD_AUTH`) and the NEW_PASSWORD_REQUIRED answer.
-//! Tokens stay in `SecretString`s and are dropped once the ID token is verified.
-use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, ChallengeNameType};
+//! Cognito password sign-in (`USER_PASSWORD_AUTH`) and its challenges: NEW_PASSWORD_REQUIRED and
+//! SOFTWARE_TOKEN_MFA (the code of an authenticator app). Tokens stay in `SecretString`s and are
+//! dropped once the ID token is verified (the access token is kept only to enrol a second factor).
+use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, AuthenticationResultType, ChallengeNameType};
 use aws_sdk_cognitoidentityprovider::Client;
 use secrecy::{ExposeSecret, SecretString};
 
 pub enum PasswordOutcome {
-    IdToken(SecretString),
+    Tokens(Tokens),
     /// Cognito's opaque challenge session, to send back with the new password.
     NewPasswordRequired(SecretString),
+    /// The account has a second factor: the challenge session, to send back with the code.
+    MfaRequired(SecretString),
+}
+
+/// What a completed sign-in yields: the ID token (identity and groups) and the access token.
+pub struct Tokens {
+    pub id: SecretString,
+    pub access: SecretString,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -19,6 +28,8 @@ pub enum SignInError {
     PasswordPolicy,
     #[error("the sign-in challenge expired")]
     ChallengeExpired,
+    #[error("the authenticator code is wrong")]
+    WrongCode,
     #[error("Cognito unavailable: {0}")]
     Unavailable(String),
 }
@@ -45,7 +56,7 @@ impl CognitoAuth {
             .send()
             .await;
         match out {
-            Ok(out) => outcome(out.authentication_result.and_then(|r| r.id_token), out.challenge_name, out.session),
+            Ok(out) => outcome(out.authentication_result, out.challenge_name, out.session),
             Err(e) => {
                 let svc = e.as_service_error();
                 if svc.is_some_and(|s| {
@@ -80,7 +91,7 @@ impl CognitoAuth {
             .send()
             .await;
         match out {
-            Ok(out) => outcome(out.authentication_result.and_then(|r| r.id_token), out.challenge_name, out.session),
+            Ok(out) => outcome(out.authentication_result, out.challenge_name, out.session),
             Err(e) => {
                 let svc = e.as_service_error();
                 if svc.is_some_and(|s| s.is_invalid_password_exception()) {
@@ -97,14 +108,48 @@ impl CognitoAuth {
     }
 }
 
+impl CognitoAuth {
+    /// Answers SOFTWARE_TOKEN_MFA with the code of the member's authenticator app.
+    pub async fn answer_mfa(&self, email: &str, code: &str, session: &SecretString) -> Result<PasswordOutcome, SignInError> {
+        let out = self
+            .client
+            .respond_to_auth_challenge()
+            .client_id(&self.app_client_id)
+            .challenge_name(ChallengeNameType::SoftwareTokenMfa)
+            .session(session.expose_secret())
+            .challenge_responses("USERNAME", email)
+            .challenge_responses("SOFTWARE_TOKEN_MFA_CODE", code)
+            .send()
+            .await;
+        match out {
+            Ok(out) => outcome(out.authentication_result, out.challenge_name, out.session),
+            Err(e) => {
+                let svc = e.as_service_error();
+                if svc.is_some_and(|s| s.is_code_mismatch_exception()) {
+                    Err(SignInError::WrongCode)
+                } else if svc.is_some_and(|s| s.is_expired_code_exception()) {
+                    Err(SignInError::ChallengeExpired)
+                } else if svc.is_some_and(|s| s.is_not_authorized_exception() || s.is_user_not_found_exception()) {
+                    // Cognito ends the challenge session after too many wrong codes.
+                    Err(SignInError::ChallengeExpired)
+                } else {
+                    Err(SignInError::Unavailable(aws_sdk_cognitoidentityprovider::error::DisplayErrorContext(e).to_string()))
+                }
+            }
+        }
+    }
+}
+
 fn outcome(
-    id_token: Option<String>,
+    result: Option<AuthenticationResultType>,
     challenge: Option<ChallengeNameType>,
     session: Option<String>,
 ) -> Result<PasswordOutcome, SignInError> {
-    match (id_token, challenge, session) {
-        (Some(t), _, _) => Ok(PasswordOutcome::IdToken(SecretString::from(t))),
+    let tokens = result.and_then(|r| Some(Tokens { id: SecretString::from(r.id_token?), access: SecretString::from(r.access_token?) }));
+    match (tokens, challenge, session) {
+        (Some(t), _, _) => Ok(PasswordOutcome::Tokens(t)),
         (None, Some(ChallengeNameType::NewPasswordRequired), Some(s)) => Ok(PasswordOutcome::NewPasswordRequired(SecretString::from(s))),
+        (None, Some(ChallengeNameType::SoftwareTokenMfa), Some(s)) => Ok(PasswordOutcome::MfaRequired(SecretString::from(s))),
         (None, Some(other), _) => Err(SignInError::Unavailable(format!("unsupported challenge {other}"))),
         (None, None, _) => Err(SignInError::Unavailable("Cognito returned neither tokens nor a challenge".into())),
     }

@@ -1,0 +1,214 @@
+//! The member's own page and their second factor: enrolling an authenticator app (the secret
+//! shown once as a QR code drawn here, and as text), then verifying its first code. Plain form
+//! POSTs answered with redirects. The enrolment holds the sign-in's access token in the session
+//! for ten minutes at most, and is removed when used.
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use tower_sessions::Session;
+
+use app::guard::Member;
+use app::identity::{Identity, MemberSession, SESSION_MEMBER_KEY};
+use app::ports::ProfilePort;
+use app::wire::{Enrolment, Profile};
+
+use crate::adapters::cognito::mfa::{Mfa, MfaError};
+use crate::adapters::cognito::sign_in::{PasswordOutcome, SignInError};
+use crate::domain::audit::{AuditEvent, Outcome};
+use crate::web::admin::request_id;
+use crate::web::client_address::ClientAddress;
+use crate::web::state::AppState;
+
+const ENROLMENT_KEY: &str = "mfa_enrolment";
+/// An enrolment must be finished within this time (the access token lives an hour).
+const ENROLMENT_SECONDS: i64 = 600;
+const ISSUER: &str = "Linear console";
+
+#[derive(Serialize, Deserialize)]
+struct PendingEnrolment {
+    access_token: String,
+    secret: String,
+    expires_at: i64,
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    password: SecretString,
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    code: String,
+}
+
+fn to_profile(query: &str) -> Response {
+    Redirect::to(&format!("/profile?{query}")).into_response()
+}
+
+/// Starts an enrolment with a sign-in's access token: the new secret, kept in the session.
+pub async fn start_enrolment(state: &AppState, session: &Session, access: &SecretString) -> Result<(), MfaError> {
+    let secret = state.mfa.associate(access).await?;
+    let pending = PendingEnrolment {
+        access_token: access.expose_secret().to_owned(),
+        secret: secret.expose_secret().to_owned(),
+        expires_at: app::guard::now_unix() + ENROLMENT_SECONDS,
+    };
+    session.insert(ENROLMENT_KEY, pending).await.map_err(|e| MfaError::Unavailable(format!("session: {e}")))
+}
+
+/// `POST /profile/mfa/start`: the member's password again (it yields the access token Cognito
+/// wants for an enrolment; the console does not keep one from the sign-in).
+pub async fn start(
+    State(state): State<AppState>,
+    session: Session,
+    member: Member,
+    ClientAddress(address): ClientAddress,
+    Form(form): Form<PasswordForm>,
+) -> Response {
+    let email = member.identity().email.clone();
+    let now = app::guard::now_unix();
+    if !state.throttle.verdict(&email, &address, now).await.allows() {
+        return to_profile("error=password");
+    }
+    match state.cognito_auth.password_auth(&email, &form.password).await {
+        Ok(PasswordOutcome::Tokens(tokens)) => match start_enrolment(&state, &session, &tokens.access).await {
+            Ok(()) => to_profile("enrol=started"),
+            Err(e) => {
+                tracing::error!(error = %e, "could not start an authenticator enrolment");
+                to_profile("error=unavailable")
+            }
+        },
+        Ok(PasswordOutcome::MfaRequired(_)) => to_profile("notice=mfa-already"),
+        Ok(PasswordOutcome::NewPasswordRequired(_)) | Err(SignInError::InvalidCredentials) => {
+            state.throttle.failed(&email, &address, now).await;
+            to_profile("error=password")
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "Cognito unavailable for an enrolment");
+            to_profile("error=unavailable")
+        }
+    }
+}
+
+/// `POST /profile/mfa/verify`: the app's first code. On success the authenticator is the
+/// account's second factor, this session counts as signed in with it, and it is audited.
+pub async fn verify(
+    State(state): State<AppState>,
+    session: Session,
+    member: Member,
+    headers: HeaderMap,
+    Form(form): Form<CodeForm>,
+) -> Response {
+    let pending: Option<PendingEnrolment> = session.get(ENROLMENT_KEY).await.ok().flatten();
+    let Some(pending) = pending.filter(|p| p.expires_at > app::guard::now_unix()) else {
+        let _ = session.remove::<PendingEnrolment>(ENROLMENT_KEY).await;
+        return to_profile("error=expired");
+    };
+    let code = form.code.trim();
+    if code.len() != 6 || !code.chars().all(|c| c.is_ascii_digit()) {
+        return to_profile("error=shape");
+    }
+    let access = SecretString::from(pending.access_token);
+    match state.mfa.verify_and_enable(&access, code).await {
+        Ok(()) => {
+            let _ = session.remove::<PendingEnrolment>(ENROLMENT_KEY).await;
+            let stored: Option<MemberSession> = session.get(SESSION_MEMBER_KEY).await.ok().flatten();
+            if let Some(mut m) = stored {
+                (m.mfa, m.must_enrol) = (true, false);
+                let _ = session.insert(SESSION_MEMBER_KEY, &m).await;
+            }
+            let who = member.identity();
+            let event = AuditEvent {
+                action: "mfa.enrolled",
+                actor_sub: Some(who.sub.clone()),
+                actor_email: Some(who.email.clone()),
+                target: None,
+                outcome: Outcome::Success,
+                detail: Some("an authenticator app is now this account's second factor".to_owned()),
+                request_id: request_id(&headers),
+            };
+            let _ = state.audit.record(event).await;
+            to_profile("notice=mfa-on")
+        }
+        Err(MfaError::WrongCode) => to_profile("error=code"),
+        Err(MfaError::Expired) => {
+            let _ = session.remove::<PendingEnrolment>(ENROLMENT_KEY).await;
+            to_profile("error=expired")
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "could not finish an authenticator enrolment");
+            to_profile("error=unavailable")
+        }
+    }
+}
+
+/// The `otpauth://` URI an authenticator app reads (RFC 6238 defaults: SHA-1, 6 digits, 30 s).
+pub fn otpauth_uri(email: &str, secret: &str) -> String {
+    let enc = |s: &str| crate::web::security::encode_component(s).replace('/', "%2F");
+    format!("otpauth://totp/{}:{}?secret={secret}&issuer={}", enc(ISSUER), enc(email), enc(ISSUER))
+}
+
+/// The URI as a QR code: an SVG, as a `data:` URI for an `<img>` (the page's CSP allows `data:`
+/// images, and nothing of it runs).
+pub fn qr_data_uri(uri: &str) -> Option<String> {
+    use base64::Engine;
+    let code = qrcode::QrCode::new(uri.as_bytes()).ok()?;
+    let svg = code.render::<qrcode::render::svg::Color<'_>>().min_dimensions(200, 200).quiet_zone(true).build();
+    Some(format!("data:image/svg+xml;base64,{}", base64::engine::general_purpose::STANDARD.encode(svg)))
+}
+
+/// The profile page's port.
+pub struct Profiles {
+    pub mfa: Mfa,
+}
+
+#[async_trait]
+impl ProfilePort for Profiles {
+    async fn profile(&self, member: &Identity, session: &Session) -> Profile {
+        let stored: Option<MemberSession> = session.get(SESSION_MEMBER_KEY).await.ok().flatten();
+        let pending: Option<PendingEnrolment> = session.get(ENROLMENT_KEY).await.ok().flatten();
+        let enrolment = pending.filter(|p| p.expires_at > app::guard::now_unix()).map(|p| {
+            let uri = otpauth_uri(&member.email, &p.secret);
+            Enrolment { qr: qr_data_uri(&uri).unwrap_or_default(), secret: p.secret }
+        });
+        let mfa_enabled = match self.mfa.enabled(&member.email).await {
+            Ok(on) => Some(on),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read the account's second factor");
+                None
+            }
+        };
+        Profile {
+            email: member.email.clone(),
+            role: member.role,
+            mfa_enabled,
+            signed_in_with_code: stored.as_ref().is_some_and(|m| m.mfa),
+            must_enrol: stored.as_ref().is_some_and(|m| m.must_enrol),
+            enrolment,
+        }
+    }
+}
+
+/// For the composition root.
+pub fn port(mfa: Mfa) -> Arc<dyn ProfilePort> {
+    Arc::new(Profiles { mfa })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_otpauth_uri_names_the_console_and_the_member() {
+        let uri = otpauth_uri("ada@example.com", "JBSWY3DPEHPK3PXP");
+        assert_eq!(uri, "otpauth://totp/Linear%20console:ada%40example.com?secret=JBSWY3DPEHPK3PXP&issuer=Linear%20console");
+        let qr = qr_data_uri(&uri).unwrap();
+        assert!(qr.starts_with("data:image/svg+xml;base64,"));
+    }
+}
