@@ -10,7 +10,7 @@ VENV := $(ROOT)/.venv
 MOTO_VERSION := 5.2.5
 HADOLINT_VERSION := 2.15.1
 CFN_LINT_VERSION := 1.58.0
-CARGO_AUDIT_VERSION := 0.22.2
+CARGO_DENY_VERSION := 0.20.2
 SITE := $(ROOT)/target/site
 PKG := $(SITE)/pkg
 WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/version = "\(.*\)"/\1/p;q}' Cargo.lock)
@@ -19,7 +19,7 @@ CARGO_PROFILE_FLAG := $(if $(filter release,$(PROFILE)),--release,)
 WASM_PROFILE_FLAG := $(if $(filter release,$(PROFILE)),--profile wasm-release,)
 WASM_DIR := $(if $(filter release,$(PROFILE)),wasm-release,debug)
 
-.PHONY: run test setup build css wasm server release bench unit integration browser clean-site features lint advisories clean-stale deploy-checks lambda-package
+.PHONY: run test setup build css wasm server release bench unit integration browser clean-site features lint deny security clean-stale deploy-checks lambda-package
 
 ## ---- set-up -----------------------------------------------------------------
 setup: .make/apt .make/venv .make/wasm-target .make/wasm-bindgen .make/npm
@@ -88,11 +88,11 @@ wasm: .make/wasm-target .make/wasm-bindgen
 	  wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
 	    -o $(PKG)/app_bg.wasm $(PKG)/app_bg.wasm && echo "wasm-opt: $$(stat -c %s $(PKG)/app_bg.wasm) bytes"; fi
 
-.make/cargo-audit:
+.make/cargo-deny:
 	@mkdir -p .make
-	@if [ "$$(cargo audit --version 2>/dev/null | cut -d' ' -f2)" != "$(CARGO_AUDIT_VERSION)" ]; then \
-	  echo "installing cargo-audit $(CARGO_AUDIT_VERSION) (a few minutes, once)"; \
-	  cargo install -q --locked cargo-audit --version $(CARGO_AUDIT_VERSION); \
+	@if [ "$$(cargo deny --version 2>/dev/null | cut -d' ' -f2)" != "$(CARGO_DENY_VERSION)" ]; then \
+	  echo "installing cargo-deny $(CARGO_DENY_VERSION) (a few minutes, once)"; \
+	  cargo install -q --locked cargo-deny --version $(CARGO_DENY_VERSION); \
 	fi
 	@touch $@
 
@@ -125,7 +125,7 @@ lambda-package: release
 run: setup build
 	@PROFILE=$(PROFILE) bash end2end/scripts/stack.sh
 
-test: setup features build unit browser lint advisories deploy-checks
+test: setup features build unit browser security lint deny deploy-checks
 
 # The deployment's own checks: the container recipe linted (no container engine runs here to build
 # it), the CDK app's assertion tests (synthesized offline with fixture outputs), and cfn-lint over
@@ -153,12 +153,16 @@ lint:
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
 
-# Known vulnerabilities in the locked dependencies (RustSec), accepted ones listed in
-# .cargo/audit.toml with why. The database is fetched from GitHub; where that is unreachable
-# (a closed network) a local copy is used if ADVISORY_DB names one, else the check says so
-# (and cargo-audit, about 5 minutes to build, is installed only when it will run).
-advisories:
-	@bash end2end/scripts/advisories.sh
+# The dependency policy (deny.toml): licenses, banned crates, duplicate versions, sources, and
+# known vulnerabilities (RustSec; accepted ones listed with why). The advisory database is fetched
+# from GitHub; where that is unreachable a local copy is used if ADVISORY_DB names one, else that
+# check says NOT CHECKED. cargo-deny takes a few minutes to build, once.
+deny:
+	@bash end2end/scripts/deny.sh
+
+# The project's own attack probe against the local stack (on ports of its own): PASS/FAIL table.
+security:
+	@bash end2end/scripts/security.sh
 
 browser: .make/npm
 	cd end2end && npx playwright test

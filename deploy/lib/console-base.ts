@@ -14,6 +14,10 @@ export interface PlatformOutputs {
   readonly userPoolId: string;
 }
 
+/** The operator and viewer roles' groups (the console's defaults). */
+export const OPERATOR_GROUP = 'linear-console-operators';
+export const VIEWER_GROUP = 'linear-console-viewers';
+
 export interface ConsoleBaseProps {
   /** The platform stack's name: the console reads its outputs itself at start. */
   readonly platformStackName: string;
@@ -53,11 +57,21 @@ export class ConsoleBase extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
-    // Only members of this group of the platform's pool may use the console.
+    // Only members of these groups of the platform's pool may use the console, each with its role.
     new cognito.CfnUserPoolGroup(this, 'AdminGroup', {
       userPoolId: p.userPoolId,
       groupName: adminGroupName,
-      description: 'Administrators of the Linear admin console',
+      description: 'Linear admin console: admins (connect, reconnect, revoke, remove, secrets)',
+    });
+    new cognito.CfnUserPoolGroup(this, 'OperatorGroup', {
+      userPoolId: p.userPoolId,
+      groupName: OPERATOR_GROUP,
+      description: 'Linear admin console: operators (checks, refreshes, user links)',
+    });
+    new cognito.CfnUserPoolGroup(this, 'ViewerGroup', {
+      userPoolId: p.userPoolId,
+      groupName: VIEWER_GROUP,
+      description: 'Linear admin console: viewers (read only)',
     });
 
   }
@@ -106,7 +120,9 @@ export class ConsoleBase extends Construct {
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({
           sid: 'PlatformUsers',
-          actions: ['cognito-idp:ListUsers', 'cognito-idp:DescribeUserPool'],
+          // ListUsersInGroup: the roster sessions are re-checked against; AdminGetUser: a member's
+          // second factor on their profile page.
+          actions: ['cognito-idp:ListUsers', 'cognito-idp:ListUsersInGroup', 'cognito-idp:AdminGetUser', 'cognito-idp:DescribeUserPool'],
           resources: [stack.formatArn({ service: 'cognito-idp', resource: 'userpool', resourceName: p.userPoolId })],
         }),
       );
@@ -119,9 +135,14 @@ export class ConsoleBase extends Construct {
       );
   }
 
-  /** The console's environment: the platform stack's name (it reads the rest), its own tables. */
-  environment(publicUrl: string): Record<string, string> {
+  /** The console's environment: the platform stack's name (it reads the rest), its own tables.
+   * `proxyHops`: the proxies in front that append the client's address to X-Forwarded-For (the
+   * sign-in throttle counts by that address). */
+  environment(publicUrl: string, proxyHops: number): Record<string, string> {
     return {
+      CONSOLE_TRUSTED_PROXY_HOPS: String(proxyHops),
+      CONSOLE_OPERATOR_GROUP: OPERATOR_GROUP,
+      CONSOLE_VIEWER_GROUP: VIEWER_GROUP,
       PLATFORM_STACK_NAME: this.platformStackName,
       CONSOLE_PUBLIC_URL: publicUrl,
       CONSOLE_SESSIONS_TABLE: this.sessions.tableName,

@@ -48,7 +48,8 @@ export class ConsoleFargateStack extends Stack {
         containerPort: 3000,
         taskRole,
         environment: {
-          ...base.environment(props.publicUrl),
+          // The load balancer appends the client's address to X-Forwarded-For.
+          ...base.environment(props.publicUrl, 1),
           CONSOLE_SWEEP_INTERVAL_SECONDS: String((props.sweepEvery ?? Duration.minutes(15)).toSeconds()),
         },
       },

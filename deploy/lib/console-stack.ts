@@ -47,7 +47,8 @@ export class ConsoleStack extends Stack {
       memorySize: 512,
       timeout: Duration.seconds(30),
       role,
-      environment: base.environment(props.publicUrl),
+      // CloudFront appends the viewer's address, the function URL CloudFront's.
+      environment: base.environment(props.publicUrl, 2),
     });
     const url = fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
 

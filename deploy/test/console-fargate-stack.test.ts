@@ -37,6 +37,8 @@ test('two Fargate tasks run the image on port 3000 with the platform stack named
       Match.objectLike({
         PortMappings: [Match.objectLike({ ContainerPort: 3000 })],
         Environment: Match.arrayWith([
+          // The load balancer appends the client's address: one trusted hop.
+          { Name: 'CONSOLE_TRUSTED_PROXY_HOPS', Value: '1' },
           { Name: 'PLATFORM_STACK_NAME', Value: 'backgroundagent-dev' },
           { Name: 'CONSOLE_SWEEP_INTERVAL_SECONDS', Value: '900' },
         ]),

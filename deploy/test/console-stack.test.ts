@@ -51,8 +51,17 @@ test('the console tables are on demand, expire by TTL and keep point-in-time rec
   });
 });
 
-test('the admin group is made in the platform pool', () => {
-  template.hasResourceProperties('AWS::Cognito::UserPoolGroup', { UserPoolId: 'us-east-1_Example1', GroupName: 'linear-console-admins' });
+test('the three role groups are made in the platform pool, and the console may read their members', () => {
+  for (const group of ['linear-console-admins', 'linear-console-operators', 'linear-console-viewers']) {
+    template.hasResourceProperties('AWS::Cognito::UserPoolGroup', { UserPoolId: 'us-east-1_Example1', GroupName: group });
+  }
+  const statements: any[] = Object.values(json.Resources)
+    .filter((r: any) => r.Type === 'AWS::IAM::Policy')
+    .flatMap((r: any) => r.Properties.PolicyDocument.Statement);
+  const users = statements.find((s) => s.Sid === 'PlatformUsers');
+  assert.ok([users.Action].flat().includes('cognito-idp:ListUsersInGroup'), JSON.stringify(users));
+  assert.ok([users.Action].flat().includes('cognito-idp:AdminGetUser'), JSON.stringify(users));
+  assert.doesNotMatch(JSON.stringify(users.Resource), /"\*"/);
 });
 
 test('no DynamoDB or Secrets Manager permission reaches every resource', () => {
@@ -74,7 +83,14 @@ test('the function names the platform stack and runs the binary Lambda calls boo
   template.hasResourceProperties('AWS::Lambda::Function', {
     Runtime: 'provided.al2023',
     Handler: 'bootstrap',
-    Environment: { Variables: Match.objectLike({ PLATFORM_STACK_NAME: 'backgroundagent-dev', CONSOLE_PUBLIC_URL: 'https://console.example.com/' }) },
+    Environment: {
+      Variables: Match.objectLike({
+        PLATFORM_STACK_NAME: 'backgroundagent-dev',
+        CONSOLE_PUBLIC_URL: 'https://console.example.com/',
+        // CloudFront and the function URL: the viewer's address is second from the right.
+        CONSOLE_TRUSTED_PROXY_HOPS: '2',
+      }),
+    },
   });
   template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'NONE' });
 });

@@ -5,6 +5,7 @@ pub mod fixtures;
 pub mod lambda_api;
 pub mod linear;
 pub mod moto;
+pub mod surface;
 pub mod totp;
 
 pub use bootstrap::{bootstrap, sdk_config, BootstrapError, Local};

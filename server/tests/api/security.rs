@@ -1,6 +1,7 @@
 //! The member gate and its roles, the cross-site check and the security headers, over the real router.
 use app::identity::Role;
 use end2end::bootstrap::{ADMIN_EMAIL, OPERATOR_EMAIL, VIEWER_EMAIL};
+use end2end::surface::{Needs, SERVER_FUNCTIONS};
 
 use crate::helpers::*;
 
@@ -46,36 +47,22 @@ async fn every_server_function_refuses_without_an_admin_session() {
     }
 }
 
-/// The role each server function needs: a read is a viewer's, a check, refresh or link an
-/// operator's, an install, removal or secret an admin's. A new function must be added here.
+/// The role each server function needs, from the surface table the security script reads too.
 fn role_needed(path: &str) -> Role {
-    match path {
-        "/api/whoami"
-        | "/api/workspaces"
-        | "/api/workspace_list"
-        | "/api/workspace"
-        | "/api/connect_info"
-        | "/api/audit"
-        | "/api/audit_search"
-        | "/api/workspace_users"
-        | "/api/suggested_links"
-        | "/api/reload_progress"
-        | "/api/platform_users"
-        | "/api/profile" => Role::Viewer,
-        "/api/link_users"
-        | "/api/reload_linear_users"
-        | "/api/check_workspace"
-        | "/api/refresh_workspace"
-        | "/api/link_user"
-        | "/api/unlink_user"
-        | "/api/link_suggested"
-        | "/api/invite_user"
-        | "/api/revoke_invite"
-        | "/api/reload_users"
-        | "/api/unlink_identity" => Role::Operator,
-        "/api/remove_workspace" | "/api/retry_orphan" | "/api/webhook_secret" | "/api/finish_install" => Role::Admin,
-        other => panic!("{other}: which role may call it? Add it to role_needed"),
+    let f = SERVER_FUNCTIONS.iter().find(|f| f.path == path);
+    match f.map(|f| f.needs) {
+        Some(Needs::Viewer) => Role::Viewer,
+        Some(Needs::Operator) => Role::Operator,
+        Some(Needs::Admin) => Role::Admin,
+        None => panic!("{path}: which role may call it? Add it to end2end::surface::SERVER_FUNCTIONS"),
     }
+}
+
+#[test]
+fn the_surface_table_names_every_server_function_and_no_other() {
+    let registered: std::collections::BTreeSet<&str> = server_fn::axum::server_fn_paths().map(|(p, _)| p).collect();
+    let table: std::collections::BTreeSet<&str> = SERVER_FUNCTIONS.iter().map(|f| f.path).collect();
+    assert_eq!(registered, table);
 }
 
 #[tokio::test]
@@ -118,34 +105,14 @@ async fn every_route_and_server_function_checks_the_callers_role() {
 /// Calls a server function with well-formed arguments (an unknown workspace is a 404 from the
 /// function itself, past the role check).
 async fn call_with_arguments(app: &TestApp, client: &reqwest::Client, path: &str, method: &http::Method) -> reqwest::Response {
-    {
-        let body = match path {
-            "/api/workspace" => "org_id=00000000-0000-4000-8000-000000000000",
-            "/api/audit_search" => "query[actor]=",
-            "/api/workspace_list" => "query[q]=",
-            "/api/workspace_users" => "org_id=00000000-0000-4000-8000-000000000000&query[q]=",
-            "/api/suggested_links" | "/api/reload_linear_users" | "/api/reload_progress" => "org_id=00000000-0000-4000-8000-000000000000",
-            "/api/link_users" => "org_id=00000000-0000-4000-8000-000000000000&links[0][linear_user_id]=u-1&links[0][platform_user_id]=s-1",
-            "/api/platform_users" => "prefix=",
-            "/api/check_workspace" | "/api/refresh_workspace" | "/api/retry_orphan" | "/api/link_suggested" | "/api/reload_users" => {
-                "org_id=00000000-0000-4000-8000-000000000000"
-            }
-            "/api/remove_workspace" => "org_id=00000000-0000-4000-8000-000000000000&confirm=x&mode=revoke",
-            "/api/webhook_secret" => "org_id=00000000-0000-4000-8000-000000000000&webhook_secret=x",
-            "/api/link_user" | "/api/unlink_user" => "org_id=00000000-0000-4000-8000-000000000000&linear_user_id=u-1&platform_user_id=s-1",
-            "/api/invite_user" => "org_id=00000000-0000-4000-8000-000000000000&linear_user_id=u-1",
-            "/api/revoke_invite" => "org_id=00000000-0000-4000-8000-000000000000&code=link-aaaaaaaa",
-            "/api/unlink_identity" => "identity=x&platform_user_id=s-1",
-            _ => "",
-        };
-        client
-            .request(method.clone(), app.url(path))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-            .unwrap()
-    }
+    let args = SERVER_FUNCTIONS.iter().find(|f| f.path == path).map(|f| f.args).unwrap_or("");
+    client
+        .request(method.clone(), app.url(path))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(args)
+        .send()
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
