@@ -94,7 +94,12 @@ pub const SERVER_FUNCTIONS: &[ServerFn] = &[
         args: org!("&linear_user_id=u-1&platform_user_id=s-1"),
         fields: &[("org_id", Field::Id), ("linear_user_id", Field::Id), ("platform_user_id", Field::Id)],
     },
-    ServerFn { path: "/api/link_suggested", needs: Needs::Operator, args: org!("&q="), fields: &[("org_id", Field::Id), ("q", Field::Text)] },
+    ServerFn {
+        path: "/api/link_suggested",
+        needs: Needs::Operator,
+        args: org!("&q="),
+        fields: &[("org_id", Field::Id), ("q", Field::Text)],
+    },
     ServerFn {
         path: "/api/invite_user",
         needs: Needs::Operator,
@@ -107,7 +112,12 @@ pub const SERVER_FUNCTIONS: &[ServerFn] = &[
         args: org!("&code=link-aaaaaaaa"),
         fields: &[("org_id", Field::Id), ("code", Field::Id)],
     },
-    ServerFn { path: "/api/reload_users", needs: Needs::Operator, args: org!("&page="), fields: &[("org_id", Field::Id), ("page", Field::Id)] },
+    ServerFn {
+        path: "/api/reload_users",
+        needs: Needs::Operator,
+        args: org!("&page="),
+        fields: &[("org_id", Field::Id), ("page", Field::Id)],
+    },
     ServerFn {
         path: "/api/unlink_identity",
         needs: Needs::Operator,
@@ -144,7 +154,8 @@ pub const PUBLIC_POSTS: &[&str] = &["/login", "/login/new-password", "/login/mfa
 
 /// Values no field accepts, by kind (each with what it tries).
 pub fn bad_values(kind: Field) -> Vec<(&'static str, String)> {
-    let mut v = vec![("overlong (100 KB)", "a".repeat(100_000)), ("NUL", "a\0b".to_owned()), ("escape sequence", "\u{1b}[31mred".to_owned())];
+    let mut v =
+        vec![("overlong (100 KB)", "a".repeat(100_000)), ("NUL", "a\0b".to_owned()), ("escape sequence", "\u{1b}[31mred".to_owned())];
     if kind != Field::Text {
         v.extend([
             ("path traversal", "../../etc/passwd".to_owned()),

@@ -40,7 +40,13 @@ impl Report {
 fn client(origin: &str) -> Client {
     let mut h = reqwest::header::HeaderMap::new();
     h.insert("origin", origin.parse().expect("origin"));
-    Client::builder().cookie_store(true).redirect(Policy::none()).default_headers(h).timeout(Duration::from_secs(20)).build().expect("client")
+    Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .default_headers(h)
+        .timeout(Duration::from_secs(20))
+        .build()
+        .expect("client")
 }
 
 async fn send(c: &Client, method: &str, url: &str, body: &str, content_type: &str) -> reqwest::Response {
@@ -135,12 +141,19 @@ async fn main() {
     // 3. Cross-site: with an admin's cookie but another site's Origin, every change is refused.
     let admin = &clients[&Needs::Admin];
     for f in SERVER_FUNCTIONS {
-        let res = admin.post(format!("{base}{}", f.path)).header("origin", "https://evil.example").header("content-type", form).body(f.args).send().await;
+        let res = admin
+            .post(format!("{base}{}", f.path))
+            .header("origin", "https://evil.example")
+            .header("content-type", form)
+            .body(f.args)
+            .send()
+            .await;
         let (status, _, _) = r.keep(res.expect("cross-site call")).await;
         r.check(status == 403, format!("cross-site      {}", f.path), status.to_string());
     }
     for path in PUBLIC_POSTS.iter().copied().chain(PLAIN_ROUTES.iter().filter(|p| p.method == "POST").map(|p| p.path)) {
-        let res = anon.post(format!("{base}{path}")).header("origin", "https://evil.example").header("content-type", form).body("").send().await;
+        let res =
+            anon.post(format!("{base}{path}")).header("origin", "https://evil.example").header("content-type", form).body("").send().await;
         let (status, _, _) = r.keep(res.expect("cross-site post")).await;
         r.check(status == 403, format!("cross-site      POST {path}"), status.to_string());
     }
@@ -154,11 +167,16 @@ async fn main() {
                 let body = with_field(f.args, field, &value);
                 let (status, loc, text) = r.keep(send(admin, "POST", &format!("{base}{}", f.path), &body, form).await).await;
                 let ok = (400..500).contains(&status) && !text.trim().is_empty() && loc.len() < 1_000;
-                r.check(ok, format!("bad input       {} {field}: {what}", f.path), format!("{status} {}", text.chars().take(60).collect::<String>()));
+                r.check(
+                    ok,
+                    format!("bad input       {} {field}: {what}", f.path),
+                    format!("{status} {}", text.chars().take(60).collect::<String>()),
+                );
             }
         }
         if !f.args.is_empty() {
-            let (status, _, _) = r.keep(send(admin, "POST", &format!("{base}{}", f.path), r#"{"org_id":123,"prefix":[]}"#, "application/json").await).await;
+            let (status, _, _) =
+                r.keep(send(admin, "POST", &format!("{base}{}", f.path), r#"{"org_id":123,"prefix":[]}"#, "application/json").await).await;
             r.check((400..500).contains(&status), format!("wrong types     {}", f.path), status.to_string());
         }
     }
@@ -183,7 +201,11 @@ async fn main() {
         let (status, loc, _) = r.keep(admin.get(&callback).send().await.expect("callback")).await;
         r.check(status == 303 && loc.contains("notice="), "consent         install through the stand-in", loc.clone());
         for page in [loc.as_str(), "/workspaces", "/audit", "/api/workspaces"] {
-            let res = if page.starts_with("/api/") { admin.post(format!("{base}{page}")).send().await } else { admin.get(format!("{base}{page}")).send().await };
+            let res = if page.starts_with("/api/") {
+                admin.post(format!("{base}{page}")).send().await
+            } else {
+                admin.get(format!("{base}{page}")).send().await
+            };
             r.keep(res.expect("page")).await;
         }
     } else {
@@ -202,7 +224,11 @@ async fn main() {
     match std::env::var("CONSOLE_LOG_FILE").ok().and_then(|p| std::fs::read_to_string(p).ok()) {
         Some(log) => {
             let found = secrets.iter().filter(|s| log.contains(s.as_str())).count();
-            r.check(found == 0 && !log.is_empty(), "token scan      the console's log", format!("{} lines, {found} secrets found", log.lines().count()));
+            r.check(
+                found == 0 && !log.is_empty(),
+                "token scan      the console's log",
+                format!("{} lines, {found} secrets found", log.lines().count()),
+            );
         }
         None => r.check(false, "token scan      the console's log", "CONSOLE_LOG_FILE unreadable"),
     }

@@ -242,3 +242,19 @@ async fn an_oversized_body_is_refused_before_anything_reads_it() {
         assert_eq!(res.status(), 413, "{path}");
     }
 }
+
+#[tokio::test]
+async fn the_csv_export_is_limited_per_session() {
+    let app = spawn_app().await;
+    app.sign_in_admin().await;
+    for i in 0..5 {
+        assert_eq!(app.client.get(app.url("/audit.csv")).send().await.unwrap().status(), 200, "export {i}");
+    }
+    let res = app.client.get(app.url("/audit.csv")).send().await.unwrap();
+    assert_eq!(res.status(), 429);
+    assert_eq!(res.headers()["retry-after"], "60");
+    // Another session is not held back.
+    let other = browser(&app.base);
+    app.sign_in_with(&other, ADMIN_EMAIL, PASSWORD).await;
+    assert_eq!(other.get(app.url("/audit.csv")).send().await.unwrap().status(), 200);
+}
