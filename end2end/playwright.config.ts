@@ -42,6 +42,8 @@ export default defineConfig({
       LINEAR_STANDIN_PORT: linearPort,
       AWS_ENDPOINT_URL: `http://127.0.0.1:${motoPort}`,
       DEMO_PASSWORD: demoPassword,
+      // No background sweep: the tests decide when a workspace is checked.
+      CONSOLE_SWEEP_INTERVAL_SECONDS: '0',
       PROFILE: process.env.PROFILE ?? 'debug',
       CONSOLE_LOG_FILE: consoleLogFile,
       // Debug level for the console's own code: more lines that must not hold a token.

@@ -335,3 +335,55 @@ pub async fn my_profile() -> Result<crate::wire::Profile, AppError> {
         leptos_axum::extract().await.map_err(|e| failed(crate::ports::PortError { service: "sessions", cause: e.to_string() }))?;
     Ok(Ports::from_context()?.profile.profile(member.identity(), &session).await)
 }
+
+// ---- incidents and settings ------------------------------------------------------------------
+
+/// `/incidents`: open first, then the last 30 days' resolved, as the URL filters them.
+#[server(prefix = "/api", endpoint = "incidents")]
+pub async fn list_incidents(query: crate::wire::IncidentQuery) -> Result<Vec<crate::wire::IncidentView>, AppError> {
+    let _member = Member::require(Role::Viewer).await?;
+    checked(validate::text("workspace", &query.workspace, 64))?;
+    checked(validate::text("kind", &query.kind, 32))?;
+    checked(validate::text("state", &query.state, 16))?;
+    Ports::from_context()?.incidents.list(&query).await.map_err(failed)
+}
+
+/// *Acknowledge* an open incident with a note: no reminder from now on.
+#[server(prefix = "/api", endpoint = "acknowledge_incident")]
+pub async fn acknowledge_incident(org_id: String, kind: String, note: String) -> Result<String, AppError> {
+    let member = Member::require(Role::Operator).await?;
+    checked(validate::org_id("org_id", &org_id))?;
+    let kind = checked(crate::wire::IncidentKind::from_code(&kind).ok_or_else(|| "kind is not an incident kind.".to_owned()))?;
+    checked(validate::text("note", &note, 500))?;
+    Ok(land(Ports::from_context()?.incidents.acknowledge(&member.actor(), &org_id, kind, note.trim()).await))
+}
+
+/// *Snooze* an open incident: `span` is `1h`, `1d` or `resolved` (until it resolves).
+#[server(prefix = "/api", endpoint = "snooze_incident")]
+pub async fn snooze_incident(org_id: String, kind: String, span: String) -> Result<String, AppError> {
+    let member = Member::require(Role::Operator).await?;
+    checked(validate::org_id("org_id", &org_id))?;
+    let kind = checked(crate::wire::IncidentKind::from_code(&kind).ok_or_else(|| "kind is not an incident kind.".to_owned()))?;
+    let seconds = match span.as_str() {
+        "1h" => Some(3600),
+        "1d" => Some(86_400),
+        "resolved" => None,
+        _ => return Err(failed(PortFailure::Invalid("span must be 1h, 1d or resolved.".into()))),
+    };
+    Ok(land(Ports::from_context()?.incidents.snooze(&member.actor(), &org_id, kind, seconds).await))
+}
+
+/// `/settings`: the alert channels (never a webhook's secret path) and the incident rules.
+#[server(prefix = "/api", endpoint = "settings")]
+pub async fn get_settings() -> Result<crate::wire::SettingsView, AppError> {
+    let _member = Member::require(Role::Viewer).await?;
+    Ok(Ports::from_context()?.incidents.settings())
+}
+
+/// *Send test alert* to one channel.
+#[server(prefix = "/api", endpoint = "test_alert")]
+pub async fn test_alert(channel: String) -> Result<String, AppError> {
+    let member = Member::require(Role::Admin).await?;
+    let index = checked(channel.parse::<usize>().map_err(|_| "channel must be a channel's number.".to_owned()))?;
+    Ok(land(Ports::from_context()?.incidents.test_alert(&member.actor(), index).await))
+}

@@ -27,9 +27,9 @@ use leptos_router::{
 
 use crate::components::layout::Layout;
 use crate::routes::{
-    audit::AuditPage, connect::ConnectPage, forbidden::ForbiddenPage, login::LoginPage, mfa::MfaPage, new_password::NewPasswordPage,
-    not_found::NotFound, profile::ProfilePage, users::UsersPage, workspace::WorkspacePage, workspace_users::WorkspaceUsersPage,
-    workspaces::WorkspacesPage,
+    audit::AuditPage, connect::ConnectPage, forbidden::ForbiddenPage, incidents::IncidentsPage, login::LoginPage, mfa::MfaPage,
+    new_password::NewPasswordPage, not_found::NotFound, profile::ProfilePage, settings::SettingsPage, users::UsersPage,
+    workspace::WorkspacePage, workspace_users::WorkspaceUsersPage, workspaces::WorkspacesPage,
 };
 
 /// The document around every page. On the server it also sets the per-response
@@ -79,6 +79,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/users") view=UsersPage/>
                     <Route path=path!("/audit") view=AuditPage/>
                     <Route path=path!("/profile") view=ProfilePage/>
+                    <Route path=path!("/incidents") view=IncidentsPage/>
+                    <Route path=path!("/settings") view=SettingsPage/>
                 </ParentRoute>
             </Routes>
         </Router>

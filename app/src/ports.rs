@@ -108,6 +108,17 @@ pub trait LinkActionsPort: Send + Sync {
     async fn unlink_identity(&self, actor: &Actor, identity: &str, platform_user_id: &str, email: &str) -> String;
 }
 
+/// Incidents, their acknowledgement and snoozing, and the alert settings.
+#[async_trait]
+pub trait IncidentsPort: Send + Sync {
+    async fn list(&self, query: &crate::wire::IncidentQuery) -> PortResult<Vec<crate::wire::IncidentView>>;
+    /// Answers where the browser goes next, as the other change ports do.
+    async fn acknowledge(&self, actor: &Actor, org_id: &str, kind: crate::wire::IncidentKind, note: &str) -> String;
+    async fn snooze(&self, actor: &Actor, org_id: &str, kind: crate::wire::IncidentKind, seconds: Option<i64>) -> String;
+    fn settings(&self) -> crate::wire::SettingsView;
+    async fn test_alert(&self, actor: &Actor, index: usize) -> String;
+}
+
 /// The signed-in member's own page: their second factor.
 #[async_trait]
 pub trait ProfilePort: Send + Sync {
@@ -124,6 +135,7 @@ pub struct Ports {
     pub workspace_actions: Arc<dyn WorkspaceActionsPort>,
     pub link_actions: Arc<dyn LinkActionsPort>,
     pub profile: Arc<dyn ProfilePort>,
+    pub incidents: Arc<dyn IncidentsPort>,
 }
 
 impl Ports {

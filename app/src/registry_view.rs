@@ -145,6 +145,8 @@ mod tests {
 
     fn ws(slug: &str, health: Health, expires: Option<&str>, installed: &str) -> WorkspaceSummary {
         WorkspaceSummary {
+            open_incident: None,
+            spark: None,
             org_id: format!("id-{slug}"),
             slug: Some(slug.into()),
             name: Some(format!("{slug} Inc")),

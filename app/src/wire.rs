@@ -24,6 +24,12 @@ pub struct WorkspaceSummary {
     pub installed_by: Option<String>,
     /// The installer's Cognito email, when the sub is a user of the pool.
     pub installed_by_email: Option<String>,
+    /// The kind of the workspace's open incident (the worst, if several).
+    #[serde(default)]
+    pub open_incident: Option<IncidentKind>,
+    /// The last 7 days' worst health, drawn on the server: an SVG `data:` URI.
+    #[serde(default)]
+    pub spark: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -146,6 +152,12 @@ pub struct WorkspaceDetail {
     /// `secret_deletion_error` recorded with the orphan.
     pub orphan_error: Option<String>,
     pub bundle: BundleView,
+    /// Its incidents, open first, then resolved in the last 90 days.
+    #[serde(default)]
+    pub incidents: Vec<IncidentView>,
+    /// The last 90 days' worst health per day with incidents marked, drawn on the server.
+    #[serde(default)]
+    pub timeline: Option<String>,
 }
 
 /// What the token bundle says, without its secrets.
@@ -425,4 +437,142 @@ impl std::fmt::Debug for Enrolment {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Enrolment(<secret redacted>)")
     }
+}
+
+/// What kind of trouble an incident is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum IncidentKind {
+    NeedsReconnect,
+    /// Revoked, but not by an admin through the console.
+    Revoked,
+    /// Degraded (Linear failing transiently) for longer than the configured time.
+    Degraded,
+    /// The access token expired and its refresh failed.
+    ExpiredRefreshFailed,
+}
+
+impl IncidentKind {
+    pub const ALL: [IncidentKind; 4] =
+        [IncidentKind::NeedsReconnect, IncidentKind::Revoked, IncidentKind::Degraded, IncidentKind::ExpiredRefreshFailed];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            IncidentKind::NeedsReconnect => "needs_reconnect",
+            IncidentKind::Revoked => "revoked",
+            IncidentKind::Degraded => "degraded",
+            IncidentKind::ExpiredRefreshFailed => "expired_refresh_failed",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<IncidentKind> {
+        IncidentKind::ALL.into_iter().find(|k| k.code() == code)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            IncidentKind::NeedsReconnect => "Needs reconnect",
+            IncidentKind::Revoked => "Revoked",
+            IncidentKind::Degraded => "Degraded",
+            IncidentKind::ExpiredRefreshFailed => "Expired, refresh failed",
+        }
+    }
+
+    /// What to do about it, for the page and the alert.
+    pub fn action(self) -> &'static str {
+        match self {
+            IncidentKind::NeedsReconnect => "Reconnect the workspace from its page: Linear no longer accepts its grant.",
+            IncidentKind::Revoked => "The app was removed or the workspace revoked outside the console: reconnect it if it should work.",
+            IncidentKind::Degraded => "Linear is failing for this workspace: check Linear's status; the console keeps checking.",
+            IncidentKind::ExpiredRefreshFailed => "Refresh the token from the workspace's page; if it keeps failing, reconnect.",
+        }
+    }
+}
+
+/// Where an incident stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum IncidentState {
+    Open,
+    Acknowledged,
+    Resolved,
+}
+
+impl IncidentState {
+    pub fn code(self) -> &'static str {
+        match self {
+            IncidentState::Open => "open",
+            IncidentState::Acknowledged => "acknowledged",
+            IncidentState::Resolved => "resolved",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<IncidentState> {
+        [IncidentState::Open, IncidentState::Acknowledged, IncidentState::Resolved].into_iter().find(|s| s.code() == code)
+    }
+}
+
+/// One alert delivery of an incident's event to one channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryView {
+    /// `opened`, `resolved`, `reminder` or `test`.
+    pub event: String,
+    /// The channel as the settings page names it (never a webhook's secret path).
+    pub channel: String,
+    pub delivered: bool,
+    pub attempts: u32,
+    /// Why the last attempt failed.
+    pub error: Option<String>,
+    pub at: String,
+}
+
+/// An incident as the pages show it. Never a token: the evidence is a check or refresh result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncidentView {
+    pub id: String,
+    pub org_id: String,
+    pub slug: Option<String>,
+    pub name: Option<String>,
+    pub kind: IncidentKind,
+    pub state: IncidentState,
+    pub first_seen: String,
+    pub last_seen: String,
+    pub resolved_at: Option<String>,
+    pub evidence: String,
+    pub acknowledged_by: Option<String>,
+    pub note: Option<String>,
+    /// Quiet until then (RFC 3339), or for as long as it is open when `snoozed_until_resolved`.
+    pub snoozed_until: Option<String>,
+    pub snoozed_until_resolved: bool,
+    pub deliveries: Vec<DeliveryView>,
+}
+
+/// `/incidents`' view, as its URL states it. Empty means "any".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncidentQuery {
+    #[serde(default)]
+    pub workspace: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub state: String,
+}
+
+/// An alert channel as the settings page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelView {
+    /// Its position in the configuration, for *Send test alert*.
+    pub index: usize,
+    /// `sns`, `slack` or `webhook`.
+    pub kind: String,
+    /// The topic ARN, or the URL's host (a webhook URL's path is a secret).
+    pub target: String,
+}
+
+/// What `/settings` shows: the alert channels and the rules, read-only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettingsView {
+    pub channels: Vec<ChannelView>,
+    pub degraded_after_minutes: u64,
+    pub reminder_after_minutes: u64,
+    pub sweep_interval_seconds: Option<u64>,
+    pub webhook_signed: bool,
 }

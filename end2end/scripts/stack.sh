@@ -13,6 +13,8 @@ export AWS_REGION="${AWS_REGION:-us-east-1}"
 export SEED_REGISTRY="${SEED_REGISTRY:-1}"
 export PLATFORM_RECORDS="${PLATFORM_RECORDS:-$ROOT/../shared/contract/platform-records.json}"
 export DEMO_PASSWORD="${DEMO_PASSWORD:-Console-demo-1}"
+# The health sweep finds incidents when nobody is looking: every 30 s locally (on AWS a schedule).
+export CONSOLE_SWEEP_INTERVAL_SECONDS="${CONSOLE_SWEEP_INTERVAL_SECONDS:-30}"
 export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-$ROOT/target/site}"
 STATE="$ROOT/.local"
 mkdir -p "$STATE"
@@ -57,6 +59,7 @@ cat <<MSG
   Sign in as admin@example.com (admin), operator@example.com (operator: checks, refreshes, links),
   viewer@example.com (viewer: reads only) or user@example.com (in no console group: refused)
   Password: $DEMO_PASSWORD   (set DEMO_PASSWORD to choose another)
+  Alerts: SNS topic $CONSOLE_ALERT_SNS_TOPIC_ARNS (the sweep runs every ${CONSOLE_SWEEP_INTERVAL_SECONDS} s)
   new-admin@example.com has it as a temporary password: its first sign-in asks for a new one
   Ctrl-C stops the console, the stand-in${started_moto:-}.
 

@@ -46,6 +46,9 @@ pub struct Local {
     pub project_mapping_table: String,
     pub sessions_table: String,
     pub audit_table: String,
+    pub incidents_table: String,
+    /// The SNS topic the console's alerts go to locally.
+    pub alert_topic_arn: String,
     pub webhook_secret_arn: String,
     pub user_pool_id: String,
     pub app_client_id: String,
@@ -67,6 +70,7 @@ impl Local {
             ("LINEAR_PROJECT_MAPPING_TABLE", self.project_mapping_table.clone()),
             ("CONSOLE_SESSIONS_TABLE", self.sessions_table.clone()),
             ("CONSOLE_AUDIT_TABLE", self.audit_table.clone()),
+            ("CONSOLE_INCIDENTS_TABLE", self.incidents_table.clone()),
             ("LINEAR_WEBHOOK_SECRET_ARN", self.webhook_secret_arn.clone()),
             ("COGNITO_USER_POOL_ID", self.user_pool_id.clone()),
             ("COGNITO_APP_CLIENT_ID", self.app_client_id.clone()),
@@ -82,6 +86,8 @@ impl Local {
         let mut env: Vec<(&'static str, String)> =
             self.env().into_iter().filter(|(k, _)| !from_stack.contains(k) && !k.starts_with("COGNITO_")).collect();
         env.push(("PLATFORM_STACK_NAME", self.stack_name.clone()));
+        // `make run`'s alerts go to the topic the bootstrap made (its ARN is printed).
+        env.push(("CONSOLE_ALERT_SNS_TOPIC_ARNS", self.alert_topic_arn.clone()));
         env
     }
 }
@@ -140,6 +146,7 @@ pub async fn bootstrap(endpoint: &str, region: &str, prefix: &str, demo_password
     let project_mapping_table = format!("{prefix}-LinearProjectMapping");
     let sessions_table = format!("{prefix}-console-sessions");
     let audit_table = format!("{prefix}-console-audit");
+    let incidents_table = format!("{prefix}-console-incidents");
 
     create_registry_table(&ddb, &registry_table).await?;
     table(
@@ -153,6 +160,9 @@ pub async fn bootstrap(endpoint: &str, region: &str, prefix: &str, demo_password
     table(&ddb, &project_mapping_table, &[("linear_project_id", KeyType::Hash)], None, None).await?;
     table(&ddb, &sessions_table, &[("id", KeyType::Hash)], None, Some("expires_at")).await?;
     table(&ddb, &audit_table, &[("day", KeyType::Hash), ("sk", KeyType::Range)], None, None).await?;
+    table(&ddb, &incidents_table, &[("pk", KeyType::Hash), ("sk", KeyType::Range)], None, Some("ttl")).await?;
+    let topic = aws_sdk_sns::Client::new(&sdk).create_topic().name(format!("{prefix}-console-alerts")).send().await;
+    let alert_topic_arn = topic.map_err(fail("create the alert topic"))?.topic_arn.unwrap_or_default();
 
     let webhook_secret_arn = webhook_secret(&sm, &format!("{prefix}-LinearWebhookSecret")).await?;
     let (user_pool_id, app_client_id) = user_pool(&idp, &format!("{prefix}-users")).await?;
@@ -179,6 +189,8 @@ pub async fn bootstrap(endpoint: &str, region: &str, prefix: &str, demo_password
         project_mapping_table,
         sessions_table,
         audit_table,
+        incidents_table,
+        alert_topic_arn,
         webhook_secret_arn,
         user_pool_id,
         app_client_id,

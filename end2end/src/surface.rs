@@ -133,6 +133,26 @@ pub const SERVER_FUNCTIONS: &[ServerFn] = &[
     ServerFn { path: "/api/retry_orphan", needs: Needs::Admin, args: org!(""), fields: &[("org_id", Field::Id)] },
     ServerFn { path: "/api/webhook_secret", needs: Needs::Admin, args: org!("&webhook_secret=x"), fields: &[("org_id", Field::Id)] },
     ServerFn { path: "/api/finish_install", needs: Needs::Admin, args: "", fields: &[] },
+    ServerFn {
+        path: "/api/incidents",
+        needs: Needs::Viewer,
+        args: "query[workspace]=&query[kind]=&query[state]=",
+        fields: &[("query[workspace]", Field::Text), ("query[kind]", Field::Text)],
+    },
+    ServerFn { path: "/api/settings", needs: Needs::Viewer, args: "", fields: &[] },
+    ServerFn {
+        path: "/api/acknowledge_incident",
+        needs: Needs::Operator,
+        args: org!("&kind=degraded&note=x"),
+        fields: &[("org_id", Field::Id), ("kind", Field::Id), ("note", Field::Text)],
+    },
+    ServerFn {
+        path: "/api/snooze_incident",
+        needs: Needs::Operator,
+        args: org!("&kind=degraded&span=1h"),
+        fields: &[("org_id", Field::Id), ("kind", Field::Id), ("span", Field::Id)],
+    },
+    ServerFn { path: "/api/test_alert", needs: Needs::Admin, args: "channel=99", fields: &[("channel", Field::Id)] },
 ];
 
 /// A plain route (not a server function) that needs a signed-in member.

@@ -21,6 +21,7 @@ pub struct Config {
     pub linear: LinearConfig,
     pub session_ttl: Duration,
     pub access: AccessSettings,
+    pub alerts: AlertSettings,
     pub json_logs: bool,
     pub sweep: SweepSettings,
     pub linking: LinkingSettings,
@@ -34,6 +35,7 @@ pub struct Tables {
     pub user_mapping: String,
     pub sessions: String,
     pub audit: String,
+    pub incidents: String,
 }
 
 #[derive(Debug, Clone)]
@@ -69,6 +71,22 @@ pub struct SweepSettings {
     pub concurrency: usize,
     /// Refresh tokens expiring within this window; `None`: never (the default).
     pub refresh_within: Option<Duration>,
+}
+
+/// Where alerts go and when incidents open.
+#[derive(Debug, Clone)]
+pub struct AlertSettings {
+    /// `CONSOLE_ALERT_SNS_TOPIC_ARNS` (comma-separated).
+    pub sns_topics: Vec<String>,
+    /// `CONSOLE_ALERT_SLACK_WEBHOOK_URLS` (comma-separated; secrets: their path authorizes a post).
+    pub slack: Vec<SecretString>,
+    /// `CONSOLE_ALERT_WEBHOOK_URLS` (comma-separated), signed with `CONSOLE_ALERT_WEBHOOK_SECRET`.
+    pub webhooks: Vec<SecretString>,
+    pub webhook_secret: Option<SecretString>,
+    /// `CONSOLE_INCIDENT_DEGRADED_MINUTES` (default 30): how long a degradation lasts before it is one.
+    pub degraded_after: Duration,
+    /// `CONSOLE_ALERT_REMINDER_MINUTES` (default 240): an open, unacknowledged incident is announced again.
+    pub remind_after: Duration,
 }
 
 /// How sessions end and how the edge trusts what a request says about itself.
@@ -220,6 +238,7 @@ impl Config {
             user_mapping: r.required("LINEAR_USER_MAPPING_TABLE"),
             sessions: r.or("CONSOLE_SESSIONS_TABLE", "linear-console-sessions"),
             audit: r.or("CONSOLE_AUDIT_TABLE", "linear-console-audit"),
+            incidents: r.or("CONSOLE_INCIDENTS_TABLE", "linear-console-incidents"),
         };
         let webhook_secret_arn = r.required("LINEAR_WEBHOOK_SECRET_ARN");
 
@@ -304,6 +323,44 @@ impl Config {
         let debug_timing = matches!(r.or("CONSOLE_DEBUG_TIMING", "0").as_str(), "1" | "true");
         let require_mfa_for_admins = matches!(r.or("CONSOLE_REQUIRE_MFA_FOR_ADMINS", "0").as_str(), "1" | "true");
         let access = AccessSettings { idle, recheck, trusted_proxy_hops, debug_timing, require_mfa_for_admins };
+        let list = |v: Option<String>| -> Vec<String> {
+            v.unwrap_or_default().split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect()
+        };
+        let sns_topics = list(r.get("CONSOLE_ALERT_SNS_TOPIC_ARNS"));
+        if let Some(bad) = sns_topics.iter().find(|t| !t.starts_with("arn:aws") || !t.contains(":sns:")) {
+            r.fail("CONSOLE_ALERT_SNS_TOPIC_ARNS", format!("must be SNS topic ARNs, got {bad:?}"));
+        }
+        // A webhook URL is https, or http on this machine (a local receiver).
+        let web_url = |u: &String| u.starts_with("https://") || u.starts_with("http://127.0.0.1") || u.starts_with("http://localhost");
+        let slack = list(r.get("CONSOLE_ALERT_SLACK_WEBHOOK_URLS"));
+        if slack.iter().any(|u| !web_url(u)) {
+            r.fail("CONSOLE_ALERT_SLACK_WEBHOOK_URLS", "must be https:// URLs (their values are not shown: they are secrets)");
+        }
+        let webhooks = list(r.get("CONSOLE_ALERT_WEBHOOK_URLS"));
+        if webhooks.iter().any(|u| !web_url(u)) {
+            r.fail("CONSOLE_ALERT_WEBHOOK_URLS", "must be https:// URLs (their values are not shown: they are secrets)");
+        }
+        let webhook_secret = r.get("CONSOLE_ALERT_WEBHOOK_SECRET").map(SecretString::from);
+        let minutes = |r: &mut Reader, var: &str, default: u64| -> Duration {
+            let raw = r.or(var, &default.to_string());
+            match raw.parse::<u64>() {
+                Ok(m) if (1..=7 * 24 * 60).contains(&m) => Duration::from_secs(m * 60),
+                _ => {
+                    r.fail(var, format!("must be minutes between 1 and 10080, got {raw:?}"));
+                    Duration::from_secs(default * 60)
+                }
+            }
+        };
+        let degraded_after = minutes(&mut r, "CONSOLE_INCIDENT_DEGRADED_MINUTES", 30);
+        let remind_after = minutes(&mut r, "CONSOLE_ALERT_REMINDER_MINUTES", 240);
+        let alerts = AlertSettings {
+            sns_topics,
+            slack: slack.into_iter().map(SecretString::from).collect(),
+            webhooks: webhooks.into_iter().map(SecretString::from).collect(),
+            webhook_secret,
+            degraded_after,
+            remind_after,
+        };
         let json_logs = match r.or("CONSOLE_LOG_FORMAT", "text").as_str() {
             "json" => true,
             "text" => false,
@@ -366,6 +423,7 @@ impl Config {
             linear,
             session_ttl,
             access,
+            alerts,
             json_logs,
             sweep,
             linking,

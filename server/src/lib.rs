@@ -24,7 +24,9 @@ use crate::adapters::dynamodb::audit::AuditLog;
 use crate::adapters::AwsClients;
 use crate::adapters::{cognito, dynamodb, linear, secrets};
 use crate::config::Config;
-use crate::services::{access, install, removal, sign_in_throttle, sweep, upkeep, user_links, user_links_port, workspaces};
+use crate::services::{
+    access, alerts, incidents, install, removal, sign_in_throttle, sweep, upkeep, user_links, user_links_port, workspaces,
+};
 use crate::web::state::AppState;
 
 pub use web::{router, BODY_LIMIT, SESSION_COOKIE};
@@ -89,6 +91,30 @@ pub async fn build_state(config: Config, leptos_options: LeptosOptions) -> Resul
     build_state_with(config, leptos_options, aws)
 }
 
+/// The incident bookkeeping and its alert channels, from the configuration.
+fn incidents_watch(config: &Config, aws: &AwsClients, audit: AuditLog) -> Result<incidents::Watch, StartError> {
+    use adapters::alerting::Channel;
+    let a = &config.alerts;
+    let channels: Vec<Channel> = a
+        .sns_topics
+        .iter()
+        .map(|t| Channel::Sns { topic_arn: t.clone() })
+        .chain(a.slack.iter().map(|u| Channel::Slack { url: u.clone() }))
+        .chain(a.webhooks.iter().map(|u| Channel::Webhook { url: u.clone(), secret: a.webhook_secret.clone() }))
+        .collect();
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|source| StartError::HttpClient { what: "alert webhooks", source })?;
+    let store = dynamodb::incidents::Incidents::new(aws.dynamodb.clone(), config.tables.incidents.clone());
+    let sender = adapters::alerting::Sender::new(aws.sns.clone(), http);
+    let alerts = Arc::new(alerts::Alerts::new(channels, sender, store.clone(), config.public_url.clone()));
+    let rules =
+        incidents::IncidentRules { degraded_after: a.degraded_after.as_secs() as i64, remind_after: a.remind_after.as_secs() as i64 };
+    Ok(incidents::Watch::new(store, alerts, audit, rules))
+}
+
 /// The state over given AWS clients (tests pass clients with local credentials).
 pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsClients) -> Result<AppState, StartError> {
     let http = reqwest::Client::builder()
@@ -109,8 +135,11 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
         linear::oauth::LinearOAuth::new(linear_http.clone(), &config.linear.base_url, &config.linear.api_url, &config.linear.redirect_uri);
     let installer = Arc::new(install::Installer::new(config.clone(), registry.clone(), tokens.clone(), linear_http.clone(), audit.clone()));
     let linear_api = linear::graphql::LinearApi::new(linear_http, &config.linear.api_url);
-    let upkeep =
-        Arc::new(upkeep::TokenUpkeep::new(registry.clone(), tokens.clone(), linear_oauth.clone(), linear_api.clone(), audit.clone()));
+    let watch = incidents_watch(&config, &aws, audit.clone())?;
+    let upkeep = Arc::new(
+        upkeep::TokenUpkeep::new(registry.clone(), tokens.clone(), linear_oauth.clone(), linear_api.clone(), audit.clone())
+            .with_watch(watch.clone()),
+    );
     let directory = cognito::directory::Directory::new(aws.cognito.clone(), config.cognito.user_pool_id.clone());
     let overview = workspaces::OverviewCache::new(config.overview_cache);
     let mfa = cognito::mfa::Mfa::new(aws.cognito.clone(), config.cognito.user_pool_id.clone());
@@ -126,9 +155,12 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
     ));
     let removal = Arc::new(removal::Removal::new(registry.clone(), mappings.clone(), tokens.clone(), linear_oauth, audit.clone()));
     let leases = dynamodb::leases::Leases::new(aws.dynamodb.clone(), config.tables.sessions.clone());
-    let sweeper = sweep::Sweeper::new(registry.clone(), upkeep.clone(), mappings.clone(), leases, config.sweep.clone());
+    let sweeper =
+        sweep::Sweeper::new(registry.clone(), upkeep.clone(), mappings.clone(), leases, config.sweep.clone()).with_watch(watch.clone());
     let ports = Ports {
-        registry: Arc::new(workspaces::Workspaces::new(registry.clone(), tokens, directory.clone(), overview.clone())),
+        registry: Arc::new(
+            workspaces::Workspaces::new(registry.clone(), tokens, directory.clone(), overview.clone()).with_watch(watch.clone()),
+        ),
         user_links: Arc::new(user_links_port::UserLinksAdapter { links: user_links.clone() }),
         audit: Arc::new(audit.clone()),
         install: installer.clone(),
@@ -140,6 +172,12 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
         }),
         link_actions: Arc::new(web::user_links::LinkActions { links: user_links }),
         profile: web::profile::port(mfa.clone()),
+        incidents: Arc::new(web::incidents::IncidentActions {
+            watch: watch.clone(),
+            sweep_interval: config.sweep.interval,
+            webhook_signed: config.alerts.webhook_secret.is_some(),
+            audit: audit.clone(),
+        }),
     };
     Ok(AppState {
         leptos_options,

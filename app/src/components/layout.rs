@@ -24,7 +24,9 @@ pub fn Layout() -> impl IntoView {
                     <nav class="flex gap-1 text-sm" aria-label="Main">
                         <NavLink href="/workspaces" label="Workspaces"/>
                         <NavLink href="/users" label="Users"/>
+                        <NavLink href="/incidents" label="Incidents"/>
                         <NavLink href="/audit" label="Audit"/>
+                        <NavLink href="/settings" label="Settings"/>
                     </nav>
                     <div class="ml-auto flex items-center gap-3 text-sm">
                         <Suspense fallback=|| view! { <span class="text-slate-400">"…"</span> }>

@@ -2,11 +2,13 @@
 pub mod audit;
 pub mod connect;
 pub mod forbidden;
+pub mod incidents;
 pub mod login;
 pub mod mfa;
 pub mod new_password;
 pub mod not_found;
 pub mod profile;
+pub mod settings;
 pub mod users;
 pub mod workspace;
 pub mod workspace_users;

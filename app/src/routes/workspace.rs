@@ -11,6 +11,7 @@ use crate::components::status::{ErrorNotice, HealthBadge, Loading, NoticeBanner,
 use crate::functions::{get_workspace, search_audit, CheckWorkspace, RefreshWorkspace, RemoveWorkspace, RetryOrphan, SaveWebhookSecret};
 use crate::identity::Role;
 use crate::outcomes::{Notice, WorkspaceNotice};
+use crate::routes::incidents::IncidentCard;
 use crate::wire::{AuditEntry, AuditQuery, BundleView, RegistryState, WorkspaceDetail};
 
 #[component]
@@ -154,6 +155,9 @@ fn Detail(d: WorkspaceDetail, webhook_missing: bool, retype: bool) -> impl IntoV
         </header>
         <section data-testid="health-panel" class="mb-6 flex flex-wrap items-start gap-3 rounded-lg border border-slate-200 bg-white p-4 text-sm dark:border-slate-800 dark:bg-slate-900">
             <HealthBadge health=w.health/>
+            {w.open_incident.map(|k| view! {
+                <a href="#incidents" data-testid="open-incident" class="rounded-full bg-red-600 px-2 py-0.5 text-xs font-medium text-white">{format!("incident: {}", k.label())}</a>
+            })}
             <div>
                 <p>{w.health.explanation()}</p>
                 <p class="mt-1 text-slate-500 dark:text-slate-400">{format!("What to do: {}", w.health.action())}</p>
@@ -216,6 +220,19 @@ fn Detail(d: WorkspaceDetail, webhook_missing: bool, retype: bool) -> impl IntoV
             {row("Secret ARN", d.secret_arn.clone())}
             {row("Token vault", Some(if d.vault_managed { "vault-managed (AgentCore)".to_owned() } else { "no".to_owned() }))}
         </dl>
+        <section id="incidents" data-testid="health-history" class="mt-8">
+            <h2 class="mb-2 text-lg font-semibold">"Health, last 90 days"</h2>
+            {d.timeline.clone().map(|src| view! {
+                <img data-testid="timeline" src=src alt="Each day's worst health over the last 90 days; marks where incidents opened" width="360" height="24"/>
+                <p class="mt-1 text-xs text-slate-500">"One band per day, oldest left: green healthy, blue expiring, amber degraded, red needs reconnect or revoked, grey unchecked; a mark where an incident opened."</p>
+            })}
+            {if d.incidents.is_empty() {
+                view! { <p class="mt-2 text-sm text-slate-500" data-testid="no-incidents">"No incident in the last 90 days."</p> }.into_any()
+            } else {
+                let act = may(Role::Operator);
+                view! { <ul class="mt-3 space-y-3">{d.incidents.clone().into_iter().map(|i| view! { <IncidentCard i act/> }).collect_view()}</ul> }.into_any()
+            }}
+        </section>
         {admin.then(|| view! {
         <details data-testid="remove-panel" open=retype class="mt-8 rounded-lg border border-red-300 bg-white p-4 text-sm dark:border-red-800 dark:bg-slate-900">
             <summary class="cursor-pointer font-semibold text-red-800 dark:text-red-300">"Revoke or remove this workspace…"</summary>

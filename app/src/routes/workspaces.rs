@@ -178,7 +178,16 @@ fn WorkspaceTable(rows: Vec<WorkspaceSummary>, as_of: String) -> impl IntoView {
                                 {w.name.clone().map(|n| view! { <span class="block text-xs text-slate-500 dark:text-slate-400">{n}</span> })}
                             </td>
                             <td class="whitespace-nowrap px-4 py-2 font-mono text-xs"><span data-testid="org-id">{w.org_id.clone()}</span><CopyButton text=w.org_id.clone() what="organization id"/></td>
-                            <td class="px-4 py-2"><HealthBadge health=w.health/></td>
+                            <td class="px-4 py-2">
+                                <div class="flex flex-wrap items-center gap-1">
+                                    <HealthBadge health=w.health/>
+                                    {w.open_incident.map(|k| view! {
+                                        <a href=format!("/incidents?workspace={}", w.org_id) data-testid="open-incident" title="An open incident: see Incidents"
+                                            class="rounded-full bg-red-600 px-2 py-0.5 text-xs font-medium text-white">{format!("incident: {}", k.label())}</a>
+                                    })}
+                                </div>
+                                {w.spark.clone().map(|src| view! { <img data-testid="spark" src=src alt="The last 7 days' health" width="70" height="16" class="mt-1"/> })}
+                            </td>
                             <td class="px-4 py-2"><StateBadge state=w.state raw=w.raw_status.clone()/></td>
                             <td class="px-4 py-2 text-xs" data-testid="expires">{match w.token_expires_at.clone() {
                                 Some(at) => {

@@ -1,5 +1,6 @@
 //! The adapters: every call to something outside the process (DynamoDB tables, Secrets Manager,
 //! Cognito, Linear). Each turns wire formats into domain types and SDK errors into typed ones.
+pub mod alerting;
 pub mod cloudformation;
 pub mod cognito;
 pub mod dynamodb;
@@ -33,6 +34,7 @@ pub struct AwsClients {
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub secrets: aws_sdk_secretsmanager::Client,
     pub cognito: aws_sdk_cognitoidentityprovider::Client,
+    pub sns: aws_sdk_sns::Client,
 }
 
 impl AwsClients {
@@ -50,6 +52,7 @@ impl AwsClients {
             dynamodb: aws_sdk_dynamodb::Client::new(shared),
             secrets: aws_sdk_secretsmanager::Client::new(shared),
             cognito: aws_sdk_cognitoidentityprovider::Client::new(shared),
+            sns: aws_sdk_sns::Client::new(shared),
         }
     }
 }

@@ -53,7 +53,7 @@ pub struct Facts {
 }
 
 /// Refresh errors that mean the grant is dead (as opposed to Linear being unwell).
-fn grant_dead(error: &str) -> bool {
+pub fn grant_dead(error: &str) -> bool {
     matches!(error, "invalid_grant" | "unauthenticated" | "invalid_client")
 }
 

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod audit;
 pub mod health;
+pub mod incidents;
 pub mod link_states;
 pub mod members;
 pub mod registry;

@@ -152,6 +152,8 @@ impl RegistryRecord {
     pub fn summary(&self, now: OffsetDateTime) -> WorkspaceSummary {
         let c = &self.console;
         WorkspaceSummary {
+            open_incident: None,
+            spark: None,
             org_id: self.org_id.clone(),
             slug: self.slug.clone(),
             name: c.name.clone(),

@@ -1,7 +1,9 @@
 //! The background health sweep: on one console instance at a time (a lease item in the console's
 //! sessions table), *Check now* every active, non-vault workspace with bounded concurrency; a
 //! token Linear said is out of requests is left alone until its reset. It refreshes only inside a
-//! configured window before expiry (off by default: the platform owns refresh).
+//! configured window before expiry (off by default: the platform owns refresh). Each check goes
+//! through the incident bookkeeping; a row revoked outside the console is observed too; then
+//! reminders of open incidents and due alert retries are sent.
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -15,7 +17,9 @@ use crate::adapters::dynamodb::user_mappings::UserMappings;
 use crate::config::SweepSettings;
 use crate::domain::audit::Actor;
 use crate::domain::health::CheckResult;
+use crate::domain::incidents::Observation;
 use crate::domain::parse_iso;
+use crate::services::incidents::{Subject, Watch};
 use crate::services::upkeep::{RefreshOutcome, TokenUpkeep};
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -28,6 +32,10 @@ pub struct SweepReport {
     pub refreshed: usize,
     /// Invites past their `ttl` that DynamoDB had not removed yet, deleted.
     pub expired_invites_deleted: usize,
+    /// Reminders sent for open, unacknowledged incidents.
+    pub reminders: usize,
+    /// Failed alert deliveries tried again.
+    pub alert_retries: usize,
 }
 
 #[derive(Clone)]
@@ -40,6 +48,7 @@ pub struct Sweeper {
     settings: SweepSettings,
     /// Per workspace: Linear's rate-limit reset (epoch ms) when it said nothing remains.
     backoff: Arc<Mutex<HashMap<String, i64>>>,
+    watch: Option<Watch>,
 }
 
 const LEASE_ID: &str = "lease#health-sweep";
@@ -54,7 +63,14 @@ impl Sweeper {
             instance: uuid::Uuid::new_v4().to_string(),
             settings,
             backoff: Arc::new(Mutex::new(HashMap::new())),
+            watch: None,
         }
+    }
+
+    /// The incident bookkeeping the sweep feeds (set once at start).
+    pub fn with_watch(mut self, watch: Watch) -> Sweeper {
+        self.watch = Some(watch);
+        self
     }
 
     /// One instance sweeps: a lease item that runs out by itself.
@@ -79,6 +95,17 @@ impl Sweeper {
             }
         };
         let now_ms = OffsetDateTime::now_utc().unix_timestamp() * 1000;
+        if let Some(watch) = &self.watch {
+            // A row revoked outside the console (the platform saw invalid_grant, or another tool)
+            // is an incident nobody else reports.
+            let at = OffsetDateTime::now_utc();
+            for r in records.iter().filter(|r| r.state() == app::wire::RegistryState::Revoked) {
+                let o = Observation::of(at, &r.facts(), r.revoked_by_admin());
+                let evidence = format!("registry: status {}", r.status.as_ref().map(|s| s.as_str()).unwrap_or("?"));
+                let who = Subject { org_id: &r.org_id, slug: r.slug.as_deref(), name: r.console.name.as_deref() };
+                watch.observe(who, o, "sweep", &evidence, at.unix_timestamp()).await;
+            }
+        }
         let targets: Vec<(String, Option<OffsetDateTime>)> = records
             .into_iter()
             .filter(|r| r.is_active() && !r.vault_managed())
@@ -121,6 +148,13 @@ impl Sweeper {
                     backoff.insert(org, reset);
                 }
                 _ => report.failed += 1,
+            }
+        }
+        drop(backoff);
+        if let Some(watch) = &self.watch {
+            match watch.remind_and_retry(OffsetDateTime::now_utc().unix_timestamp()).await {
+                Ok((reminders, retries)) => (report.reminders, report.alert_retries) = (reminders, retries),
+                Err(e) => tracing::warn!(error = %e, "sweep: reminders and alert retries skipped"),
             }
         }
         report

@@ -14,8 +14,12 @@ use crate::adapters::linear::oauth::{AppCredentials, LinearOAuth, TokenError};
 use crate::adapters::secrets::{StoreError, TokenStore};
 use crate::domain::audit::{Actor, Outcome};
 use crate::domain::health::CheckResult;
+use crate::domain::incidents::Observation;
 use crate::domain::iso_millis;
+use crate::domain::parse_iso;
+use crate::domain::registry::RegistryRecord;
 use crate::domain::token_bundle::TokenBundle;
+use crate::services::incidents::{Subject, Watch};
 
 /// How long a refresh may hold the row; a crashed holder's lease runs out after this.
 pub const LEASE_SECONDS: i64 = 60;
@@ -32,6 +36,8 @@ pub struct ActiveBundle {
     pub arn: String,
     pub bundle: TokenBundle,
     pub stored: SecretString,
+    /// The registry row it was found through.
+    pub row: RegistryRecord,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,11 +94,12 @@ pub struct TokenUpkeep {
     api: LinearApi,
     /// Names this console instance in leases.
     instance: String,
+    watch: Option<Watch>,
 }
 
 impl TokenUpkeep {
     pub fn new(registry: Registry, tokens: TokenStore, oauth: LinearOAuth, api: LinearApi, audit: AuditLog) -> TokenUpkeep {
-        TokenUpkeep { audit, registry, tokens, oauth, api, instance: uuid::Uuid::new_v4().to_string() }
+        TokenUpkeep { audit, registry, tokens, oauth, api, instance: uuid::Uuid::new_v4().to_string(), watch: None }
     }
 
     /// An active workspace's bundle, parsed by the platform's rule for token use.
@@ -101,10 +108,10 @@ impl TokenUpkeep {
         if !row.is_active() {
             return Err(UpkeepError::NotActive);
         }
-        let arn = row.secret_arn.ok_or(UpkeepError::BundleUnusable)?;
+        let arn = row.secret_arn.clone().ok_or(UpkeepError::BundleUnusable)?;
         let secret = self.tokens.read(&arn).await.map_err(UpkeepError::Secrets)?.ok_or(UpkeepError::BundleUnusable)?;
         let bundle = TokenBundle::parse(secret.value.expose_secret()).map_err(|_| UpkeepError::BundleUnusable)?;
-        Ok(ActiveBundle { arn, bundle, stored: secret.value })
+        Ok(ActiveBundle { arn, bundle, stored: secret.value, row })
     }
 
     /// *Check now*: a `viewer` query with the stored access token, recorded on the row and audited.
@@ -122,7 +129,15 @@ impl TokenUpkeep {
     /// As `check`, also returning when Linear's rate limit for this token resets (epoch ms)
     /// if it said the token has no requests left.
     pub async fn check_with_limit(&self, org_id: &str) -> Result<(CheckResult, Option<i64>), UpkeepError> {
-        let bundle = self.active_bundle(org_id).await?.bundle;
+        let active = match self.active_bundle(org_id).await {
+            Ok(active) => active,
+            Err(e @ UpkeepError::BundleUnusable) => {
+                self.observe_unusable(org_id).await;
+                return Err(e);
+            }
+            Err(e) => return Err(e),
+        };
+        let (bundle, row) = (active.bundle, active.row);
         let (result, reset) = match self.api.viewer(&bundle.access_token).await {
             Ok(_) => (CheckResult::Ok, None),
             Err(ApiError::Unauthenticated { .. }) => (CheckResult::Unauthenticated, None),
@@ -131,9 +146,47 @@ impl TokenUpkeep {
             Err(ApiError::Timeout) => (CheckResult::Timeout, None),
             Err(_) => (CheckResult::Unavailable, None),
         };
-        let now = iso_millis(OffsetDateTime::now_utc());
+        let at = OffsetDateTime::now_utc();
+        let now = iso_millis(at);
         self.registry.record_check(org_id, &now, result.as_str(), Some(&bundle.expires_at)).await.map_err(UpkeepError::Registry)?;
+        if let Some(watch) = &self.watch {
+            let mut facts = row.facts();
+            facts.bundle_has_tokens = Some(true);
+            facts.expires_at = parse_iso(&bundle.expires_at);
+            facts.last_check = Some((at, result));
+            let o = Observation::of(at, &facts, row.revoked_by_admin());
+            let who = Subject { org_id, slug: row.slug.as_deref(), name: row.console.name.as_deref() };
+            watch.observe(who, o, "check", &format!("check: Linear answered {}", result.as_str()), at.unix_timestamp()).await;
+        }
         Ok((result, reset))
+    }
+
+    /// A bundle without usable tokens: the workspace needs reconnecting (an incident).
+    async fn observe_unusable(&self, org_id: &str) {
+        let Some(watch) = &self.watch else { return };
+        let Ok(Some(row)) = self.registry.get(org_id).await else { return };
+        let at = OffsetDateTime::now_utc();
+        let mut facts = row.facts();
+        facts.bundle_has_tokens = Some(false);
+        let o = Observation::of(at, &facts, row.revoked_by_admin());
+        let who = Subject { org_id, slug: row.slug.as_deref(), name: row.console.name.as_deref() };
+        watch.observe(who, o, "check", "check: the token bundle is missing or holds no tokens", at.unix_timestamp()).await;
+    }
+
+    /// After a refresh: the row as it now stands (the refresh recorded on it), observed.
+    async fn observe_refresh(&self, org_id: &str, evidence: &str) {
+        let Some(watch) = &self.watch else { return };
+        let Ok(Some(row)) = self.registry.get(org_id).await else { return };
+        let at = OffsetDateTime::now_utc();
+        let o = Observation::of(at, &row.facts(), row.revoked_by_admin());
+        let who = Subject { org_id, slug: row.slug.as_deref(), name: row.console.name.as_deref() };
+        watch.observe(who, o, "refresh", evidence, at.unix_timestamp()).await;
+    }
+
+    /// The incident bookkeeping every check and refresh goes through (set once at start).
+    pub fn with_watch(mut self, watch: Watch) -> TokenUpkeep {
+        self.watch = Some(watch);
+        self
     }
 
     /// *Refresh token* (or the sweep's refresh): rotation-safe, single-flight, audited.
@@ -179,12 +232,21 @@ impl TokenUpkeep {
             // The lease runs out by itself; the outcome stands.
             tracing::warn!(error = %e, "could not release the refresh lease");
         }
+        let evidence = match &result {
+            Ok(RefreshOutcome::Refreshed { .. }) => Some("refresh: new tokens".to_owned()),
+            Ok(RefreshOutcome::GrantDead) => Some("refresh: Linear answered invalid_grant".to_owned()),
+            Ok(RefreshOutcome::Failed { reason }) => Some(format!("refresh: Linear answered {reason}")),
+            _ => None,
+        };
+        if let Some(evidence) = evidence {
+            self.observe_refresh(org_id, &evidence).await;
+        }
         result
     }
 
     async fn refresh_leased(&self, org_id: &str) -> Result<RefreshOutcome, UpkeepError> {
         // Re-read after taking the lease: a Lambda may have refreshed just before.
-        let ActiveBundle { arn, bundle, stored } = self.active_bundle(org_id).await?;
+        let ActiveBundle { arn, bundle, stored, .. } = self.active_bundle(org_id).await?;
         let creds = AppCredentials { client_id: bundle.client_id.clone(), client_secret: bundle.client_secret.clone() };
         let issued = match self.oauth.refresh(&creds, &bundle.refresh_token, &bundle.scope).await {
             Ok(issued) => issued,

@@ -13,12 +13,16 @@ use futures::StreamExt;
 use time::OffsetDateTime;
 
 use crate::adapters::cognito::directory::Directory;
+use crate::adapters::dynamodb::incidents::day;
 use crate::adapters::dynamodb::registry::{Registry, RegistryError};
 use crate::adapters::secrets::TokenStore;
 use crate::domain::health::{health, Facts};
 use crate::domain::parse_iso;
 use crate::domain::registry::RegistryRecord;
 use crate::domain::token_bundle::StoredBundle;
+use crate::services::charts::strip;
+use crate::services::incidents::Watch;
+use app::wire::Health;
 
 /// The overview's rows, reused for a few seconds (`CONSOLE_OVERVIEW_CACHE_SECONDS`) and dropped by
 /// any change made through the console, so paging, filtering and reloading the overview do not
@@ -59,17 +63,58 @@ impl OverviewCache {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Workspaces {
     registry: Registry,
     tokens: TokenStore,
     directory: Directory,
     cache: OverviewCache,
+    watch: Option<Watch>,
+}
+
+/// The days shown: 7 on the overview, 90 on a workspace's page.
+const SPARK_DAYS: i64 = 7;
+const TIMELINE_DAYS: i64 = 90;
+
+/// The worst health of each of the `n` days up to today, oldest first, for one workspace.
+fn days_of(rows: &[(String, String, Health)], org_id: &str, now: i64, n: i64) -> Vec<Option<Health>> {
+    (0..n)
+        .rev()
+        .map(|back| {
+            let d = day(now - back * 86_400);
+            rows.iter().find(|(rd, org, _)| *rd == d && org == org_id).map(|(_, _, h)| *h)
+        })
+        .collect()
 }
 
 impl Workspaces {
     pub fn new(registry: Registry, tokens: TokenStore, directory: Directory, cache: OverviewCache) -> Self {
-        Workspaces { registry, tokens, directory, cache }
+        Workspaces { registry, tokens, directory, cache, watch: None }
+    }
+
+    /// The incidents and health history the pages show beside each workspace.
+    pub fn with_watch(mut self, watch: Watch) -> Workspaces {
+        self.watch = Some(watch);
+        self
+    }
+
+    /// Each row's open incident and 7-day sparkline (two reads for every workspace at once).
+    async fn add_incidents(&self, rows: &mut [WorkspaceSummary]) {
+        let Some(watch) = &self.watch else { return };
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        let (open, days) = tokio::join!(watch.open(), watch.days_since(now - (SPARK_DAYS - 1) * 86_400));
+        let (open, days) = match (open, days) {
+            (Ok(o), Ok(d)) => (o, d),
+            (Err(e), _) | (_, Err(e)) => {
+                tracing::warn!(error = %e, "incidents unavailable for the overview");
+                return;
+            }
+        };
+        for w in rows.iter_mut() {
+            w.open_incident = open.iter().filter(|i| i.org_id == w.org_id).map(|i| i.kind).next();
+            let days = days_of(&days, &w.org_id, now, SPARK_DAYS);
+            w.spark = days.iter().any(Option::is_some).then(|| strip(&days, &[], 10, 12));
+        }
     }
 
     /// Installers' emails, one Cognito lookup per distinct sub; an unknown sub stays a sub.
@@ -136,13 +181,41 @@ fn dynamo(e: RegistryError) -> PortError {
     PortError { service: "DynamoDB", cause: e.to_string() }
 }
 
+impl Workspaces {
+    /// A workspace's incidents (open first, then resolved) and its 90-day timeline.
+    async fn history(&self, org_id: &str) -> (Vec<app::wire::IncidentView>, Option<String>) {
+        let Some(watch) = &self.watch else { return (Vec::new(), None) };
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        let q = app::wire::IncidentQuery { workspace: org_id.to_owned(), ..Default::default() };
+        let (list, days) =
+            tokio::join!(watch.list_since(&q, now, TIMELINE_DAYS * 86_400), watch.days_since(now - (TIMELINE_DAYS - 1) * 86_400));
+        let list = list.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "incidents unavailable for a workspace");
+            Vec::new()
+        });
+        let timeline = days.ok().map(|rows| {
+            let days = days_of(&rows, org_id, now, TIMELINE_DAYS);
+            let first = now - (TIMELINE_DAYS - 1) * 86_400;
+            let marks: Vec<usize> = list
+                .iter()
+                .filter_map(|i| crate::domain::parse_iso(&i.first_seen))
+                .map(|t| ((t.unix_timestamp() - first).max(0) / 86_400) as usize)
+                .filter(|i| *i < TIMELINE_DAYS as usize)
+                .collect();
+            strip(&days, &marks, 4, 20)
+        });
+        (list, timeline)
+    }
+}
+
 #[async_trait]
 impl RegistryPort for Workspaces {
     async fn list_workspaces(&self) -> PortResult<Vec<WorkspaceSummary>> {
         if let Some(rows) = self.cache.get() {
             return Ok((*rows).clone());
         }
-        let rows = self.read_overview().await?;
+        let mut rows = self.read_overview().await?;
+        self.add_incidents(&mut rows).await;
         self.cache.put(Arc::new(rows.clone()));
         Ok(rows)
     }
@@ -178,7 +251,11 @@ impl RegistryPort for Workspaces {
                 },
             },
         };
+        let (incidents, timeline) = self.history(org_id).await;
+        summary.open_incident = incidents.iter().find(|i| i.resolved_at.is_none()).map(|i| i.kind);
         Ok(Some(WorkspaceDetail {
+            incidents,
+            timeline,
             summary,
             installed_by: record.installed_by.clone(),
             updated_at: record.updated_at.clone(),

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod audit_csv;
 pub mod client_address;
+pub mod incidents;
 pub mod install;
 pub mod lambda;
 pub mod probes;
@@ -32,6 +33,8 @@ pub const SESSION_COOKIE: &str = "lc_session";
 /// The largest request body accepted: every form and server-function argument of the console
 /// fits in a few KB (a bulk link of hundreds of rows in tens of KB).
 pub const BODY_LIMIT: usize = 256 * 1024;
+/// The longest a request may take (a reload of thousands of Linear members takes seconds).
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 /// Over https the cookie takes the `__Host-` prefix: browsers then insist on `Secure`, `Path=/`
 /// and no `Domain`, so no other host (a sibling subdomain) can plant or overwrite it.
 pub const SECURE_SESSION_COOKIE: &str = "__Host-lc_session";
@@ -103,6 +106,8 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::security_headers))
         .layer(CompressionLayer::new())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT))
+        // No request holds a connection (and what it waits on) for ever: a stuck call answers 503.
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
             let rid = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");

@@ -23,6 +23,8 @@ pub struct TestApp {
     pub linear: Linear,
     /// A browser-like client: keeps cookies, follows no redirects, sends our Origin.
     pub client: reqwest::Client,
+    /// This console's health sweep, to run a round at a chosen moment.
+    pub sweeper: server::services::sweep::Sweeper,
 }
 
 fn unique_prefix() -> String {
@@ -117,6 +119,11 @@ pub async fn spawn_app_sharing(other: &TestApp) -> TestApp {
     spawn(other.local.clone(), &[], other.aws.clone(), Some(other.linear.clone())).await
 }
 
+/// As [`spawn_app_sharing`], with `extra` in its environment (the same configuration, say).
+pub async fn spawn_app_sharing_with(other: &TestApp, extra: &[(&str, &str)]) -> TestApp {
+    spawn(other.local.clone(), extra, other.aws.clone(), Some(other.linear.clone())).await
+}
+
 async fn spawn(local: Local, extra: &[(&str, &str)], aws: AwsClients, linear: Option<Linear>) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -144,16 +151,24 @@ async fn spawn(local: Local, extra: &[(&str, &str)], aws: AwsClients, linear: Op
     let public_origin = config.public_origin();
     let options = server::leptos_options(&config);
     let state = server::build_state_with(config, options, aws.clone()).expect("state");
+    let sweeper = state.sweeper.clone();
     tokio::spawn(async move {
         axum::serve(listener, server::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap();
     });
-    TestApp { base: format!("http://{addr}"), local, aws, linear, client: browser(&public_origin) }
+    TestApp { base: format!("http://{addr}"), local, aws, linear, client: browser(&public_origin), sweeper }
 }
 
 pub fn browser(origin: &str) -> reqwest::Client {
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert("origin", origin.parse().unwrap());
-    reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).default_headers(headers).build().unwrap()
+    // A stuck request fails its test instead of holding the whole run.
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .default_headers(headers)
+        .timeout(std::time::Duration::from_secs(45))
+        .build()
+        .unwrap()
 }
 
 impl TestApp {
@@ -297,6 +312,7 @@ impl Faults {
                 aws_sdk_secretsmanager::config::Builder::from(&sdk).interceptor(self.clone()).build(),
             ),
             cognito: aws_sdk_cognitoidentityprovider::Client::new(&sdk),
+            sns: aws_sdk_sns::Client::new(&sdk),
         }
     }
 }

@@ -3,6 +3,7 @@
 mod audit;
 mod contract;
 mod helpers;
+mod incidents;
 mod input;
 mod install;
 mod lambda;

@@ -1,0 +1,480 @@
+//! The console's incidents table: open incidents, resolved ones, alert deliveries and the health
+//! history, each in partitions a page reads with one Query.
+//!
+//! | `pk` | `sk` | what |
+//! |---|---|---|
+//! | `open` | `<org>#<kind>` | an open incident; the key makes one per (workspace, kind), created conditionally |
+//! | `resolved#<YYYY-MM>` | `<resolved at>#<id>` | a resolved incident (TTL 90 days) |
+//! | `watch` | `<org>` | since when the workspace has been degraded without a break |
+//! | `alert` | `<incident id>#<event>#<channel>` | one delivery, claimed conditionally before it is sent |
+//! | `days` | `<YYYY-MM-DD>#<org>` | the worst health of the day (the timeline and the sparkline) |
+//! | `health#<org>` | `<time>#<event>` | each check, refresh and health change (TTL 90 days) |
+use std::collections::HashMap;
+
+use app::wire::{Health, IncidentKind};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
+use aws_sdk_dynamodb::Client;
+
+use crate::domain::incidents::Incident;
+
+/// Resolved incidents, history and deliveries are kept this long.
+pub const KEEP_SECONDS: i64 = 90 * 24 * 3600;
+
+#[derive(Clone, Debug)]
+pub struct Incidents {
+    client: Client,
+    table: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("DynamoDB: {}", crate::adapters::chain(.0.as_ref()))]
+pub struct IncidentsError(#[source] crate::adapters::Cause);
+
+fn err<E: std::error::Error + Send + Sync + 'static>(e: E) -> IncidentsError {
+    IncidentsError(Box::new(e))
+}
+
+type Item = HashMap<String, AttributeValue>;
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+fn n(v: i64) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+fn get_s(item: &Item, k: &str) -> Option<String> {
+    item.get(k).and_then(|v| v.as_s().ok()).cloned()
+}
+
+fn get_n(item: &Item, k: &str) -> Option<i64> {
+    item.get(k).and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok())
+}
+
+fn month(unix: i64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp(unix).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    format!("{:04}-{:02}", t.year(), u8::from(t.month()))
+}
+
+pub fn day(unix: i64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp(unix).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day())
+}
+
+fn incident_item(i: &Incident) -> Item {
+    let mut item = Item::from([
+        ("id".to_owned(), s(&i.id)),
+        ("org_id".to_owned(), s(&i.org_id)),
+        ("kind".to_owned(), s(i.kind.code())),
+        ("first_seen".to_owned(), n(i.first_seen)),
+        ("last_seen".to_owned(), n(i.last_seen)),
+        ("evidence".to_owned(), s(&i.evidence)),
+        ("snooze_resolved".to_owned(), AttributeValue::Bool(i.snoozed_until_resolved)),
+    ]);
+    for (k, v) in [("slug", &i.slug), ("name", &i.name), ("ack_by", &i.acknowledged_by), ("note", &i.note)] {
+        if let Some(v) = v {
+            item.insert(k.to_owned(), s(v));
+        }
+    }
+    if let Some(until) = i.snoozed_until {
+        item.insert("snoozed_until".to_owned(), n(until));
+    }
+    if let Some(at) = i.resolved_at {
+        item.insert("resolved_at".to_owned(), n(at));
+    }
+    item
+}
+
+fn incident(item: &Item) -> Option<Incident> {
+    Some(Incident {
+        id: get_s(item, "id")?,
+        org_id: get_s(item, "org_id")?,
+        slug: get_s(item, "slug"),
+        name: get_s(item, "name"),
+        kind: IncidentKind::from_code(&get_s(item, "kind")?)?,
+        first_seen: get_n(item, "first_seen")?,
+        last_seen: get_n(item, "last_seen")?,
+        resolved_at: get_n(item, "resolved_at"),
+        evidence: get_s(item, "evidence").unwrap_or_default(),
+        acknowledged_by: get_s(item, "ack_by"),
+        note: get_s(item, "note"),
+        snoozed_until: get_n(item, "snoozed_until"),
+        snoozed_until_resolved: item.get("snooze_resolved").and_then(|v| v.as_bool().ok()).copied().unwrap_or(false),
+    })
+}
+
+fn open_key(org_id: &str, kind: IncidentKind) -> (AttributeValue, AttributeValue) {
+    (s("open"), s(format!("{org_id}#{}", kind.code())))
+}
+
+/// A delivery as stored: which event of which incident to which channel, and how it went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub incident_id: String,
+    pub event: String,
+    pub channel: usize,
+    pub channel_label: String,
+    pub delivered: bool,
+    pub attempts: u32,
+    pub error: Option<String>,
+    pub at: i64,
+    pub next_at: Option<i64>,
+    /// The message's JSON, kept for retries (built from the incident: no token).
+    pub message: String,
+}
+
+fn delivery(item: &Item) -> Option<Delivery> {
+    let sk = get_s(item, "sk")?;
+    let mut parts = sk.rsplitn(3, '#');
+    let channel = parts.next()?.parse().ok()?;
+    let event = parts.next()?.to_owned();
+    let incident_id = parts.next()?.to_owned();
+    Some(Delivery {
+        incident_id,
+        event,
+        channel,
+        channel_label: get_s(item, "channel").unwrap_or_default(),
+        delivered: item.get("delivered").and_then(|v| v.as_bool().ok()).copied().unwrap_or(false),
+        attempts: get_n(item, "attempts").unwrap_or(0) as u32,
+        error: get_s(item, "error"),
+        at: get_n(item, "at").unwrap_or(0),
+        next_at: get_n(item, "next_at"),
+        message: get_s(item, "message").unwrap_or_default(),
+    })
+}
+
+fn conditional_failed<E, R>(e: &aws_sdk_dynamodb::error::SdkError<E, R>) -> bool
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata,
+{
+    e.as_service_error()
+        .and_then(|s| s.code())
+        .is_some_and(|c| c == "ConditionalCheckFailedException" || c == "TransactionCanceledException")
+}
+
+impl Incidents {
+    pub fn new(client: Client, table: impl Into<String>) -> Incidents {
+        Incidents { client, table: table.into() }
+    }
+
+    async fn query(&self, pk: &str, sk_prefix: Option<&str>, sk_from: Option<&str>) -> Result<Vec<Item>, IncidentsError> {
+        let mut out = Vec::new();
+        let mut start = None;
+        loop {
+            let mut q = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .expression_attribute_names("#p", "pk")
+                .expression_attribute_values(":p", s(pk))
+                .set_exclusive_start_key(start);
+            q = match (sk_prefix, sk_from) {
+                (Some(prefix), _) => q
+                    .key_condition_expression("#p = :p AND begins_with(#s, :s)")
+                    .expression_attribute_names("#s", "sk")
+                    .expression_attribute_values(":s", s(prefix)),
+                (None, Some(from)) => q
+                    .key_condition_expression("#p = :p AND #s >= :s")
+                    .expression_attribute_names("#s", "sk")
+                    .expression_attribute_values(":s", s(from)),
+                (None, None) => q.key_condition_expression("#p = :p"),
+            };
+            let page = q.send().await.map_err(err)?;
+            out.extend(page.items.unwrap_or_default());
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                return Ok(out);
+            }
+        }
+    }
+
+    /// Every open incident (one Query), or one workspace's.
+    pub async fn open(&self, org_id: Option<&str>) -> Result<Vec<Incident>, IncidentsError> {
+        let prefix = org_id.map(|o| format!("{o}#"));
+        Ok(self.query("open", prefix.as_deref(), None).await?.iter().filter_map(incident).collect())
+    }
+
+    /// Opens an incident unless one of its (workspace, kind) is open: `false` then (another
+    /// instance, or the sweep and a *Check now*, opened it first).
+    pub async fn create(&self, i: &Incident) -> Result<bool, IncidentsError> {
+        let (pk, sk) = open_key(&i.org_id, i.kind);
+        let mut item = incident_item(i);
+        item.insert("pk".into(), pk);
+        item.insert("sk".into(), sk);
+        let put = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(sk)")
+            .send()
+            .await;
+        match put {
+            Ok(_) => Ok(true),
+            Err(e) if conditional_failed(&e) => Ok(false),
+            Err(e) => Err(err(e)),
+        }
+    }
+
+    /// The same kind seen again while open: only "last seen" and the evidence move.
+    pub async fn seen(&self, org_id: &str, kind: IncidentKind, now: i64, evidence: &str) -> Result<(), IncidentsError> {
+        let (pk, sk) = open_key(org_id, kind);
+        let res = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", pk)
+            .key("sk", sk)
+            .update_expression("SET last_seen = :now, evidence = :e")
+            .condition_expression("attribute_exists(sk)")
+            .expression_attribute_values(":now", n(now))
+            .expression_attribute_values(":e", s(evidence))
+            .send()
+            .await;
+        match res {
+            Ok(_) => Ok(()),
+            Err(e) if conditional_failed(&e) => Ok(()),
+            Err(e) => Err(err(e)),
+        }
+    }
+
+    /// Moves an open incident to the resolved ones, in one transaction conditioned on it still
+    /// being that incident: `false` when another instance resolved it first.
+    pub async fn resolve(&self, i: &Incident, now: i64) -> Result<bool, IncidentsError> {
+        let (pk, sk) = open_key(&i.org_id, i.kind);
+        let mut resolved = Incident { resolved_at: Some(now), ..i.clone() };
+        resolved.last_seen = resolved.last_seen.max(now);
+        let mut item = incident_item(&resolved);
+        item.insert("pk".into(), s(format!("resolved#{}", month(now))));
+        item.insert("sk".into(), s(format!("{now:012}#{}", i.id)));
+        item.insert("ttl".into(), n(now + KEEP_SECONDS));
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .key("pk", pk)
+            .key("sk", sk)
+            .condition_expression("id = :id")
+            .expression_attribute_values(":id", s(&i.id))
+            .build()
+            .map_err(err)?;
+        let put = Put::builder().table_name(&self.table).set_item(Some(item)).build().map_err(err)?;
+        let res = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().delete(delete).build())
+            .transact_items(TransactWriteItem::builder().put(put).build())
+            .send()
+            .await;
+        match res {
+            Ok(_) => Ok(true),
+            Err(e) if conditional_failed(&e) => Ok(false),
+            Err(e) => Err(err(e)),
+        }
+    }
+
+    /// Resolved incidents since `since` (this month's and last month's partitions).
+    pub async fn resolved_since(&self, since: i64, now: i64) -> Result<Vec<Incident>, IncidentsError> {
+        let mut months = vec![month(now)];
+        let mut at = now;
+        while month(at) != month(since) && months.len() < 4 {
+            at -= 28 * 24 * 3600;
+            let m = month(at.max(since));
+            if !months.contains(&m) {
+                months.push(m);
+            }
+        }
+        let from = format!("{since:012}");
+        let reads = months.iter().map(|m| self.query_owned(format!("resolved#{m}"), from.clone()));
+        let mut out = Vec::new();
+        for items in futures::future::join_all(reads).await {
+            out.extend(items?.iter().filter_map(incident));
+        }
+        Ok(out)
+    }
+
+    async fn query_owned(&self, pk: String, from: String) -> Result<Vec<Item>, IncidentsError> {
+        self.query(&pk, None, Some(&from)).await
+    }
+
+    /// *Acknowledge* (with a note) an open incident; `false` when it is no longer open.
+    pub async fn acknowledge(&self, org_id: &str, kind: IncidentKind, by: &str, note: &str) -> Result<bool, IncidentsError> {
+        self.update_open(org_id, kind, "SET ack_by = :by, note = :note", &[(":by", s(by)), (":note", s(note))]).await
+    }
+
+    /// *Snooze*: quiet until `until`, or until resolved.
+    pub async fn snooze(&self, org_id: &str, kind: IncidentKind, until: Option<i64>) -> Result<bool, IncidentsError> {
+        match until {
+            Some(t) => {
+                self.update_open(
+                    org_id,
+                    kind,
+                    "SET snoozed_until = :t, snooze_resolved = :f",
+                    &[(":t", n(t)), (":f", AttributeValue::Bool(false))],
+                )
+                .await
+            }
+            None => self.update_open(org_id, kind, "SET snooze_resolved = :t", &[(":t", AttributeValue::Bool(true))]).await,
+        }
+    }
+
+    async fn update_open(
+        &self,
+        org_id: &str,
+        kind: IncidentKind,
+        update: &str,
+        values: &[(&str, AttributeValue)],
+    ) -> Result<bool, IncidentsError> {
+        let (pk, sk) = open_key(org_id, kind);
+        let mut req = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", pk)
+            .key("sk", sk)
+            .update_expression(update)
+            .condition_expression("attribute_exists(sk)");
+        for (k, v) in values {
+            req = req.expression_attribute_values(*k, v.clone());
+        }
+        match req.send().await {
+            Ok(_) => Ok(true),
+            Err(e) if conditional_failed(&e) => Ok(false),
+            Err(e) => Err(err(e)),
+        }
+    }
+
+    /// Since when the workspace has been degraded without a break (`None`: it is not).
+    pub async fn degraded_since(&self, org_id: &str) -> Result<Option<i64>, IncidentsError> {
+        let out = self.client.get_item().table_name(&self.table).key("pk", s("watch")).key("sk", s(org_id)).send().await.map_err(err)?;
+        Ok(out.item.as_ref().and_then(|i| get_n(i, "degraded_since")))
+    }
+
+    pub async fn set_degraded_since(&self, org_id: &str, since: Option<i64>) -> Result<(), IncidentsError> {
+        let req = self.client.update_item().table_name(&self.table).key("pk", s("watch")).key("sk", s(org_id));
+        let req = match since {
+            Some(t) => {
+                req.update_expression("SET degraded_since = if_not_exists(degraded_since, :t)").expression_attribute_values(":t", n(t))
+            }
+            None => req.update_expression("REMOVE degraded_since"),
+        };
+        req.send().await.map_err(err)?;
+        Ok(())
+    }
+
+    /// Keeps a check, refresh or health change, and folds it into the day's worst health.
+    pub async fn record_health(&self, org_id: &str, now: i64, event: &str, health: Health, detail: &str) -> Result<(), IncidentsError> {
+        let history = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", s(format!("health#{org_id}")))
+            .item("sk", s(format!("{now:012}#{event}")))
+            .item("health", s(health.code()))
+            .item("detail", s(detail))
+            .item("ttl", n(now + KEEP_SECONDS))
+            .send();
+        let rank = i64::from(severity(health));
+        let rollup = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s("days"))
+            .key("sk", s(format!("{}#{org_id}", day(now))))
+            .update_expression("SET worst = :r, health = :h, org_id = :o, #t = :ttl")
+            .condition_expression("attribute_not_exists(worst) OR worst < :r")
+            .expression_attribute_names("#t", "ttl")
+            .expression_attribute_values(":r", n(rank))
+            .expression_attribute_values(":h", s(health.code()))
+            .expression_attribute_values(":o", s(org_id))
+            .expression_attribute_values(":ttl", n(now + KEEP_SECONDS))
+            .send();
+        let (h, r) = tokio::join!(history, rollup);
+        h.map_err(err)?;
+        match r {
+            Ok(_) => Ok(()),
+            Err(e) if conditional_failed(&e) => Ok(()),
+            Err(e) => Err(err(e)),
+        }
+    }
+
+    /// The worst health of each (day, workspace) from `from_day` on (one Query for every workspace).
+    pub async fn days_since(&self, from_day: &str) -> Result<Vec<(String, String, Health)>, IncidentsError> {
+        let items = self.query("days", None, Some(from_day)).await?;
+        Ok(items
+            .iter()
+            .filter_map(|i| {
+                let sk = get_s(i, "sk")?;
+                let (d, org) = sk.split_once('#')?;
+                Some((d.to_owned(), org.to_owned(), Health::from_code(&get_s(i, "health")?)?))
+            })
+            .collect())
+    }
+
+    /// Claims a delivery before it is made: `false` when another instance claimed it.
+    pub async fn claim(&self, d: &Delivery) -> Result<bool, IncidentsError> {
+        let put = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", s("alert"))
+            .item("sk", s(format!("{}#{}#{}", d.incident_id, d.event, d.channel)))
+            .item("channel", s(&d.channel_label))
+            .item("delivered", AttributeValue::Bool(false))
+            .item("attempts", n(0))
+            .item("at", n(d.at))
+            .item("message", s(&d.message))
+            .item("ttl", n(d.at + KEEP_SECONDS))
+            .condition_expression("attribute_not_exists(sk)")
+            .send()
+            .await;
+        match put {
+            Ok(_) => Ok(true),
+            Err(e) if conditional_failed(&e) => Ok(false),
+            Err(e) => Err(err(e)),
+        }
+    }
+
+    /// Records how a delivery went.
+    pub async fn delivered(&self, d: &Delivery) -> Result<(), IncidentsError> {
+        let mut req = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s("alert"))
+            .key("sk", s(format!("{}#{}#{}", d.incident_id, d.event, d.channel)))
+            .expression_attribute_values(":d", AttributeValue::Bool(d.delivered))
+            .expression_attribute_values(":a", n(i64::from(d.attempts)))
+            .expression_attribute_values(":at", n(d.at));
+        req = match (&d.error, d.next_at) {
+            (Some(e), Some(next)) => req
+                .update_expression("SET delivered = :d, attempts = :a, #at = :at, #e = :e, next_at = :n")
+                .expression_attribute_names("#e", "error")
+                .expression_attribute_values(":e", s(e))
+                .expression_attribute_values(":n", n(next)),
+            (Some(e), None) => req
+                .update_expression("SET delivered = :d, attempts = :a, #at = :at, #e = :e REMOVE next_at")
+                .expression_attribute_names("#e", "error")
+                .expression_attribute_values(":e", s(e)),
+            _ => req
+                .update_expression("SET delivered = :d, attempts = :a, #at = :at REMOVE #e, next_at")
+                .expression_attribute_names("#e", "error"),
+        };
+        req.expression_attribute_names("#at", "at").send().await.map_err(err)?;
+        Ok(())
+    }
+
+    /// Every delivery kept (one Query), for the pages and the retries.
+    pub async fn deliveries(&self) -> Result<Vec<Delivery>, IncidentsError> {
+        Ok(self.query("alert", None, None).await?.iter().filter_map(delivery).collect())
+    }
+}
+
+/// How bad a health is, for the day's worst.
+pub fn severity(h: Health) -> u8 {
+    match h {
+        Health::Healthy | Health::VaultManaged | Health::NotRegistered => 0,
+        Health::ExpiringSoon | Health::ExpiredRefreshable => 1,
+        Health::Degraded => 2,
+        Health::NeedsReconnect | Health::Revoked => 3,
+    }
+}
