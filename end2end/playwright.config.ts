@@ -44,6 +44,8 @@ export default defineConfig({
       DEMO_PASSWORD: demoPassword,
       // No background sweep: the tests decide when a workspace is checked.
       CONSOLE_SWEEP_INTERVAL_SECONDS: '0',
+      // The tests make their own workspaces.
+      SEED_DEMO: '0',
       PROFILE: process.env.PROFILE ?? 'debug',
       CONSOLE_LOG_FILE: consoleLogFile,
       // Debug level for the console's own code: more lines that must not hold a token.

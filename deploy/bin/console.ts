@@ -33,7 +33,15 @@ async function main(): Promise<void> {
   if (!region) throw new Error('set AWS_REGION (the platform stack\'s region)');
   const root = path.resolve(__dirname, '..', '..', '..');
   const name = app.node.tryGetContext('stackName') ?? `${platformStack}-linear-console`;
-  const common = { env: { account: process.env.CDK_DEFAULT_ACCOUNT, region }, platformStackName: platformStack, platform: await platformOutputs(platformStack, region), publicUrl };
+  // `-c alertTopicArns=arn:…,arn:…`: topics of your own that alerts go to as well.
+  const alertTopicArns = String(app.node.tryGetContext('alertTopicArns') ?? '').split(',').map((s: string) => s.trim()).filter(Boolean);
+  const common = {
+    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region },
+    platformStackName: platformStack,
+    platform: await platformOutputs(platformStack, region),
+    publicUrl,
+    alertTopicArns,
+  };
   // `-c runtime=fargate -c certificateArn=…`: the container image on ECS instead of Lambda.
   if (app.node.tryGetContext('runtime') === 'fargate') {
     const certificateArn: string | undefined = app.node.tryGetContext('certificateArn');

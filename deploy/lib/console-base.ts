@@ -4,6 +4,7 @@ import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 
 /** What the platform stack's outputs name (read from it by `bin/console.ts`). */
@@ -23,12 +24,18 @@ export interface ConsoleBaseProps {
   readonly platformStackName: string;
   readonly platform: PlatformOutputs;
   readonly adminGroupName?: string;
+  /** SNS topics of your own that alerts go to as well (the stack makes one anyway). */
+  readonly alertTopicArns?: string[];
 }
 
 export class ConsoleBase extends Construct {
   readonly sessions: dynamodb.Table;
   readonly audit: dynamodb.Table;
+  readonly incidents: dynamodb.Table;
+  /** The console's alert topic: subscribe email, Slack (AWS Chatbot) or PagerDuty to it. */
+  readonly alertTopic: sns.Topic;
   readonly adminGroupName: string;
+  private readonly alertTopicArns: string[];
   private readonly platformStackName: string;
   private readonly platform: PlatformOutputs;
 
@@ -37,6 +44,7 @@ export class ConsoleBase extends Construct {
     this.adminGroupName = props.adminGroupName ?? 'linear-console-admins';
     this.platformStackName = props.platformStackName;
     this.platform = props.platform;
+    this.alertTopicArns = props.alertTopicArns ?? [];
     const p = props.platform;
     const adminGroupName = this.adminGroupName;
 
@@ -56,6 +64,17 @@ export class ConsoleBase extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: RemovalPolicy.RETAIN,
     });
+
+    // Incidents, alert deliveries and the health history (kept on teardown, like the audit log).
+    this.incidents = new dynamodb.Table(this, 'Incidents', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: 'ttl',
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.alertTopic = new sns.Topic(this, 'Alerts', { displayName: 'Linear console alerts', enforceSSL: true });
 
     // Only members of these groups of the platform's pool may use the console, each with its role.
     new cognito.CfnUserPoolGroup(this, 'AdminGroup', {
@@ -92,7 +111,15 @@ export class ConsoleBase extends Construct {
             this.sessions.tableArn,
             this.audit.tableArn,
             `${this.audit.tableArn}/index/*`,
+            this.incidents.tableArn,
           ],
+        }),
+      );
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'AlertTopics',
+          actions: ['sns:Publish'],
+          resources: [this.alertTopic.topicArn, ...this.alertTopicArns],
         }),
       );
       role.addToPrincipalPolicy(
@@ -147,6 +174,8 @@ export class ConsoleBase extends Construct {
       CONSOLE_PUBLIC_URL: publicUrl,
       CONSOLE_SESSIONS_TABLE: this.sessions.tableName,
       CONSOLE_AUDIT_TABLE: this.audit.tableName,
+      CONSOLE_INCIDENTS_TABLE: this.incidents.tableName,
+      CONSOLE_ALERT_SNS_TOPIC_ARNS: [this.alertTopic.topicArn, ...this.alertTopicArns].join(','),
       CONSOLE_ADMIN_GROUP: this.adminGroupName,
       CONSOLE_LOG_FORMAT: 'json',
     };

@@ -90,6 +90,7 @@ export class ConsoleStack extends Stack {
     });
 
     new CfnOutput(this, 'ConsoleUrl', { value: props.publicUrl, description: 'Where admins open the console' });
+    new CfnOutput(this, 'AlertTopicArn', { value: base.alertTopic.topicArn, description: 'Subscribe the on-call to this topic' });
     new CfnOutput(this, 'DistributionUrl', { value: `https://${distribution.distributionDomainName}`, description: 'CloudFront in front of the console' });
     new CfnOutput(this, 'LinearRedirectUri', {
       value: `${props.publicUrl.replace(/\/+$/, '')}/linear/callback`,

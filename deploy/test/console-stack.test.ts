@@ -37,8 +37,26 @@ function synth(): { template: Template; json: any } {
 
 const { template, json } = synth();
 
+test('the incidents table and the alert topic exist, and the console may publish to the topic only', () => {
+  template.hasResource('AWS::DynamoDB::Table', {
+    Properties: Match.objectLike({
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+    }),
+    DeletionPolicy: 'Retain',
+  });
+  template.resourceCountIs('AWS::SNS::Topic', 1);
+  const statements: any[] = Object.values(json.Resources)
+    .filter((r: any) => r.Type === 'AWS::IAM::Policy')
+    .flatMap((r: any) => r.Properties.PolicyDocument.Statement);
+  const publish = statements.find((s) => s.Sid === 'AlertTopics');
+  assert.equal(publish.Action, 'sns:Publish');
+  assert.doesNotMatch(JSON.stringify(publish.Resource), /"\*"/);
+  template.hasOutput('AlertTopicArn', {});
+});
+
 test('the console tables are on demand, expire by TTL and keep point-in-time recovery', () => {
-  template.resourceCountIs('AWS::DynamoDB::Table', 2);
+  template.resourceCountIs('AWS::DynamoDB::Table', 3);
   template.hasResourceProperties('AWS::DynamoDB::Table', {
     KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
     BillingMode: 'PAY_PER_REQUEST',

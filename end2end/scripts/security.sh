@@ -10,7 +10,7 @@ export MOTO_PORT="${SECURITY_MOTO_PORT:-4588}"
 export LINEAR_STANDIN_PORT="${SECURITY_LINEAR_PORT:-3410}"
 export AWS_ENDPOINT_URL="http://127.0.0.1:$MOTO_PORT"
 export CONSOLE_LOG_FILE="$ROOT/.local/security-console.log"
-export CONSOLE_SWEEP_INTERVAL_SECONDS=0
+export CONSOLE_SWEEP_INTERVAL_SECONDS=0 SEED_DEMO=0
 export RUST_LOG="info,server=debug,app=debug,aws_config=warn,aws_smithy_runtime=warn"
 mkdir -p "$ROOT/.local"
 

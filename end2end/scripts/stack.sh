@@ -64,6 +64,14 @@ cat <<MSG
   Ctrl-C stops the console, the stand-in${started_moto:-}.
 
 MSG
+# The demo's workspaces, once the console answers (`SEED_DEMO=0`: none; the tests' own stacks).
+if [ "${SEED_DEMO:-1}" = 1 ]; then
+  (
+    for _ in $(seq 1 150); do curl -fsS -o /dev/null "http://$CONSOLE_ADDR/readyz" 2>/dev/null && break; sleep 0.2; done
+    CONSOLE_BASE="http://$CONSOLE_ADDR" "$BIN/demo-seed" || echo "stack: the demo's workspaces could not be made (see above)"
+  ) &
+  pids+=($!)
+fi
 if [ -n "${CONSOLE_LOG_FILE:-}" ]; then
   # Also keep the console's log in a file (the browser tests search it for leaked tokens).
   : >"$CONSOLE_LOG_FILE"

@@ -1,0 +1,123 @@
+//! `demo-seed`: run by `make run` once the console answers, so the first look shows real states:
+//! it installs workspaces through the Linear stand-in as an admin would (consent and callback),
+//! one healthy, one whose token expires within the hour, and one whose grant the stand-in then
+//! revokes (its *Check now* opens an incident, which alerts the bootstrap's SNS topic); and it links
+//! the suggested members of the healthy one. The fixture rows stay as the bootstrap wrote them.
+//!
+//! Environment: CONSOLE_BASE, LINEAR_BASE_URL, DEMO_PASSWORD.
+use reqwest::redirect::Policy;
+use reqwest::Client;
+
+use end2end::linear::seed::INITRODE_ID;
+
+/// Two workspaces of the demo's own (added to the stand-in here).
+const GLOBEX_ID: &str = "61084e0b-0000-4000-8000-00000000de01";
+const UMBRELLA_ID: &str = "0b1e2e11-0000-4000-8000-00000000de02";
+
+struct Demo {
+    base: String,
+    linear: String,
+    browser: Client,
+    plain: Client,
+}
+
+fn location(r: &reqwest::Response) -> String {
+    r.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned()
+}
+
+impl Demo {
+    async fn control(&self, path: &str, body: serde_json::Value) -> Result<(), String> {
+        let res = self.plain.post(format!("{}/_control/{path}", self.linear)).json(&body).send().await.map_err(|e| e.to_string())?;
+        if res.status().is_success() {
+            Ok(())
+        } else {
+            Err(format!("stand-in {path}: {}", res.status()))
+        }
+    }
+
+    /// A consent for `org_id` through the stand-in, as the browser would go through it.
+    async fn install(&self, org_id: &str) -> Result<(), String> {
+        let res = self
+            .browser
+            .post(format!("{}/linear/connect", self.base))
+            .form(&[("workspace", "")])
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let authorize = reqwest::Url::parse(&location(&res)).map_err(|e| format!("connect: {e}"))?;
+        let mut form: Vec<(String, String)> = authorize.query_pairs().into_owned().collect();
+        form.push(("org_id".into(), org_id.into()));
+        form.push(("decision".into(), "authorize".into()));
+        let res = self.plain.post(format!("{}/oauth/authorize", self.linear)).form(&form).send().await.map_err(|e| e.to_string())?;
+        let res = self.browser.get(location(&res)).send().await.map_err(|e| e.to_string())?;
+        let to = location(&res);
+        if to.contains("notice=") {
+            Ok(())
+        } else {
+            Err(format!("install of {org_id} ended at {to}"))
+        }
+    }
+
+    async fn call(&self, function: &str, form: &[(&str, &str)]) -> Result<(), String> {
+        let res = self.browser.post(format!("{}/api/{function}", self.base)).form(form).send().await.map_err(|e| e.to_string())?;
+        if res.status().is_success() || res.status().is_redirection() {
+            Ok(())
+        } else {
+            Err(format!("{function}: {}", res.status()))
+        }
+    }
+}
+
+async fn seed() -> Result<(), String> {
+    let base = std::env::var("CONSOLE_BASE").unwrap_or_else(|_| "http://127.0.0.1:3000".into());
+    let linear = std::env::var("LINEAR_BASE_URL").unwrap_or_else(|_| "http://127.0.0.1:3100".into());
+    let password = std::env::var("DEMO_PASSWORD").unwrap_or_else(|_| end2end::bootstrap::DEFAULT_DEMO_PASSWORD.into());
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("origin", base.parse().map_err(|_| "CONSOLE_BASE is not a URL")?);
+    let browser =
+        Client::builder().cookie_store(true).redirect(Policy::none()).default_headers(headers).build().map_err(|e| e.to_string())?;
+    let plain = Client::builder().redirect(Policy::none()).build().map_err(|e| e.to_string())?;
+    let demo = Demo { base: base.clone(), linear, browser, plain };
+
+    let res = demo
+        .browser
+        .post(format!("{base}/login"))
+        .form(&[("email", end2end::bootstrap::ADMIN_EMAIL), ("password", password.as_str()), ("next", "/workspaces")])
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if location(&res) != "/workspaces" {
+        return Err("the demo admin could not sign in".into());
+    }
+    demo.control("org", serde_json::json!({ "id": GLOBEX_ID, "name": "Globex", "url_key": "globex", "teams": ["OPS"] })).await?;
+    demo.control("org", serde_json::json!({ "id": UMBRELLA_ID, "name": "Umbrella", "url_key": "umbrella", "teams": ["LAB"] })).await?;
+
+    // Healthy, with its suggested links made.
+    demo.install(INITRODE_ID).await?;
+    demo.call("link_suggested", &[("org_id", INITRODE_ID)]).await?;
+    // Expiring soon: Linear issues its token for 40 minutes.
+    demo.control("token-lifetime", serde_json::json!({ "seconds": 2400 })).await?;
+    demo.install(GLOBEX_ID).await?;
+    demo.control("token-lifetime", serde_json::json!({ "seconds": 86_399 })).await?;
+    // Needs reconnect: the grant dies at Linear; the check finds it and opens an incident.
+    demo.install(UMBRELLA_ID).await?;
+    demo.control("revoke-grant", serde_json::json!({ "org_id": UMBRELLA_ID })).await?;
+    demo.call("check_workspace", &[("org_id", UMBRELLA_ID)]).await?;
+    for org in [INITRODE_ID, GLOBEX_ID] {
+        demo.call("check_workspace", &[("org_id", org)]).await?;
+    }
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() {
+    match seed().await {
+        Ok(()) => {
+            println!("demo-seed: initrode (healthy, members linked), globex (expiring soon), umbrella (grant revoked: an open incident)")
+        }
+        Err(e) => {
+            eprintln!("demo-seed: {e}");
+            std::process::exit(1);
+        }
+    }
+}
