@@ -65,6 +65,15 @@ export class ConsoleBase extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
+    // A page of the log is one Query: every event newest first, or one workspace's. (CloudFormation adds
+    // one index per update: an audit table deployed before these existed takes two deploys.)
+    for (const [indexName, key] of [['ByTime', 'feed'], ['ByWorkspace', 'target']]) {
+      this.audit.addGlobalSecondaryIndex({
+        indexName,
+        partitionKey: { name: key, type: dynamodb.AttributeType.STRING },
+        sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      });
+    }
     // Incidents, alert deliveries and the health history (kept on teardown, like the audit log).
     this.incidents = new dynamodb.Table(this, 'Incidents', {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },

@@ -153,14 +153,16 @@ pub async fn bootstrap(endpoint: &str, region: &str, prefix: &str, demo_password
         &ddb,
         &user_mapping_table,
         &[("linear_identity", KeyType::Hash)],
-        Some(("PlatformUserIndex", "platform_user_id", "linked_at")),
+        &[("PlatformUserIndex", "platform_user_id", "linked_at")],
         Some("ttl"),
     )
     .await?;
-    table(&ddb, &project_mapping_table, &[("linear_project_id", KeyType::Hash)], None, None).await?;
-    table(&ddb, &sessions_table, &[("id", KeyType::Hash)], None, Some("expires_at")).await?;
-    table(&ddb, &audit_table, &[("day", KeyType::Hash), ("sk", KeyType::Range)], None, None).await?;
-    table(&ddb, &incidents_table, &[("pk", KeyType::Hash), ("sk", KeyType::Range)], None, Some("ttl")).await?;
+    table(&ddb, &project_mapping_table, &[("linear_project_id", KeyType::Hash)], &[], None).await?;
+    table(&ddb, &sessions_table, &[("id", KeyType::Hash)], &[], Some("expires_at")).await?;
+    // The audit log, read newest first across days (`ByTime`) or for one workspace (`ByWorkspace`).
+    let audit_indexes = [("ByTime", "feed", "sk"), ("ByWorkspace", "target", "sk")];
+    table(&ddb, &audit_table, &[("day", KeyType::Hash), ("sk", KeyType::Range)], &audit_indexes, None).await?;
+    table(&ddb, &incidents_table, &[("pk", KeyType::Hash), ("sk", KeyType::Range)], &[], Some("ttl")).await?;
     let topic = aws_sdk_sns::Client::new(&sdk).create_topic().name(format!("{prefix}-console-alerts")).send().await;
     let alert_topic_arn = topic.map_err(fail("create the alert topic"))?.topic_arn.unwrap_or_default();
 
@@ -203,36 +205,41 @@ pub async fn bootstrap(endpoint: &str, region: &str, prefix: &str, demo_password
 
 /// The platform's workspace registry table: `linear_workspace_id` (S), nothing else.
 pub async fn create_registry_table(ddb: &dynamodb::Client, name: &str) -> Result<(), BootstrapError> {
-    table(ddb, name, &[("linear_workspace_id", KeyType::Hash)], None, None).await
+    table(ddb, name, &[("linear_workspace_id", KeyType::Hash)], &[], None).await
 }
 
 async fn table(
     ddb: &dynamodb::Client,
     name: &str,
     keys: &[(&str, KeyType)],
-    gsi: Option<(&str, &str, &str)>,
+    gsis: &[(&str, &str, &str)],
     ttl: Option<&str>,
 ) -> Result<(), BootstrapError> {
     let attr = |n: &str| AttributeDefinition::builder().attribute_name(n).attribute_type(ScalarAttributeType::S).build();
     let key = |n: &str, t: KeyType| KeySchemaElement::builder().attribute_name(n).key_type(t).build();
     let mut req = ddb.create_table().table_name(name).billing_mode(BillingMode::PayPerRequest);
+    let mut defined: Vec<&str> = Vec::new();
     for (n, t) in keys {
         req = req.attribute_definitions(attr(n).map_err(fail("table attribute"))?);
+        defined.push(n);
         req = req.key_schema(key(n, t.clone()).map_err(fail("table key"))?);
     }
-    if let Some((index, pk, sk)) = gsi {
-        req = req
-            .attribute_definitions(attr(pk).map_err(fail("index attribute"))?)
-            .attribute_definitions(attr(sk).map_err(fail("index attribute"))?)
-            .global_secondary_indexes(
-                GlobalSecondaryIndex::builder()
-                    .index_name(index)
-                    .key_schema(key(pk, KeyType::Hash).map_err(fail("index key"))?)
-                    .key_schema(key(sk, KeyType::Range).map_err(fail("index key"))?)
-                    .projection(Projection::builder().projection_type(ProjectionType::All).build())
-                    .build()
-                    .map_err(fail("index"))?,
-            );
+    for &(index, pk, sk) in gsis {
+        for a in [pk, sk] {
+            if !defined.contains(&a) {
+                req = req.attribute_definitions(attr(a).map_err(fail("index attribute"))?);
+                defined.push(a);
+            }
+        }
+        req = req.global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name(index)
+                .key_schema(key(pk, KeyType::Hash).map_err(fail("index key"))?)
+                .key_schema(key(sk, KeyType::Range).map_err(fail("index key"))?)
+                .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                .build()
+                .map_err(fail("index"))?,
+        );
     }
     match req.send().await {
         Ok(_) => {}

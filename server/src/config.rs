@@ -102,6 +102,9 @@ pub struct AccessSettings {
     pub trusted_proxy_hops: usize,
     /// `Server-Timing` on responses (`CONSOLE_DEBUG_TIMING=1`): a debugging aid, off by default.
     pub debug_timing: bool,
+    /// How long a session read is reused in this process (`CONSOLE_SESSION_CACHE_SECONDS`, default
+    /// 5, 0 to 30): a session ended on another instance ends here within it.
+    pub session_cache: Duration,
     /// Admins must sign in with a second factor (`CONSOLE_REQUIRE_MFA_FOR_ADMINS=1`); one without
     /// is sent to enrol first.
     pub require_mfa_for_admins: bool,
@@ -322,7 +325,15 @@ impl Config {
         };
         let debug_timing = matches!(r.or("CONSOLE_DEBUG_TIMING", "0").as_str(), "1" | "true");
         let require_mfa_for_admins = matches!(r.or("CONSOLE_REQUIRE_MFA_FOR_ADMINS", "0").as_str(), "1" | "true");
-        let access = AccessSettings { idle, recheck, trusted_proxy_hops, debug_timing, require_mfa_for_admins };
+        let cache_raw = r.or("CONSOLE_SESSION_CACHE_SECONDS", "5");
+        let session_cache = match cache_raw.parse::<u64>() {
+            Ok(s) if s <= 30 => Duration::from_secs(s),
+            _ => {
+                r.fail("CONSOLE_SESSION_CACHE_SECONDS", format!("must be seconds from 0 to 30, got {cache_raw:?}"));
+                Duration::from_secs(5)
+            }
+        };
+        let access = AccessSettings { idle, recheck, trusted_proxy_hops, debug_timing, session_cache, require_mfa_for_admins };
         let list = |v: Option<String>| -> Vec<String> {
             v.unwrap_or_default().split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect()
         };

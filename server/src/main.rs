@@ -28,6 +28,15 @@ async fn main() {
             std::process::exit(1);
         }
     };
+    // Audit events written before the log's indexes existed get their place in them (once).
+    let audit = state.audit.clone();
+    tokio::spawn(async move {
+        match audit.migrate().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(events = n, "audit log: older events indexed"),
+            Err(e) => tracing::warn!(error = %e, "audit log: older events not indexed yet (retried at the next start)"),
+        }
+    });
     if on_lambda {
         tracing::info!("linear console serving Lambda events");
         if let Err(e) = server::web::lambda::serve(state).await {

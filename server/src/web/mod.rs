@@ -67,7 +67,9 @@ async fn changes_drop_the_overview(
 
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
-    let sessions = SessionManagerLayer::new(DynamoSessionStore::new(state.aws.dynamodb.clone(), state.config.tables.sessions.clone()))
+    let store = DynamoSessionStore::new(state.aws.dynamodb.clone(), state.config.tables.sessions.clone())
+        .with_cache(state.config.access.session_cache);
+    let sessions = SessionManagerLayer::new(store)
         .with_name(session_cookie(&state.config))
         .with_http_only(true)
         .with_same_site(SameSite::Lax)

@@ -75,3 +75,63 @@ async fn the_filtered_view_downloads_as_csv_for_admins_only() {
     assert_eq!(rows.len(), 38);
     assert!(rows.iter().all(|r| r.contains(",bob@example.com,sub-1,workspace.revoke,org-a,success,")), "{:?}", &rows[..2]);
 }
+
+/// A page of the log, or of one workspace's history, is one Query whatever the days it spans, and
+/// events written before the indexes existed are indexed once by the start-up migration.
+#[tokio::test]
+async fn a_page_is_one_query_and_older_events_are_indexed_once() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let app = spawn_app().await;
+    let log = seed(&app).await;
+    // An event as the console wrote them before the indexes: no `feed`, 20 days ago.
+    let old_day = time::OffsetDateTime::now_utc() - time::Duration::days(20);
+    let day = format!("{:04}-{:02}-{:02}", old_day.year(), u8::from(old_day.month()), old_day.day());
+    let at = format!("{day}T10:00:00Z");
+    app.aws
+        .dynamodb
+        .put_item()
+        .table_name(&app.local.audit_table)
+        .item("day", AttributeValue::S(day.clone()))
+        .item("sk", AttributeValue::S(format!("{at}#old")))
+        .item("at", AttributeValue::S(at.clone()))
+        .item("action", AttributeValue::S("workspace.install".into()))
+        .item("outcome", AttributeValue::S("success".into()))
+        .item("target", AttributeValue::S("org-old".into()))
+        .send()
+        .await
+        .unwrap();
+    let all = AuditQuery { action: "workspace.install".into(), ..AuditQuery::default() };
+    assert!(log.search(&all, 100).await.unwrap().entries.is_empty(), "not in the feed before the migration");
+    assert_eq!(log.migrate().await.unwrap(), 1);
+    assert_eq!(log.migrate().await.unwrap(), 0, "done once");
+    let found = log.search(&all, 100).await.unwrap().entries;
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].at, at);
+    let history = log.search(&AuditQuery { workspace: "org-old".into(), ..AuditQuery::default() }, 20).await.unwrap();
+    assert_eq!(history.entries.len(), 1, "the workspace's history finds it through its own index");
+}
+
+#[tokio::test]
+async fn the_audit_page_and_a_workspace_history_cost_one_query_each() {
+    let (app, faults) = spawn_app_with_faults().await;
+    seed(&app).await;
+    app.sign_in_admin().await;
+    // (230 events: all are `workspace.`, 77 are org-a's.)
+    for (body, expected) in [("query[action]=workspace.", 100), ("query[workspace]=org-a", 77)] {
+        faults.reset_calls();
+        let res = app
+            .client
+            .post(app.url("/api/audit_search"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let page: AuditPage = res.json().await.unwrap();
+        assert_eq!(page.entries.len(), expected, "{body}");
+        let calls = faults.calls();
+        let queries = calls.iter().filter(|c| c.as_str() == "QueryInput").count();
+        assert_eq!(queries, 1, "{body}: {calls:?}");
+    }
+}

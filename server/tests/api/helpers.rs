@@ -289,13 +289,23 @@ pub async fn put_bundle(app: &TestApp, slug: &str, value: &serde_json::Value) {
 /// Fails chosen AWS calls of a console, so a test can break one step while the same service
 /// answers every other call (moto itself cannot). Armed with [`Faults::fail`].
 #[derive(Clone, Default, Debug)]
-pub struct Faults(std::sync::Arc<std::sync::Mutex<Vec<(String, String, usize)>>>);
+pub struct Faults(std::sync::Arc<std::sync::Mutex<Vec<(String, String, usize)>>>, std::sync::Arc<std::sync::Mutex<Vec<String>>>);
 
 impl Faults {
     /// The next `times` calls of `operation` (e.g. `UpdateItem`, `DeleteSecret`) whose input
     /// mentions `needle` (a table name, or "" for any) fail before they are sent.
     pub fn fail(&self, operation: &str, needle: &str, times: usize) {
         self.0.lock().unwrap().push((operation.to_owned(), needle.to_owned(), times));
+    }
+
+    /// Every DynamoDB and Secrets Manager call made so far, as input type names (`QueryInput`, …).
+    pub fn calls(&self) -> Vec<String> {
+        self.1.lock().unwrap().clone()
+    }
+
+    /// Forgets the calls counted so far.
+    pub fn reset_calls(&self) {
+        self.1.lock().unwrap().clear();
     }
 
     /// How many armed failures of `operation` are left (none made means no such call was sent).
@@ -329,6 +339,9 @@ impl aws_sdk_dynamodb::config::Intercept for Faults {
     ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
         // The type-erased input's Debug names its type (`UpdateItemInput { table_name: … }`).
         let input = format!("{:?}", context.input());
+        // `…:QueryInput { … }` → `QueryInput`
+        let name = input.split(" {").next().unwrap_or("").rsplit(':').next().unwrap_or("").to_owned();
+        self.1.lock().unwrap().push(name);
         let mut armed = self.0.lock().unwrap();
         if let Some(fault) = armed
             .iter_mut()

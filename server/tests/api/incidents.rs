@@ -286,3 +286,30 @@ async fn due_now(app: &TestApp) {
             .unwrap();
     }
 }
+
+#[tokio::test]
+async fn settings_list_the_channels_without_secrets_and_a_test_alert_reaches_one() {
+    let base = spawn_app().await;
+    let (receiver, hook) = Receiver::start().await;
+    let slack = "http://127.0.0.1:9/services/T000/B000/very-secret";
+    let app = alerting(&base, &hook, &[("CONSOLE_ALERT_SLACK_WEBHOOK_URLS", slack)]).await;
+    app.sign_in_admin().await;
+    let res = app.call(&app.client, "/api/settings").await;
+    let settings: serde_json::Value = res.json().await.unwrap();
+    let channels = settings["channels"].as_array().unwrap();
+    let kinds: Vec<&str> = channels.iter().map(|c| c["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["sns", "slack", "webhook"]);
+    assert!(!settings.to_string().contains("very-secret") && !settings.to_string().contains("secret-path"), "{settings}");
+    assert_eq!(settings["webhook_signed"], true);
+
+    // The webhook is channel 2: a test alert reaches it; the unreachable Slack URL says it failed.
+    assert_eq!(app.submit("test_alert", &[("channel", "2")]).await, "/settings?notice=test_sent&channel=2");
+    assert_eq!(receiver.bodies().last().unwrap()["event"], "test");
+    assert_eq!(app.submit("test_alert", &[("channel", "1")]).await, "/settings?error=test_failed&channel=1");
+    let events: Vec<serde_json::Value> = app.call(&app.client, "/api/audit").await.json().await.unwrap();
+    let tests: Vec<&serde_json::Value> = events.iter().filter(|e| e["action"] == "alert.test").collect();
+    assert_eq!(tests.len(), 2);
+    assert!(!serde_json::to_string(&tests).unwrap().contains("very-secret"));
+    let page = app.client.get(app.url("/settings")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("data-testid=\"test-alert\"") && !page.contains("very-secret"));
+}

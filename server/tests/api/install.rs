@@ -209,7 +209,9 @@ async fn reconnecting_to_another_workspace_writes_nothing_and_names_it() {
 
 #[tokio::test]
 async fn the_state_is_single_use_and_must_match_and_be_fresh() {
-    let app = spawn_app().await;
+    // The test ages the consents in the sessions table itself: the console must read it each time.
+    let base = spawn_app().await;
+    let app = spawn_app_for(base.local.clone(), &[("CONSOLE_SESSION_CACHE_SECONDS", "0")]).await;
     app.sign_in_admin().await;
     let slug = app.linear.slug(ACME_ID).await;
 

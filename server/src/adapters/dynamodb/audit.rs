@@ -1,5 +1,7 @@
 //! The console's audit log: one DynamoDB item per event, partitioned by UTC day.
-//! Item: `day` (S, partition, `YYYY-MM-DD`), `sk` (S, sort, `<time>#<uuid>`), then the fields.
+//! Item: `day` (S, partition, `YYYY-MM-DD`), `sk` (S, sort, `<time>#<uuid>`), `feed` (S, `all`),
+//! then the fields. Read through two indexes, so a page of the log is one Query: `ByTime`
+//! (`feed`, `sk`: every event, newest first) and `ByWorkspace` (`target`, `sk`: one workspace's).
 use std::collections::HashMap;
 
 use app::ports::{AuditPort, PortError, PortResult};
@@ -37,6 +39,8 @@ impl AuditLog {
             ("at".to_owned(), AttributeValue::S(at)),
             ("action".to_owned(), AttributeValue::S(ev.action.to_owned())),
             ("outcome".to_owned(), AttributeValue::S(ev.outcome.as_str().to_owned())),
+            // Every event in the `ByTime` index (with `target`, also in `ByWorkspace`).
+            ("feed".to_owned(), AttributeValue::S(FEED.to_owned())),
         ]);
         for (k, v) in [
             ("actor_sub", ev.actor_sub),
@@ -57,7 +61,23 @@ impl AuditLog {
         })
     }
 
-    async fn day(&self, day: &str, limit: usize) -> Result<Vec<AuditEntry>, String> {
+    /// Events newest first from an index partition (`ByTime`: every event; `ByWorkspace`: one
+    /// workspace's), between `from` and `to` (sort keys), older than `before`, that `keep` accepts:
+    /// at most `limit`, and whether more remain. One Query page holds hundreds of events, so a
+    /// page of the log is one round trip unless a filter is very selective.
+    async fn walk(
+        &self,
+        index: Index<'_>,
+        (from, to): (&str, &str),
+        before: Option<&str>,
+        limit: usize,
+        keep: impl Fn(&AuditEntry) -> bool,
+    ) -> Result<(Vec<(AuditEntry, String)>, bool), String> {
+        let upper = before.filter(|b| *b < to).unwrap_or(to);
+        let (name, key, value) = match index {
+            Index::ByTime => ("ByTime", "feed", FEED),
+            Index::ByWorkspace(org) => ("ByWorkspace", "target", org),
+        };
         let mut out = Vec::new();
         let mut start = None;
         loop {
@@ -65,23 +85,110 @@ impl AuditLog {
                 .client
                 .query()
                 .table_name(&self.table)
-                .key_condition_expression("#d = :d")
-                .expression_attribute_names("#d", "day")
-                .expression_attribute_values(":d", AttributeValue::S(day.to_owned()))
+                .index_name(name)
+                .key_condition_expression("#k = :k AND sk BETWEEN :from AND :to")
+                .expression_attribute_names("#k", key)
+                .expression_attribute_values(":k", AttributeValue::S(value.to_owned()))
+                .expression_attribute_values(":from", AttributeValue::S(from.to_owned()))
+                .expression_attribute_values(":to", AttributeValue::S(upper.to_owned()))
                 .scan_index_forward(false)
-                .limit((limit - out.len()) as i32)
                 .set_exclusive_start_key(start)
                 .send()
                 .await
                 .map_err(|e| aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string())?;
-            out.extend(page.items().iter().map(entry));
+            for item in page.items() {
+                let sk = item.get("sk").and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+                if before.is_some_and(|b| sk.as_str() >= b) {
+                    continue;
+                }
+                let e = entry(item);
+                if keep(&e) {
+                    if out.len() == limit {
+                        return Ok((out, true));
+                    }
+                    out.push((e, sk));
+                }
+            }
             start = page.last_evaluated_key;
-            if start.is_none() || out.len() >= limit {
-                return Ok(out);
+            if start.is_none() {
+                return Ok((out, false));
             }
         }
     }
+
+    /// Gives every event written before the indexes existed its place in `ByTime` (once per
+    /// table: a marker item records that it was done). Run at start; cheap when already done.
+    pub async fn migrate(&self) -> Result<usize, String> {
+        let marker = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("day", AttributeValue::S(MIGRATIONS.to_owned()))
+            .key("sk", AttributeValue::S("feed-index".to_owned()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| crate::adapters::chain(&e))?;
+        if marker.item.is_some() {
+            return Ok(0);
+        }
+        let mut moved = 0;
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .scan()
+                .table_name(&self.table)
+                .filter_expression("attribute_not_exists(feed) AND #d <> :m")
+                .expression_attribute_names("#d", "day")
+                .expression_attribute_values(":m", AttributeValue::S(MIGRATIONS.to_owned()))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| crate::adapters::chain(&e))?;
+            for item in page.items() {
+                let (Some(day), Some(sk)) = (item.get("day"), item.get("sk")) else { continue };
+                self.client
+                    .update_item()
+                    .table_name(&self.table)
+                    .key("day", day.clone())
+                    .key("sk", sk.clone())
+                    .update_expression("SET feed = :f")
+                    .expression_attribute_values(":f", AttributeValue::S(FEED.to_owned()))
+                    .send()
+                    .await
+                    .map_err(|e| crate::adapters::chain(&e))?;
+                moved += 1;
+            }
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                break;
+            }
+        }
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("day", AttributeValue::S(MIGRATIONS.to_owned()))
+            .item("sk", AttributeValue::S("feed-index".to_owned()))
+            .item("events", AttributeValue::N(moved.to_string()))
+            .send()
+            .await
+            .map_err(|e| crate::adapters::chain(&e))?;
+        Ok(moved)
+    }
 }
+
+/// Which index a walk reads.
+#[derive(Clone, Copy)]
+enum Index<'a> {
+    ByTime,
+    ByWorkspace(&'a str),
+}
+
+/// The `ByTime` index's one partition value.
+const FEED: &str = "all";
+/// The partition of the table's own bookkeeping (migrations done), read by no page.
+const MIGRATIONS: &str = "_migrations";
 
 fn day_key(t: OffsetDateTime) -> String {
     format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day())
@@ -108,95 +215,35 @@ impl AuditPort for AuditLog {
     }
 
     async fn recent(&self, limit: usize) -> PortResult<Vec<AuditEntry>> {
-        let today = OffsetDateTime::now_utc();
-        let mut out = Vec::new();
-        for back in 0..LOOKBACK_DAYS {
-            if out.len() >= limit {
-                break;
-            }
-            let day = day_key(today - time::Duration::days(back));
-            let found = self.day(&day, limit - out.len()).await.map_err(|cause| PortError { service: "DynamoDB", cause })?;
-            out.extend(found);
-        }
-        Ok(out)
+        let (found, _) =
+            self.walk(Index::ByTime, ("0", "~"), None, limit, |_| true).await.map_err(|cause| PortError { service: "DynamoDB", cause })?;
+        Ok(found.into_iter().map(|(e, _)| e).collect())
     }
 }
 
-/// The newest event of a day partition first, optionally only those older than `before` (an `sk`).
 impl AuditLog {
-    async fn day_page(
-        &self,
-        day: &str,
-        before: Option<&str>,
-        start: Option<HashMap<String, AttributeValue>>,
-    ) -> Result<(Vec<HashMap<String, AttributeValue>>, Option<HashMap<String, AttributeValue>>), String> {
-        let mut req = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .expression_attribute_names("#d", "day")
-            .expression_attribute_values(":d", AttributeValue::S(day.to_owned()))
-            .scan_index_forward(false)
-            .set_exclusive_start_key(start);
-        req = match before {
-            Some(sk) => req
-                .key_condition_expression("#d = :d AND sk < :before")
-                .expression_attribute_values(":before", AttributeValue::S(sk.to_owned())),
-            None => req.key_condition_expression("#d = :d"),
-        };
-        let page = req.send().await.map_err(|e| aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string())?;
-        Ok((page.items.unwrap_or_default(), page.last_evaluated_key))
-    }
-
-    /// Events matching `q`, newest first. Walks the day partitions from `to` back to `from`
-    /// (default: the last 30 days, at most a year), filtering as it goes.
+    /// Events matching `q`, newest first, a page at a time: one Query of an index (one workspace's
+    /// events, or every event) between the view's days (default: the last 30, at most a year).
     pub async fn search(&self, q: &AuditQuery, limit: usize) -> Result<AuditPage, String> {
         let today = OffsetDateTime::now_utc().date();
         let parse = |s: &str| time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).ok();
         let to = parse(&q.to).unwrap_or(today).min(today);
         let from = parse(&q.from).unwrap_or(to - time::Duration::days(LOOKBACK_DAYS - 1)).max(to - time::Duration::days(366));
-        // Cursor: `<day>|<sk>`; the walk resumes in that day, below that sort key.
-        let cursor = q.before.split_once('|').and_then(|(d, sk)| Some((parse(d)?, sk.to_owned())));
-        let mut day = match &cursor {
-            Some((d, _)) => (*d).min(to),
-            None => to,
-        };
+        // Sort keys start with the RFC 3339 time, so a day's bounds are prefixes.
+        let (lo, hi) = (day_key_of(from), format!("{}T~", day_key_of(to)));
+        // Cursor: `<day>|<sk>`: events strictly older than that sort key.
+        let before = q.before.split_once('|').map(|(_, sk)| sk.to_owned());
         let actor = q.actor.trim().to_lowercase();
-        let mut out = Vec::new();
-        while day >= from {
-            let key = day_key_of(day);
-            let before = cursor.as_ref().filter(|(d, _)| *d == day).map(|(_, sk)| sk.as_str());
-            let mut start = None;
-            loop {
-                let (items, next) = self.day_page(&key, before, start).await?;
-                for item in &items {
-                    let e = entry(item);
-                    let matches = (q.workspace.is_empty() || e.target.as_deref() == Some(q.workspace.as_str()))
-                        && (q.action.is_empty() || e.action.starts_with(&q.action))
-                        && (actor.is_empty()
-                            || [&e.actor_email, &e.actor_sub]
-                                .iter()
-                                .any(|a| a.as_deref().is_some_and(|a| a.to_lowercase().contains(&actor))));
-                    if matches {
-                        if out.len() == limit {
-                            let next = out.last().map(|(_, cursor): &(AuditEntry, String)| cursor.clone());
-                            return Ok(AuditPage { entries: out.into_iter().map(|(e, _)| e).collect(), next });
-                        }
-                        let sk = item.get("sk").and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
-                        out.push((e, format!("{key}|{sk}")));
-                    }
-                }
-                start = next;
-                if start.is_none() {
-                    break;
-                }
-            }
-            day = match day.previous_day() {
-                Some(d) => d,
-                None => break,
-            };
-        }
-        Ok(AuditPage { entries: out.into_iter().map(|(e, _)| e).collect(), next: None })
+        let keep = |e: &AuditEntry| {
+            (q.workspace.is_empty() || e.target.as_deref() == Some(q.workspace.as_str()))
+                && (q.action.is_empty() || e.action.starts_with(&q.action))
+                && (actor.is_empty()
+                    || [&e.actor_email, &e.actor_sub].iter().any(|a| a.as_deref().is_some_and(|a| a.to_lowercase().contains(&actor))))
+        };
+        let index = if q.workspace.is_empty() { Index::ByTime } else { Index::ByWorkspace(&q.workspace) };
+        let (found, more) = self.walk(index, (&lo, &hi), before.as_deref(), limit, keep).await?;
+        let next = more.then(|| found.last().map(|(e, sk)| format!("{}|{sk}", e.at.get(..10).unwrap_or("0000-00-00")))).flatten();
+        Ok(AuditPage { entries: found.into_iter().map(|(e, _)| e).collect(), next })
     }
 }
 

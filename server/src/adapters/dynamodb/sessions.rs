@@ -2,7 +2,12 @@
 //! Expiry is enforced on load: DynamoDB's TTL deletion is lazy and can lag by days.
 //! The table's key is a hash of the session id, never the id itself: whoever can read the
 //! table (a backup, a support query) cannot replay a cookie from it.
+//! A record read is reused for a few seconds (`with_cache`), so a page and its server functions do
+//! not each read the table; what this instance writes or deletes replaces it at once, and a session
+//! ended on another instance ends here within that time.
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -16,11 +21,49 @@ use tower_sessions::session_store::{self, SessionStore};
 pub struct DynamoSessionStore {
     client: Client,
     table: String,
+    cache: Arc<Mutex<HashMap<Id, (Instant, Record)>>>,
+    ttl: Duration,
 }
+
+/// Records kept at most (an instance serving more live sessions reads the table more often).
+const CACHE_MAX: usize = 50_000;
 
 impl DynamoSessionStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        DynamoSessionStore { client, table: table.into() }
+        DynamoSessionStore { client, table: table.into(), cache: Arc::default(), ttl: Duration::ZERO }
+    }
+
+    /// Reuses a record read for up to `ttl` (zero: read the table every time).
+    pub fn with_cache(mut self, ttl: Duration) -> Self {
+        self.ttl = ttl;
+        self
+    }
+
+    fn cached(&self, id: &Id) -> Option<Record> {
+        let cache = self.cache.lock().ok()?;
+        let (at, record) = cache.get(id)?;
+        (at.elapsed() < self.ttl && record.expiry_date > time::OffsetDateTime::now_utc()).then(|| record.clone())
+    }
+
+    fn remember(&self, record: &Record) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        if let Ok(mut cache) = self.cache.lock() {
+            if cache.len() >= CACHE_MAX {
+                let ttl = self.ttl;
+                cache.retain(|_, (at, _)| at.elapsed() < ttl);
+            }
+            if cache.len() < CACHE_MAX {
+                cache.insert(record.id, (Instant::now(), record.clone()));
+            }
+        }
+    }
+
+    fn forget(&self, id: &Id) {
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.remove(id);
+        }
     }
 
     fn item(record: &Record) -> session_store::Result<HashMap<String, AttributeValue>> {
@@ -60,7 +103,10 @@ impl SessionStore for DynamoSessionStore {
                 .send()
                 .await;
             match put {
-                Ok(_) => return Ok(()),
+                Ok(_) => {
+                    self.remember(record);
+                    return Ok(());
+                }
                 Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
                     record.id = Id::default();
                 }
@@ -78,10 +124,14 @@ impl SessionStore for DynamoSessionStore {
             .send()
             .await
             .map_err(|e| backend(aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
+        self.remember(record);
         Ok(())
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        if let Some(record) = self.cached(id) {
+            return Ok(Some(record));
+        }
         let out = self
             .client
             .get_item()
@@ -103,10 +153,13 @@ impl SessionStore for DynamoSessionStore {
         }
         let data = item.get("data").and_then(|v| v.as_s().ok()).ok_or_else(|| session_store::Error::Decode("data missing".into()))?;
         let data = serde_json::from_str(data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
-        Ok(Some(Record { id: *id, data, expiry_date }))
+        let record = Record { id: *id, data, expiry_date };
+        self.remember(&record);
+        Ok(Some(record))
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        self.forget(id);
         self.client
             .delete_item()
             .table_name(&self.table)
