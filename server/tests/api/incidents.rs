@@ -195,7 +195,7 @@ async fn acknowledged_and_snoozed_incidents_stay_quiet_and_the_page_acts_on_them
 }
 
 #[tokio::test]
-async fn an_unacknowledged_incident_is_reminded_once_and_a_snoozed_one_not() {
+async fn an_unacknowledged_incident_is_reminded_once() {
     let base = spawn_app().await;
     let (receiver, hook) = Receiver::start().await;
     let app = alerting(&base, &hook, &[("CONSOLE_ALERT_REMINDER_MINUTES", "1")]).await;
@@ -234,6 +234,28 @@ async fn a_failing_channel_is_retried_and_its_failure_shown() {
     let hook_delivery =
         i["deliveries"].as_array().unwrap().iter().find(|d| d["channel"].as_str().unwrap().starts_with("webhook")).unwrap().clone();
     assert_eq!((hook_delivery["delivered"].as_bool(), hook_delivery["attempts"].as_u64()), (Some(true), Some(4)), "{hook_delivery}");
+}
+
+#[tokio::test]
+async fn a_snoozed_incident_gets_no_reminder_and_snoozed_until_resolved_no_recovery_message() {
+    let base = spawn_app().await;
+    let (receiver, hook) = Receiver::start().await;
+    let app = alerting(&base, &hook, &[("CONSOLE_ALERT_REMINDER_MINUTES", "1")]).await;
+    installed(&app, ACME_ID).await;
+    app.linear.control("revoke-grant", serde_json::json!({ "org_id": ACME_ID })).await;
+    app.sweeper.sweep_once().await;
+    let to = app.submit("snooze_incident", &[("org_id", ACME_ID), ("kind", "needs_reconnect"), ("span", "1h")]).await;
+    assert_eq!(to, "/incidents?notice=snoozed");
+    age_incidents(&app, 120).await;
+    app.sweeper.sweep_once().await;
+    assert_eq!(receiver.bodies().len(), 1, "snoozed for an hour: no reminder");
+    assert!(incidents(&app).await[0]["snoozed_until"].is_string());
+
+    app.submit("snooze_incident", &[("org_id", ACME_ID), ("kind", "needs_reconnect"), ("span", "resolved")]).await;
+    app.consent(Some(ACME_ID), ACME_ID, "authorize").await;
+    app.sweeper.sweep_once().await;
+    assert_eq!(incidents(&app).await[0]["state"], "Resolved");
+    assert_eq!(receiver.bodies().len(), 1, "snoozed until resolved: its resolution is not announced either");
 }
 
 /// Moves every open incident's first sighting `seconds` into the past.
