@@ -348,12 +348,18 @@ pub async fn list_incidents(query: crate::wire::IncidentQuery) -> Result<Vec<cra
     Ports::from_context()?.incidents.list(&query).await.map_err(failed)
 }
 
+/// The incident a form names: its workspace's id and its kind, both checked.
+#[cfg(feature = "ssr")]
+fn incident_of(org_id: &str, kind: &str) -> Result<crate::wire::IncidentKind, AppError> {
+    checked(validate::org_id("org_id", org_id))?;
+    checked(crate::wire::IncidentKind::from_code(kind).ok_or_else(|| "kind is not an incident kind.".to_owned()))
+}
+
 /// *Acknowledge* an open incident with a note: no reminder from now on.
 #[server(prefix = "/api", endpoint = "acknowledge_incident")]
 pub async fn acknowledge_incident(org_id: String, kind: String, note: String) -> Result<String, AppError> {
     let member = Member::require(Role::Operator).await?;
-    checked(validate::org_id("org_id", &org_id))?;
-    let kind = checked(crate::wire::IncidentKind::from_code(&kind).ok_or_else(|| "kind is not an incident kind.".to_owned()))?;
+    let kind = incident_of(&org_id, &kind)?;
     checked(validate::text("note", &note, 500))?;
     Ok(land(Ports::from_context()?.incidents.acknowledge(&member.actor(), &org_id, kind, note.trim()).await))
 }
@@ -362,8 +368,7 @@ pub async fn acknowledge_incident(org_id: String, kind: String, note: String) ->
 #[server(prefix = "/api", endpoint = "snooze_incident")]
 pub async fn snooze_incident(org_id: String, kind: String, span: String) -> Result<String, AppError> {
     let member = Member::require(Role::Operator).await?;
-    checked(validate::org_id("org_id", &org_id))?;
-    let kind = checked(crate::wire::IncidentKind::from_code(&kind).ok_or_else(|| "kind is not an incident kind.".to_owned()))?;
+    let kind = incident_of(&org_id, &kind)?;
     let seconds = match span.as_str() {
         "1h" => Some(3600),
         "1d" => Some(86_400),

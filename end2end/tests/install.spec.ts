@@ -55,7 +55,7 @@ test('an admin connects a workspace through Linear and sees it listed', async ({
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(INITRODE_ID);
 
   await page.getByRole('link', { name: 'Audit', exact: true }).click();
-  await expect(page.getByTestId('audit-row').filter({ hasText: 'workspace.install' }).filter({ hasText: 'success' })).toBeVisible();
+  await expect(page.getByTestId('audit-row').filter({ hasText: 'workspace.install' }).filter({ hasText: INITRODE_ID }).filter({ hasText: 'success' })).toBeVisible();
 });
 
 test('check now and refresh token report their outcome on the workspace page', async ({ page }) => {
