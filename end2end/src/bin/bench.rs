@@ -131,6 +131,7 @@ async fn main() {
     let _ = sampler.await;
     latencies.sort();
     let installs = install_latency(&base, &linear_base).await;
+    let trips = round_trips(&base).await;
     let _ = child.kill();
     let _ = child.wait();
 
@@ -156,6 +157,15 @@ async fn main() {
         peak.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1024.0
     );
     println!("start to first 200 on /healthz: {:.0} ms   (target <= 300 ms)", startup.as_secs_f64() * 1000.0);
+    match trips {
+        Ok(pages) => {
+            println!("AWS calls per page (warm console, moto's request recorder; target <= 3 each):");
+            for (page, calls) in pages {
+                println!("  {page:<48} {calls:>3}");
+            }
+        }
+        Err(e) => println!("AWS calls per page: not measured ({e})"),
+    }
     match installs {
         Ok((mut callback, mut backend)) => {
             callback.sort();
@@ -177,6 +187,57 @@ async fn main() {
 }
 
 const INSTALLS: usize = 50;
+
+/// AWS calls of each page, as moto's request recorder saw them: each page is loaded once (so the
+/// console's caches are warm), then again while recording. Counts every service (DynamoDB, Secrets
+/// Manager, Cognito). Needs a workspace installed (the install latency's).
+async fn round_trips(base: &str) -> Result<Vec<(String, usize)>, String> {
+    let moto = std::env::var("AWS_ENDPOINT_URL").map_err(|_| "AWS_ENDPOINT_URL is not set")?;
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("origin", base.parse().map_err(|_| "origin")?);
+    let browser = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let password = std::env::var("DEMO_PASSWORD").unwrap_or_else(|_| end2end::bootstrap::DEFAULT_DEMO_PASSWORD.to_owned());
+    browser
+        .post(format!("{base}/login"))
+        .form(&[("email", end2end::bootstrap::ADMIN_EMAIL), ("password", password.as_str())])
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let plain = reqwest::Client::new();
+    let recorder = |action: &'static str| {
+        let (plain, moto) = (plain.clone(), moto.clone());
+        async move { plain.post(format!("{moto}/moto-api/recorder/{action}")).send().await.map(|_| ()).map_err(|e| e.to_string()) }
+    };
+    let org = end2end::linear::seed::ACME_ID;
+    let pages = [
+        "/workspaces".to_owned(),
+        format!("/workspaces/{org}"),
+        format!("/workspaces/{org}/users"),
+        "/audit".to_owned(),
+        "/users".to_owned(),
+        "/incidents".to_owned(),
+    ];
+    let mut out = Vec::new();
+    for page in pages {
+        browser.get(format!("{base}{page}")).send().await.map_err(|e| e.to_string())?.bytes().await.map_err(|e| e.to_string())?;
+        recorder("reset-recording").await?;
+        recorder("start-recording").await?;
+        let res = browser.get(format!("{base}{page}")).send().await.map_err(|e| e.to_string())?;
+        let ok = res.status().is_success();
+        res.bytes().await.map_err(|e| e.to_string())?;
+        recorder("stop-recording").await?;
+        let recording = plain.get(format!("{moto}/moto-api/recorder/download-recording")).send().await.map_err(|e| e.to_string())?;
+        let text = recording.text().await.map_err(|e| e.to_string())?;
+        let calls = text.lines().filter(|l| !l.trim().is_empty()).count();
+        out.push((if ok { page } else { format!("{page} (not 200)") }, calls));
+    }
+    Ok(out)
+}
 
 /// Signs in as the demo admin, then runs `INSTALLS` consents (the first an install, the rest
 /// reconnects of the same workspace): the callback's time, and the summed `Server-Timing` durations.
