@@ -112,7 +112,7 @@ fn incidents_watch(config: &Config, aws: &AwsClients, audit: AuditLog) -> Result
     let alerts = Arc::new(alerts::Alerts::new(channels, sender, store.clone(), config.public_url.clone()));
     let rules =
         incidents::IncidentRules { degraded_after: a.degraded_after.as_secs() as i64, remind_after: a.remind_after.as_secs() as i64 };
-    Ok(incidents::Watch::new(store, alerts, audit, rules))
+    Ok(incidents::Watch::new(store, alerts, audit, rules).with_read_cache(config.overview_cache))
 }
 
 /// The state over given AWS clients (tests pass clients with local credentials).

@@ -35,7 +35,27 @@ pub struct Watch {
     alerts: Arc<Alerts>,
     audit: AuditLog,
     rules: IncidentRules,
+    reads: Arc<std::sync::Mutex<Option<CachedReads>>>,
+    reads_ttl: std::time::Duration,
 }
+
+/// What the pages read of incidents, read together and reused for a few seconds (as the registry
+/// overview is): every change this instance makes drops it, another instance's shows within the
+/// reuse time. The sweep's and an observation's own reads are always fresh.
+struct Reads {
+    open: Vec<Incident>,
+    /// Resolved in the last 90 days.
+    resolved: Vec<Incident>,
+    deliveries: Vec<Delivery>,
+    /// The worst health of each (day, workspace) of the last 90 days.
+    days: Vec<(String, String, Health)>,
+}
+
+/// The pages' reads and when they were made.
+type CachedReads = (std::time::Instant, Arc<Reads>);
+
+/// How far back the pages look.
+const KEEP_DAYS: i64 = 90;
 
 fn at(unix: i64) -> String {
     iso_millis(time::OffsetDateTime::from_unix_timestamp(unix).unwrap_or(time::OffsetDateTime::UNIX_EPOCH))
@@ -43,7 +63,43 @@ fn at(unix: i64) -> String {
 
 impl Watch {
     pub fn new(store: Incidents, alerts: Arc<Alerts>, audit: AuditLog, rules: IncidentRules) -> Watch {
-        Watch { store, alerts, audit, rules }
+        Watch { store, alerts, audit, rules, reads: Arc::default(), reads_ttl: std::time::Duration::ZERO }
+    }
+
+    /// Reuses the pages' reads for `ttl` (zero: read every time).
+    pub fn with_read_cache(mut self, ttl: std::time::Duration) -> Watch {
+        self.reads_ttl = ttl;
+        self
+    }
+
+    /// Drops the pages' reads (after any change this instance makes).
+    fn changed(&self) {
+        if let Ok(mut r) = self.reads.lock() {
+            *r = None;
+        }
+    }
+
+    async fn reads(&self, now: i64) -> Result<Arc<Reads>, IncidentsError> {
+        let cached =
+            self.reads.lock().ok().and_then(|r| r.as_ref().filter(|(at, _)| at.elapsed() < self.reads_ttl).map(|(_, r)| r.clone()));
+        if let Some(reads) = cached {
+            return Ok(reads);
+        }
+        let since = now - KEEP_DAYS * 86_400;
+        let first_day = day(since + 86_400);
+        let (open, resolved, deliveries, days) = tokio::join!(
+            self.store.open(None),
+            self.store.resolved_since(since, now),
+            self.store.deliveries(),
+            self.store.days_since(&first_day),
+        );
+        let reads = Arc::new(Reads { open: open?, resolved: resolved?, deliveries: deliveries?, days: days? });
+        if !self.reads_ttl.is_zero() {
+            if let Ok(mut r) = self.reads.lock() {
+                *r = Some((std::time::Instant::now(), reads.clone()));
+            }
+        }
+        Ok(reads)
     }
 
     pub fn alerts(&self) -> &Alerts {
@@ -57,7 +113,10 @@ impl Watch {
     /// Records what a check or refresh found and opens, moves or resolves incidents. A failure
     /// here is logged: it never fails the check that observed it.
     pub async fn observe(&self, who: Subject<'_>, o: Observation, event: &str, evidence: &str, now: i64) {
-        if let Err(e) = self.try_observe(&who, o, event, evidence, now).await {
+        let result = self.try_observe(&who, o, event, evidence, now).await;
+        // Every observation adds to the history the pages show.
+        self.changed();
+        if let Err(e) = result {
             tracing::error!(error = %e, org_id = who.org_id, "incident bookkeeping failed");
         }
     }
@@ -130,12 +189,14 @@ impl Watch {
             }
         }
         let retried = self.alerts.retry_due(&deliveries, now).await;
+        self.changed();
         Ok((reminded, retried))
     }
 
     /// *Acknowledge* with a note: quiet from now on; audited.
     pub async fn acknowledge(&self, actor: &Actor, org_id: &str, kind: IncidentKind, note: &str) -> Result<bool, IncidentsError> {
         let done = self.store.acknowledge(org_id, kind, &actor.email, note).await?;
+        self.changed();
         let (outcome, detail) = if done {
             (Outcome::Success, format!("{} acknowledged: {note}", kind.label()))
         } else {
@@ -155,6 +216,7 @@ impl Watch {
         now: i64,
     ) -> Result<bool, IncidentsError> {
         let done = self.store.snooze(org_id, kind, seconds.map(|s| now + s)).await?;
+        self.changed();
         let how = match seconds {
             Some(s) => format!("for {}", crate::domain::incidents::lasted(s)),
             None => "until resolved".to_owned(),
@@ -176,12 +238,14 @@ impl Watch {
 
     /// As [`Watch::list`], with resolved incidents of the last `window` seconds.
     pub async fn list_since(&self, q: &IncidentQuery, now: i64, window: i64) -> Result<Vec<IncidentView>, IncidentsError> {
-        let (open, resolved, deliveries) =
-            tokio::join!(self.store.open(None), self.store.resolved_since(now - window, now), self.store.deliveries());
-        let (mut open, mut resolved, deliveries) = (open?, resolved?, deliveries?);
+        let reads = self.reads(now).await?;
+        let mut open = reads.open.clone();
+        let mut resolved: Vec<Incident> =
+            reads.resolved.iter().filter(|i| i.resolved_at.is_some_and(|t| t >= now - window)).cloned().collect();
+        let deliveries = &reads.deliveries;
         open.sort_by_key(|i| std::cmp::Reverse(i.first_seen));
         resolved.sort_by_key(|i| std::cmp::Reverse(i.resolved_at));
-        let views = open.iter().chain(resolved.iter()).map(|i| view(i, &deliveries, now));
+        let views = open.iter().chain(resolved.iter()).map(|i| view(i, deliveries, now));
         Ok(views
             .filter(|v| q.workspace.is_empty() || v.org_id == q.workspace || v.slug.as_deref() == Some(q.workspace.as_str()))
             .filter(|v| q.kind.is_empty() || v.kind.code() == q.kind)
@@ -191,12 +255,14 @@ impl Watch {
 
     /// Every open incident (the registry page's badges): one read.
     pub async fn open(&self) -> Result<Vec<Incident>, IncidentsError> {
-        self.store.open(None).await
+        Ok(self.reads(time::OffsetDateTime::now_utc().unix_timestamp()).await?.open.clone())
     }
 
     /// The worst health of each day from `from` on, for every workspace (one read).
     pub async fn days_since(&self, from: i64) -> Result<Vec<(String, String, Health)>, IncidentsError> {
-        self.store.days_since(&day(from)).await
+        let reads = self.reads(time::OffsetDateTime::now_utc().unix_timestamp()).await?;
+        let from = day(from);
+        Ok(reads.days.iter().filter(|(d, _, _)| *d >= from).cloned().collect())
     }
 }
 

@@ -70,7 +70,15 @@ pub struct Workspaces {
     directory: Directory,
     cache: OverviewCache,
     watch: Option<Watch>,
+    /// Installers' emails by Cognito sub (an email rarely changes; a page need not ask each time).
+    emails: Arc<Mutex<HashMap<String, KnownEmail>>>,
 }
+
+/// An installer's email (or that the pool has none) and when it was read.
+type KnownEmail = (Instant, Option<String>);
+
+/// How long an installer's email is reused.
+const EMAIL_TTL: Duration = Duration::from_secs(300);
 
 /// The days shown: 7 on the overview, 90 on a workspace's page.
 const SPARK_DAYS: i64 = 7;
@@ -89,7 +97,7 @@ fn days_of(rows: &[(String, String, Health)], org_id: &str, now: i64, n: i64) ->
 
 impl Workspaces {
     pub fn new(registry: Registry, tokens: TokenStore, directory: Directory, cache: OverviewCache) -> Self {
-        Workspaces { registry, tokens, directory, cache, watch: None }
+        Workspaces { registry, tokens, directory, cache, watch: None, emails: Arc::default() }
     }
 
     /// The incidents and health history the pages show beside each workspace.
@@ -117,17 +125,30 @@ impl Workspaces {
         }
     }
 
-    /// Installers' emails, one Cognito lookup per distinct sub; an unknown sub stays a sub.
+    /// Installers' emails, one Cognito lookup per distinct sub not seen lately; an unknown sub stays a sub.
     async fn emails(&self, subs: impl Iterator<Item = String>) -> HashMap<String, String> {
         let mut subs: Vec<String> = subs.collect();
         subs.sort();
         subs.dedup();
         futures::stream::iter(subs)
-            .map(|sub| async move { self.directory.email_of(&sub).await.map(|e| (sub, e)) })
+            .map(|sub| async move { self.email_of(&sub).await.map(|e| (sub, e)) })
             .buffer_unordered(8)
             .filter_map(|x| async move { x })
             .collect()
             .await
+    }
+
+    /// One installer's email, reused for a few minutes.
+    async fn email_of(&self, sub: &str) -> Option<String> {
+        let known = self.emails.lock().ok().and_then(|m| m.get(sub).filter(|(at, _)| at.elapsed() < EMAIL_TTL).map(|(_, e)| e.clone()));
+        if let Some(email) = known {
+            return email;
+        }
+        let email = self.directory.email_of(sub).await;
+        if let Ok(mut m) = self.emails.lock() {
+            m.insert(sub.to_owned(), (Instant::now(), email.clone()));
+        }
+        email
     }
 
     /// Scans the registry and builds every row of the overview.
@@ -224,7 +245,7 @@ impl RegistryPort for Workspaces {
         let Some(record) = self.registry.get(org_id).await.map_err(dynamo)? else { return Ok(None) };
         let mut summary = record.summary(OffsetDateTime::now_utc());
         if let Some(sub) = &summary.installed_by {
-            summary.installed_by_email = self.directory.email_of(sub).await;
+            summary.installed_by_email = self.email_of(sub).await;
         }
         let secret_arn = record.secret_arn.clone();
         let stored = match &secret_arn {

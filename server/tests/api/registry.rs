@@ -70,3 +70,28 @@ async fn the_overview_is_cached_briefly_and_console_changes_show_at_once() {
     tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
     assert!(count().await > 1, "the cache ran out");
 }
+
+/// The pages' AWS budget on a warm console (issue 14): a workspace's page and `/incidents` read
+/// DynamoDB and Secrets Manager at most three times once their incident reads are reused.
+#[tokio::test]
+async fn warm_pages_stay_within_three_aws_calls() {
+    let (app, faults) = spawn_app_with_faults().await;
+    let org = end2end::linear::seed::ACME_ID;
+    installed(&app, org).await;
+    // Each page read whole, as a browser does (a page streams; its data is read while it does).
+    let load = |page: String| {
+        let (client, url) = (app.client.clone(), app.url(&page));
+        async move {
+            let res = client.get(url).send().await.unwrap();
+            assert_eq!(res.status(), 200, "{page}");
+            res.text().await.unwrap()
+        }
+    };
+    for page in [format!("/workspaces/{org}"), "/incidents".to_owned(), "/workspaces".to_owned(), "/audit".to_owned()] {
+        load(page.clone()).await;
+        faults.reset_calls();
+        load(page.clone()).await;
+        let calls = faults.calls();
+        assert!(calls.len() <= 3, "{page}: {calls:?}");
+    }
+}
