@@ -103,7 +103,7 @@ fn incidents_watch(config: &Config, aws: &AwsClients, audit: AuditLog) -> Result
         .chain(a.webhooks.iter().map(|u| Channel::Webhook { url: u.clone(), secret: a.webhook_secret.clone() }))
         .collect();
     let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(5))
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|source| StartError::HttpClient { what: "alert webhooks", source })?;

@@ -8,7 +8,8 @@ use crate::adapters::alerting::{Channel, Sender};
 use crate::adapters::dynamodb::incidents::{Delivery, Incidents};
 use crate::domain::incidents::{retry_after, AlertEvent, AlertMessage, Incident};
 
-/// Attempts made at once before a failure is left to the sweep's retries.
+/// Attempts made at once before a failure is left to the sweep's retries (a check that opened an
+/// incident waits for them; each attempt is bounded by the alert client's 5 s timeout).
 const AT_ONCE: u32 = 3;
 /// Attempts in all, after which a delivery stays failed.
 pub const MAX_ATTEMPTS: u32 = 8;

@@ -335,3 +335,61 @@ async fn settings_list_the_channels_without_secrets_and_a_test_alert_reaches_one
     let page = app.client.get(app.url("/settings")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("data-testid=\"test-alert\"") && !page.contains("very-secret"));
 }
+
+#[tokio::test]
+async fn a_delivery_claimed_but_never_sent_is_sent_by_a_later_sweep() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let base = spawn_app().await;
+    let (receiver, hook) = Receiver::start().await;
+    let app = alerting(&base, &hook, &[]).await;
+    installed(&app, ACME_ID).await;
+    app.linear.control("revoke-grant", serde_json::json!({ "org_id": ACME_ID })).await;
+    app.sweeper.sweep_once().await;
+    assert_eq!(receiver.bodies().len(), 1);
+    // As if the instance that claimed the webhook's delivery died before sending it: the claim's
+    // two minutes have passed and no outcome was recorded.
+    let db = &app.aws.dynamodb;
+    let out = db
+        .query()
+        .table_name(&app.local.incidents_table)
+        .key_condition_expression("pk = :p")
+        .expression_attribute_values(":p", AttributeValue::S("alert".into()))
+        .send()
+        .await
+        .unwrap();
+    let claim = out.items().iter().find(|i| i["channel"].as_s().unwrap().starts_with("webhook")).unwrap();
+    db.update_item()
+        .table_name(&app.local.incidents_table)
+        .key("pk", claim["pk"].clone())
+        .key("sk", claim["sk"].clone())
+        .update_expression("SET delivered = :f, attempts = :z, next_at = :due")
+        .expression_attribute_values(":f", AttributeValue::Bool(false))
+        .expression_attribute_values(":z", AttributeValue::N("0".into()))
+        .expression_attribute_values(":due", AttributeValue::N("0".into()))
+        .send()
+        .await
+        .unwrap();
+    app.sweeper.sweep_once().await;
+    assert_eq!(receiver.bodies().len(), 2, "the sweep sent it");
+    assert_eq!(receiver.bodies()[1]["event"], "opened");
+
+    // A fresh claim is due for that retry two minutes after it was made, until its outcome is recorded.
+    use server::adapters::dynamodb::incidents::{Delivery, Incidents, CLAIM_SECONDS};
+    let store = Incidents::new(db.clone(), app.local.incidents_table.clone());
+    let d = Delivery {
+        incident_id: "probe".into(),
+        event: "opened".into(),
+        channel: 0,
+        channel_label: "sns probe".into(),
+        delivered: false,
+        attempts: 0,
+        error: None,
+        at: 1_000,
+        next_at: None,
+        message: "{}".into(),
+    };
+    assert!(store.claim(&d).await.unwrap());
+    assert!(!store.claim(&d).await.unwrap(), "claimed once");
+    let kept = store.deliveries().await.unwrap().into_iter().find(|x| x.incident_id == "probe").unwrap();
+    assert_eq!(kept.next_at, Some(1_000 + CLAIM_SECONDS));
+}

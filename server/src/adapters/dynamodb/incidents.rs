@@ -19,6 +19,8 @@ use crate::domain::incidents::Incident;
 
 /// Resolved incidents, history and deliveries are kept this long.
 pub const KEEP_SECONDS: i64 = 90 * 24 * 3600;
+/// How long a claimed delivery is its claimant's before the sweep may send it instead.
+pub const CLAIM_SECONDS: i64 = 120;
 
 #[derive(Clone, Debug)]
 pub struct Incidents {
@@ -424,6 +426,9 @@ impl Incidents {
             .item("at", n(d.at))
             .item("message", s(&d.message))
             .item("ttl", n(d.at + KEEP_SECONDS))
+            // Due for a retry in two minutes unless an outcome is recorded first: a sender that
+            // dies between the claim and the send (a frozen Lambda, a crash) leaves no alert lost.
+            .item("next_at", n(d.at + CLAIM_SECONDS))
             .condition_expression("attribute_not_exists(sk)")
             .send()
             .await;
