@@ -127,7 +127,8 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
     let audit = AuditLog::new(aws.dynamodb.clone(), config.tables.audit.clone());
     let registry = dynamodb::registry::Registry::new(aws.dynamodb.clone(), config.tables.registry.clone());
     let tokens = secrets::TokenStore::new(aws.secrets.clone());
-    let mappings = dynamodb::user_mappings::UserMappings::new(aws.dynamodb.clone(), config.tables.user_mapping.clone());
+    let mappings = dynamodb::user_mappings::UserMappings::new(aws.dynamodb.clone(), config.tables.user_mapping.clone())
+        .with_cache(config.overview_cache);
     let config = Arc::new(config);
     // One HTTP client and one OAuth adapter for Linear, shared by every service.
     let linear_http = linear::http_client(config.linear.timeout).map_err(|source| StartError::HttpClient { what: "Linear", source })?;

@@ -76,7 +76,12 @@ pub struct UserLinks {
     pool: Mutex<Option<(Instant, Arc<PlatformIndex>)>>,
     /// Reloads under way: org id → (pages, users) fetched so far.
     progress: Mutex<HashMap<String, (usize, usize)>>,
+    /// Workspaces' slugs by org id, for `/users` (reused as long as the pool's users are).
+    slugs: Mutex<Option<(Instant, Slugs)>>,
 }
+
+/// Workspaces' slugs by org id.
+type Slugs = Arc<HashMap<String, String>>;
 
 /// The workspace's registry row, and whether links may be created for it.
 struct Workspace {
@@ -105,6 +110,7 @@ impl UserLinks {
             settings,
             members: Mutex::new(HashMap::new()),
             pool: Mutex::new(None),
+            slugs: Mutex::new(None),
             progress: Mutex::new(HashMap::new()),
         }
     }
@@ -510,10 +516,7 @@ impl UserLinks {
             tracing::error!(error = %e.cause, "cognito");
             LinkingError::Unavailable("Cognito")
         })?;
-        let slugs: HashMap<String, String> = match self.registry.records().await {
-            Ok(records) => records.into_iter().filter_map(|r| Some((r.org_id, r.slug?))).collect(),
-            Err(_) => HashMap::new(),
-        };
+        let slugs = self.slugs().await;
         let lookups = users.iter().map(|u| self.mappings.of_platform_user(&u.sub));
         let rows = futures::future::join_all(lookups).await;
         let mut out = Vec::with_capacity(users.len());
@@ -536,6 +539,29 @@ impl UserLinks {
             out.push(PlatformUserLinks { user, links });
         }
         Ok(PlatformUserPage { users: out, next })
+    }
+}
+
+impl UserLinks {
+    /// Workspaces' slugs by org id (a registry Scan at most once per pool-cache period).
+    async fn slugs(&self) -> Slugs {
+        let known = self
+            .slugs
+            .lock()
+            .ok()
+            .and_then(|s| s.as_ref().filter(|(at, _)| at.elapsed() < self.settings.pool_cache).map(|(_, m)| m.clone()));
+        if let Some(slugs) = known {
+            return slugs;
+        }
+        let slugs: Slugs = match self.registry.records().await {
+            Ok(records) => Arc::new(records.into_iter().filter_map(|r| Some((r.org_id, r.slug?))).collect()),
+            // Without the registry the page still lists the links, with org ids instead of slugs.
+            Err(_) => return Arc::default(),
+        };
+        if let Ok(mut s) = self.slugs.lock() {
+            *s = Some((Instant::now(), slugs.clone()));
+        }
+        slugs
     }
 }
 

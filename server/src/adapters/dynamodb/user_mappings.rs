@@ -3,6 +3,8 @@
 //! platform user's links through the `PlatformUserIndex` GSI. Rows are read into
 //! [`MappingRow`]s here and written from [`Link`]s and [`Invite`]s.
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
@@ -122,11 +124,31 @@ pub fn invite_item(i: &Invite) -> Item {
 pub struct UserMappings {
     client: Client,
     table: String,
+    /// A platform user's rows as `/users` last read them, reused for `ttl` and dropped by any
+    /// write this instance makes (a link the platform's CLI makes shows within `ttl`).
+    by_user: Arc<Mutex<HashMap<String, UserRows>>>,
+    ttl: Duration,
 }
+
+/// A platform user's rows and when they were read.
+type UserRows = (Instant, Vec<MappingRow>);
 
 impl UserMappings {
     pub fn new(client: Client, table: impl Into<String>) -> UserMappings {
-        UserMappings { client, table: table.into() }
+        UserMappings { client, table: table.into(), by_user: Arc::default(), ttl: Duration::ZERO }
+    }
+
+    /// Reuses a platform user's rows for `ttl` (zero: read each time).
+    pub fn with_cache(mut self, ttl: Duration) -> UserMappings {
+        self.ttl = ttl;
+        self
+    }
+
+    /// After any write: nothing read before it is reused.
+    fn changed(&self) {
+        if let Ok(mut m) = self.by_user.lock() {
+            m.clear();
+        }
     }
 
     fn key(identity: &str) -> (String, AttributeValue) {
@@ -175,6 +197,7 @@ impl UserMappings {
     }
 
     async fn put_new(&self, item: Item) -> Result<(), MappingError> {
+        self.changed();
         self.client
             .put_item()
             .table_name(&self.table)
@@ -188,6 +211,7 @@ impl UserMappings {
 
     /// Replaces a link only while it still names `expected` as its platform user.
     pub async fn replace_link(&self, link: &Link, expected: &str) -> Result<(), MappingError> {
+        self.changed();
         self.client
             .put_item()
             .table_name(&self.table)
@@ -202,6 +226,7 @@ impl UserMappings {
 
     /// Deletes a link only while it still names `expected` as its platform user.
     pub async fn delete_link(&self, identity: &str, expected: &str) -> Result<(), MappingError> {
+        self.changed();
         let (k, v) = Self::key(identity);
         self.client
             .delete_item()
@@ -217,6 +242,7 @@ impl UserMappings {
 
     /// Deletes a pending invite of this workspace; `Conflict` if it is gone or belongs elsewhere.
     pub async fn delete_invite(&self, identity: &str, org_id: &str) -> Result<(), MappingError> {
+        self.changed();
         let (k, v) = Self::key(identity);
         self.client
             .delete_item()
@@ -236,6 +262,7 @@ impl UserMappings {
     /// (the platform would redeem it until DynamoDB's lazy TTL deletion gets to it).
     /// `false` when it was redeemed or deleted meanwhile.
     pub async fn delete_expired_invite(&self, code: &InviteCode, now: i64) -> Result<bool, MappingError> {
+        self.changed();
         let (k, v) = Self::key(&code.key());
         let res = self
             .client
@@ -287,6 +314,7 @@ impl UserMappings {
 
     /// Deletes rows by key, unconditionally (a workspace's removal).
     pub async fn delete_all(&self, identities: &[String]) -> Result<usize, MappingError> {
+        self.changed();
         for identity in identities {
             let (k, v) = Self::key(identity);
             self.client.delete_item().table_name(&self.table).key(k, v).send().await.map_err(cause)?;
@@ -296,6 +324,24 @@ impl UserMappings {
 
     /// A platform user's rows, through the `PlatformUserIndex` GSI (oldest link first).
     pub async fn of_platform_user(&self, sub: &str) -> Result<Vec<MappingRow>, MappingError> {
+        let known = self.by_user.lock().ok().and_then(|m| m.get(sub).filter(|(at, _)| at.elapsed() < self.ttl).map(|(_, r)| r.clone()));
+        if let Some(rows) = known {
+            return Ok(rows);
+        }
+        let rows = self.query_platform_user(sub).await?;
+        if !self.ttl.is_zero() {
+            if let Ok(mut m) = self.by_user.lock() {
+                // Bounded: a page shows 60 users; a cache this size is many pages' worth.
+                if m.len() > 5_000 {
+                    m.clear();
+                }
+                m.insert(sub.to_owned(), (Instant::now(), rows.clone()));
+            }
+        }
+        Ok(rows)
+    }
+
+    async fn query_platform_user(&self, sub: &str) -> Result<Vec<MappingRow>, MappingError> {
         let mut rows = Vec::new();
         let mut start = None;
         loop {
