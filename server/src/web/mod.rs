@@ -66,7 +66,12 @@ async fn changes_drop_the_overview(
 }
 
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    // Once per process: generating the list runs the app with a process-wide flag (leptos_server's
+    // `SuppressResourceLoad`) that leaves any resource first polled meanwhile pending for ever, so
+    // a second console in the same process (the tests run many) must not generate it while the
+    // first one serves pages.
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
+    let routes = ROUTES.get_or_init(|| generate_route_list(App)).clone();
     let store = DynamoSessionStore::new(state.aws.dynamodb.clone(), state.config.tables.sessions.clone())
         .with_cache(state.config.access.session_cache);
     let sessions = SessionManagerLayer::new(store)
