@@ -46,6 +46,8 @@ export default defineConfig({
       CONSOLE_SWEEP_INTERVAL_SECONDS: '0',
       // The tests make their own workspaces.
       SEED_DEMO: '0',
+      // An alert channel whose posts fail (the stand-in has no such route), for the settings page.
+      CONSOLE_ALERT_WEBHOOK_URLS: `${linearBase}/alert-hook/secret-part`,
       PROFILE: process.env.PROFILE ?? 'debug',
       CONSOLE_LOG_FILE: consoleLogFile,
       // Debug level for the console's own code: more lines that must not hold a token.

@@ -48,3 +48,13 @@ test('a dead grant becomes an incident on the workspace page and on /incidents, 
   await expect(page.getByTestId('incident').filter({ hasText: 'umbrella' }).getByTestId('acknowledged'))
     .toContainText('admin@example.com: reconnecting after lunch');
 });
+
+test('settings list the alert channels without their secret path, and a test alert reports its outcome', async ({ page }) => {
+  await signIn(page, ADMIN, undefined, '/login?next=/settings');
+  await hydrated(page);
+  const channel = page.getByTestId('channel').filter({ hasText: 'webhook' });
+  await expect(channel).toContainText('webhook 127.0.0.1:');
+  expect(await page.content()).not.toContain('secret-part');
+  await channel.getByTestId('test-alert').click();
+  await expect(page.getByTestId('notice')).toContainText('failed');
+});

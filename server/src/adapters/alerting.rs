@@ -67,12 +67,13 @@ impl Sender {
         match channel {
             Channel::Sns { topic_arn } => {
                 let subject: String = msg.title.chars().filter(|c| !c.is_control()).take(99).collect();
+                let event = string_attribute(msg.event)?;
                 self.sns
                     .publish()
                     .topic_arn(topic_arn)
                     .subject(subject)
                     .message(format!("{}\n\n{}\n\n{}", msg.title, msg.text, msg.link))
-                    .message_attributes("event", string_attribute(msg.event))
+                    .message_attributes("event", event)
                     .send()
                     .await
                     .map(|_| ())
@@ -108,8 +109,12 @@ impl Sender {
     }
 }
 
-fn string_attribute(v: &str) -> aws_sdk_sns::types::MessageAttributeValue {
-    aws_sdk_sns::types::MessageAttributeValue::builder().data_type("String").string_value(v).build().expect("data type and value are set")
+fn string_attribute(v: &str) -> Result<aws_sdk_sns::types::MessageAttributeValue, String> {
+    aws_sdk_sns::types::MessageAttributeValue::builder()
+        .data_type("String")
+        .string_value(v)
+        .build()
+        .map_err(|e| format!("SNS attribute: {e}"))
 }
 
 #[cfg(test)]

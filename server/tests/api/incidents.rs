@@ -260,55 +260,53 @@ async fn a_snoozed_incident_gets_no_reminder_and_snoozed_until_resolved_no_recov
 
 /// Moves every open incident's first sighting `seconds` into the past.
 async fn age_incidents(app: &TestApp, seconds: i64) {
-    use aws_sdk_dynamodb::types::AttributeValue;
-    let db = &app.aws.dynamodb;
-    let out = db
-        .query()
-        .table_name(&app.local.incidents_table)
-        .key_condition_expression("pk = :p")
-        .expression_attribute_values(":p", AttributeValue::S("open".into()))
-        .send()
-        .await
-        .unwrap();
-    for item in out.items() {
+    for item in partition(app, "open").await {
         let first: i64 = item["first_seen"].as_n().unwrap().parse().unwrap();
-        db.update_item()
-            .table_name(&app.local.incidents_table)
-            .key("pk", item["pk"].clone())
-            .key("sk", item["sk"].clone())
-            .update_expression("SET first_seen = :f")
-            .expression_attribute_values(":f", AttributeValue::N((first - seconds).to_string()))
-            .send()
-            .await
-            .unwrap();
+        set(app, &item, "first_seen", (first - seconds).to_string()).await;
     }
 }
 
 /// Makes every failed delivery due for its retry now.
 async fn due_now(app: &TestApp) {
-    use aws_sdk_dynamodb::types::AttributeValue;
-    let db = &app.aws.dynamodb;
-    let out = db
-        .query()
-        .table_name(&app.local.incidents_table)
-        .key_condition_expression("pk = :p")
-        .expression_attribute_values(":p", AttributeValue::S("alert".into()))
-        .send()
-        .await
-        .unwrap();
-    for item in out.items().iter().filter(|i| i.contains_key("next_at")) {
-        db.update_item()
-            .table_name(&app.local.incidents_table)
-            .key("pk", item["pk"].clone())
-            .key("sk", item["sk"].clone())
-            .update_expression("SET next_at = :n")
-            .expression_attribute_values(":n", AttributeValue::N("0".into()))
-            .send()
-            .await
-            .unwrap();
+    for item in partition(app, "alert").await.iter().filter(|i| i.contains_key("next_at")) {
+        set(app, item, "next_at", "0".into()).await;
     }
 }
 
+type Item = std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>;
+
+/// Every item of one partition of the incidents table.
+async fn partition(app: &TestApp, pk: &str) -> Vec<Item> {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let out = app
+        .aws
+        .dynamodb
+        .query()
+        .table_name(&app.local.incidents_table)
+        .key_condition_expression("pk = :p")
+        .expression_attribute_values(":p", AttributeValue::S(pk.into()))
+        .send()
+        .await
+        .unwrap();
+    out.items().to_vec()
+}
+
+/// Sets a number attribute of an item of the incidents table.
+async fn set(app: &TestApp, item: &Item, name: &str, value: String) {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    app.aws
+        .dynamodb
+        .update_item()
+        .table_name(&app.local.incidents_table)
+        .key("pk", item["pk"].clone())
+        .key("sk", item["sk"].clone())
+        .update_expression("SET #a = :v")
+        .expression_attribute_names("#a", name)
+        .expression_attribute_values(":v", AttributeValue::N(value))
+        .send()
+        .await
+        .unwrap();
+}
 #[tokio::test]
 async fn settings_list_the_channels_without_secrets_and_a_test_alert_reaches_one() {
     let base = spawn_app().await;
@@ -348,34 +346,28 @@ async fn a_delivery_claimed_but_never_sent_is_sent_by_a_later_sweep() {
     assert_eq!(receiver.bodies().len(), 1);
     // As if the instance that claimed the webhook's delivery died before sending it: the claim's
     // two minutes have passed and no outcome was recorded.
-    let db = &app.aws.dynamodb;
-    let out = db
-        .query()
-        .table_name(&app.local.incidents_table)
-        .key_condition_expression("pk = :p")
-        .expression_attribute_values(":p", AttributeValue::S("alert".into()))
-        .send()
-        .await
-        .unwrap();
-    let claim = out.items().iter().find(|i| i["channel"].as_s().unwrap().starts_with("webhook")).unwrap();
-    db.update_item()
+    let claims = partition(&app, "alert").await;
+    let claim = claims.iter().find(|i| i["channel"].as_s().unwrap().starts_with("webhook")).unwrap();
+    app.aws
+        .dynamodb
+        .update_item()
         .table_name(&app.local.incidents_table)
         .key("pk", claim["pk"].clone())
         .key("sk", claim["sk"].clone())
-        .update_expression("SET delivered = :f, attempts = :z, next_at = :due")
+        .update_expression("SET delivered = :f")
         .expression_attribute_values(":f", AttributeValue::Bool(false))
-        .expression_attribute_values(":z", AttributeValue::N("0".into()))
-        .expression_attribute_values(":due", AttributeValue::N("0".into()))
         .send()
         .await
         .unwrap();
+    set(&app, claim, "attempts", "0".into()).await;
+    set(&app, claim, "next_at", "0".into()).await;
     app.sweeper.sweep_once().await;
     assert_eq!(receiver.bodies().len(), 2, "the sweep sent it");
     assert_eq!(receiver.bodies()[1]["event"], "opened");
 
     // A fresh claim is due for that retry two minutes after it was made, until its outcome is recorded.
     use server::adapters::dynamodb::incidents::{Delivery, Incidents, CLAIM_SECONDS};
-    let store = Incidents::new(db.clone(), app.local.incidents_table.clone());
+    let store = Incidents::new(app.aws.dynamodb.clone(), app.local.incidents_table.clone());
     let d = Delivery {
         incident_id: "probe".into(),
         event: "opened".into(),

@@ -1,6 +1,7 @@
 //! Cognito password sign-in (`USER_PASSWORD_AUTH`) and its challenges: NEW_PASSWORD_REQUIRED and
 //! SOFTWARE_TOKEN_MFA (the code of an authenticator app). Tokens stay in `SecretString`s and are
 //! dropped once the ID token is verified (the access token is kept only to enrol a second factor).
+use aws_sdk_cognitoidentityprovider::operation::respond_to_auth_challenge::RespondToAuthChallengeError;
 use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, AuthenticationResultType, ChallengeNameType};
 use aws_sdk_cognitoidentityprovider::Client;
 use secrecy::{ExposeSecret, SecretString};
@@ -80,62 +81,61 @@ impl CognitoAuth {
         new_password: &SecretString,
         session: &SecretString,
     ) -> Result<PasswordOutcome, SignInError> {
-        let out = self
-            .client
-            .respond_to_auth_challenge()
-            .client_id(&self.app_client_id)
-            .challenge_name(ChallengeNameType::NewPasswordRequired)
-            .session(session.expose_secret())
-            .challenge_responses("USERNAME", email)
-            .challenge_responses("NEW_PASSWORD", new_password.expose_secret())
-            .send()
-            .await;
-        match out {
-            Ok(out) => outcome(out.authentication_result, out.challenge_name, out.session),
-            Err(e) => {
-                let svc = e.as_service_error();
-                if svc.is_some_and(|s| s.is_invalid_password_exception()) {
-                    Err(SignInError::PasswordPolicy)
-                } else if svc.is_some_and(|s| s.is_code_mismatch_exception() || s.is_expired_code_exception()) {
-                    Err(SignInError::ChallengeExpired)
-                } else if svc.is_some_and(|s| s.is_not_authorized_exception() || s.is_user_not_found_exception()) {
-                    Err(SignInError::InvalidCredentials)
-                } else {
-                    Err(SignInError::Unavailable(aws_sdk_cognitoidentityprovider::error::DisplayErrorContext(e).to_string()))
-                }
+        self.respond(ChallengeNameType::NewPasswordRequired, email, ("NEW_PASSWORD", new_password.expose_secret()), session, |s| {
+            if s.is_invalid_password_exception() {
+                Some(SignInError::PasswordPolicy)
+            } else if s.is_code_mismatch_exception() || s.is_expired_code_exception() {
+                Some(SignInError::ChallengeExpired)
+            } else if s.is_not_authorized_exception() || s.is_user_not_found_exception() {
+                Some(SignInError::InvalidCredentials)
+            } else {
+                None
             }
-        }
+        })
+        .await
     }
-}
 
-impl CognitoAuth {
     /// Answers SOFTWARE_TOKEN_MFA with the code of the member's authenticator app.
     pub async fn answer_mfa(&self, email: &str, code: &str, session: &SecretString) -> Result<PasswordOutcome, SignInError> {
+        self.respond(ChallengeNameType::SoftwareTokenMfa, email, ("SOFTWARE_TOKEN_MFA_CODE", code), session, |s| {
+            if s.is_code_mismatch_exception() {
+                Some(SignInError::WrongCode)
+            } else if s.is_expired_code_exception() || s.is_not_authorized_exception() || s.is_user_not_found_exception() {
+                // Cognito also ends the challenge session after too many wrong codes.
+                Some(SignInError::ChallengeExpired)
+            } else {
+                None
+            }
+        })
+        .await
+    }
+
+    /// One answer to a challenge; `refusal` names the service errors that are the user's, the rest
+    /// are Cognito being unavailable.
+    async fn respond(
+        &self,
+        challenge: ChallengeNameType,
+        email: &str,
+        (key, value): (&str, &str),
+        session: &SecretString,
+        refusal: impl Fn(&RespondToAuthChallengeError) -> Option<SignInError>,
+    ) -> Result<PasswordOutcome, SignInError> {
         let out = self
             .client
             .respond_to_auth_challenge()
             .client_id(&self.app_client_id)
-            .challenge_name(ChallengeNameType::SoftwareTokenMfa)
+            .challenge_name(challenge)
             .session(session.expose_secret())
             .challenge_responses("USERNAME", email)
-            .challenge_responses("SOFTWARE_TOKEN_MFA_CODE", code)
+            .challenge_responses(key, value)
             .send()
             .await;
         match out {
             Ok(out) => outcome(out.authentication_result, out.challenge_name, out.session),
-            Err(e) => {
-                let svc = e.as_service_error();
-                if svc.is_some_and(|s| s.is_code_mismatch_exception()) {
-                    Err(SignInError::WrongCode)
-                } else if svc.is_some_and(|s| s.is_expired_code_exception()) {
-                    Err(SignInError::ChallengeExpired)
-                } else if svc.is_some_and(|s| s.is_not_authorized_exception() || s.is_user_not_found_exception()) {
-                    // Cognito ends the challenge session after too many wrong codes.
-                    Err(SignInError::ChallengeExpired)
-                } else {
-                    Err(SignInError::Unavailable(aws_sdk_cognitoidentityprovider::error::DisplayErrorContext(e).to_string()))
-                }
-            }
+            Err(e) => match e.as_service_error().and_then(&refusal) {
+                Some(refused) => Err(refused),
+                None => Err(SignInError::Unavailable(aws_sdk_cognitoidentityprovider::error::DisplayErrorContext(e).to_string())),
+            },
         }
     }
 }
