@@ -4,8 +4,8 @@
 //! live in the server crate.
 //!
 //! A change answers with where the browser goes next (the page, with the typed outcome in its
-//! query). Posted by a plain HTML form before the wasm loads, that is a 303 redirect; called by an
-//! `ActionForm`, the client navigates there itself.
+//! query). Posted by a plain HTML form (every form outside an island), that is a 303 redirect;
+//! called from an island, the client navigates there itself.
 use leptos::prelude::*;
 
 use crate::errors::AppError;

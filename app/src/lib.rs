@@ -19,7 +19,7 @@ pub mod validate;
 pub mod wire;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::{
     components::{ParentRoute, Redirect, Route, Router, Routes},
     path,
@@ -38,6 +38,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     guard::set_page_security_headers();
     let nonce = leptos::nonce::use_nonce();
+    // The build's hashed name (`app.<hash>`) when the server found one: cached for a year.
+    let css = format!("/{}/{}.css", options.site_pkg_dir, options.output_name);
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -45,9 +47,13 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" href="data:,"/>
+                <link rel="stylesheet" id="console-css" href=css/>
                 // Applies the saved or preferred colour scheme before first paint.
                 <script nonce=nonce>{components::theme::THEME_BOOT_SCRIPT}</script>
-                <HydrationScripts options/>
+                // Islands: pages are rendered on the server only; the browser loads the code of the
+                // few interactive parts (`#[island]`), whatever page it is on. See the README's
+                // "First load" for the measurements behind this choice.
+                <HydrationScripts options islands=true/>
                 <MetaTags/>
             </head>
             <body class="min-h-screen bg-slate-50 text-slate-900 antialiased dark:bg-slate-950 dark:text-slate-100">
@@ -61,7 +67,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="console-css" href="/pkg/app.css"/>
         <Title formatter=|t: String| if t.is_empty() { "Linear console".to_string() } else { format!("{t} · Linear console") }/>
         <Router>
             <Routes fallback=|| view! { <NotFound/> }>
@@ -87,13 +92,21 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// Called by the islands script once the wasm is loaded; it then hydrates each island of the page.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(App);
-    // Lets tests (and curious admins) tell when the page is interactive.
-    if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
-        let _ = el.set_attribute("data-hydrated", "true");
-    }
+    leptos::mount::hydrate_islands();
+    // Lets tests (and curious admins) tell when the page is interactive: after this call the
+    // script hydrates the islands without yielding to the event loop, so a zero timeout runs after
+    // every island of the page is live.
+    set_timeout(
+        || {
+            if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+                let _ = el.set_attribute("data-hydrated", "true");
+            }
+        },
+        std::time::Duration::ZERO,
+    );
 }

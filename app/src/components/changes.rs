@@ -1,6 +1,8 @@
 //! The changes a page makes through its forms. Each form is an `ActionForm` posting to a server
-//! function: a plain HTML POST answered by a redirect before the wasm loads, a server-function call
-//! after it (the client follows the same redirect). Either way the page's resources read again.
+//! function: pages are server-rendered islands, so outside an island it is a plain HTML POST
+//! answered by a redirect to the page, which renders afresh with the outcome in its query. Inside
+//! an island (none has such a form today) the client would call the function and the page's
+//! resources would read again: that is what the counter below is for.
 use leptos::prelude::*;
 
 use crate::errors::AppError;

@@ -3,8 +3,9 @@ use leptos::prelude::*;
 
 /// Copies `text` to the clipboard and says "Copied". Before the wasm has loaded it does
 /// nothing; the text next to it is plain, selectable text.
-#[component]
-pub fn CopyButton(text: String, #[prop(into)] what: String) -> impl IntoView {
+/// An island: its props travel to the browser in the page (an id and a word, nothing secret).
+#[island]
+pub fn CopyButton(text: String, what: String) -> impl IntoView {
     let (copied, set_copied) = signal(false);
     let on_click = move |_| {
         #[cfg(feature = "hydrate")]

@@ -6,8 +6,9 @@ pub const THEME_BOOT_SCRIPT: &str = "(function(){try{var t=localStorage.getItem(
 if(t==='dark'||(!t&&window.matchMedia('(prefers-color-scheme: dark)').matches))\
 {document.documentElement.classList.add('dark')}}catch(e){}})();";
 
-/// A purely client-side toggle: no server round trip.
-#[component]
+/// A purely client-side toggle: no server round trip. An island: the only code of the page
+/// header that reaches the browser.
+#[island]
 pub fn ThemeToggle() -> impl IntoView {
     let (dark, set_dark) = signal(false);
     // After hydration, read what the boot script decided.

@@ -200,7 +200,7 @@ fn Detail(d: WorkspaceDetail, webhook_missing: bool, retype: bool) -> impl IntoV
         <dl data-testid="workspace-facts" class="divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white text-sm dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900">
             <div class="grid grid-cols-3 gap-4 px-4 py-2">
                 <dt class="text-slate-500 dark:text-slate-400">"Organization id"</dt>
-                <dd class="col-span-2 break-all font-mono"><span data-testid="org-id">{w.org_id.clone()}</span><CopyButton text=w.org_id.clone() what="organization id"/></dd>
+                <dd class="col-span-2 break-all font-mono"><span data-testid="org-id">{w.org_id.clone()}</span><CopyButton text=w.org_id.clone() what="organization id".to_string()/></dd>
             </div>
             {row("Slug", w.slug.clone())}
             {row("Registry status", w.raw_status.clone())}

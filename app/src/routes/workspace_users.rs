@@ -75,9 +75,6 @@ pub fn WorkspaceUsersPage() -> impl IntoView {
     };
     let who = move || query.read().get("who");
     let invited = move || query.read().get("notice").as_deref() == Some(LinkNotice::Invited.code());
-    // Progress of in-place work, kept above the list so a refresh of the list keeps it.
-    let bulk = RwSignal::new(Bulk::default());
-    let reload_status = RwSignal::new(None::<String>);
     view! {
         <Title text="Users and links"/>
         <p class="mb-2 text-sm">
@@ -89,15 +86,13 @@ pub fn WorkspaceUsersPage() -> impl IntoView {
             </NoticeBanner>
         })}
         {move || changes.failure().map(|e| view! { <ErrorNotice error=e/> })}
-        {move || reload_status.get().map(|m| view! { <p role="status" data-testid="reload-progress" class="mb-2 text-right text-xs">{m}</p> })}
-        <BulkReport bulk/>
         <Transition fallback=|| view! { <Loading what="the workspace's users"/> }>
             {move || users.get().map(|r| match r {
                 Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
                 Ok(w) => {
                     let just_invited = if invited() { who() } else { None };
                     view! {
-                        <Users w=w query=users_query() just_invited=just_invited on_change=move || users.refetch() bulk reload_status/>
+                        <Users w=w query=users_query() just_invited=just_invited/>
                     }.into_any()
                 }
             })}
@@ -154,14 +149,7 @@ fn view_fields(q: &UsersQuery) -> impl IntoView {
 }
 
 #[component]
-fn Users(
-    w: WorkspaceUsers,
-    query: UsersQuery,
-    just_invited: Option<String>,
-    on_change: impl Fn() + Send + Sync + Copy + 'static,
-    bulk: RwSignal<Bulk>,
-    reload_status: RwSignal<Option<String>>,
-) -> impl IntoView {
+fn Users(w: WorkspaceUsers, query: UsersQuery, just_invited: Option<String>) -> impl IntoView {
     let org = w.org_id.clone();
     let title = w.slug.clone().unwrap_or_else(|| w.org_id.clone());
     let writable = w.read_only.is_none();
@@ -184,7 +172,7 @@ fn Users(
                 <p class="text-sm text-slate-500 dark:text-slate-400">"Each Linear member and the platform user the platform attributes its requests to."</p>
             </div>
             {may(Role::Operator).then(|| view! {
-                <ReloadForm org_id=org.clone() query=query.clone() fetched_at=w.fetched_at.clone() on_done=on_change status=reload_status/>
+                <ReloadForm org_id=org.clone() query=query.clone() fetched_at=w.fetched_at.clone()/>
             })}
         </header>
         {w.read_only.clone().map(|why| view! {
@@ -219,7 +207,8 @@ fn Users(
                 <button type="submit" class="rounded-md bg-slate-900 px-3 py-1.5 font-medium text-white dark:bg-slate-100 dark:text-slate-900">"Apply"</button>
                 <a href=base.clone() class="py-1.5 text-slate-500 underline">"Clear"</a>
             </form>
-            {(writable && suggested > 0 && may(Role::Operator)).then(|| view! { <BulkLink org_id=org.clone() query=query.clone() count=suggested on_done=on_change bulk/> })}
+            // Also with nothing left to link: the island shows the report of a run that just finished.
+            {(writable && may(Role::Operator)).then(|| view! { <BulkLink org_id=org.clone() query=query.clone() count=suggested/> })}
         </div>
         {if w.rows.is_empty() {
             view! { <p data-testid="no-users" class="p-6 text-center text-sm text-slate-500">"No user matches this view."</p> }.into_any()
@@ -495,8 +484,32 @@ fn Picker(
     }
 }
 
+/// What an in-place run leaves for the page it reloads (the list is rendered on the server, so a
+/// finished run reloads the page to show the new links, and the report must survive that).
+mod handover {
+    /// The report of `kind` for workspace `org`, saved for the next page load of this tab.
+    #[cfg(feature = "hydrate")]
+    pub fn keep_and_reload<T: serde::Serialize>(kind: &str, org: &str, report: &T) {
+        let Some(window) = web_sys::window() else { return };
+        if let (Ok(Some(storage)), Ok(json)) = (window.session_storage(), serde_json::to_string(report)) {
+            let _ = storage.set_item(&format!("console.{kind}.{org}"), &json);
+        }
+        let _ = window.location().reload();
+    }
+
+    /// The report a run of `kind` left for this page, taken (shown once).
+    #[cfg(feature = "hydrate")]
+    pub fn take<T: serde::de::DeserializeOwned>(kind: &str, org: &str) -> Option<T> {
+        let storage = web_sys::window()?.session_storage().ok()??;
+        let key = format!("console.{kind}.{org}");
+        let json = storage.get_item(&key).ok()??;
+        let _ = storage.remove_item(&key);
+        serde_json::from_str(&json).ok()
+    }
+}
+
 /// The state of an in-place *Link all suggested*.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 struct Bulk {
     progress: Option<(usize, usize)>,
     /// (who, what happened, linked?)
@@ -504,16 +517,21 @@ struct Bulk {
     error: Option<String>,
 }
 
-/// *Link all suggested*: a plain form POST before the wasm; after it, batches of 10 through
-/// `link_users`, reported by [`BulkReport`] as they complete.
-#[component]
-fn BulkLink(
-    org_id: String,
-    query: UsersQuery,
-    count: usize,
-    on_done: impl Fn() + Send + Sync + Copy + 'static,
-    bulk: RwSignal<Bulk>,
-) -> impl IntoView {
+/// *Link all suggested*: a plain form POST before the wasm; after it (an island), batches of 10
+/// through `link_users`, reported as they complete; then the page reloads with the new links and
+/// the report kept.
+#[island]
+fn BulkLink(org_id: String, query: UsersQuery, count: usize) -> impl IntoView {
+    let bulk = RwSignal::new(Bulk::default());
+    #[cfg(feature = "hydrate")]
+    {
+        let org = org_id.clone();
+        Effect::new(move |_| {
+            if let Some(kept) = handover::take::<Bulk>("bulk", &org) {
+                bulk.set(kept);
+            }
+        });
+    }
     let org = org_id.clone();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -540,17 +558,23 @@ fn BulkLink(
                 done += chunk.len();
                 bulk.update(|b| b.progress = Some((done, total)));
             }
-            on_done();
+            #[cfg(feature = "hydrate")]
+            handover::keep_and_reload("bulk", &org, &bulk.get_untracked());
         });
     };
     view! {
-        <form method="post" action=LinkSuggested::url() on:submit=on_submit>
-            <input type="hidden" name="org_id" value=org_id/>
-            {view_fields(&query)}
-            <button type="submit" data-testid="link-all-suggested" class="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-500">
-                {format!("Link all suggested ({count})")}
-            </button>
-        </form>
+        <div class="flex flex-col items-end gap-2">
+            {(count > 0).then(|| view! {
+                <form method="post" action=LinkSuggested::url() on:submit=on_submit>
+                    <input type="hidden" name="org_id" value=org_id/>
+                    {view_fields(&query)}
+                    <button type="submit" data-testid="link-all-suggested" class="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-500">
+                        {format!("Link all suggested ({count})")}
+                    </button>
+                </form>
+            })}
+            <BulkReport bulk/>
+        </div>
     }
 }
 
@@ -560,7 +584,7 @@ fn BulkReport(bulk: RwSignal<Bulk>) -> impl IntoView {
     move || {
         let b = bulk.get();
         (b.progress.is_some() || b.error.is_some()).then(|| view! {
-            <section data-testid="bulk-progress" class="mb-4 rounded-lg border border-indigo-200 bg-white p-3 text-sm dark:border-indigo-900 dark:bg-slate-900">
+            <section data-testid="bulk-progress" class="w-96 max-w-full rounded-lg border border-indigo-200 bg-white p-3 text-sm dark:border-indigo-900 dark:bg-slate-900">
                 {b.progress.map(|(done, total)| view! {
                     <progress class="w-full" max=total.to_string() value=done.to_string()></progress>
                     <span data-testid="bulk-progress-text">{format!("{done} of {total} done")}</span>
@@ -576,29 +600,33 @@ fn BulkReport(bulk: RwSignal<Bulk>) -> impl IntoView {
     }
 }
 
-/// *Reload from Linear*: a plain POST before the wasm; after it, the fetch runs in place while
-/// its pages and users are shown as they arrive.
-#[component]
-fn ReloadForm(
-    org_id: String,
-    query: UsersQuery,
-    fetched_at: Option<String>,
-    on_done: impl Fn() + Send + Sync + Copy + 'static,
-    status: RwSignal<Option<String>>,
-) -> impl IntoView {
-    let set_running = status;
+/// *Reload from Linear*: a plain POST before the wasm; after it (an island), the fetch runs in
+/// place while its pages and users are counted as they arrive; then the page reloads with the
+/// new list and the count kept.
+#[island]
+fn ReloadForm(org_id: String, query: UsersQuery, fetched_at: Option<String>) -> impl IntoView {
+    let status = RwSignal::new(None::<String>);
+    #[cfg(feature = "hydrate")]
+    {
+        let org = org_id.clone();
+        Effect::new(move |_| {
+            if let Some(kept) = handover::take::<String>("reload", &org) {
+                status.set(Some(kept));
+            }
+        });
+    }
     let org = org_id.clone();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let org = org.clone();
-        set_running.set(Some("Asking Linear for the workspace's users…".into()));
+        status.set(Some("Asking Linear for the workspace's users…".into()));
         let poll_org = org.clone();
         let handle = set_interval_with_handle(
             move || {
                 let org = poll_org.clone();
                 leptos::task::spawn_local(async move {
                     if let Ok(Some((pages, users))) = crate::functions::get_reload_progress(org).await {
-                        set_running.set(Some(format!("Fetched {users} users ({pages} pages) so far…")));
+                        status.set(Some(format!("Fetched {users} users ({pages} pages) so far…")));
                     }
                 });
             },
@@ -606,21 +634,24 @@ fn ReloadForm(
         )
         .ok();
         leptos::task::spawn_local(async move {
-            let result = crate::functions::reload_linear_users(org).await;
+            let result = crate::functions::reload_linear_users(org.clone()).await;
             if let Some(h) = handle {
                 h.clear();
             }
             match result {
                 Ok(n) => {
-                    set_running.set(Some(format!("Fetched {n} users from Linear.")));
-                    on_done();
+                    let done = format!("Fetched {n} users from Linear.");
+                    status.set(Some(done.clone()));
+                    #[cfg(feature = "hydrate")]
+                    handover::keep_and_reload("reload", &org, &done);
                 }
-                Err(e) => set_running.set(Some(e.to_string())),
+                Err(e) => status.set(Some(e.to_string())),
             }
         });
     };
     view! {
         <div class="flex flex-col items-end gap-1 text-sm">
+            {move || status.get().map(|m| view! { <p role="status" data-testid="reload-progress" class="text-right text-xs">{m}</p> })}
             <form method="post" action=ReloadUsers::url() on:submit=on_submit class="flex items-center gap-2">
                 <input type="hidden" name="org_id" value=org_id/>
                 {view_fields(&query)}

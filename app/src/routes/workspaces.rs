@@ -177,7 +177,7 @@ fn WorkspaceTable(rows: Vec<WorkspaceSummary>, as_of: String) -> impl IntoView {
                                 </a>
                                 {w.name.clone().map(|n| view! { <span class="block text-xs text-slate-500 dark:text-slate-400">{n}</span> })}
                             </td>
-                            <td class="whitespace-nowrap px-4 py-2 font-mono text-xs"><span data-testid="org-id">{w.org_id.clone()}</span><CopyButton text=w.org_id.clone() what="organization id"/></td>
+                            <td class="whitespace-nowrap px-4 py-2 font-mono text-xs"><span data-testid="org-id">{w.org_id.clone()}</span><CopyButton text=w.org_id.clone() what="organization id".to_string()/></td>
                             <td class="px-4 py-2">
                                 <div class="flex flex-wrap items-center gap-1">
                                     <HealthBadge health=w.health/>
