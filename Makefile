@@ -16,14 +16,15 @@ PKG := $(SITE)/pkg
 WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/version = "\(.*\)"/\1/p;q}' Cargo.lock)
 PROFILE ?= debug
 CARGO_PROFILE_FLAG := $(if $(filter release,$(PROFILE)),--release,)
-# SMALL_WASM=1 (what `make run` uses): the wasm with the size profile, without wasm-opt: a first load
-# within 2x of the release one instead of the debug build's 1.6 MB gzip, for a minute more of build.
-SMALL_WASM ?=
+# The wasm is built with the size profile (without wasm-opt) unless SMALL_WASM is emptied: its first
+# load is within 2x of the release one (the debug build's is several times larger), the browser
+# tests check the served size against the target, and a cold build takes about a minute more.
+SMALL_WASM ?= 1
 SIZED_WASM := $(or $(filter release,$(PROFILE)),$(SMALL_WASM))
 WASM_PROFILE_FLAG := $(if $(SIZED_WASM),--profile wasm-release,)
 WASM_DIR := $(if $(SIZED_WASM),wasm-release,debug)
 
-.PHONY: run test setup build css wasm server release bench unit integration browser clean-site features lint deny security clean-stale deploy-checks lambda-package
+.PHONY: run test setup build css wasm assets server release bench unit integration browser clean-site features lint deny security clean-stale deploy-checks lambda-package
 
 ## ---- set-up -----------------------------------------------------------------
 setup: .make/apt .make/venv .make/wasm-target .make/wasm-bindgen .make/npm
@@ -75,12 +76,17 @@ setup: .make/apt .make/venv .make/wasm-target .make/wasm-bindgen .make/npm
 	@touch $@
 
 ## ---- build ------------------------------------------------------------------
-build: server css wasm
+build: server css wasm assets
 
 # The style binary comes from the same `cargo build --workspace` as the server: one feature
 # resolution, so no crate is compiled twice (see end2end/scripts/features-agree.sh).
 css: server
 	@$(CARGO_TARGET_DIR)/$(if $(filter release,$(PROFILE)),release,debug)/style app/src $(PKG)/app.css style/generated.css
+
+# Hashed copies (cached for a year) and brotli/gzip siblings of the JS, wasm and CSS, and the
+# `output-name` file through which the server links the hashed names.
+assets: css wasm
+	@$(CARGO_TARGET_DIR)/$(if $(filter release,$(PROFILE)),release,debug)/assets $(PKG)
 
 wasm: .make/wasm-target .make/wasm-bindgen
 	cargo build -p app --lib --target wasm32-unknown-unknown --no-default-features --features hydrate $(WASM_PROFILE_FLAG)
@@ -127,7 +133,7 @@ lambda-package: release
 
 ## ---- the two commands -------------------------------------------------------
 run: setup
-	@$(MAKE) -s build SMALL_WASM=1
+	@$(MAKE) -s build
 	@PROFILE=$(PROFILE) bash end2end/scripts/stack.sh
 
 test: setup features build unit browser security lint deny deploy-checks

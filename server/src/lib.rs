@@ -32,14 +32,17 @@ use crate::web::state::AppState;
 pub use web::{router, BODY_LIMIT, SESSION_COOKIE};
 
 /// Where the compiled site (wasm, JS, CSS) is served from; cargo-leptos sets the same variables.
+/// The output name is the build's hashed one (`app.<hash>`, written by the `assets` build step
+/// into the package directory) when it is there, so pages link files that may be cached for good.
 pub fn leptos_options(config: &Config) -> LeptosOptions {
     let env = |k: &str, d: &str| std::env::var(k).ok().filter(|v| !v.is_empty()).unwrap_or_else(|| d.to_owned());
-    LeptosOptions::builder()
-        .output_name(env("LEPTOS_OUTPUT_NAME", "app"))
-        .site_root(env("LEPTOS_SITE_ROOT", "target/site"))
-        .site_pkg_dir(env("LEPTOS_SITE_PKG_DIR", "pkg"))
-        .site_addr(config.addr)
-        .build()
+    let (site_root, pkg) = (env("LEPTOS_SITE_ROOT", "target/site"), env("LEPTOS_SITE_PKG_DIR", "pkg"));
+    let name = env("LEPTOS_OUTPUT_NAME", "app");
+    let hashed = std::fs::read_to_string(std::path::Path::new(&site_root).join(&pkg).join("output-name"))
+        .ok()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| web::assets::is_hashed_name(s, &name));
+    LeptosOptions::builder().output_name(hashed.unwrap_or(name)).site_root(site_root).site_pkg_dir(pkg).site_addr(config.addr).build()
 }
 
 /// Why the configuration could not be read: a variable, or the platform stack's outputs.

@@ -1,5 +1,7 @@
 //! Tailwind utility classes to CSS at build time, in pure Rust (encre-css).
 //! The generator scans the UI sources for class names and emits only the rules they use.
+pub mod assets;
+
 use std::path::{Path, PathBuf};
 
 /// Base rules that are not utilities: the page font and the focus ring fallback.

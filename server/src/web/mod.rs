@@ -1,6 +1,7 @@
 //! The web edge: the router and its middleware, the sign-in and install redirects, the form
 //! POST handlers and the CSV download. The only layer that knows HTTP; it calls the services.
 pub mod admin;
+pub mod assets;
 pub mod audit_csv;
 pub mod client_address;
 pub mod incidents;
@@ -99,6 +100,7 @@ pub fn router(state: AppState) -> Router {
         .route("/linear/connect", post(install::connect).get(install::connect_page_instead))
         .route("/linear/callback", get(install::callback))
         .route("/audit.csv", get(audit_csv::csv_export))
+        .nest_service("/pkg", assets::service(&state.leptos_options))
         .leptos_routes_with_context(&state, routes, move || provide_context(ports.clone()), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

@@ -164,8 +164,9 @@ pub fn is_same_site(headers: &axum::http::HeaderMap, public_origin: &str) -> boo
 /// told to stay on https (HSTS). `Server-Timing` names the backends a request called and how long
 /// each took: useful when debugging, a map for an attacker otherwise, so only with the debug flag.
 pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let is_asset = req.uri().path().starts_with("/pkg/");
+    let asset = req.uri().path().strip_prefix("/pkg/").is_some().then(|| req.uri().path().to_owned());
     let mut res = next.run(req).await;
+    let status = res.status();
     let h = res.headers_mut();
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
@@ -193,8 +194,11 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
     if !state.config.access.debug_timing {
         h.remove("server-timing");
     }
-    if !is_asset {
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    match asset {
+        Some(path) if status.is_success() || status == StatusCode::NOT_MODIFIED => super::assets::set_headers(&path, h),
+        _ => {
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        }
     }
     res
 }
