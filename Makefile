@@ -126,6 +126,8 @@ release:
 lambda-package: release
 	@mkdir -p target/lambda
 	@cp $(CARGO_TARGET_DIR)/release/linear-console target/lambda/bootstrap
+	@# The hashed name of the site's files, which the function links (LEPTOS_SITE_ROOT=/var/task/site).
+	@mkdir -p target/lambda/site/pkg && cp $(PKG)/output-name target/lambda/site/pkg/output-name
 	@v=$$(objdump -T target/lambda/bootstrap | grep -o 'GLIBC_[0-9.]*' | sort -V | tail -1); \
 	  if [ "$$(printf '%s\n' "$$v" GLIBC_2.34 | sort -V | tail -1)" != GLIBC_2.34 ]; then \
 	    echo "target/lambda/bootstrap needs $$v, but provided.al2023 has GLIBC_2.34"; exit 1; fi; \

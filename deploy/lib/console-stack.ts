@@ -48,7 +48,9 @@ export class ConsoleStack extends Stack {
       timeout: Duration.seconds(30),
       role,
       // CloudFront appends the viewer's address, the function URL CloudFront's.
-      environment: base.environment(props.publicUrl, 2),
+      // The package carries `site/pkg/output-name` (see `make lambda-package`): pages link the
+      // hashed file names CloudFront serves from the bucket.
+      environment: { ...base.environment(props.publicUrl, 2), LEPTOS_SITE_ROOT: '/var/task/site' },
     });
     const url = fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
 
@@ -76,9 +78,25 @@ export class ConsoleStack extends Stack {
         },
       },
     });
-    new s3deploy.BucketDeployment(this, 'SiteFiles', {
+    // Hashed names (`app.<16 hex>.*`) never change: cached for a year by browsers and CloudFront.
+    // The plain names (the error page's stylesheet) are revalidated. CloudFront compresses on its
+    // own, so the build's .br/.gz copies stay home. Neither deployment prunes the other's files.
+    const upload = {
       sources: [s3deploy.Source.asset(path.resolve(props.siteDir))],
       destinationBucket: site,
+      prune: false,
+    };
+    const hashed = 'pkg/app.????????????????*';
+    new s3deploy.BucketDeployment(this, 'SiteFiles', {
+      ...upload,
+      exclude: ['*'],
+      include: [hashed],
+      cacheControl: [s3deploy.CacheControl.fromString('public, max-age=31536000, immutable')],
+    });
+    new s3deploy.BucketDeployment(this, 'SitePlainFiles', {
+      ...upload,
+      exclude: [hashed, '*.br', '*.gz', 'pkg/output-name'],
+      cacheControl: [s3deploy.CacheControl.noCache()],
       distribution,
       distributionPaths: ['/pkg/*'],
     });

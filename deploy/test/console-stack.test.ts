@@ -127,3 +127,19 @@ test('CloudFront serves the site from S3 and the rest from the function; the red
   });
   template.hasOutput('LinearRedirectUri', { Value: 'https://console.example.com/linear/callback' });
 });
+
+test('hashed site files are uploaded cached for a year, the plain ones revalidated, and the function links the hashed names', () => {
+  const uploads = Object.values(json.Resources).filter((r: any) => r.Type === 'Custom::CDKBucketDeployment') as any[];
+  assert.equal(uploads.length, 2);
+  const hashed = uploads.find((u) => (u.Properties.Include ?? []).includes('pkg/app.????????????????*'));
+  const plain = uploads.find((u) => (u.Properties.Exclude ?? []).includes('pkg/app.????????????????*'));
+  assert.ok(hashed && plain, 'one upload for the hashed names, one for the rest');
+  assert.deepEqual(hashed.Properties.SystemMetadata, { 'cache-control': 'public, max-age=31536000, immutable' });
+  assert.deepEqual(plain.Properties.SystemMetadata, { 'cache-control': 'no-cache' });
+  for (const u of uploads) assert.equal(u.Properties.Prune, false, 'neither upload deletes the other one\'s files');
+  assert.ok(plain.Properties.Exclude.includes('*.br') && plain.Properties.Exclude.includes('*.gz'), 'CloudFront compresses on its own');
+  template.hasResourceProperties('AWS::Lambda::Function', {
+    Handler: 'bootstrap',
+    Environment: { Variables: Match.objectLike({ LEPTOS_SITE_ROOT: '/var/task/site' }) },
+  });
+});
