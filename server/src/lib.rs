@@ -32,17 +32,25 @@ use crate::web::state::AppState;
 pub use web::{router, BODY_LIMIT, SESSION_COOKIE};
 
 /// Where the compiled site (wasm, JS, CSS) is served from; cargo-leptos sets the same variables.
-/// The output name is the build's hashed one (`app.<hash>`, written by the `assets` build step
-/// into the package directory) when it is there, so pages link files that may be cached for good.
 pub fn leptos_options(config: &Config) -> LeptosOptions {
     let env = |k: &str, d: &str| std::env::var(k).ok().filter(|v| !v.is_empty()).unwrap_or_else(|| d.to_owned());
-    let (site_root, pkg) = (env("LEPTOS_SITE_ROOT", "target/site"), env("LEPTOS_SITE_PKG_DIR", "pkg"));
-    let name = env("LEPTOS_OUTPUT_NAME", "app");
-    let hashed = std::fs::read_to_string(std::path::Path::new(&site_root).join(&pkg).join("output-name"))
+    site_options(config, &env("LEPTOS_SITE_ROOT", "target/site"), &env("LEPTOS_SITE_PKG_DIR", "pkg"), &env("LEPTOS_OUTPUT_NAME", "app"))
+}
+
+/// The options for the site at `site_root`/`pkg`. The output name is the build's hashed one
+/// (`app.<hash>`, which the `assets` build step writes into the package directory) when it is
+/// there, so pages link files that may be cached for good; else the plain `name`.
+pub fn site_options(config: &Config, site_root: &str, pkg: &str, name: &str) -> LeptosOptions {
+    let hashed = std::fs::read_to_string(std::path::Path::new(site_root).join(pkg).join("output-name"))
         .ok()
         .map(|s| s.trim().to_owned())
-        .filter(|s| web::assets::is_hashed_name(s, &name));
-    LeptosOptions::builder().output_name(hashed.unwrap_or(name)).site_root(site_root).site_pkg_dir(pkg).site_addr(config.addr).build()
+        .filter(|s| web::assets::is_hashed_name(s, name));
+    LeptosOptions::builder()
+        .output_name(hashed.unwrap_or_else(|| name.to_owned()))
+        .site_root(site_root.to_owned())
+        .site_pkg_dir(pkg.to_owned())
+        .site_addr(config.addr)
+        .build()
 }
 
 /// Why the configuration could not be read: a variable, or the platform stack's outputs.
@@ -127,7 +135,7 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
         .map_err(|source| StartError::HttpClient { what: "Cognito's signing keys", source })?;
     let verifier =
         IdTokenVerifier::new(config.cognito.issuer.clone(), config.cognito.app_client_id.clone(), config.cognito.jwks_url.clone(), http);
-    let audit = AuditLog::new(aws.dynamodb.clone(), config.tables.audit.clone());
+    let audit = AuditLog::new(aws.dynamodb.clone(), config.tables.audit.clone()).with_cache(config.overview_cache);
     let registry = dynamodb::registry::Registry::new(aws.dynamodb.clone(), config.tables.registry.clone());
     let tokens = secrets::TokenStore::new(aws.secrets.clone());
     let mappings = dynamodb::user_mappings::UserMappings::new(aws.dynamodb.clone(), config.tables.user_mapping.clone())
@@ -148,15 +156,18 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
     let overview = workspaces::OverviewCache::new(config.overview_cache);
     let mfa = cognito::mfa::Mfa::new(aws.cognito.clone(), config.cognito.user_pool_id.clone());
     let access = Arc::new(access::Access::new(directory.clone(), config.role_groups(), config.access.recheck));
-    let user_links = Arc::new(user_links::UserLinks::new(
-        registry.clone(),
-        upkeep.clone(),
-        linear_api,
-        directory.clone(),
-        mappings.clone(),
-        config.linking.clone(),
-        audit.clone(),
-    ));
+    let user_links = Arc::new(
+        user_links::UserLinks::new(
+            registry.clone(),
+            upkeep.clone(),
+            linear_api,
+            directory.clone(),
+            mappings.clone(),
+            config.linking.clone(),
+            audit.clone(),
+        )
+        .with_page_cache(config.overview_cache, overview.epoch()),
+    );
     let removal = Arc::new(removal::Removal::new(registry.clone(), mappings.clone(), tokens.clone(), linear_oauth, audit.clone()));
     let leases = dynamodb::leases::Leases::new(aws.dynamodb.clone(), config.tables.sessions.clone());
     let sweeper =

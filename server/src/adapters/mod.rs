@@ -5,6 +5,7 @@ pub mod cloudformation;
 pub mod cognito;
 pub mod dynamodb;
 pub mod linear;
+pub mod read_cache;
 pub mod secrets;
 
 /// The cause an adapter error keeps: the SDK's or the HTTP client's own error, with its sources.

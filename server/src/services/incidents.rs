@@ -8,6 +8,7 @@ use app::wire::{DeliveryView, Health, IncidentKind, IncidentQuery, IncidentState
 
 use crate::adapters::dynamodb::audit::AuditLog;
 use crate::adapters::dynamodb::incidents::{day, Delivery, Incidents, IncidentsError};
+use crate::adapters::read_cache::ReadCache;
 use crate::domain::audit::{Actor, Outcome};
 use crate::domain::incidents::{decide, reminder_due, AlertEvent, Incident, Observation, Step};
 use crate::domain::iso_millis;
@@ -35,8 +36,7 @@ pub struct Watch {
     alerts: Arc<Alerts>,
     audit: AuditLog,
     rules: IncidentRules,
-    reads: Arc<std::sync::Mutex<Option<CachedReads>>>,
-    reads_ttl: std::time::Duration,
+    reads: ReadCache<(), Arc<Reads>>,
 }
 
 /// What the pages read of incidents, read together and reused for a few seconds (as the registry
@@ -51,9 +51,6 @@ struct Reads {
     days: Vec<(String, String, Health)>,
 }
 
-/// The pages' reads and when they were made.
-type CachedReads = (std::time::Instant, Arc<Reads>);
-
 /// How far back the pages look.
 const KEEP_DAYS: i64 = 90;
 
@@ -63,43 +60,33 @@ fn at(unix: i64) -> String {
 
 impl Watch {
     pub fn new(store: Incidents, alerts: Arc<Alerts>, audit: AuditLog, rules: IncidentRules) -> Watch {
-        Watch { store, alerts, audit, rules, reads: Arc::default(), reads_ttl: std::time::Duration::ZERO }
+        Watch { store, alerts, audit, rules, reads: ReadCache::new(std::time::Duration::ZERO) }
     }
 
     /// Reuses the pages' reads for `ttl` (zero: read every time).
     pub fn with_read_cache(mut self, ttl: std::time::Duration) -> Watch {
-        self.reads_ttl = ttl;
+        self.reads = ReadCache::new(ttl);
         self
     }
 
     /// Drops the pages' reads (after any change this instance makes).
     fn changed(&self) {
-        if let Ok(mut r) = self.reads.lock() {
-            *r = None;
-        }
+        self.reads.invalidate();
     }
 
     async fn reads(&self, now: i64) -> Result<Arc<Reads>, IncidentsError> {
-        let cached =
-            self.reads.lock().ok().and_then(|r| r.as_ref().filter(|(at, _)| at.elapsed() < self.reads_ttl).map(|(_, r)| r.clone()));
-        if let Some(reads) = cached {
-            return Ok(reads);
-        }
-        let since = now - KEEP_DAYS * 86_400;
-        let first_day = day(since + 86_400);
-        let (open, resolved, deliveries, days) = tokio::join!(
-            self.store.open(None),
-            self.store.resolved_since(since, now),
-            self.store.deliveries(),
-            self.store.days_since(&first_day),
-        );
-        let reads = Arc::new(Reads { open: open?, resolved: resolved?, deliveries: deliveries?, days: days? });
-        if !self.reads_ttl.is_zero() {
-            if let Ok(mut r) = self.reads.lock() {
-                *r = Some((std::time::Instant::now(), reads.clone()));
-            }
-        }
-        Ok(reads)
+        let read = || async {
+            let since = now - KEEP_DAYS * 86_400;
+            let first_day = day(since + 86_400);
+            let (open, resolved, deliveries, days) = tokio::join!(
+                self.store.open(None),
+                self.store.resolved_since(since, now),
+                self.store.deliveries(),
+                self.store.days_since(&first_day),
+            );
+            Ok(Arc::new(Reads { open: open?, resolved: resolved?, deliveries: deliveries?, days: days? }))
+        };
+        self.reads.get_or_read((), read).await
     }
 
     pub fn alerts(&self) -> &Alerts {

@@ -1,10 +1,11 @@
 //! Linking Linear users to platform (Cognito) users: each member's state, link, change,
 //! unlink, invites, and a platform user's links. Linear members and the pool's users are
-//! cached briefly; mapping rows are read fresh, and every write is conditional.
+//! cached briefly; the pages' mapping rows are shared for a few seconds and dropped by every
+//! write, and every write is conditional.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use app::user_links_view::{
     counts, page, IdentityLink, InviteView, LinkOutcome, LinkRequest, LinkResult, LinkState, PlatformUserLinks, PlatformUserPage,
@@ -17,6 +18,7 @@ use crate::adapters::dynamodb::audit::AuditLog;
 use crate::adapters::dynamodb::registry::Registry;
 use crate::adapters::dynamodb::user_mappings::{MappingError, UserMappings};
 use crate::adapters::linear::graphql::{ApiError, LinearApi, LinearUser};
+use crate::adapters::read_cache::{Epoch, ReadCache};
 use crate::config::LinkingSettings;
 use crate::domain::audit::{Actor, AuditEvent, Outcome};
 use crate::domain::iso_millis;
@@ -78,12 +80,17 @@ pub struct UserLinks {
     progress: Mutex<HashMap<String, (usize, usize)>>,
     /// Workspaces' slugs by org id, for `/users` (reused as long as the pool's users are).
     slugs: Mutex<Option<(Instant, Slugs)>>,
+    /// The registry rows the users pages show (slug, revoked or not), shared by every request for
+    /// a few seconds. Only the page reads them: a change (link, invite) reads the row afresh, so a
+    /// workspace revoked meanwhile refuses it even while its page still offers it.
+    page_rows: ReadCache<String, Workspace>,
 }
 
 /// Workspaces' slugs by org id.
 type Slugs = Arc<HashMap<String, String>>;
 
 /// The workspace's registry row, and whether links may be created for it.
+#[derive(Clone)]
 struct Workspace {
     org_id: String,
     slug: Option<String>,
@@ -112,7 +119,15 @@ impl UserLinks {
             pool: Mutex::new(None),
             slugs: Mutex::new(None),
             progress: Mutex::new(HashMap::new()),
+            page_rows: ReadCache::new(Duration::ZERO),
         }
+    }
+
+    /// Shares the users pages' registry reads for `ttl` (zero: each page reads), dropped whenever
+    /// `epoch` is (the registry overview's: every change through the console, a revoke included).
+    pub fn with_page_cache(mut self, ttl: Duration, epoch: &Epoch) -> UserLinks {
+        self.page_rows = ReadCache::sharing(ttl, epoch);
+        self
     }
 
     async fn workspace(&self, org_id: &str) -> Result<Workspace, LinkingError> {
@@ -259,7 +274,7 @@ impl UserLinks {
 
     /// The users page: every member with its state, filtered and paged as the URL asks.
     pub async fn workspace_users(&self, org_id: &str, query: &UsersQuery) -> Result<WorkspaceUsers, LinkingError> {
-        let ws = self.workspace(org_id).await?;
+        let ws = self.page_rows.get_or_read(org_id.to_owned(), || self.workspace(org_id)).await?;
         // A revoked workspace has no token: its page lists what the mapping table holds.
         let (members, fetched_at, linear_error) = match self.members(org_id).await {
             Ok((m, at)) => (m, Some(at), None),

@@ -24,42 +24,40 @@ use crate::services::charts::strip;
 use crate::services::incidents::Watch;
 use app::wire::Health;
 
-/// The overview's rows, reused for a few seconds (`CONSOLE_OVERVIEW_CACHE_SECONDS`) and dropped by
-/// any change made through the console, so paging, filtering and reloading the overview do not
-/// Scan the registry each time. Changes the platform makes show within that time.
-#[derive(Clone, Debug, Default)]
+use crate::adapters::read_cache::{Epoch, ReadCache};
+
+/// The overview's rows and each workspace's page, reused for a few seconds
+/// (`CONSOLE_OVERVIEW_CACHE_SECONDS`) by every request and dropped by any change made through the
+/// console, so paging, filtering and reloading do not Scan the registry each time and a page that
+/// many admins open at once is read once. Changes the platform makes show within that time.
+#[derive(Clone, Debug)]
 pub struct OverviewCache {
-    rows: Arc<Mutex<Option<Cached>>>,
-    ttl: Duration,
+    rows: ReadCache<(), Arc<Vec<WorkspaceSummary>>>,
+    details: ReadCache<String, Option<WorkspaceDetail>>,
 }
 
-/// The rows and when they were read.
-type Cached = (Instant, Arc<Vec<WorkspaceSummary>>);
+impl Default for OverviewCache {
+    fn default() -> Self {
+        OverviewCache::new(Duration::ZERO)
+    }
+}
 
 impl OverviewCache {
     pub fn new(ttl: Duration) -> OverviewCache {
-        OverviewCache { rows: Arc::default(), ttl }
+        let rows = ReadCache::new(ttl);
+        let details = ReadCache::sharing(ttl, rows.epoch());
+        OverviewCache { rows, details }
     }
 
-    fn get(&self) -> Option<Arc<Vec<WorkspaceSummary>>> {
-        let rows = self.rows.lock().ok()?;
-        rows.as_ref().filter(|(at, _)| at.elapsed() < self.ttl).map(|(_, r)| r.clone())
-    }
-
-    fn put(&self, rows: Arc<Vec<WorkspaceSummary>>) {
-        if self.ttl.is_zero() {
-            return;
-        }
-        if let Ok(mut cached) = self.rows.lock() {
-            *cached = Some((Instant::now(), rows));
-        }
+    /// For the other reads of registry rows that a change through the console must drop too.
+    pub fn epoch(&self) -> &Epoch {
+        self.rows.epoch()
     }
 
     /// Called after every state-changing request.
     pub fn invalidate(&self) {
-        if let Ok(mut cached) = self.rows.lock() {
-            *cached = None;
-        }
+        self.rows.invalidate();
+        self.details.invalidate();
     }
 }
 
@@ -232,16 +230,21 @@ impl Workspaces {
 #[async_trait]
 impl RegistryPort for Workspaces {
     async fn list_workspaces(&self) -> PortResult<Vec<WorkspaceSummary>> {
-        if let Some(rows) = self.cache.get() {
-            return Ok((*rows).clone());
-        }
-        let mut rows = self.read_overview().await?;
-        self.add_incidents(&mut rows).await;
-        self.cache.put(Arc::new(rows.clone()));
-        Ok(rows)
+        let read = || async {
+            let mut rows = self.read_overview().await?;
+            self.add_incidents(&mut rows).await;
+            Ok(Arc::new(rows))
+        };
+        Ok((*self.cache.rows.get_or_read((), read).await?).clone())
     }
 
     async fn workspace(&self, org_id: &str) -> PortResult<Option<WorkspaceDetail>> {
+        self.cache.details.get_or_read(org_id.to_owned(), || self.read_workspace(org_id)).await
+    }
+}
+
+impl Workspaces {
+    async fn read_workspace(&self, org_id: &str) -> PortResult<Option<WorkspaceDetail>> {
         let Some(record) = self.registry.get(org_id).await.map_err(dynamo)? else { return Ok(None) };
         let mut summary = record.summary(OffsetDateTime::now_utc());
         if let Some(sub) = &summary.installed_by {

@@ -27,7 +27,7 @@ pub struct TestApp {
     pub sweeper: server::services::sweep::Sweeper,
 }
 
-fn unique_prefix() -> String {
+pub fn unique_prefix() -> String {
     format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..10])
 }
 
@@ -103,6 +103,14 @@ impl Linear {
     }
 }
 
+/// A console that reuses no read (`CONSOLE_OVERVIEW_CACHE_SECONDS=0`), for tests that change rows
+/// behind its back, as the platform does, and look at once.
+pub async fn spawn_app_without_caches() -> TestApp {
+    let endpoint = moto_endpoint();
+    let local = end2end::bootstrap(&endpoint, "us-east-1", &unique_prefix(), PASSWORD).await.expect("bootstrap");
+    spawn_app_for(local, &[("CONSOLE_OVERVIEW_CACHE_SECONDS", "0")]).await
+}
+
 /// Serves another console instance over the same AWS resources (`extra` overrides env).
 pub async fn spawn_app_for(local: Local, extra: &[(&str, &str)]) -> TestApp {
     let sdk = end2end::sdk_config(&local.endpoint, &local.region).await;
@@ -111,20 +119,26 @@ pub async fn spawn_app_for(local: Local, extra: &[(&str, &str)]) -> TestApp {
 
 /// As `spawn_app_for`, over the given AWS clients (a test may break one of them).
 pub async fn spawn_app_with(local: Local, extra: &[(&str, &str)], aws: AwsClients) -> TestApp {
-    spawn(local, extra, aws, None).await
+    spawn(local, extra, aws, None, None).await
+}
+
+/// A console serving the built site at `site_root` (its `pkg/` directory).
+pub async fn spawn_app_serving(local: Local, site_root: &std::path::Path) -> TestApp {
+    let sdk = end2end::sdk_config(&local.endpoint, &local.region).await;
+    spawn(local, &[], AwsClients::from_sdk(&sdk), None, Some(site_root)).await
 }
 
 /// Another console over the same AWS resources and the same Linear stand-in.
 pub async fn spawn_app_sharing(other: &TestApp) -> TestApp {
-    spawn(other.local.clone(), &[], other.aws.clone(), Some(other.linear.clone())).await
+    spawn(other.local.clone(), &[], other.aws.clone(), Some(other.linear.clone()), None).await
 }
 
 /// As [`spawn_app_sharing`], with `extra` in its environment (the same configuration, say).
 pub async fn spawn_app_sharing_with(other: &TestApp, extra: &[(&str, &str)]) -> TestApp {
-    spawn(other.local.clone(), extra, other.aws.clone(), Some(other.linear.clone())).await
+    spawn(other.local.clone(), extra, other.aws.clone(), Some(other.linear.clone()), None).await
 }
 
-async fn spawn(local: Local, extra: &[(&str, &str)], aws: AwsClients, linear: Option<Linear>) -> TestApp {
+async fn spawn(local: Local, extra: &[(&str, &str)], aws: AwsClients, linear: Option<Linear>, site: Option<&std::path::Path>) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let linear = match linear {
@@ -149,7 +163,10 @@ async fn spawn(local: Local, extra: &[(&str, &str)], aws: AwsClients, linear: Op
     let sdk = end2end::sdk_config(&local.endpoint, &local.region).await;
     let config = server::load_config(env, Some(&sdk)).await.expect("config");
     let public_origin = config.public_origin();
-    let options = server::leptos_options(&config);
+    let options = match site {
+        Some(root) => server::site_options(&config, &root.to_string_lossy(), "pkg", "app"),
+        None => server::leptos_options(&config),
+    };
     let state = server::build_state_with(config, options, aws.clone()).expect("state");
     let sweeper = state.sweeper.clone();
     tokio::spawn(async move {

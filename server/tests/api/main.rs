@@ -1,5 +1,6 @@
 //! Integration tests: the real router against a moto server this binary starts on a
 //! free port. Each test bootstraps its own tables and user pool, so they run in parallel.
+mod assets;
 mod audit;
 mod contract;
 mod helpers;

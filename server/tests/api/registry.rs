@@ -96,3 +96,36 @@ async fn warm_pages_stay_within_three_aws_calls() {
         assert!(calls.len() <= 3, "{page}: {calls:?}");
     }
 }
+
+#[tokio::test]
+async fn fifty_loads_of_one_page_at_once_read_its_data_once() {
+    let (app, faults) = spawn_app_with_faults().await;
+    let org = end2end::linear::seed::ACME_ID;
+    installed(&app, org).await;
+    for page in [format!("/workspaces/{org}"), "/audit".to_owned()] {
+        // Whatever an earlier load kept is dropped, as by a change; then one load alone, cold.
+        let check = || app.client.post(app.url("/api/check_workspace")).form(&[("org_id", org)]).send();
+        check().await.unwrap();
+        faults.reset_calls();
+        let res = app.client.get(app.url(&page)).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        res.text().await.unwrap();
+        let alone = faults.calls().len();
+
+        check().await.unwrap();
+        faults.reset_calls();
+        let loads = (0..50).map(|_| {
+            let (client, url) = (app.client.clone(), app.url(&page));
+            tokio::spawn(async move {
+                let res = client.get(url).send().await.unwrap();
+                (res.status(), res.text().await.unwrap().len())
+            })
+        });
+        for l in loads.collect::<Vec<_>>() {
+            assert_eq!(l.await.unwrap().0, 200, "{page}");
+        }
+        let calls = faults.calls();
+        // Fifty at once read what one reads (the session's read aside), not fifty times as much.
+        assert!(calls.len() <= alone + 1, "{page}: {} calls at once, {alone} alone: {calls:?}", calls.len());
+    }
+}

@@ -12,12 +12,16 @@ use aws_sdk_dynamodb::Client;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+use crate::adapters::read_cache::ReadCache;
 use crate::domain::audit::AuditEvent;
 
 #[derive(Clone, Debug)]
 pub struct AuditLog {
     client: Client,
     table: String,
+    /// Pages of the log (`/audit`, a workspace's history) shared by every request for a short
+    /// while; every event this instance writes drops them.
+    pages: ReadCache<String, AuditPage>,
 }
 
 /// How far back `recent` looks for events.
@@ -25,7 +29,14 @@ const LOOKBACK_DAYS: i64 = 30;
 
 impl AuditLog {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        AuditLog { client, table: table.into() }
+        AuditLog { client, table: table.into(), pages: ReadCache::new(std::time::Duration::ZERO) }
+    }
+
+    /// Reuses a page of the log for `ttl` (zero: each read is a Query). Events another instance
+    /// writes show within `ttl`; this instance's own at once.
+    pub fn with_cache(mut self, ttl: std::time::Duration) -> Self {
+        self.pages = ReadCache::new(ttl);
+        self
     }
 
     /// Writes the event. A failure is logged and returned; callers decide whether to go on.
@@ -53,7 +64,10 @@ impl AuditLog {
                 item.insert(k.to_owned(), AttributeValue::S(v));
             }
         }
+        self.pages.invalidate();
         let res = self.client.put_item().table_name(&self.table).set_item(Some(item)).send().await;
+        // Again once written: a page read while the write was under way is not kept.
+        self.pages.invalidate();
         res.map(|_| ()).map_err(|e| {
             let msg = aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string();
             tracing::error!(action = ev.action, error = %msg, "audit event not written");
@@ -211,13 +225,18 @@ fn entry(item: &HashMap<String, AttributeValue>) -> AuditEntry {
 #[async_trait]
 impl AuditPort for AuditLog {
     async fn search(&self, query: &AuditQuery, limit: usize) -> PortResult<AuditPage> {
-        AuditLog::search(self, query, limit).await.map_err(|cause| PortError { service: "DynamoDB", cause })
+        let key = format!("search|{limit}|{}", serde_json::to_string(query).unwrap_or_default());
+        self.pages.get_or_read(key, || AuditLog::search(self, query, limit)).await.map_err(|cause| PortError { service: "DynamoDB", cause })
     }
 
     async fn recent(&self, limit: usize) -> PortResult<Vec<AuditEntry>> {
-        let (found, _) =
-            self.walk(Index::ByTime, ("0", "~"), None, limit, |_| true).await.map_err(|cause| PortError { service: "DynamoDB", cause })?;
-        Ok(found.into_iter().map(|(e, _)| e).collect())
+        let read = || async {
+            let (found, _) = self.walk(Index::ByTime, ("0", "~"), None, limit, |_| true).await?;
+            Ok(AuditPage { entries: found.into_iter().map(|(e, _)| e).collect(), next: None })
+        };
+        let page =
+            self.pages.get_or_read(format!("recent|{limit}"), read).await.map_err(|cause| PortError { service: "DynamoDB", cause })?;
+        Ok(page.entries)
     }
 }
 

@@ -2,6 +2,7 @@
 //! writes (never overwrite another admin's or the CLI's link), guarded deletes, and a
 //! platform user's links through the `PlatformUserIndex` GSI. Rows are read into
 //! [`MappingRow`]s here and written from [`Link`]s and [`Invite`]s.
+use crate::adapters::read_cache::ReadCache;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -120,6 +121,27 @@ pub fn invite_item(i: &Invite) -> Item {
     item
 }
 
+/// Drops the caches when made and again when dropped (see [`UserMappings::changed`]).
+struct Written {
+    by_user: Arc<Mutex<HashMap<String, UserRows>>>,
+    by_org: ReadCache<String, Vec<MappingRow>>,
+}
+
+impl Written {
+    fn forget(&self) {
+        if let Ok(mut m) = self.by_user.lock() {
+            m.clear();
+        }
+        self.by_org.invalidate();
+    }
+}
+
+impl Drop for Written {
+    fn drop(&mut self) {
+        self.forget();
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct UserMappings {
     client: Client,
@@ -128,6 +150,9 @@ pub struct UserMappings {
     /// write this instance makes (a link the platform's CLI makes shows within `ttl`).
     by_user: Arc<Mutex<HashMap<String, UserRows>>>,
     ttl: Duration,
+    /// A workspace's rows as its users page last read them (a Scan), shared by every request for
+    /// `ttl` and dropped by any write this instance makes.
+    by_org: ReadCache<String, Vec<MappingRow>>,
 }
 
 /// A platform user's rows and when they were read.
@@ -135,20 +160,22 @@ type UserRows = (Instant, Vec<MappingRow>);
 
 impl UserMappings {
     pub fn new(client: Client, table: impl Into<String>) -> UserMappings {
-        UserMappings { client, table: table.into(), by_user: Arc::default(), ttl: Duration::ZERO }
+        UserMappings { client, table: table.into(), by_user: Arc::default(), ttl: Duration::ZERO, by_org: ReadCache::new(Duration::ZERO) }
     }
 
     /// Reuses a platform user's rows for `ttl` (zero: read each time).
     pub fn with_cache(mut self, ttl: Duration) -> UserMappings {
         self.ttl = ttl;
+        self.by_org = ReadCache::new(ttl);
         self
     }
 
-    /// After any write: nothing read before it is reused.
-    fn changed(&self) {
-        if let Ok(mut m) = self.by_user.lock() {
-            m.clear();
-        }
+    /// Around any write: nothing read before it is reused, now and again when the returned guard
+    /// drops after the write (a read that overlapped the write is not kept either).
+    fn changed(&self) -> Written {
+        let written = Written { by_user: self.by_user.clone(), by_org: self.by_org.clone() };
+        written.forget();
+        written
     }
 
     fn key(identity: &str) -> (String, AttributeValue) {
@@ -157,6 +184,10 @@ impl UserMappings {
 
     /// Every row of a workspace: links (also legacy ones without `linear_workspace_id`) and invites.
     pub async fn workspace_rows(&self, org_id: &str) -> Result<Vec<MappingRow>, MappingError> {
+        self.by_org.get_or_read(org_id.to_owned(), || self.scan_workspace_rows(org_id)).await
+    }
+
+    async fn scan_workspace_rows(&self, org_id: &str) -> Result<Vec<MappingRow>, MappingError> {
         let mut rows = Vec::new();
         let mut start = None;
         loop {
@@ -197,7 +228,7 @@ impl UserMappings {
     }
 
     async fn put_new(&self, item: Item) -> Result<(), MappingError> {
-        self.changed();
+        let _written = self.changed();
         self.client
             .put_item()
             .table_name(&self.table)
@@ -211,7 +242,7 @@ impl UserMappings {
 
     /// Replaces a link only while it still names `expected` as its platform user.
     pub async fn replace_link(&self, link: &Link, expected: &str) -> Result<(), MappingError> {
-        self.changed();
+        let _written = self.changed();
         self.client
             .put_item()
             .table_name(&self.table)
@@ -226,7 +257,7 @@ impl UserMappings {
 
     /// Deletes a link only while it still names `expected` as its platform user.
     pub async fn delete_link(&self, identity: &str, expected: &str) -> Result<(), MappingError> {
-        self.changed();
+        let _written = self.changed();
         let (k, v) = Self::key(identity);
         self.client
             .delete_item()
@@ -242,7 +273,7 @@ impl UserMappings {
 
     /// Deletes a pending invite of this workspace; `Conflict` if it is gone or belongs elsewhere.
     pub async fn delete_invite(&self, identity: &str, org_id: &str) -> Result<(), MappingError> {
-        self.changed();
+        let _written = self.changed();
         let (k, v) = Self::key(identity);
         self.client
             .delete_item()
@@ -262,7 +293,7 @@ impl UserMappings {
     /// (the platform would redeem it until DynamoDB's lazy TTL deletion gets to it).
     /// `false` when it was redeemed or deleted meanwhile.
     pub async fn delete_expired_invite(&self, code: &InviteCode, now: i64) -> Result<bool, MappingError> {
-        self.changed();
+        let _written = self.changed();
         let (k, v) = Self::key(&code.key());
         let res = self
             .client
@@ -314,7 +345,7 @@ impl UserMappings {
 
     /// Deletes rows by key, unconditionally (a workspace's removal).
     pub async fn delete_all(&self, identities: &[String]) -> Result<usize, MappingError> {
-        self.changed();
+        let _written = self.changed();
         for identity in identities {
             let (k, v) = Self::key(identity);
             self.client.delete_item().table_name(&self.table).key(k, v).send().await.map_err(cause)?;
