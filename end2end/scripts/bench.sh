@@ -10,7 +10,8 @@ export AWS_ENDPOINT_URL="http://127.0.0.1:$MOTO_PORT" AWS_REGION=us-east-1
 export LEPTOS_SITE_ROOT="$ROOT/target/site" LOCAL_PREFIX=bench
 STATE="$ROOT/.local"; mkdir -p "$STATE"
 
-MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY=HASH MOTO_COGNITO_IDP_USER_POOL_CLIENT_ID_STRATEGY=HASH \
+# The request recorder (AWS calls per page) writes under .local, not into the working tree.
+MOTO_RECORDER_FILEPATH="$STATE/bench-moto-recording" MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY=HASH MOTO_COGNITO_IDP_USER_POOL_CLIENT_ID_STRATEGY=HASH \
   "$ROOT/.venv/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT" >"$STATE/bench-moto.log" 2>&1 &
 moto=$!
 trap 'kill $moto 2>/dev/null || true' EXIT
