@@ -20,6 +20,16 @@ use crate::{
     validate,
 };
 
+/// Runs a page's read, telling the caches whether the page shows a change its viewer just made
+/// ([`crate::ports::AFTER_CHANGE`]): the redirect after a change carries its outcome in the query
+/// (`notice=`, `error=`, `steps=`).
+#[cfg(feature = "ssr")]
+async fn page_read<F: std::future::Future>(read: F) -> F::Output {
+    let query = use_context::<http::request::Parts>().and_then(|p| p.uri.query().map(str::to_owned)).unwrap_or_default();
+    let after_change = query.split('&').any(|kv| ["notice=", "error=", "steps="].iter().any(|m| kv.starts_with(m)));
+    crate::ports::AFTER_CHANGE.scope(after_change, read).await
+}
+
 /// A field refused at the edge: 400, with the message naming it.
 #[cfg(feature = "ssr")]
 fn checked<T>(r: validate::Checked<T>) -> Result<T, AppError> {
@@ -35,7 +45,7 @@ pub async fn whoami() -> Result<Identity, AppError> {
 #[server(prefix = "/api", endpoint = "workspaces")]
 pub async fn list_workspaces() -> Result<Vec<WorkspaceSummary>, AppError> {
     let _admin = Member::require(Role::Viewer).await?;
-    Ports::from_context()?.registry.list_workspaces().await.map_err(failed)
+    page_read(Ports::from_context()?.registry.list_workspaces()).await.map_err(failed)
 }
 
 /// One page of the registry overview for the view in the URL (only that page crosses the wire).
@@ -45,7 +55,7 @@ pub async fn workspace_list(query: crate::registry_view::RegistryQuery) -> Resul
     checked(validate::text("q", &query.q, 128))?;
     checked(validate::text("status", &query.status, 32))?;
     checked(validate::text("sort", &query.sort, 32))?;
-    let rows = Ports::from_context()?.registry.list_workspaces().await.map_err(failed)?;
+    let rows = page_read(Ports::from_context()?.registry.list_workspaces()).await.map_err(failed)?;
     let mut list = crate::registry_view::page(rows, &query);
     list.as_of = time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
     Ok(list)
@@ -56,7 +66,7 @@ pub async fn workspace_list(query: crate::registry_view::RegistryQuery) -> Resul
 pub async fn get_workspace(org_id: String) -> Result<WorkspaceDetail, AppError> {
     let _admin = Member::require(Role::Viewer).await?;
     checked(validate::org_id("org_id", &org_id))?;
-    let found = Ports::from_context()?.registry.workspace(&org_id).await.map_err(failed)?;
+    let found = page_read(Ports::from_context()?.registry.workspace(&org_id)).await.map_err(failed)?;
     found.ok_or_else(|| failed(crate::ports::PortFailure::NotFound(format!("no workspace {org_id} in the registry"))))
 }
 
@@ -69,7 +79,7 @@ pub async fn get_connect_info() -> Result<ConnectInfo, AppError> {
 #[server(prefix = "/api", endpoint = "audit")]
 pub async fn recent_audit() -> Result<Vec<AuditEntry>, AppError> {
     let _admin = Member::require(Role::Viewer).await?;
-    Ports::from_context()?.audit.recent(200).await.map_err(failed)
+    page_read(Ports::from_context()?.audit.recent(200)).await.map_err(failed)
 }
 
 /// A page of the audit log (100 events) for the view in `/audit`'s URL.
@@ -77,7 +87,7 @@ pub async fn recent_audit() -> Result<Vec<AuditEntry>, AppError> {
 pub async fn search_audit(query: AuditQuery) -> Result<AuditPage, AppError> {
     let _admin = Member::require(Role::Viewer).await?;
     checked(query.validate())?;
-    Ports::from_context()?.audit.search(&query, 100).await.map_err(failed)
+    page_read(Ports::from_context()?.audit.search(&query, 100)).await.map_err(failed)
 }
 
 /// A workspace's members with their link states, as the URL's view asks.
@@ -87,7 +97,7 @@ pub async fn get_workspace_users(org_id: String, query: UsersQuery) -> Result<Wo
     checked(validate::org_id("org_id", &org_id))?;
     checked(validate::text("q", &query.q, 128))?;
     checked(validate::link_state("state", &query.state))?;
-    Ports::from_context()?.user_links.workspace_users(&org_id, &query).await.map_err(failed)
+    page_read(Ports::from_context()?.user_links.workspace_users(&org_id, &query)).await.map_err(failed)
 }
 
 /// What *Link all suggested* would link, for the progress display to work through.

@@ -8,6 +8,15 @@ use crate::identity::Identity;
 use crate::user_links_view::{LinkRequest, LinkResult, PlatformUserPage, UsersQuery, WorkspaceUsers};
 use crate::wire::{AuditEntry, AuditPage, AuditQuery, ConnectInfo, Profile, WorkspaceDetail, WorkspaceSummary};
 
+tokio::task_local! {
+    /// Whether the page being rendered follows a change its viewer just made (the change's
+    /// redirect put its outcome in the URL). Such a page's reads wait for data read after the
+    /// change; any other page may be answered from before the latest change while that data is
+    /// being read again. Outside a page read (changes, background work) reads are never older
+    /// than the latest change.
+    pub static AFTER_CHANGE: bool;
+}
+
 /// A backend call that failed; `cause` is logged, never shown.
 #[derive(Debug)]
 pub struct PortError {

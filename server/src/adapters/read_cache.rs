@@ -3,8 +3,10 @@
 //! by every write this instance makes to what the entries hold) drops them all, and a read that
 //! was under way across an invalidation is returned to its caller but not kept. Concurrent misses
 //! of one key wait for a single read (the others then find its answer). An entry past its `ttl`
-//! (but not invalidated) is read again by one caller while the others are answered with it for up
-//! to another `ttl`: nobody but that caller waits for a refresh.
+//! is read again by one caller while the others are answered with it for up to another `ttl`:
+//! nobody but that caller waits for a refresh. After an invalidation, the same holds for pages that
+//! do not show a change their viewer just made (`app::ports::AFTER_CHANGE` false); the page after a
+//! change, and every read outside a page, waits for data read since the change.
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -82,9 +84,14 @@ impl<K: Eq + Hash + Clone, V: Clone> ReadCache<K, V> {
         self.within(key, self.ttl)
     }
 
-    /// An entry past its time but within twice it: good enough while another caller reads anew.
-    fn stale(&self, key: &K) -> Option<V> {
-        self.within(key, self.ttl * 2)
+    /// An entry past its time but within twice it, good enough while another caller reads anew:
+    /// of this epoch, or (`any_epoch`) of any.
+    fn stale(&self, key: &K, any_epoch: bool) -> Option<V> {
+        if !any_epoch {
+            return self.within(key, self.ttl * 2);
+        }
+        let state = self.state.lock().ok()?;
+        state.entries.get(key).filter(|(at, _, _)| at.elapsed() < self.ttl * 2).map(|(_, _, v)| v.clone())
     }
 
     /// The entry for `key`, or `read()`'s answer (kept if it succeeded and nothing was invalidated
@@ -103,7 +110,8 @@ impl<K: Eq + Hash + Clone, V: Clone> ReadCache<K, V> {
         // (The guard must be gone before any await: the future is sent between threads.)
         let lock = self.state.lock().ok().map(|mut s| s.reads.entry(key.clone()).or_default().clone());
         let Some(lock) = lock else { return read().await };
-        let _turn = match (lock.try_lock(), self.stale(&key)) {
+        let after_change = app::ports::AFTER_CHANGE.try_with(|v| *v).unwrap_or(true);
+        let _turn = match (lock.try_lock(), self.stale(&key, !after_change)) {
             (Ok(turn), _) => turn,
             // Someone is reading it anew: answer with the entry it replaces.
             (Err(_), Some(stale)) => return Ok(stale),
@@ -127,13 +135,11 @@ impl<K: Eq + Hash + Clone, V: Clone> ReadCache<K, V> {
         Ok(value)
     }
 
-    /// Drops every entry (of every cache sharing this one's epoch), and keeps none of the reads
-    /// under way.
+    /// Starts a new epoch (for every cache sharing this one's): no entry read before is fresh any
+    /// more, and none of the reads under way is kept. Old entries stay only to answer pages that
+    /// may show them while one caller reads anew.
     pub fn invalidate(&self) {
         self.epoch.bump();
-        if let Ok(mut s) = self.state.lock() {
-            s.entries.clear();
-        }
     }
 }
 
@@ -222,6 +228,41 @@ mod tests {
         pages.invalidate();
         assert_eq!(rows.get_or_read(1, || async { Ok::<_, ()>("new") }).await, Ok("new"), "dropped by the other cache's change");
         assert_eq!(alone.get_or_read(1, || async { Ok::<_, ()>("x") }).await, Ok("kept"), "another epoch is untouched");
+    }
+
+    #[tokio::test]
+    async fn after_a_change_only_its_viewer_waits_for_the_new_read() {
+        let cache: ReadCache<&str, usize> = ReadCache::new(Duration::from_secs(10));
+        assert_eq!(cache.get_or_read("k", || async { Ok::<_, ()>(1) }).await, Ok(1));
+        cache.invalidate();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let reader = {
+            let cache = cache.clone();
+            tokio::spawn(async move {
+                let read = || async {
+                    let _ = rx.await;
+                    Ok::<_, ()>(2)
+                };
+                app::ports::AFTER_CHANGE.scope(false, cache.get_or_read("k", read)).await
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        // Another page meanwhile: the entry from before the change, at once.
+        let other = app::ports::AFTER_CHANGE.scope(false, cache.get_or_read("k", || async { Ok::<_, ()>(3) })).await;
+        assert_eq!(other, Ok(1));
+        // The page after the change: it waits for the read under way, then reads since the change.
+        let viewer = {
+            let cache = cache.clone();
+            tokio::spawn(async move { app::ports::AFTER_CHANGE.scope(true, cache.get_or_read("k", || async { Ok::<_, ()>(4) })).await })
+        };
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        assert!(!viewer.is_finished(), "the viewer of the change does not get the old entry");
+        tx.send(()).unwrap();
+        assert_eq!(reader.await.unwrap(), Ok(2));
+        assert_eq!(viewer.await.unwrap(), Ok(2), "the read that began after the change");
+        // Outside a page (a change's own reads): never the old epoch.
+        cache.invalidate();
+        assert_eq!(cache.get_or_read("k", || async { Ok::<_, ()>(5) }).await, Ok(5));
     }
 
     #[tokio::test]
