@@ -22,11 +22,12 @@ use crate::{
 
 /// Runs a page's read, telling the caches whether the page shows a change its viewer just made
 /// ([`crate::ports::AFTER_CHANGE`]): the redirect after a change carries its outcome in the query
-/// (`notice=`, `error=`, `steps=`).
+/// (`notice=`, `error=`, `steps=`), and an island that changed something in place reloads its page
+/// with `changed=1`.
 #[cfg(feature = "ssr")]
 async fn page_read<F: std::future::Future>(read: F) -> F::Output {
     let query = use_context::<http::request::Parts>().and_then(|p| p.uri.query().map(str::to_owned)).unwrap_or_default();
-    let after_change = query.split('&').any(|kv| ["notice=", "error=", "steps="].iter().any(|m| kv.starts_with(m)));
+    let after_change = query.split('&').any(|kv| ["notice=", "error=", "steps=", "changed="].iter().any(|m| kv.starts_with(m)));
     crate::ports::AFTER_CHANGE.scope(after_change, read).await
 }
 

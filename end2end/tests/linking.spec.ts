@@ -67,7 +67,9 @@ test('link all suggested shows its progress and each row\'s result', async ({ pa
   await page.getByTestId('link-all-suggested').click();
   await expect(page.getByTestId('bulk-progress-text')).toHaveText('1 of 1 done');
   await expect(page.getByTestId('bulk-result')).toHaveText(['Uma User → user@example.com: linked']);
-  // The list refreshes itself afterwards.
+  // The list refreshes itself afterwards: the same view, marked as following a change so the server
+  // reads it afresh.
+  await expect(page).toHaveURL(/\/users\?changed=1$/);
   await expect(page.locator('[data-testid=state-count][data-state=linked]')).toHaveText('Linked: 2');
   await expect(page.getByTestId('link-all-suggested')).toHaveCount(0);
 });

@@ -487,14 +487,18 @@ fn Picker(
 /// What an in-place run leaves for the page it reloads (the list is rendered on the server, so a
 /// finished run reloads the page to show the new links, and the report must survive that).
 mod handover {
-    /// The report of `kind` for workspace `org`, saved for the next page load of this tab.
+    /// The report of `kind` for workspace `org`, saved for the next page load of this tab, which
+    /// then loads: the same view, marked `changed=1` so the server reads the list afresh rather than
+    /// from before the change (see `app::ports::AFTER_CHANGE`).
     #[cfg(feature = "hydrate")]
     pub fn keep_and_reload<T: serde::Serialize>(kind: &str, org: &str, report: &T) {
         let Some(window) = web_sys::window() else { return };
         if let (Ok(Some(storage)), Ok(json)) = (window.session_storage(), serde_json::to_string(report)) {
             let _ = storage.set_item(&format!("console.{kind}.{org}"), &json);
         }
-        let _ = window.location().reload();
+        let location = window.location();
+        let (path, search) = (location.pathname().unwrap_or_default(), location.search().unwrap_or_default());
+        let _ = location.set_href(&super::changed_view(&path, &search));
     }
 
     /// The report a run of `kind` left for this page, taken (shown once).
@@ -505,6 +509,28 @@ mod handover {
         let json = storage.get_item(&key).ok()??;
         let _ = storage.remove_item(&key);
         serde_json::from_str(&json).ok()
+    }
+}
+
+/// `path` with the view of `search` (a leading `?` or none) and `changed=1`: the URL a page
+/// reloads to after changing something in place.
+#[cfg(any(feature = "hydrate", test))]
+fn changed_view(path: &str, search: &str) -> String {
+    let kept: Vec<&str> = search.trim_start_matches('?').split('&').filter(|kv| !kv.is_empty() && !kv.starts_with("changed=")).collect();
+    let mut query = kept.join("&");
+    if !query.is_empty() {
+        query.push('&');
+    }
+    format!("{path}?{query}changed=1")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_change_in_place_reloads_the_same_view_marked_changed() {
+        assert_eq!(super::changed_view("/workspaces/o/users", ""), "/workspaces/o/users?changed=1");
+        assert_eq!(super::changed_view("/workspaces/o/users", "?q=ada&page=2"), "/workspaces/o/users?q=ada&page=2&changed=1");
+        assert_eq!(super::changed_view("/w", "?changed=1&state=linked"), "/w?state=linked&changed=1", "marked once");
     }
 }
 
