@@ -83,6 +83,16 @@ fn client(base: &str) -> reqwest::Client {
         .expect("an HTTP client")
 }
 
+/// The demo users' password, as the bootstrap set it.
+pub fn demo_password() -> String {
+    std::env::var("DEMO_PASSWORD").unwrap_or_else(|_| end2end::bootstrap::DEFAULT_DEMO_PASSWORD.to_owned())
+}
+
+/// A browser-like client (cookies, same-site origin, redirects not followed) signed in as the demo admin.
+pub async fn signed_in_admin(base: &str) -> Result<reqwest::Client, String> {
+    sign_in(base.to_owned(), demo_password()).await.ok_or_else(|| "the demo admin could not sign in".to_owned())
+}
+
 async fn sign_in(base: String, password: String) -> Option<reqwest::Client> {
     let c = client(&base);
     let res = c
@@ -145,7 +155,7 @@ async fn mapping_rows(ddb: &aws_sdk_dynamodb::Client, table: &str, org: &str) ->
 /// Runs the load against the console at `base` (signed in as the demo admin, workspace `org`
 /// installed) and reports it.
 pub async fn run(base: &str, org: &str, ddb: &aws_sdk_dynamodb::Client, mapping_table: &str, moto: &str) -> Result<Report, String> {
-    let password = std::env::var("DEMO_PASSWORD").unwrap_or_else(|_| end2end::bootstrap::DEFAULT_DEMO_PASSWORD.to_owned());
+    let password = demo_password();
     let started = Instant::now();
     let mut sessions = Vec::new();
     let mut refused = 0;

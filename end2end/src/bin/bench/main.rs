@@ -216,7 +216,7 @@ async fn main() {
 /// Signs the demo admin in (no cookie store: the session cookie is kept to hand to Chromium),
 /// then measures every page's first load and the time to interactive of `/login` and `/workspaces`.
 async fn first_loads(base: &str) -> Result<(Vec<first_load::Row>, Vec<String>), String> {
-    let password = std::env::var("DEMO_PASSWORD").unwrap_or_else(|_| end2end::bootstrap::DEFAULT_DEMO_PASSWORD.to_owned());
+    let password = load::demo_password();
     let plain = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).no_gzip().build().map_err(|e| e.to_string())?;
     let res = plain
         .post(format!("{base}/login"))
@@ -266,21 +266,7 @@ const INSTALLS: usize = 50;
 /// Manager, Cognito). Needs a workspace installed (the install latency's).
 async fn round_trips(base: &str) -> Result<Vec<(String, usize)>, String> {
     let moto = std::env::var("AWS_ENDPOINT_URL").map_err(|_| "AWS_ENDPOINT_URL is not set")?;
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert("origin", base.parse().map_err(|_| "origin")?);
-    let browser = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .default_headers(headers)
-        .build()
-        .map_err(|e| e.to_string())?;
-    let password = std::env::var("DEMO_PASSWORD").unwrap_or_else(|_| end2end::bootstrap::DEFAULT_DEMO_PASSWORD.to_owned());
-    browser
-        .post(format!("{base}/login"))
-        .form(&[("email", end2end::bootstrap::ADMIN_EMAIL), ("password", password.as_str())])
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
+    let browser = load::signed_in_admin(base).await?;
     let plain = reqwest::Client::new();
     let recorder = |action: &'static str| {
         let (plain, moto) = (plain.clone(), moto.clone());
@@ -315,24 +301,7 @@ async fn round_trips(base: &str) -> Result<Vec<(String, usize)>, String> {
 /// Signs in as the demo admin, then runs `INSTALLS` consents (the first an install, the rest
 /// reconnects of the same workspace): the callback's time, and the summed `Server-Timing` durations.
 async fn install_latency(base: &str, linear: &str) -> Result<(Vec<Duration>, Vec<Duration>), String> {
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert("origin", base.parse().map_err(|_| "origin")?);
-    let browser = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .default_headers(headers)
-        .build()
-        .map_err(|e| e.to_string())?;
-    let password = std::env::var("DEMO_PASSWORD").unwrap_or_else(|_| end2end::bootstrap::DEFAULT_DEMO_PASSWORD.to_owned());
-    let res = browser
-        .post(format!("{base}/login"))
-        .form(&[("email", end2end::bootstrap::ADMIN_EMAIL), ("password", password.as_str())])
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    if !res.headers().contains_key("set-cookie") {
-        return Err("the demo admin could not sign in".into());
-    }
+    let browser = load::signed_in_admin(base).await?;
     let plain = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().map_err(|e| e.to_string())?;
     let loc = |r: &reqwest::Response| r.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     let (mut callback, mut backend) = (Vec::new(), Vec::new());
