@@ -1,6 +1,5 @@
 //! Pieces shared by several pages.
 pub mod access;
-pub mod changes;
 pub mod copy;
 pub mod layout;
 pub mod status;

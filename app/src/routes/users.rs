@@ -5,7 +5,6 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::access::may;
-use crate::components::changes::Changes;
 use crate::components::status::{ErrorNotice, Loading, NoticeBanner, PageHeader};
 use crate::functions::{search_platform_users, UnlinkIdentity};
 use crate::identity::Role;
@@ -17,10 +16,8 @@ pub fn UsersPage() -> impl IntoView {
     let query = use_query_map();
     let prefix = move || query.read().get("email").unwrap_or_default();
     let after = move || query.read().get("after").filter(|a| !a.is_empty());
-    let changes = Changes::provide();
     let unlink = ServerAction::<UnlinkIdentity>::new();
-    changes.watch(unlink.version(), move || unlink.value().get());
-    let users = Resource::new(move || (prefix(), after(), changes.track()), |(p, a, _)| search_platform_users(p, a));
+    let users = Resource::new(move || (prefix(), after()), |(p, a)| search_platform_users(p, a));
     let banner = move || {
         let q = query.read();
         UsersNotice::from_query(q.get("notice").as_deref(), q.get("error").as_deref())
@@ -29,7 +26,6 @@ pub fn UsersPage() -> impl IntoView {
         <Title text="Users"/>
         <PageHeader title="Platform users" subtitle="Users of the platform's Cognito pool and the Linear users linked to them."/>
         {move || banner().map(|n| view! { <NoticeBanner good=n.good() text=n.text()/> })}
-        {move || changes.failure().map(|e| view! { <ErrorNotice error=e/> })}
         <form method="get" action="/users" data-testid="user-search" class="mb-4 flex flex-wrap items-end gap-3 text-sm">
             <label class="flex flex-col">"Email starts with"
                 <input name="email" value=prefix data-testid="user-search-email" autocomplete="off"

@@ -5,7 +5,6 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::access::may;
-use crate::components::changes::Changes;
 use crate::components::copy::CopyButton;
 use crate::components::status::{ErrorNotice, HealthBadge, Loading, NoticeBanner, StateBadge, StepsReport};
 use crate::functions::{get_workspace, search_audit, CheckWorkspace, RefreshWorkspace, RemoveWorkspace, RetryOrphan, SaveWebhookSecret};
@@ -19,10 +18,8 @@ pub fn WorkspacePage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let org_id = move || params.read().get("org_id").unwrap_or_default();
-    let changes = Changes::provide();
-    let detail = Resource::new(move || (org_id(), changes.track()), |(org, _)| get_workspace(org));
-    let history =
-        Resource::new(move || (org_id(), changes.track()), |(org, _)| search_audit(AuditQuery { workspace: org, ..AuditQuery::default() }));
+    let detail = Resource::new(org_id, get_workspace);
+    let history = Resource::new(org_id, |org| search_audit(AuditQuery { workspace: org, ..AuditQuery::default() }));
     let banner = move || {
         let q = query.read();
         WorkspaceNotice::from_query(q.get("notice").as_deref(), q.get("error").as_deref())
@@ -33,7 +30,6 @@ pub fn WorkspacePage() -> impl IntoView {
         <Title text="Workspace"/>
         <p class="mb-2 text-sm"><a class="text-indigo-700 hover:underline dark:text-indigo-300" href="/workspaces">"← Workspaces"</a></p>
         {move || banner().map(|n| view! { <NoticeBanner good=n.good() text=n.text()/> })}
-        {move || changes.failure().map(|e| view! { <ErrorNotice error=e/> })}
         {move || steps().map(|steps| view! { <StepsReport steps/> })}
         <Suspense fallback=|| view! { <Loading what="the workspace"/> }>
             {move || detail.get().map(|r| match r {
@@ -101,17 +97,13 @@ fn Detail(d: WorkspaceDetail, webhook_missing: bool, retype: bool) -> impl IntoV
     };
     let ask_webhook = webhook_missing || (has_tokens && has_webhook == Some(false));
     let reconnect = w.org_id.clone();
-    let changes = Changes::of_page();
+    // Outside an island each `ActionForm` is a plain form posting to its server function, whose
+    // redirect brings the page back rendered afresh with the outcome.
     let check = ServerAction::<CheckWorkspace>::new();
     let refresh = ServerAction::<RefreshWorkspace>::new();
     let remove = ServerAction::<RemoveWorkspace>::new();
     let orphan = ServerAction::<RetryOrphan>::new();
     let webhook = ServerAction::<SaveWebhookSecret>::new();
-    changes.watch(check.version(), move || check.value().get());
-    changes.watch(refresh.version(), move || refresh.value().get());
-    changes.watch(remove.version(), move || remove.value().get());
-    changes.watch(orphan.version(), move || orphan.value().get());
-    changes.watch(webhook.version(), move || webhook.value().get());
     // One copy per form: each form's children own what they show.
     let (org_check, org_refresh, org_orphan, org_webhook, org_remove) =
         (w.org_id.clone(), w.org_id.clone(), w.org_id.clone(), w.org_id.clone(), w.org_id.clone());

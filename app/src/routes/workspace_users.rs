@@ -11,7 +11,6 @@ use crate::components::status::{ErrorNotice, Loading, NoticeBanner};
 use crate::identity::Role;
 use server_fn::ServerFn;
 
-use crate::components::changes::Changes;
 use crate::functions::{
     get_workspace_users, search_platform_users, InviteUser, LinkSuggested, LinkUser, ReloadUsers, RevokeInvite, UnlinkUser,
 };
@@ -45,9 +44,8 @@ pub fn WorkspaceUsersPage() -> impl IntoView {
             page: q.get("page").and_then(|p| p.parse::<usize>().ok()).unwrap_or(1).saturating_sub(1),
         }
     };
-    let changes = Changes::provide();
-    Forms::provide(changes);
-    let users = Resource::new(move || (org_id(), users_query(), changes.track()), |(org, q, _)| get_workspace_users(org, q));
+    provide_context(Forms::new());
+    let users = Resource::new(move || (org_id(), users_query()), |(org, q)| get_workspace_users(org, q));
     let pick = move || query.read().get("pick").filter(|p| !p.is_empty());
     let picker_query = move || pick().map(|_| (query.read().get("email").unwrap_or_default(), query.read().get("after")));
     let picker = Resource::new(picker_query, |q| async move {
@@ -85,7 +83,6 @@ pub fn WorkspaceUsersPage() -> impl IntoView {
                 {bulk_counts().map(|c| view! { <span class="block font-medium" data-testid="bulk-counts">{c}</span> })}
             </NoticeBanner>
         })}
-        {move || changes.failure().map(|e| view! { <ErrorNotice error=e/> })}
         <Transition fallback=|| view! { <Loading what="the workspace's users"/> }>
             {move || users.get().map(|r| match r {
                 Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
@@ -122,16 +119,6 @@ struct Forms {
 impl Forms {
     fn new() -> Forms {
         Forms { link: ServerAction::new(), unlink: ServerAction::new(), invite: ServerAction::new(), revoke: ServerAction::new() }
-    }
-
-    /// Creates them for the page, each watched by the page's [`Changes`].
-    fn provide(changes: Changes) {
-        let forms = Forms::new();
-        changes.watch(forms.link.version(), move || forms.link.value().get());
-        changes.watch(forms.unlink.version(), move || forms.unlink.value().get());
-        changes.watch(forms.invite.version(), move || forms.invite.value().get());
-        changes.watch(forms.revoke.version(), move || forms.revoke.value().get());
-        provide_context(forms);
     }
 
     fn of_page() -> Forms {
