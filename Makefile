@@ -24,7 +24,7 @@ SIZED_WASM := $(or $(filter release,$(PROFILE)),$(SMALL_WASM))
 WASM_PROFILE_FLAG := $(if $(SIZED_WASM),--profile wasm-release,)
 WASM_DIR := $(if $(SIZED_WASM),wasm-release,debug)
 
-.PHONY: run test setup build css wasm assets server release bench unit integration browser clean-site features lint deny security clean-stale deploy-checks lambda-package
+.PHONY: run test setup build css wasm assets server release bench unit integration browser clean-site features layers lint deny security clean-stale deploy-checks lambda-package
 
 ## ---- set-up -----------------------------------------------------------------
 setup: .make/apt .make/venv .make/wasm-target .make/wasm-bindgen .make/npm
@@ -138,7 +138,7 @@ run: setup
 	@$(MAKE) -s build
 	@PROFILE=$(PROFILE) bash end2end/scripts/stack.sh
 
-test: setup features build unit browser security lint deny deploy-checks
+test: setup features layers build unit browser security lint deny deploy-checks
 
 # The deployment's own checks: the container recipe linted (no container engine runs here to build
 # it), the CDK app's assertion tests (synthesized offline with fixture outputs), and cfn-lint over
@@ -157,6 +157,10 @@ deploy-checks: .make/venv .make/deploy-npm
 # Bins and tests must resolve the same features, or the SDK and Leptos compile twice.
 features:
 	@bash end2end/scripts/features-agree.sh
+
+# The rules' crate holds no web framework and no AWS SDK (module cycles: tests/api/modules.rs).
+layers:
+	@bash end2end/scripts/core-deps.sh
 
 unit:
 	cargo test --workspace --no-fail-fast

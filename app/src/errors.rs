@@ -44,7 +44,9 @@ impl FromServerFnError for AppError {
         match value {
             ServerFnErrorErr::Args(why) | ServerFnErrorErr::MissingArg(why) => {
                 #[cfg(feature = "ssr")]
-                crate::guard::set_status(400);
+                if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+                    res.set_status(http::StatusCode::BAD_REQUEST);
+                }
                 let why: String = why.chars().filter(|c| !c.is_control()).take(160).collect();
                 AppError::Invalid(format!("The request's arguments could not be read: {why}"))
             }

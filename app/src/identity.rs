@@ -2,35 +2,7 @@
 //! None of these types carries a Cognito token: only identity, role and times.
 use serde::{Deserialize, Serialize};
 
-/// What a signed-in person may do. Each role includes the ones below it; a person in several of
-/// the console's Cognito groups gets the highest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
-pub enum Role {
-    /// Reads every page; changes nothing and exports nothing with personal data.
-    #[default]
-    Viewer,
-    /// Also *Check now*, *Refresh token*, and linking (link, unlink, invite, reload, export).
-    Operator,
-    /// Also connect, reconnect, revoke, remove, webhook secrets and settings.
-    Admin,
-}
-
-impl Role {
-    pub const ALL: [Role; 3] = [Role::Viewer, Role::Operator, Role::Admin];
-
-    /// Whether this role may do what `needed` may.
-    pub fn allows(self, needed: Role) -> bool {
-        self >= needed
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Role::Viewer => "viewer",
-            Role::Operator => "operator",
-            Role::Admin => "admin",
-        }
-    }
-}
+pub use console_core::access::Role;
 
 /// The signed-in person as shown in the UI.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -149,12 +121,5 @@ mod tests {
         assert_eq!(s.idle_until, 1800);
         assert!(s.touch(60, 1800));
         assert!(!s.touch(61, 1800));
-    }
-
-    #[test]
-    fn roles_include_the_ones_below() {
-        assert!(Role::Admin.allows(Role::Operator) && Role::Admin.allows(Role::Viewer));
-        assert!(Role::Operator.allows(Role::Viewer) && !Role::Operator.allows(Role::Admin));
-        assert!(!Role::Viewer.allows(Role::Operator));
     }
 }

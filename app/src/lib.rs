@@ -3,17 +3,16 @@
 #![recursion_limit = "256"]
 
 pub mod components;
+#[cfg(feature = "ssr")]
+pub mod edge;
 pub mod errors;
 pub mod functions;
-#[cfg(feature = "ssr")]
-pub mod guard;
 pub mod identity;
 pub mod outcomes;
-#[cfg(feature = "ssr")]
-pub mod ports;
 pub mod registry_view;
 pub mod relative_time;
 pub mod routes;
+pub mod url;
 pub mod user_links_view;
 pub mod validate;
 pub mod wire;
@@ -36,7 +35,7 @@ use crate::routes::{
 /// Content-Security-Policy, whose nonce the hydration scripts carry.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
-    guard::set_page_security_headers();
+    edge::set_page_security_headers();
     let nonce = leptos::nonce::use_nonce();
     // The build's hashed name (`app.<hash>`) when the server found one: cached for a year.
     let css = format!("/{}/{}.css", options.site_pkg_dir, options.output_name);

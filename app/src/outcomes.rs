@@ -2,6 +2,13 @@
 //! `?steps=` of a revoke or remove): typed here, written by the server and read by the page with
 //! the same `code()` and `from_code()`, so neither side keeps its own copy of the strings.
 
+/// Whether a page's URL carries the outcome of its viewer's change (a redirect's `notice`, `error`
+/// or `steps`, or an island's reload with `changed`): the page's reads then wait for data read
+/// since the change, where other pages may be answered from a read made just before it.
+pub fn after_change(query: &leptos_router::params::ParamsMap) -> bool {
+    ["notice", "error", "steps", "changed"].iter().any(|k| query.get(k).is_some())
+}
+
 /// A banner after a form's redirect: `?notice=<code>` when the action worked, `?error=<code>`
 /// when it did not. Each page has its own set; the words live beside the codes.
 pub trait Notice: Copy + Sized + 'static {
@@ -129,95 +136,7 @@ notices! {
     }
 }
 
-/// A step of *Revoke* / *Remove*, in the order they run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RemovalStep {
-    /// The registry row says `revoked` first: the platform stops using the workspace within its cache.
-    MarkRevoked,
-    RevokeAtLinear,
-    DeleteSecret,
-    DeleteLinks,
-    DeleteRow,
-}
-
-impl RemovalStep {
-    pub const ALL: [RemovalStep; 5] = [
-        RemovalStep::MarkRevoked,
-        RemovalStep::RevokeAtLinear,
-        RemovalStep::DeleteSecret,
-        RemovalStep::DeleteLinks,
-        RemovalStep::DeleteRow,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            RemovalStep::MarkRevoked => "mark",
-            RemovalStep::RevokeAtLinear => "revoke",
-            RemovalStep::DeleteSecret => "secret",
-            RemovalStep::DeleteLinks => "links",
-            RemovalStep::DeleteRow => "row",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<RemovalStep> {
-        RemovalStep::ALL.into_iter().find(|s| s.code() == code)
-    }
-
-    pub fn words(self) -> &'static str {
-        match self {
-            RemovalStep::MarkRevoked => "Mark the registry row revoked",
-            RemovalStep::RevokeAtLinear => "Revoke the tokens at Linear",
-            RemovalStep::DeleteSecret => "Delete the token bundle from Secrets Manager",
-            RemovalStep::DeleteLinks => "Delete the workspace's user links and invites",
-            RemovalStep::DeleteRow => "Delete the registry row",
-        }
-    }
-}
-
-/// What became of one step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StepStatus {
-    Done,
-    AlreadyDone,
-    /// Not asked for (links kept, or Revoke rather than Remove), or nothing to do (no tokens).
-    Skipped,
-    Failed,
-    /// An earlier step failed; this one waits for a rerun.
-    NotRun,
-}
-
-impl StepStatus {
-    pub const ALL: [StepStatus; 5] =
-        [StepStatus::Done, StepStatus::AlreadyDone, StepStatus::Skipped, StepStatus::Failed, StepStatus::NotRun];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            StepStatus::Done => "done",
-            StepStatus::AlreadyDone => "already",
-            StepStatus::Skipped => "skipped",
-            StepStatus::Failed => "failed",
-            StepStatus::NotRun => "notrun",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<StepStatus> {
-        StepStatus::ALL.into_iter().find(|s| s.code() == code)
-    }
-
-    pub fn ok(self) -> bool {
-        !matches!(self, StepStatus::Failed | StepStatus::NotRun)
-    }
-
-    pub fn words(self) -> &'static str {
-        match self {
-            StepStatus::Done => "done",
-            StepStatus::AlreadyDone => "already done",
-            StepStatus::Skipped => "skipped",
-            StepStatus::Failed => "FAILED: see the audit log; run it again to finish",
-            StepStatus::NotRun => "not run (an earlier step failed)",
-        }
-    }
-}
+pub use console_core::services::removal::{RemovalStep, StepStatus};
 
 /// Each step with its outcome, as `mark.done,revoke.failed,…` in a URL.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -2,68 +2,13 @@
 //! each Linear user of a workspace with its link state, and platform users with their links.
 use serde::{Deserialize, Serialize};
 
-use crate::wire::PlatformUser;
+pub use console_core::link_states::LinkState;
+pub use console_core::records::members::PlatformUser;
+
+use crate::url::enc;
 
 /// Rows per page of a workspace's users.
 pub const PAGE_SIZE: usize = 100;
-
-/// Where a Linear user stands with the platform.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum LinkState {
-    /// A link row names a platform user who can use it.
-    Linked,
-    /// No link, but a platform user has the same email.
-    Suggested,
-    Unlinked,
-    /// A link whose Linear user is disabled or gone, or whose platform user is deleted or disabled.
-    Stale,
-    /// A pending invite that has not expired.
-    Invited,
-    /// A pending invite past its `ttl` (DynamoDB deletes them lazily).
-    InviteExpired,
-    /// Guests and app bots: the platform does not take requests from them.
-    NotLinkable,
-}
-
-impl LinkState {
-    pub const ALL: [LinkState; 7] = [
-        LinkState::Linked,
-        LinkState::Suggested,
-        LinkState::Unlinked,
-        LinkState::Stale,
-        LinkState::Invited,
-        LinkState::InviteExpired,
-        LinkState::NotLinkable,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            LinkState::Linked => "linked",
-            LinkState::Suggested => "suggested",
-            LinkState::Unlinked => "unlinked",
-            LinkState::Stale => "stale",
-            LinkState::Invited => "invited",
-            LinkState::InviteExpired => "invite_expired",
-            LinkState::NotLinkable => "not_linkable",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            LinkState::Linked => "Linked",
-            LinkState::Suggested => "Suggested",
-            LinkState::Unlinked => "Unlinked",
-            LinkState::Stale => "Stale",
-            LinkState::Invited => "Invite pending",
-            LinkState::InviteExpired => "Invite expired",
-            LinkState::NotLinkable => "Not linkable",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<LinkState> {
-        LinkState::ALL.into_iter().find(|s| s.code() == code)
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LinearUserView {
@@ -216,13 +161,6 @@ pub struct PlatformUserPage {
     pub next: Option<String>,
 }
 
-/// Percent-encodes a query-string value.
-pub fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect()
-}
-
 impl UsersQuery {
     /// `q=…&state=…&page=…` (page 1-based, as the URL holds it), empty parts left out.
     pub fn to_query(&self) -> String {
@@ -263,7 +201,7 @@ pub fn page(rows: Vec<WorkspaceUserRow>, query: &UsersQuery) -> (Vec<WorkspaceUs
 
 /// Count per state, every state listed.
 pub fn counts(rows: &[WorkspaceUserRow]) -> Vec<(LinkState, usize)> {
-    LinkState::ALL.into_iter().map(|s| (s, rows.iter().filter(|r| r.state == s).count())).collect()
+    LinkState::ALL.iter().copied().map(|s| (s, rows.iter().filter(|r| r.state == s).count())).collect()
 }
 
 #[cfg(test)]

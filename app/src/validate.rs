@@ -1,48 +1,11 @@
-//! The shapes the console accepts from a browser, checked at the edge before anything reads
-//! them: every field has a length and a character set, and a refusal names the field. What fails
-//! here is the client's mistake (400); it never reaches DynamoDB's or Cognito's parsers, and
-//! nothing unbounded is echoed into a URL or a header.
-use crate::user_links_view::LinkState;
+//! The shapes of what the console accepts from a browser besides ids (which `console_core::ids`
+//! parses): free text, search prefixes, page numbers, states and days, each parsed at the edge
+//! before anything reads it. A refusal names the field; it is the client's mistake (400), never
+//! reaches DynamoDB's or Cognito's parsers, and nothing unbounded is echoed into a URL or a header.
+use console_core::link_states::LinkState;
 
 /// A refusal, naming the field: shown to the user as is.
 pub type Checked<T> = Result<T, String>;
-
-fn shaped<'a>(field: &str, v: &'a str, max: usize, ok: impl Fn(char) -> bool, what: &str) -> Checked<&'a str> {
-    if v.is_empty() {
-        return Err(format!("{field} is required."));
-    }
-    if v.chars().count() > max {
-        return Err(format!("{field} is too long (at most {max} characters)."));
-    }
-    if !v.chars().all(ok) {
-        return Err(format!("{field} must be {what}."));
-    }
-    Ok(v)
-}
-
-fn id_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || c == '-' || c == '_'
-}
-
-/// A Linear organization's id (a UUID at Linear; any id of letters, digits, `-` and `_` reads).
-pub fn org_id<'a>(field: &str, v: &'a str) -> Checked<&'a str> {
-    shaped(field, v, 64, id_char, "an id of letters, digits and dashes")
-}
-
-/// A Linear user's id, or a Cognito `sub`.
-pub fn user_id<'a>(field: &str, v: &'a str) -> Checked<&'a str> {
-    shaped(field, v, 128, id_char, "an id of letters, digits and dashes")
-}
-
-/// A user-mapping row's key: `<org id>#<user id>` or `pending#<code>`.
-pub fn mapping_key<'a>(field: &str, v: &'a str) -> Checked<&'a str> {
-    shaped(field, v, 200, |c| id_char(c) || c == '#', "a link's key")
-}
-
-/// An invite code as the console makes them.
-pub fn invite_code<'a>(field: &str, v: &'a str) -> Checked<&'a str> {
-    shaped(field, v, 64, id_char, "an invite code")
-}
 
 /// Free text a person types in a form (a search, a confirmation): bounded, no control characters.
 pub fn text<'a>(field: &str, v: &'a str, max: usize) -> Checked<&'a str> {
@@ -65,48 +28,63 @@ pub fn email_prefix<'a>(field: &str, v: &'a str) -> Checked<&'a str> {
     Ok(v)
 }
 
-/// A page number in a URL (empty: the first).
-pub fn page<'a>(field: &str, v: &'a str) -> Checked<&'a str> {
+/// A key a form names a row by (a link's `<org>#<user>`, or an invite's `pending#<code>`):
+/// bounded, of id characters and `#`. Whether it is a key of a row is the service's to say (a
+/// refusal it audits).
+pub fn key<'a>(field: &str, v: &'a str) -> Checked<&'a str> {
+    shaped(field, v, 200, |c| c == '#', "a link's key")
+}
+
+/// An invite's code as a form names it: bounded, of id characters (whether it is one of the
+/// platform's codes is the service's to say).
+pub fn code<'a>(field: &str, v: &'a str) -> Checked<&'a str> {
+    shaped(field, v, 64, |_| false, "an invite code")
+}
+
+/// Letters, digits, `-`, `_` and what `more` lets in, at most `max` characters.
+fn shaped<'a>(field: &str, v: &'a str, max: usize, more: impl Fn(char) -> bool, what: &str) -> Checked<&'a str> {
     if v.is_empty() {
-        return Ok(v);
+        return Err(format!("{field} is required."));
     }
-    shaped(field, v, 6, |c| c.is_ascii_digit(), "a page number")
+    if v.chars().count() > max {
+        return Err(format!("{field} is too long (at most {max} characters)."));
+    }
+    if !v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_') || more(c)) {
+        return Err(format!("{field} must be {what}."));
+    }
+    Ok(v)
+}
+
+/// A page number in a URL (1-based; empty: the first).
+pub fn page(field: &str, v: &str) -> Checked<Option<u32>> {
+    if v.is_empty() {
+        return Ok(None);
+    }
+    let ok = v.len() <= 6 && v.chars().all(|c| c.is_ascii_digit());
+    ok.then(|| v.parse().ok()).flatten().map(Some).ok_or_else(|| format!("{field} must be a page number."))
 }
 
 /// A link-state filter in a URL (empty: every state).
-pub fn link_state<'a>(field: &str, v: &'a str) -> Checked<&'a str> {
-    if v.is_empty() || LinkState::from_code(v).is_some() {
-        Ok(v)
-    } else {
-        Err(format!("{field} is not a state this page filters by."))
+pub fn link_state(field: &str, v: &str) -> Checked<Option<LinkState>> {
+    if v.is_empty() {
+        return Ok(None);
     }
+    LinkState::from_code(v).map(Some).ok_or_else(|| format!("{field} is not a state this page filters by."))
 }
 
 /// A UTC day, `YYYY-MM-DD` (empty: unset).
-pub fn day<'a>(field: &str, v: &'a str) -> Checked<&'a str> {
-    let ok = v.is_empty() || (v.len() == 10 && v.char_indices().all(|(i, c)| if i == 4 || i == 7 { c == '-' } else { c.is_ascii_digit() }));
-    if ok {
-        Ok(v)
-    } else {
-        Err(format!("{field} must be a day as YYYY-MM-DD."))
+pub fn day(field: &str, v: &str) -> Checked<Option<time::Date>> {
+    if v.is_empty() {
+        return Ok(None);
     }
+    let shaped = v.len() == 10 && v.char_indices().all(|(i, c)| if i == 4 || i == 7 { c == '-' } else { c.is_ascii_digit() });
+    let parsed = shaped.then(|| time::Date::parse(v, time::macros::format_description!("[year]-[month]-[day]")).ok()).flatten();
+    parsed.map(Some).ok_or_else(|| format!("{field} must be a day as YYYY-MM-DD."))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ids_are_bounded_and_plain() {
-        assert!(org_id("workspace", "9cfb4d1e-5b7a-4d25-9a3b-2f0c8e6d1a01").is_ok());
-        assert_eq!(org_id("workspace", "").unwrap_err(), "workspace is required.");
-        assert!(org_id("workspace", &"a".repeat(65)).unwrap_err().contains("too long"));
-        for bad in ["../etc", "a b", "x\0", "a#b", "é", "<script>"] {
-            assert!(org_id("workspace", bad).unwrap_err().starts_with("workspace must be"), "{bad:?}");
-        }
-        assert!(mapping_key("identity", "4f6b3c1e-2a7d#c1d2e3f4").is_ok());
-        assert!(mapping_key("identity", "pending#link-k7mp2x9q").is_ok());
-    }
 
     #[test]
     fn free_text_is_bounded_and_has_no_control_characters() {
@@ -116,13 +94,20 @@ mod tests {
         assert!(text("q", "a\nb", 128).is_err());
         assert!(email_prefix("prefix", "ada@").is_ok());
         assert!(email_prefix("prefix", "a\"b").is_err());
+        assert!(code("code", "link-k7mp2x9q").is_ok() && key("identity", "org#user").is_ok());
+        assert!(code("code", "<script>").unwrap_err().starts_with("code ") && code("code", "a#b").is_err());
+        assert!(key("identity", "a b").is_err());
     }
 
     #[test]
-    fn url_parameters_are_what_the_pages_write() {
-        assert!(page("page", "").is_ok() && page("page", "12").is_ok());
-        assert!(page("page", "-1").is_err() && page("page", "9999999").is_err());
-        assert!(day("from", "2026-11-30").is_ok() && day("from", "").is_ok());
-        assert!(day("from", "2026-1-30").is_err() && day("from", "30/11/2026").is_err());
+    fn url_parameters_are_parsed_as_the_pages_write_them() {
+        assert_eq!(page("page", ""), Ok(None));
+        assert_eq!(page("page", "12"), Ok(Some(12)));
+        assert!(page("page", "-1").unwrap_err().starts_with("page ") && page("page", "9999999").is_err());
+        assert_eq!(link_state("state", "linked"), Ok(Some(LinkState::Linked)));
+        assert!(link_state("state", "bogus").unwrap_err().starts_with("state "));
+        assert_eq!(day("from", "2026-11-30").unwrap().map(|d| d.day()), Some(30));
+        assert_eq!(day("from", ""), Ok(None));
+        assert!(day("from", "2026-1-30").is_err() && day("from", "30/11/2026").is_err() && day("from", "2026-02-31").is_err());
     }
 }

@@ -1,5 +1,13 @@
-//! Wire types: what server functions send to the browser. Nothing here holds a token.
+//! Wire types: what server functions send to the browser. Nothing here holds a token. The rules'
+//! own value types (health, states, kinds, a pool user, an audit entry) travel as they are; the
+//! pages' aggregates are built from the services' answers in one place (`crate::convert`).
+use console_core::codes;
 use serde::{Deserialize, Serialize};
+
+pub use console_core::health::{Health, RegistryState};
+pub use console_core::incidents::{IncidentKind, IncidentState};
+pub use console_core::ports::{AuditEntry, AuditPage};
+pub use console_core::records::members::PlatformUser;
 
 /// One registry row as the overview lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,35 +40,6 @@ pub struct WorkspaceSummary {
     pub spark: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum RegistryState {
-    Active,
-    Revoked,
-    NotRegistered,
-}
-
-impl RegistryState {
-    pub fn label(self) -> &'static str {
-        match self {
-            RegistryState::Active => "Active",
-            RegistryState::Revoked => "Revoked",
-            RegistryState::NotRegistered => "Not registered",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditEntry {
-    pub at: String,
-    pub actor_email: Option<String>,
-    pub actor_sub: Option<String>,
-    pub action: String,
-    pub target: Option<String>,
-    pub outcome: String,
-    pub detail: Option<String>,
-    pub request_id: Option<String>,
-}
-
 /// An audit view, as the URL of `/audit` (and `/audit.csv`) states it. Empty means "any".
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditQuery {
@@ -84,57 +63,50 @@ pub struct AuditQuery {
 }
 
 impl AuditQuery {
-    /// Every field within its shape (the filters bounded, the days as `YYYY-MM-DD`, the cursor
-    /// as the page wrote it), so nothing odd reaches DynamoDB; the refusal names the field.
-    pub fn validate(&self) -> Result<(), String> {
+    /// The view as the log's filter: every field within its shape (the filters bounded, the days
+    /// as `YYYY-MM-DD`, the cursor as the page wrote it), so nothing odd reaches DynamoDB; the
+    /// refusal names the field.
+    pub fn filter(&self) -> Result<console_core::ports::AuditFilter, String> {
         use crate::validate;
         validate::text("actor", &self.actor, 254)?;
         validate::text("action", &self.action, 64)?;
-        if !self.workspace.is_empty() {
-            validate::org_id("workspace", &self.workspace)?;
-        }
-        validate::day("from", &self.from)?;
-        validate::day("to", &self.to)?;
-        if !self.before.is_empty() {
-            let ok = self.before.split_once('|').is_some_and(|(d, sk)| {
-                validate::day("before", d).is_ok() && !d.is_empty() && !sk.is_empty() && validate::text("before", sk, 100).is_ok()
-            });
-            if !ok {
-                return Err("before is not a page cursor of this log.".to_owned());
+        let workspace = match self.workspace.as_str() {
+            "" => None,
+            w => Some(w.parse::<console_core::ids::OrgId>().map_err(|e| e.about("workspace"))?),
+        };
+        let from = validate::day("from", &self.from)?;
+        let to = validate::day("to", &self.to)?;
+        let before = match self.before.as_str() {
+            "" => None,
+            b => {
+                let ok = b.split_once('|').is_some_and(|(d, sk)| {
+                    validate::day("before", d).is_ok_and(|d| d.is_some()) && !sk.is_empty() && validate::text("before", sk, 100).is_ok()
+                });
+                if !ok {
+                    return Err("before is not a page cursor of this log.".to_owned());
+                }
+                Some(b.split_once('|').map(|(_, sk)| sk.to_owned()).unwrap_or_default())
             }
-        }
-        Ok(())
+        };
+        Ok(console_core::ports::AuditFilter {
+            actor: self.actor.trim().to_owned(),
+            workspace,
+            action: self.action.clone(),
+            from,
+            to,
+            before,
+        })
     }
 
     /// The query string (without `before`), for links such as the CSV export.
     pub fn to_query(&self) -> String {
-        let enc = |s: &str| {
-            s.bytes()
-                .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
-                .collect::<String>()
-        };
         [("actor", &self.actor), ("workspace", &self.workspace), ("action", &self.action), ("from", &self.from), ("to", &self.to)]
             .iter()
             .filter(|(_, v)| !v.is_empty())
-            .map(|(k, v)| format!("{k}={}", enc(v)))
+            .map(|(k, v)| format!("{k}={}", crate::url::enc(v)))
             .collect::<Vec<_>>()
             .join("&")
     }
-}
-
-/// One page of audit events, newest first, and the cursor of the next (older) page.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditPage {
-    pub entries: Vec<AuditEntry>,
-    pub next: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PlatformUser {
-    pub sub: String,
-    pub email: Option<String>,
-    pub enabled: bool,
-    pub status: String,
 }
 
 /// Everything the workspace page shows. Never a token: only whether the bundle has them.
@@ -197,188 +169,29 @@ pub enum CredentialSource {
     Missing,
 }
 
-/// Why an install or reconnect did not complete; the code travels in the page URL.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum InstallFailure {
-    StateMissing,
-    StateExpired,
-    StateMismatch,
-    AccessDenied,
-    LinearRefused,
-    NoCredentials,
-    UnknownWorkspace,
-    ExchangeRejected,
-    ExchangeUnavailable,
-    ExchangeTimeout,
-    LinearApi,
-    LinearRateLimited,
-    InvalidSlug,
-    WrongWorkspace,
-    SlugInUse,
-    SecretsUnavailable,
-    RegistryUnfinished,
-    NothingToFinish,
-    SessionUnavailable,
-}
-
-impl InstallFailure {
-    pub const ALL: [InstallFailure; 19] = [
-        InstallFailure::StateMissing,
-        InstallFailure::StateExpired,
-        InstallFailure::StateMismatch,
-        InstallFailure::AccessDenied,
-        InstallFailure::LinearRefused,
-        InstallFailure::NoCredentials,
-        InstallFailure::UnknownWorkspace,
-        InstallFailure::ExchangeRejected,
-        InstallFailure::ExchangeUnavailable,
-        InstallFailure::ExchangeTimeout,
-        InstallFailure::LinearApi,
-        InstallFailure::LinearRateLimited,
-        InstallFailure::InvalidSlug,
-        InstallFailure::WrongWorkspace,
-        InstallFailure::SlugInUse,
-        InstallFailure::SecretsUnavailable,
-        InstallFailure::RegistryUnfinished,
-        InstallFailure::NothingToFinish,
-        InstallFailure::SessionUnavailable,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            InstallFailure::StateMissing => "state_missing",
-            InstallFailure::StateExpired => "state_expired",
-            InstallFailure::StateMismatch => "state_mismatch",
-            InstallFailure::AccessDenied => "access_denied",
-            InstallFailure::LinearRefused => "linear_refused",
-            InstallFailure::NoCredentials => "no_credentials",
-            InstallFailure::UnknownWorkspace => "unknown_workspace",
-            InstallFailure::ExchangeRejected => "exchange_rejected",
-            InstallFailure::ExchangeUnavailable => "exchange_unavailable",
-            InstallFailure::ExchangeTimeout => "exchange_timeout",
-            InstallFailure::LinearApi => "linear_api",
-            InstallFailure::LinearRateLimited => "linear_rate_limited",
-            InstallFailure::InvalidSlug => "invalid_slug",
-            InstallFailure::WrongWorkspace => "wrong_workspace",
-            InstallFailure::SlugInUse => "slug_in_use",
-            InstallFailure::SecretsUnavailable => "secrets_unavailable",
-            InstallFailure::RegistryUnfinished => "registry_unfinished",
-            InstallFailure::NothingToFinish => "nothing_to_finish",
-            InstallFailure::SessionUnavailable => "session_unavailable",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<InstallFailure> {
-        InstallFailure::ALL.into_iter().find(|f| f.code() == code)
-    }
-}
-
-/// A workspace's token health, as the console judges it (see `server::health`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Health {
-    Healthy,
-    ExpiringSoon,
-    ExpiredRefreshable,
-    /// Transient failures at Linear (5xx, timeout, rate limit).
-    Degraded,
-    /// Linear rejected the grant (`invalid_grant`, authentication error), or the bundle is unusable.
-    NeedsReconnect,
-    Revoked,
-    VaultManaged,
-    NotRegistered,
-}
-
-impl Health {
-    pub const ALL: [Health; 8] = [
-        Health::Healthy,
-        Health::ExpiringSoon,
-        Health::ExpiredRefreshable,
-        Health::Degraded,
-        Health::NeedsReconnect,
-        Health::Revoked,
-        Health::VaultManaged,
-        Health::NotRegistered,
-    ];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Health::Healthy => "Healthy",
-            Health::ExpiringSoon => "Expiring soon",
-            Health::ExpiredRefreshable => "Expired, refreshable",
-            Health::Degraded => "Degraded",
-            Health::NeedsReconnect => "Needs reconnect",
-            Health::Revoked => "Revoked",
-            Health::VaultManaged => "Vault: not usable",
-            Health::NotRegistered => "Not registered",
-        }
-    }
-
-    /// The URL form (`?status=`).
-    pub fn code(self) -> &'static str {
-        match self {
-            Health::Healthy => "healthy",
-            Health::ExpiringSoon => "expiring",
-            Health::ExpiredRefreshable => "expired",
-            Health::Degraded => "degraded",
-            Health::NeedsReconnect => "reconnect",
-            Health::Revoked => "revoked",
-            Health::VaultManaged => "vault",
-            Health::NotRegistered => "unregistered",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<Health> {
-        Health::ALL.into_iter().find(|h| h.code() == code)
-    }
-
-    /// One line on why, for the badge's page.
-    pub fn explanation(self) -> &'static str {
-        match self {
-            Health::Healthy => "The access token is valid and Linear accepted it at the last check.",
-            Health::ExpiringSoon => "The access token expires within the hour; the platform refreshes it when it is next used.",
-            Health::ExpiredRefreshable => "The access token has expired; the platform refreshes it on next use with the stored refresh token.",
-            Health::Degraded => "The last call to Linear failed for a passing reason (server error, timeout or rate limit).",
-            Health::NeedsReconnect => "Linear no longer accepts this workspace's grant (or the token bundle is unusable): tasks from it will fail.",
-            Health::Revoked => "The registry marks this workspace revoked: the platform ignores it.",
-            Health::VaultManaged => "The row names an AgentCore token vault, but this platform version reads tokens only from the bundle, and the bundle holds none: every event from this workspace is dropped.",
-            Health::NotRegistered => "The registry row lacks a slug or a secret ARN: the platform does not see this workspace.",
-        }
-    }
-
-    /// What to do about it.
-    pub fn action(self) -> &'static str {
-        match self {
-            Health::Healthy => "Nothing.",
-            Health::VaultManaged => "Reconnect the workspace: the console writes a token bundle the platform reads.",
-            Health::ExpiringSoon | Health::ExpiredRefreshable => "Nothing, or Refresh token now.",
-            Health::Degraded => "Check now again later; if it persists, look at Linear's status.",
-            Health::NeedsReconnect => "Reconnect the workspace.",
-            Health::Revoked => "Reconnect it to use it again, or Remove it.",
-            Health::NotRegistered => "Connect the workspace, or Remove the row.",
-        }
-    }
-
-    /// Counted in "needs attention".
-    pub fn needs_attention(self) -> bool {
-        matches!(self, Health::Degraded | Health::NeedsReconnect | Health::NotRegistered)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn health_codes_are_distinct_and_round_trip() {
-        let mut codes: Vec<_> = Health::ALL.iter().map(|h| h.code()).collect();
-        codes.sort();
-        codes.dedup();
-        assert_eq!(codes.len(), Health::ALL.len());
-        for h in Health::ALL {
-            assert_eq!(Health::from_code(h.code()), Some(h));
-            assert!(!h.explanation().is_empty() && !h.action().is_empty());
-        }
-        assert!(Health::NeedsReconnect.needs_attention() && !Health::Healthy.needs_attention());
+codes! {
+    /// Why an install or reconnect did not complete; the code travels in the page URL.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum InstallFailure {
+        StateMissing = "state_missing",
+        StateExpired = "state_expired",
+        StateMismatch = "state_mismatch",
+        AccessDenied = "access_denied",
+        LinearRefused = "linear_refused",
+        NoCredentials = "no_credentials",
+        UnknownWorkspace = "unknown_workspace",
+        ExchangeRejected = "exchange_rejected",
+        ExchangeUnavailable = "exchange_unavailable",
+        ExchangeTimeout = "exchange_timeout",
+        LinearApi = "linear_api",
+        LinearRateLimited = "linear_rate_limited",
+        InvalidSlug = "invalid_slug",
+        WrongWorkspace = "wrong_workspace",
+        SlugInUse = "slug_in_use",
+        SecretsUnavailable = "secrets_unavailable",
+        RegistryUnfinished = "registry_unfinished",
+        NothingToFinish = "nothing_to_finish",
+        SessionUnavailable = "session_unavailable",
     }
 }
 
@@ -439,77 +252,6 @@ impl std::fmt::Debug for Enrolment {
     }
 }
 
-/// What kind of trouble an incident is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum IncidentKind {
-    NeedsReconnect,
-    /// Revoked, but not by an admin through the console.
-    Revoked,
-    /// Degraded (Linear failing transiently) for longer than the configured time.
-    Degraded,
-    /// The access token expired and its refresh failed.
-    ExpiredRefreshFailed,
-}
-
-impl IncidentKind {
-    pub const ALL: [IncidentKind; 4] =
-        [IncidentKind::NeedsReconnect, IncidentKind::Revoked, IncidentKind::Degraded, IncidentKind::ExpiredRefreshFailed];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            IncidentKind::NeedsReconnect => "needs_reconnect",
-            IncidentKind::Revoked => "revoked",
-            IncidentKind::Degraded => "degraded",
-            IncidentKind::ExpiredRefreshFailed => "expired_refresh_failed",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<IncidentKind> {
-        IncidentKind::ALL.into_iter().find(|k| k.code() == code)
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            IncidentKind::NeedsReconnect => "Needs reconnect",
-            IncidentKind::Revoked => "Revoked",
-            IncidentKind::Degraded => "Degraded",
-            IncidentKind::ExpiredRefreshFailed => "Expired, refresh failed",
-        }
-    }
-
-    /// What to do about it, for the page and the alert.
-    pub fn action(self) -> &'static str {
-        match self {
-            IncidentKind::NeedsReconnect => "Reconnect the workspace from its page: Linear no longer accepts its grant.",
-            IncidentKind::Revoked => "The app was removed or the workspace revoked outside the console: reconnect it if it should work.",
-            IncidentKind::Degraded => "Linear is failing for this workspace: check Linear's status; the console keeps checking.",
-            IncidentKind::ExpiredRefreshFailed => "Refresh the token from the workspace's page; if it keeps failing, reconnect.",
-        }
-    }
-}
-
-/// Where an incident stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum IncidentState {
-    Open,
-    Acknowledged,
-    Resolved,
-}
-
-impl IncidentState {
-    pub fn code(self) -> &'static str {
-        match self {
-            IncidentState::Open => "open",
-            IncidentState::Acknowledged => "acknowledged",
-            IncidentState::Resolved => "resolved",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<IncidentState> {
-        [IncidentState::Open, IncidentState::Acknowledged, IncidentState::Resolved].into_iter().find(|s| s.code() == code)
-    }
-}
-
 /// One alert delivery of an incident's event to one channel.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeliveryView {
@@ -554,6 +296,28 @@ pub struct IncidentQuery {
     pub kind: String,
     #[serde(default)]
     pub state: String,
+}
+
+impl IncidentQuery {
+    /// The view as the incidents' filter: each field within its shape, a kind and a state only of
+    /// those there are; the refusal names the field.
+    pub fn filter(&self) -> Result<console_core::services::incidents::IncidentFilter, String> {
+        use crate::validate;
+        validate::text("workspace", &self.workspace, 64)?;
+        fn code<'a>(field: &str, raw: &'a str) -> Result<Option<&'a str>, String> {
+            crate::validate::text(field, raw, 32).map(|r| (!r.is_empty()).then_some(r))
+        }
+        let kind = match code("kind", &self.kind)? {
+            None => None,
+            Some(k) => Some(IncidentKind::from_code(k).ok_or("kind is not an incident kind.")?),
+        };
+        let state = match code("state", &self.state)? {
+            None => None,
+            Some(s) => Some(IncidentState::from_code(s).ok_or("state is not an incident state.")?),
+        };
+        let workspace = Some(self.workspace.trim().to_owned()).filter(|w| !w.is_empty());
+        Ok(console_core::services::incidents::IncidentFilter { workspace, kind, state })
+    }
 }
 
 /// An alert channel as the settings page lists it.

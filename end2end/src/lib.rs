@@ -17,3 +17,10 @@ pub use moto::Moto;
 pub fn manifest_dir() -> std::path::PathBuf {
     std::env::var_os("CARGO_MANIFEST_DIR").map(std::path::PathBuf::from).unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())
 }
+
+/// A query value, percent-encoded (RFC 3986's unreserved characters kept), for the stand-ins' and
+/// probes' URLs.
+pub fn url_encode(s: &str) -> String {
+    const COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+    percent_encoding::utf8_percent_encode(s, COMPONENT).to_string()
+}

@@ -191,20 +191,14 @@ pub fn bad_values(kind: Field) -> Vec<(&'static str, String)> {
 
 /// `args` with `field` set to `value` (urlencoded).
 pub fn with_field(args: &str, field: &str, value: &str) -> String {
-    let enc: String = url_encode(value);
+    let enc: String = crate::url_encode(value);
     let mut pairs: Vec<String> = args.split('&').filter(|p| !p.is_empty()).map(str::to_owned).collect();
-    let key = url_encode(field);
+    let key = crate::url_encode(field);
     match pairs.iter_mut().find(|p| p.split('=').next() == Some(field) || p.split('=').next() == Some(key.as_str())) {
         Some(p) => *p = format!("{key}={enc}"),
         None => pairs.push(format!("{key}={enc}")),
     }
     pairs.join("&")
-}
-
-fn url_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect()
 }
 
 /// The workspace id the arguments name (an unknown one).

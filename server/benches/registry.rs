@@ -36,8 +36,8 @@ async fn main() {
             tokens.push(w.issue(grant));
         }
     }
-    let now = server::domain::iso_millis(time::OffsetDateTime::now_utc());
-    let later = server::domain::iso_millis(time::OffsetDateTime::now_utc() + time::Duration::hours(20));
+    let now = console_core::time::iso_millis(time::OffsetDateTime::now_utc());
+    let later = console_core::time::iso_millis(time::OffsetDateTime::now_utc() + time::Duration::hours(20));
     let seeded = Instant::now();
     futures::stream::iter(tokens.into_iter().enumerate())
         .for_each_concurrent(16, |(i, (access, refresh))| {
@@ -97,7 +97,7 @@ async fn main() {
 
     // The sweep first: it leaves every row with its token expiry, as a running console would.
     // (The console's own sweeper: the default settings sweep 8 workspaces at a time.)
-    let sweeper = sweep_state.sweeper.clone();
+    let sweeper = sweep_state.services.sweeper.clone();
     let t = Instant::now();
     let report = sweeper.sweep_once().await;
     let sweep_time = t.elapsed();
@@ -116,7 +116,7 @@ async fn main() {
     // Cold: the overview cache dropped before each load (as after any change), so each load Scans.
     let mut cold = Vec::new();
     for _ in 0..COLD_LOADS {
-        sweep_state.overview.invalidate();
+        sweep_state.services.views.bump();
         let t = Instant::now();
         let body = browser.get(format!("{base}/workspaces")).send().await.unwrap().bytes().await.unwrap();
         cold.push(t.elapsed());

@@ -5,11 +5,12 @@
 //! Prints figures; asserts only that the work was real (the counts).
 use std::time::{Duration, Instant};
 
-use app::user_links_view::{counts, page, LinkState, UsersQuery, WorkspaceUsers};
-use app::wire::PlatformUser;
-use server::adapters::linear::graphql::LinearUser;
-use server::domain::link_states::{rows, PlatformIndex};
-use server::domain::user_mapping::{Invite, InviteCode, Link, LinkKey};
+use app::user_links_view::UsersQuery;
+use console_core::ids::{InviteCode, LinearUserId, LinkKey, OrgId, PlatformUserId};
+use console_core::link_states::{rows, LinkState, PlatformIndex};
+use console_core::records::members::{LinearUser, PlatformUser};
+use console_core::records::user_mapping::{Invite, Link};
+use console_core::services::user_links::Members;
 
 const N: usize = 5_000;
 const RUNS: usize = 60;
@@ -54,8 +55,8 @@ fn main() {
         .collect();
     let links: Vec<Link> = (0..1_000)
         .map(|n| Link {
-            key: LinkKey::new(ORG, &format!("00000000-0000-4000-8000-{:012}", n * 5)).unwrap(),
-            platform_user_id: format!("sub-{}", n * 5),
+            key: LinkKey::new(OrgId::parse(ORG).unwrap(), LinearUserId::parse(&format!("00000000-0000-4000-8000-{:012}", n * 5)).unwrap()),
+            platform_user_id: PlatformUserId::parse(&format!("sub-{}", n * 5)).unwrap(),
             linked_at: Some("2026-11-01T00:00:00Z".into()),
             link_method: Some("cli".into()),
             status: Some("active".into()),
@@ -79,30 +80,24 @@ fn main() {
 
     let (index_times, index) = timed(20, || PlatformIndex::new(pool.clone()));
     let (match_times, all) = timed(RUNS, || rows(&linear, &links, &invites, &index, now));
-    let c = counts(&all);
-    let n = |s: LinkState| c.iter().find(|(x, _)| *x == s).map_or(0, |(_, n)| *n);
+    let n = |s: LinkState| all.iter().filter(|r| r.state == s).count();
+    let c: Vec<(LinkState, usize)> = LinkState::ALL.iter().map(|s| (*s, n(*s))).collect();
     assert_eq!(all.len(), N);
     assert!(n(LinkState::Suggested) > 1_000 && n(LinkState::Linked) > 500, "{c:?}");
 
     let query = UsersQuery { q: String::new(), state: String::new(), page: 7 };
     let (page_times, bytes) = timed(RUNS, || {
-        let all = rows(&linear, &links, &invites, &index, now);
-        let counts = counts(&all);
-        let (rows, matching, page_no, pages) = page(all, &query);
-        let wire = WorkspaceUsers {
-            org_id: ORG.into(),
+        let members = Members {
+            org_id: OrgId::parse(ORG).unwrap(),
             slug: Some("acme-eng".into()),
-            read_only: None,
+            read_only: false,
             fetched_at: None,
             linear_error: None,
-            rows,
-            matching,
-            page: page_no,
-            pages,
-            counts,
+            rows: rows(&linear, &links, &invites, &index, now),
             invites: Vec::new(),
-            redeem_command: "bgagent linear link {code}".into(),
+            now,
         };
+        let wire = app::edge::convert::members(members, &query, "bgagent linear link {code}");
         serde_json::to_vec(&wire).map(|v| v.len()).unwrap_or(0)
     });
 

@@ -65,13 +65,8 @@ pub struct LinearConfig {
     pub timeout: Duration,
 }
 
-#[derive(Debug, Clone)]
-pub struct SweepSettings {
-    pub interval: Option<Duration>,
-    pub concurrency: usize,
-    /// Refresh tokens expiring within this window; `None`: never (the default).
-    pub refresh_within: Option<Duration>,
-}
+pub use console_core::services::sweep::SweepSettings;
+pub use console_core::services::user_links::LinkingSettings;
 
 /// Where alerts go and when incidents open.
 #[derive(Debug, Clone)]
@@ -108,15 +103,6 @@ pub struct AccessSettings {
     /// Admins must sign in with a second factor (`CONSOLE_REQUIRE_MFA_FOR_ADMINS=1`); one without
     /// is sent to enrol first.
     pub require_mfa_for_admins: bool,
-}
-
-#[derive(Debug, Clone)]
-pub struct LinkingSettings {
-    /// How long a workspace's Linear members are reused (`CONSOLE_LINEAR_USERS_CACHE_SECONDS`).
-    pub members_cache: Duration,
-    pub pool_cache: Duration,
-    /// `CONSOLE_INVITE_COMMAND`, with `{code}`.
-    pub redeem_command: String,
 }
 
 /// Every problem found, so one start reports them all.
@@ -443,9 +429,9 @@ impl Config {
     }
 
     /// The Cognito group of each role.
-    pub fn role_groups(&self) -> crate::domain::access::RoleGroups {
+    pub fn role_groups(&self) -> console_core::access::RoleGroups {
         let c = &self.cognito;
-        crate::domain::access::RoleGroups {
+        console_core::access::RoleGroups {
             admin: c.admin_group.clone(),
             operator: c.operator_group.clone(),
             viewer: c.viewer_group.clone(),

@@ -1,13 +1,12 @@
-//! The console's server: builds the state from configuration and the axum router
-//! around the Leptos app. `main.rs` only loads configuration and serves.
+//! The console's server: the composition root. It builds every adapter once (DynamoDB, Secrets
+//! Manager, Cognito, SNS, Linear), hands them to `console_core`'s services, and serves the Leptos
+//! app around them with axum. `main.rs` only loads configuration and serves.
 //!
-//! Layers, each a folder; dependencies point one way (web → services → domain/adapters,
-//! checked by `tests/api/layers.rs`): `web` (HTTP), `services` (what the console does),
-//! `adapters` (AWS and Linear), `domain` (the platform's records and pure rules).
+//! The layers are crates, so the compiler keeps them apart: `console-core` (the rules, the
+//! services, the traits they call; no web framework, no AWS SDK), `app` (pages, islands, server
+//! functions over the services), and here `adapters` (the traits implemented) and `web` (HTTP).
 pub mod adapters;
 pub mod config;
-pub mod domain;
-pub mod services;
 pub mod telemetry;
 pub mod web;
 
@@ -15,18 +14,26 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::ports::Ports;
+use console_core::ports::Channel;
+use console_core::services::incidents::IncidentRules;
+use console_core::services::install::InstallSettings;
+use console_core::services::{Backends, Services, Settings};
 use leptos::config::LeptosOptions;
 
+use crate::adapters::cognito::directory::CognitoDirectory;
 use crate::adapters::cognito::id_token::IdTokenVerifier;
 use crate::adapters::cognito::sign_in::CognitoAuth;
-use crate::adapters::dynamodb::audit::AuditLog;
-use crate::adapters::AwsClients;
-use crate::adapters::{cognito, dynamodb, linear, secrets};
+use crate::adapters::dynamodb::audit::DynamoAudit;
+use crate::adapters::dynamodb::incidents::DynamoIncidents;
+use crate::adapters::dynamodb::leases::DynamoLeases;
+use crate::adapters::dynamodb::registry::DynamoRegistry;
+use crate::adapters::dynamodb::sign_in_attempts::DynamoCounters;
+use crate::adapters::dynamodb::user_mappings::DynamoMappings;
+use crate::adapters::linear::graphql::LinearGraphql;
+use crate::adapters::linear::oauth::LinearOAuthClient;
+use crate::adapters::secrets::SecretsVault;
+use crate::adapters::{alerting, cognito, linear, AwsClients, RandomIds, SystemClock};
 use crate::config::Config;
-use crate::services::{
-    access, alerts, incidents, install, removal, sign_in_throttle, sweep, upkeep, user_links, user_links_port, workspaces,
-};
 use crate::web::state::AppState;
 
 pub use web::{router, BODY_LIMIT, SESSION_COOKIE};
@@ -102,116 +109,90 @@ pub async fn build_state(config: Config, leptos_options: LeptosOptions) -> Resul
     build_state_with(config, leptos_options, aws)
 }
 
-/// The incident bookkeeping and its alert channels, from the configuration.
-fn incidents_watch(config: &Config, aws: &AwsClients, audit: AuditLog) -> Result<incidents::Watch, StartError> {
-    use adapters::alerting::Channel;
+/// An HTTP client that follows no redirect and gives up after `timeout`.
+fn http(what: &'static str, timeout: Duration) -> Result<reqwest::Client, StartError> {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|source| StartError::HttpClient { what, source })
+}
+
+/// The alert channels, from the configuration.
+fn channels(config: &Config) -> Vec<Channel> {
     let a = &config.alerts;
-    let channels: Vec<Channel> = a
-        .sns_topics
+    a.sns_topics
         .iter()
         .map(|t| Channel::Sns { topic_arn: t.clone() })
         .chain(a.slack.iter().map(|u| Channel::Slack { url: u.clone() }))
         .chain(a.webhooks.iter().map(|u| Channel::Webhook { url: u.clone(), secret: a.webhook_secret.clone() }))
-        .collect();
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(5))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|source| StartError::HttpClient { what: "alert webhooks", source })?;
-    let store = dynamodb::incidents::Incidents::new(aws.dynamodb.clone(), config.tables.incidents.clone());
-    let sender = adapters::alerting::Sender::new(aws.sns.clone(), http);
-    let alerts = Arc::new(alerts::Alerts::new(channels, sender, store.clone(), config.public_url.clone()));
-    let rules =
-        incidents::IncidentRules { degraded_after: a.degraded_after.as_secs() as i64, remind_after: a.remind_after.as_secs() as i64 };
-    Ok(incidents::Watch::new(store, alerts, audit, rules).with_read_cache(config.overview_cache))
+        .collect()
 }
 
 /// The state over given AWS clients (tests pass clients with local credentials).
 pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsClients) -> Result<AppState, StartError> {
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|source| StartError::HttpClient { what: "Cognito's signing keys", source })?;
-    let verifier =
-        IdTokenVerifier::new(config.cognito.issuer.clone(), config.cognito.app_client_id.clone(), config.cognito.jwks_url.clone(), http);
-    let audit = AuditLog::new(aws.dynamodb.clone(), config.tables.audit.clone()).with_cache(config.overview_cache);
-    let registry = dynamodb::registry::Registry::new(aws.dynamodb.clone(), config.tables.registry.clone());
-    let tokens = secrets::TokenStore::new(aws.secrets.clone());
-    let mappings = dynamodb::user_mappings::UserMappings::new(aws.dynamodb.clone(), config.tables.user_mapping.clone())
-        .with_cache(config.overview_cache);
-    let config = Arc::new(config);
-    // One HTTP client and one OAuth adapter for Linear, shared by every service.
+    let verifier = IdTokenVerifier::new(
+        config.cognito.issuer.clone(),
+        config.cognito.app_client_id.clone(),
+        config.cognito.jwks_url.clone(),
+        http("Cognito's signing keys", Duration::from_secs(10))?,
+    );
+    // One HTTP client for Linear, shared by OAuth and GraphQL.
     let linear_http = linear::http_client(config.linear.timeout).map_err(|source| StartError::HttpClient { what: "Linear", source })?;
-    let linear_oauth =
-        linear::oauth::LinearOAuth::new(linear_http.clone(), &config.linear.base_url, &config.linear.api_url, &config.linear.redirect_uri);
-    let installer = Arc::new(install::Installer::new(config.clone(), registry.clone(), tokens.clone(), linear_http.clone(), audit.clone()));
-    let linear_api = linear::graphql::LinearApi::new(linear_http, &config.linear.api_url);
-    let watch = incidents_watch(&config, &aws, audit.clone())?;
-    let upkeep = Arc::new(
-        upkeep::TokenUpkeep::new(registry.clone(), tokens.clone(), linear_oauth.clone(), linear_api.clone(), audit.clone())
-            .with_watch(watch.clone()),
-    );
-    let directory = cognito::directory::Directory::new(aws.cognito.clone(), config.cognito.user_pool_id.clone());
-    let overview = workspaces::OverviewCache::new(config.overview_cache);
-    let mfa = cognito::mfa::Mfa::new(aws.cognito.clone(), config.cognito.user_pool_id.clone());
-    let access = Arc::new(access::Access::new(directory.clone(), config.role_groups(), config.access.recheck));
-    let user_links = Arc::new(
-        user_links::UserLinks::new(
-            registry.clone(),
-            upkeep.clone(),
-            linear_api,
-            directory.clone(),
-            mappings.clone(),
-            config.linking.clone(),
-            audit.clone(),
-        )
-        .with_page_cache(config.overview_cache, overview.epoch()),
-    );
-    let removal = Arc::new(removal::Removal::new(registry.clone(), mappings.clone(), tokens.clone(), linear_oauth, audit.clone()));
-    let leases = dynamodb::leases::Leases::new(aws.dynamodb.clone(), config.tables.sessions.clone());
-    let sweeper =
-        sweep::Sweeper::new(registry.clone(), upkeep.clone(), mappings.clone(), leases, config.sweep.clone()).with_watch(watch.clone());
-    let ports = Ports {
-        registry: Arc::new(
-            workspaces::Workspaces::new(registry.clone(), tokens, directory.clone(), overview.clone()).with_watch(watch.clone()),
-        ),
-        user_links: Arc::new(user_links_port::UserLinksAdapter { links: user_links.clone() }),
-        audit: Arc::new(audit.clone()),
-        install: installer.clone(),
-        workspace_actions: Arc::new(web::workspace_actions::WorkspaceActions {
-            upkeep: upkeep.clone(),
-            removal,
-            installer: installer.clone(),
-            overview: overview.clone(),
-        }),
-        link_actions: Arc::new(web::user_links::LinkActions { links: user_links }),
-        profile: web::profile::port(mfa.clone()),
-        incidents: Arc::new(web::incidents::IncidentActions {
-            watch: watch.clone(),
-            sweep_interval: config.sweep.interval,
-            webhook_signed: config.alerts.webhook_secret.is_some(),
-            audit: audit.clone(),
-        }),
+    let l = &config.linear;
+    let audit_table = DynamoAudit::new(aws.dynamodb.clone(), config.tables.audit.clone());
+    let backends = Backends {
+        registry: Arc::new(DynamoRegistry::new(aws.dynamodb.clone(), config.tables.registry.clone())),
+        vault: Arc::new(SecretsVault::new(aws.secrets.clone())),
+        mappings: Arc::new(DynamoMappings::new(aws.dynamodb.clone(), config.tables.user_mapping.clone())),
+        oauth: Arc::new(LinearOAuthClient::new(linear_http.clone(), &l.base_url, &l.api_url, &l.redirect_uri)),
+        api: Arc::new(LinearGraphql::new(linear_http, &l.api_url)),
+        directory: Arc::new(CognitoDirectory::new(aws.cognito.clone(), config.cognito.user_pool_id.clone())),
+        audit: Arc::new(audit_table.clone()),
+        incidents: Arc::new(DynamoIncidents::new(aws.dynamodb.clone(), config.tables.incidents.clone())),
+        sender: Arc::new(alerting::HttpSender::new(aws.sns.clone(), http("alert webhooks", Duration::from_secs(5))?)),
+        leases: Arc::new(DynamoLeases::new(aws.dynamodb.clone(), config.tables.sessions.clone())),
+        counters: Arc::new(DynamoCounters::new(aws.dynamodb.clone(), config.tables.sessions.clone())),
+        clock: Arc::new(SystemClock),
+        ids: Arc::new(RandomIds),
     };
+    let a = &config.alerts;
+    let settings = Settings {
+        page_cache: config.overview_cache,
+        linking: config.linking.clone(),
+        sweep: config.sweep.clone(),
+        rules: IncidentRules { degraded_after: a.degraded_after.as_secs() as i64, remind_after: a.remind_after.as_secs() as i64 },
+        channels: channels(&config),
+        console_url: config.public_url.clone(),
+        install: InstallSettings {
+            client_id: l.client_id.clone(),
+            client_secret: l.client_secret.clone(),
+            webhook_secret_arn: config.webhook_secret_arn.clone(),
+        },
+        role_groups: config.role_groups(),
+        recheck: config.access.recheck,
+    };
+    let services = Arc::new(Services::new(backends, settings));
+    let mfa = cognito::mfa::Mfa::new(aws.cognito.clone(), config.cognito.user_pool_id.clone());
+    let console = app::edge::Console {
+        services: services.clone(),
+        redirect_uri: l.redirect_uri.clone(),
+        sweep_interval: config.sweep.interval,
+        webhook_signed: a.webhook_secret.is_some(),
+        profile: web::profile::port(mfa.clone()),
+    };
+    let config = Arc::new(config);
     Ok(AppState {
         leptos_options,
         cognito_auth: CognitoAuth::new(aws.cognito.clone(), config.cognito.app_client_id.clone()),
         mfa,
-        installer,
-        overview,
-        sweeper,
-        access,
+        services,
+        console,
+        audit_table,
         readiness: Default::default(),
-        throttle: sign_in_throttle::SignInThrottle::new(
-            dynamodb::sign_in_attempts::SignInAttempts::new(aws.dynamodb.clone(), config.tables.sessions.clone()),
-            audit.clone(),
-        ),
         export_limits: Default::default(),
         config,
         aws,
         verifier: Arc::new(verifier),
-        audit,
-        ports,
     })
 }

@@ -29,12 +29,14 @@ async fn main() {
         }
     };
     // Audit events written before the log's indexes existed get their place in them (once).
-    let audit = state.audit.clone();
+    let audit = state.audit_table.clone();
     tokio::spawn(async move {
         match audit.migrate().await {
             Ok(0) => {}
             Ok(n) => tracing::info!(events = n, "audit log: older events indexed"),
-            Err(e) => tracing::warn!(error = %e, "audit log: older events not indexed yet (retried at the next start)"),
+            Err(e) => {
+                tracing::warn!(error = %console_core::error::chain(&e), "audit log: older events not indexed yet (retried at the next start)")
+            }
         }
     });
     if on_lambda {
@@ -54,7 +56,7 @@ async fn main() {
     };
     tracing::info!(%addr, "linear console listening");
     if state.config.sweep.interval.is_some() {
-        tokio::spawn(state.sweeper.clone().run());
+        tokio::spawn(state.services.sweeper.clone().run());
     }
     // With the peer's address on every request, for the sign-in throttle.
     let app = server::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();

@@ -2,7 +2,7 @@
 use leptos::prelude::*;
 use leptos_router::{
     components::{Outlet, A},
-    hooks::use_location,
+    hooks::{use_location, use_query_map},
 };
 
 use crate::components::access::Me;
@@ -13,6 +13,9 @@ use crate::functions::whoami;
 pub fn Layout() -> impl IntoView {
     let me = Resource::new_blocking(|| (), |_| whoami());
     provide_context(Me(me));
+    let query = use_query_map();
+    // A change that happened but whose audit event could not be stored says so on the next page.
+    let unrecorded = move || query.read().get("unrecorded").is_some();
     view! {
         <div class="flex min-h-screen flex-col">
             <header class="border-b border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
@@ -48,6 +51,11 @@ pub fn Layout() -> impl IntoView {
                 </div>
             </header>
             <main class="mx-auto w-full max-w-6xl flex-1 px-4 py-8">
+                {move || unrecorded().then(|| view! {
+                    <div role="alert" data-testid="unrecorded" class="mb-4 rounded-lg border border-amber-300 bg-amber-50 p-4 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100">
+                        "This change was made, but the audit log could not record it. The console's log has the details and the request id; tell whoever keeps the audit trail."
+                    </div>
+                })}
                 <Outlet/>
             </main>
         </div>

@@ -25,7 +25,8 @@ pub fn AuditPage() -> impl IntoView {
             before: get("before"),
         }
     };
-    let events = Resource::new(query, search_audit);
+    let after = move || crate::outcomes::after_change(&params.read());
+    let events = Resource::new(move || (query(), after()), |(q, a)| search_audit(q, a));
     let field = "rounded-md border border-slate-300 px-2 py-1 dark:border-slate-700 dark:bg-slate-900";
     view! {
         <Title text="Audit"/>
@@ -56,7 +57,7 @@ pub fn AuditPage() -> impl IntoView {
                     let older = page.next.clone().map(|cursor| {
                         let q = query();
                         let base = q.to_query();
-                        let enc: String = cursor.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect();
+                        let enc = crate::url::enc(&cursor);
                         format!("/audit?{base}{}before={enc}", if base.is_empty() { "" } else { "&" })
                     });
                     view! {

@@ -8,7 +8,7 @@ use super::login::AuthCard;
 #[component]
 pub fn ForbiddenPage() -> impl IntoView {
     #[cfg(feature = "ssr")]
-    crate::guard::set_status(403);
+    crate::edge::set_status(403);
     let query = use_query_map();
     // The group name is configuration, passed by the sign-in route; it is only displayed.
     let group = move || query.read().get("group").unwrap_or_else(|| "the console's admin group".into());

@@ -32,7 +32,8 @@ pub fn IncidentsPage() -> impl IntoView {
             state: p.get("state").unwrap_or_default(),
         }
     };
-    let list = Resource::new(query, list_incidents);
+    let after = move || crate::outcomes::after_change(&params.read());
+    let list = Resource::new(move || (query(), after()), |(q, a)| list_incidents(q, a));
     let banner = move || {
         let p = params.read();
         ["notice", "error"].into_iter().find_map(|k| p.get(k).and_then(|c| message(k, &c)))
@@ -54,7 +55,7 @@ pub fn IncidentsPage() -> impl IntoView {
                     <label class="flex flex-col">"Kind"
                         <select name="kind" class=field>
                             <option value="">"any"</option>
-                            {IncidentKind::ALL.into_iter().map(|k| view! { <option value=k.code() selected=q.kind == k.code()>{k.label()}</option> }).collect_view()}
+                            {IncidentKind::ALL.iter().copied().map(|k| view! { <option value=k.code() selected=q.kind == k.code()>{k.label()}</option> }).collect_view()}
                         </select>
                     </label>
                     <label class="flex flex-col">"State"

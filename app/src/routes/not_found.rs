@@ -5,7 +5,7 @@ use leptos_meta::Title;
 #[component]
 pub fn NotFound() -> impl IntoView {
     #[cfg(feature = "ssr")]
-    crate::guard::set_status(404);
+    crate::edge::set_status(404);
     view! {
         <Title text="Not found"/>
         <main class="flex min-h-screen items-center justify-center px-4">

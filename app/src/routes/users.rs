@@ -9,7 +9,8 @@ use crate::components::status::{ErrorNotice, Loading, NoticeBanner, PageHeader};
 use crate::functions::{search_platform_users, UnlinkIdentity};
 use crate::identity::Role;
 use crate::outcomes::{Notice, UsersNotice};
-use crate::user_links_view::{enc, PlatformUserLinks};
+use crate::url::enc;
+use crate::user_links_view::PlatformUserLinks;
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
@@ -17,7 +18,8 @@ pub fn UsersPage() -> impl IntoView {
     let prefix = move || query.read().get("email").unwrap_or_default();
     let after = move || query.read().get("after").filter(|a| !a.is_empty());
     let unlink = ServerAction::<UnlinkIdentity>::new();
-    let users = Resource::new(move || (prefix(), after()), |(p, a)| search_platform_users(p, a));
+    let changed = move || crate::outcomes::after_change(&query.read());
+    let users = Resource::new(move || (prefix(), after(), changed()), |(p, a, c)| search_platform_users(p, a, c));
     let banner = move || {
         let q = query.read();
         UsersNotice::from_query(q.get("notice").as_deref(), q.get("error").as_deref())

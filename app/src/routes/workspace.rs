@@ -18,8 +18,10 @@ pub fn WorkspacePage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let org_id = move || params.read().get("org_id").unwrap_or_default();
-    let detail = Resource::new(org_id, get_workspace);
-    let history = Resource::new(org_id, |org| search_audit(AuditQuery { workspace: org, ..AuditQuery::default() }));
+    let after = move || crate::outcomes::after_change(&query.read());
+    let detail = Resource::new(move || (org_id(), after()), |(org, a)| get_workspace(org, a));
+    let history =
+        Resource::new(move || (org_id(), after()), |(org, a)| search_audit(AuditQuery { workspace: org, ..AuditQuery::default() }, a));
     let banner = move || {
         let q = query.read();
         WorkspaceNotice::from_query(q.get("notice").as_deref(), q.get("error").as_deref())

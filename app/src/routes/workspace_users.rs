@@ -15,7 +15,8 @@ use crate::functions::{
     get_workspace_users, search_platform_users, InviteUser, LinkSuggested, LinkUser, ReloadUsers, RevokeInvite, UnlinkUser,
 };
 use crate::outcomes::{LinkNotice, Notice};
-use crate::user_links_view::{enc, InviteView, LinkState, PlatformUserPage, UsersQuery, WorkspaceUserRow, WorkspaceUsers};
+use crate::url::enc;
+use crate::user_links_view::{InviteView, LinkState, PlatformUserPage, UsersQuery, WorkspaceUserRow, WorkspaceUsers};
 
 fn state_class(state: LinkState) -> &'static str {
     match state {
@@ -45,12 +46,13 @@ pub fn WorkspaceUsersPage() -> impl IntoView {
         }
     };
     provide_context(Forms::new());
-    let users = Resource::new(move || (org_id(), users_query()), |(org, q)| get_workspace_users(org, q));
+    let after = move || crate::outcomes::after_change(&query.read());
+    let users = Resource::new(move || (org_id(), users_query(), after()), |(org, q, a)| get_workspace_users(org, q, a));
     let pick = move || query.read().get("pick").filter(|p| !p.is_empty());
     let picker_query = move || pick().map(|_| (query.read().get("email").unwrap_or_default(), query.read().get("after")));
     let picker = Resource::new(picker_query, |q| async move {
         match q {
-            Some((prefix, after)) => search_platform_users(prefix, after).await.map(Some),
+            Some((prefix, after)) => search_platform_users(prefix, after, false).await.map(Some),
             None => Ok(None),
         }
     });
@@ -188,7 +190,7 @@ fn Users(w: WorkspaceUsers, query: UsersQuery, just_invited: Option<String>) -> 
                 <label class="flex flex-col">"State"
                     <select name="state" data-testid="user-filter-state" class="rounded-md border border-slate-300 px-2 py-1 dark:border-slate-700 dark:bg-slate-900">
                         <option value="" selected=query.state.is_empty()>"Any"</option>
-                        {LinkState::ALL.into_iter().map(|s| view! { <option value=s.code() selected=query.state == s.code()>{s.label()}</option> }).collect_view()}
+                        {LinkState::ALL.iter().copied().map(|s| view! { <option value=s.code() selected=query.state == s.code()>{s.label()}</option> }).collect_view()}
                     </select>
                 </label>
                 <button type="submit" class="rounded-md bg-slate-900 px-3 py-1.5 font-medium text-white dark:bg-slate-100 dark:text-slate-900">"Apply"</button>

@@ -25,7 +25,8 @@ pub fn WorkspacesPage() -> impl IntoView {
             page: q.get("page").and_then(|p| p.parse::<usize>().ok()).unwrap_or(1).saturating_sub(1),
         }
     };
-    let rows = Resource::new(registry_query, workspace_list);
+    let after = move || crate::outcomes::after_change(&query.read());
+    let rows = Resource::new(move || (registry_query(), after()), |(q, a)| workspace_list(q, a));
     let removed = move || query.read().get("steps").map(|steps| (query.read().get("removed").unwrap_or_default(), steps));
     let view = move || registry_query().view();
     view! {
@@ -78,11 +79,7 @@ struct Pager {
 
 impl Pager {
     fn new(q: &RegistryQuery, page: usize, pages: usize, matching: usize) -> Pager {
-        let enc = |s: &str| {
-            s.bytes()
-                .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
-                .collect::<String>()
-        };
+        let enc = crate::url::enc;
         let link = |p: usize| format!("/workspaces?q={}&status={}&sort={}&page={}", enc(&q.q), enc(&q.status), enc(&q.sort), p + 1);
         Pager {
             prev: (page > 0).then(|| link(page - 1)),
@@ -131,7 +128,7 @@ fn Filters(view: View) -> impl IntoView {
             <label class="flex flex-col">"Health"
                 <select name="status" data-testid="filter-status" class=field>
                     <option value="" selected=view.status.is_none()>"Any"</option>
-                    {Health::ALL.into_iter().map(|h| view! {
+                    {Health::ALL.iter().copied().map(|h| view! {
                         <option value=h.code() selected=view.status == Some(h)>{h.label()}</option>
                     }).collect_view()}
                 </select>

@@ -123,14 +123,8 @@ pub struct Decision {
 }
 
 fn with_query(uri: &str, pairs: &[(&str, &str)]) -> String {
-    let q: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={}", urlencode(v))).collect();
+    let q: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={}", crate::url_encode(v))).collect();
     format!("{uri}{}{}", if uri.contains('?') { '&' } else { '?' }, q.join("&"))
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect()
 }
 
 pub async fn authorize_decision(State(w): State<Shared>, Form(d): Form<Decision>) -> Response {

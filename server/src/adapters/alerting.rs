@@ -6,41 +6,12 @@
 //! send; `X-Console-Signature` is `v1=` and the hex HMAC-SHA256, keyed with the configured secret,
 //! of `<timestamp>.<body>`. A receiver recomputes it, compares in constant time, and refuses a
 //! timestamp more than 5 minutes from its clock (a replay).
+use async_trait::async_trait;
+use console_core::incidents::AlertMessage;
+use console_core::ports::{AlertSender, Channel, SendError};
 use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::Sha256;
-
-use crate::domain::incidents::AlertMessage;
-
-#[derive(Clone, Debug)]
-pub enum Channel {
-    Sns { topic_arn: String },
-    Slack { url: SecretString },
-    Webhook { url: SecretString, secret: Option<SecretString> },
-}
-
-fn host_of(url: &str) -> String {
-    url.split("://").nth(1).and_then(|rest| rest.split(['/', '?']).next()).unwrap_or("?").to_owned()
-}
-
-impl Channel {
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Channel::Sns { .. } => "sns",
-            Channel::Slack { .. } => "slack",
-            Channel::Webhook { .. } => "webhook",
-        }
-    }
-
-    /// How pages, logs and deliveries name it: the topic's ARN, or only the URL's host.
-    pub fn label(&self) -> String {
-        match self {
-            Channel::Sns { topic_arn } => format!("sns {topic_arn}"),
-            Channel::Slack { url } => format!("slack {}", host_of(url.expose_secret())),
-            Channel::Webhook { url, .. } => format!("webhook {}", host_of(url.expose_secret())),
-        }
-    }
-}
 
 /// The signature header's value for `body` sent at `timestamp`.
 pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
@@ -51,23 +22,32 @@ pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
 }
 
 #[derive(Clone, Debug)]
-pub struct Sender {
+pub struct HttpSender {
     sns: aws_sdk_sns::Client,
     http: reqwest::Client,
 }
 
-impl Sender {
-    pub fn new(sns: aws_sdk_sns::Client, http: reqwest::Client) -> Sender {
-        Sender { sns, http }
+impl HttpSender {
+    pub fn new(sns: aws_sdk_sns::Client, http: reqwest::Client) -> HttpSender {
+        HttpSender { sns, http }
     }
+}
 
+#[async_trait]
+impl AlertSender for HttpSender {
     /// One attempt to deliver `msg`; the error says why, without the URL.
-    pub async fn send(&self, channel: &Channel, msg: &AlertMessage, now: i64) -> Result<(), String> {
+    async fn send(&self, channel: &Channel, msg: &AlertMessage, now: i64) -> Result<(), SendError> {
+        self.deliver(channel, msg, now).await.map_err(SendError)
+    }
+}
+
+impl HttpSender {
+    async fn deliver(&self, channel: &Channel, msg: &AlertMessage, now: i64) -> Result<(), String> {
         let body = serde_json::to_string(msg).map_err(|e| e.to_string())?;
         match channel {
             Channel::Sns { topic_arn } => {
                 let subject: String = msg.title.chars().filter(|c| !c.is_control()).take(99).collect();
-                let event = string_attribute(msg.event)?;
+                let event = string_attribute(msg.event.code())?;
                 self.sns
                     .publish()
                     .topic_arn(topic_arn)

@@ -20,13 +20,13 @@ pub enum StackError {
     Denied {
         stack: String,
         #[source]
-        cause: crate::adapters::Cause,
+        cause: console_core::error::Cause,
     },
-    #[error("CloudFormation could not be asked for the platform stack {stack}: {}", crate::adapters::chain(.cause.as_ref()))]
+    #[error("CloudFormation could not be asked for the platform stack {stack}: {}", console_core::error::chain(.cause.as_ref()))]
     Unavailable {
         stack: String,
         #[source]
-        cause: crate::adapters::Cause,
+        cause: console_core::error::Cause,
     },
 }
 

@@ -1,31 +1,22 @@
 //! The adapters: every call to something outside the process (DynamoDB tables, Secrets Manager,
-//! Cognito, Linear). Each turns wire formats into domain types and SDK errors into typed ones.
+//! Cognito, SNS, Linear), each implementing one of `console_core::ports`' traits. Wire formats
+//! become the core's types here and SDK errors its errors, their cause kept for the log.
 pub mod alerting;
 pub mod cloudformation;
 pub mod cognito;
 pub mod dynamodb;
 pub mod linear;
-pub mod read_cache;
 pub mod secrets;
 
-/// The cause an adapter error keeps: the SDK's or the HTTP client's own error, with its sources.
-pub type Cause = Box<dyn std::error::Error + Send + Sync>;
+use std::time::Duration;
 
-/// An error and its sources on one line (`a: b: c`), for the log: the SDK's own `Display` says
-/// only "service error", the detail is in its sources.
-pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = e.to_string();
-    let mut next = e.source();
-    while let Some(cause) = next {
-        let text = cause.to_string();
-        if !out.ends_with(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        next = cause.source();
-    }
-    out
-}
+use async_trait::async_trait;
+use console_core::error::{Service, StoreError, Unavailable};
+use console_core::ids::InviteCode;
+use console_core::ports::Ids;
+use console_core::time::Clock;
+use rand::Rng;
+use time::OffsetDateTime;
 
 use crate::config::Config;
 
@@ -55,5 +46,80 @@ impl AwsClients {
             cognito: aws_sdk_cognitoidentityprovider::Client::new(shared),
             sns: aws_sdk_sns::Client::new(shared),
         }
+    }
+}
+
+/// An SDK error of one service, its cause kept.
+pub fn unavailable<E>(service: Service, e: E) -> Unavailable
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    Unavailable::new(service, e)
+}
+
+/// The one error helper for DynamoDB: a failed condition (of a write, or of a transaction's part)
+/// is `Conflict`, anything else the table being unavailable.
+pub fn dynamo<E, R>(e: aws_sdk_dynamodb::error::SdkError<E, R>) -> StoreError
+where
+    E: std::error::Error + aws_sdk_dynamodb::error::ProvideErrorMetadata + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    let code = e.as_service_error().and_then(|s| s.code());
+    if matches!(code, Some("ConditionalCheckFailedException" | "TransactionCanceledException")) {
+        StoreError::Conflict
+    } else {
+        StoreError::Unavailable(unavailable(Service::DynamoDb, e))
+    }
+}
+
+/// A DynamoDB call whose failed condition is an answer (`false`), not an error.
+pub fn dynamo_answer<E, R>(result: Result<impl Sized, aws_sdk_dynamodb::error::SdkError<E, R>>) -> Result<bool, Unavailable>
+where
+    E: std::error::Error + aws_sdk_dynamodb::error::ProvideErrorMetadata + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    match result {
+        Ok(_) => Ok(true),
+        Err(e) => match dynamo(e) {
+            StoreError::Conflict => Ok(false),
+            StoreError::Unavailable(u) => Err(u),
+        },
+    }
+}
+
+/// A DynamoDB call that has no condition: any failure is the table being unavailable.
+pub fn dynamo_down<E, R>(e: aws_sdk_dynamodb::error::SdkError<E, R>) -> Unavailable
+where
+    E: std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    unavailable(Service::DynamoDb, e)
+}
+
+/// The system's clock: the wall clock, and tokio's timer for pauses.
+pub struct SystemClock;
+
+#[async_trait]
+impl Clock for SystemClock {
+    fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::now_utc()
+    }
+
+    async fn sleep(&self, d: Duration) {
+        tokio::time::sleep(d).await;
+    }
+}
+
+/// Random ids: UUIDs, and invite codes from the thread's random generator.
+pub struct RandomIds;
+
+impl Ids for RandomIds {
+    fn unique(&self) -> String {
+        uuid::Uuid::new_v4().to_string()
+    }
+
+    fn invite_code(&self) -> InviteCode {
+        let mut rng = rand::rng();
+        InviteCode::from_picks(|| rng.random_range(0..usize::MAX))
     }
 }

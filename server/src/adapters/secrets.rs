@@ -1,45 +1,39 @@
 //! Token bundles in Secrets Manager (contract §4): read one, write one under the platform's
-//! name and tags without ever creating a second secret for a workspace, and read the
-//! stack-wide webhook signing secret (§6).
+//! name and tags without ever creating a second secret for a workspace, and read the stack-wide
+//! webhook signing secret (§6). A cause kept from the SDK never holds a secret value.
+use async_trait::async_trait;
 use aws_sdk_secretsmanager::types::Tag;
 use aws_sdk_secretsmanager::Client;
+use console_core::error::{Service, Unavailable};
+use console_core::ids::UrlKey;
+use console_core::ports::{StoredSecret, TokenVault};
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::domain::slug::WorkspaceSlug;
-use crate::domain::token_bundle::{StoredBundle, TokenBundle, WebhookSecret};
+use crate::adapters::unavailable;
 
 #[derive(Clone, Debug)]
-pub struct TokenStore {
+pub struct SecretsVault {
     client: Client,
 }
 
-/// A secret as read: its ARN and its value (never logged, never shown).
-#[derive(Debug)]
-pub struct StoredSecret {
-    pub arn: String,
-    pub value: SecretString,
-}
-
-/// Secrets Manager failed; the cause is for the log (it never holds a secret value).
-#[derive(Debug, thiserror::Error)]
-#[error("Secrets Manager: {}", crate::adapters::chain(.0.as_ref()))]
-pub struct StoreError(#[source] pub crate::adapters::Cause);
-
-fn cause<E, R>(e: aws_sdk_secretsmanager::error::SdkError<E, R>) -> StoreError
+fn cause<E, R>(e: aws_sdk_secretsmanager::error::SdkError<E, R>) -> Unavailable
 where
     E: std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
 {
-    StoreError(Box::new(e))
+    unavailable(Service::SecretsManager, e)
 }
 
-impl TokenStore {
-    pub fn new(client: Client) -> TokenStore {
-        TokenStore { client }
+impl SecretsVault {
+    pub fn new(client: Client) -> SecretsVault {
+        SecretsVault { client }
     }
+}
 
+#[async_trait]
+impl TokenVault for SecretsVault {
     /// The secret's current value; `None` when it does not exist (or is scheduled for deletion).
-    pub async fn read(&self, id: &str) -> Result<Option<StoredSecret>, StoreError> {
+    async fn read(&self, id: &str) -> Result<Option<StoredSecret>, Unavailable> {
         match self.client.get_secret_value().secret_id(id).send().await {
             Ok(out) => Ok(Some(StoredSecret {
                 arn: out.arn.unwrap_or_default(),
@@ -52,23 +46,12 @@ impl TokenStore {
         }
     }
 
-    /// A bundle, read loosely (`None` when the secret is missing or not the platform's JSON).
-    pub async fn read_bundle(&self, id: &str) -> Result<Option<StoredBundle>, StoreError> {
-        Ok(self.read(id).await?.and_then(|s| StoredBundle::read(s.value.expose_secret()).ok()))
-    }
-
     /// Writes the workspace's bundle under `bgagent-linear-oauth-<slug>`: CreateSecret with the
     /// platform's tags, or PutSecretValue when it exists (restored first if it was being deleted),
-    /// keeping the fields of `current` (its value as read) that the console does not write.
+    /// (`value` keeps the fields of the current value the console does not write).
     /// Returns the secret's ARN. Retrying after any failure writes the same secret again.
-    pub async fn write_bundle(
-        &self,
-        slug: &WorkspaceSlug,
-        bundle: &TokenBundle,
-        current: Option<&SecretString>,
-    ) -> Result<String, StoreError> {
+    async fn write_bundle(&self, slug: &UrlKey, value: &SecretString) -> Result<String, Unavailable> {
         let name = slug.secret_name();
-        let value = bundle.over(current);
         let tags = [
             Tag::builder().key("bgagent:integration").value("linear").build(),
             Tag::builder().key("bgagent:linear:workspace_slug").value(slug.as_str()).build(),
@@ -95,13 +78,13 @@ impl TokenStore {
         let arn = out.arn.unwrap_or_default();
         // A secret the CLI made has the tags already; one made by hand may not. Not fatal.
         if let Err(e) = self.client.tag_resource().secret_id(&arn).set_tags(Some(tags.to_vec())).send().await {
-            tracing::warn!(secret = %name, error = %cause(e), "could not tag the token bundle");
+            tracing::warn!(secret = %name, error = %console_core::error::chain(&cause(e)), "could not tag the token bundle");
         }
         Ok(arn)
     }
 
     /// Replaces the value of an existing secret (the whole bundle at once).
-    pub async fn put_value(&self, id: &str, value: &SecretString) -> Result<(), StoreError> {
+    async fn put_value(&self, id: &str, value: &SecretString) -> Result<(), Unavailable> {
         self.client.put_secret_value().secret_id(id).secret_string(value.expose_secret()).send().await.map_err(cause)?;
         Ok(())
     }
@@ -109,16 +92,11 @@ impl TokenStore {
     /// Deletes a secret at once, without a recovery window (a removed workspace's bundle, or one
     /// a new url key superseded: a secret scheduled for deletion would block the CLI's
     /// `CreateSecret` of that name for the whole window).
-    pub async fn delete_now(&self, id: &str) -> Result<(), StoreError> {
+    async fn delete_now(&self, id: &str) -> Result<(), Unavailable> {
         match self.client.delete_secret().secret_id(id).force_delete_without_recovery(true).send().await {
             Ok(_) => Ok(()),
             Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(()),
             Err(e) => Err(cause(e)),
         }
-    }
-
-    /// The stack-wide webhook signing secret, when it holds a real `lin_wh_` value.
-    pub async fn stack_webhook_secret(&self, arn: &str) -> Result<Option<WebhookSecret>, StoreError> {
-        Ok(self.read(arn).await?.and_then(|s| WebhookSecret::parse(s.value.expose_secret()).ok()))
     }
 }

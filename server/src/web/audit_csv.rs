@@ -1,19 +1,20 @@
 //! `GET /audit.csv`: the audit log's filtered view as a CSV download (a browser download, not a
 //! UI action, so a plain axum route).
+use app::edge::Member;
+use app::identity::Role;
 use app::wire::{AuditEntry, AuditQuery};
 use axum::extract::{Query, State};
-use axum::response::{IntoResponse, Response};
-
-use crate::adapters::dynamodb::audit::AuditLog;
-use app::guard::Member;
-use app::identity::Role;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use console_core::cache::Freshness;
+
+use crate::web::state::{AppState, ExportLimits};
 
 /// `GET /audit.csv?<the view's query>`: the filtered view as a CSV download (up to 10,000 events).
 /// The log names people, so a viewer may not export it; each session may export a few times a
 /// minute (each export can read a year of days).
 pub async fn csv_export(
-    State(log): State<AuditLog>,
+    State(state): State<AppState>,
     State(limits): State<ExportLimits>,
     member: Member,
     session: tower_sessions::Session,
@@ -23,11 +24,13 @@ pub async fn csv_export(
         Ok(member) => member,
         Err(refused) => return refused.into_response(),
     };
-    if let Err(why) = q.validate() {
-        return (StatusCode::BAD_REQUEST, why).into_response();
-    }
+    q.before.clear();
+    let filter = match q.filter() {
+        Ok(filter) => filter,
+        Err(why) => return (StatusCode::BAD_REQUEST, why).into_response(),
+    };
     let who = session.id().map(|id| id.to_string()).unwrap_or_else(|| member.identity().sub.clone());
-    if !limits.allow(&who, app::guard::now_unix()) {
+    if !limits.allow(&who, app::edge::now_unix()) {
         return (
             StatusCode::TOO_MANY_REQUESTS,
             [(axum::http::header::RETRY_AFTER, "60")],
@@ -35,8 +38,7 @@ pub async fn csv_export(
         )
             .into_response();
     }
-    q.before.clear();
-    match log.search(&q, 10_000).await {
+    match state.services.audit.search(&filter, 10_000, Freshness::SinceChange).await {
         Ok(page) => (
             [
                 (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
@@ -46,35 +48,9 @@ pub async fn csv_export(
         )
             .into_response(),
         Err(e) => {
-            tracing::error!(error = %e, "audit export failed");
+            tracing::error!(error = %console_core::error::chain(&e), "audit export failed");
             (axum::http::StatusCode::SERVICE_UNAVAILABLE, "The audit log is unavailable right now; try again shortly.").into_response()
         }
-    }
-}
-
-/// Exports allowed per session per minute.
-pub const EXPORTS_PER_MINUTE: usize = 5;
-
-/// Recent exports by session, in this process (a per-instance limit: enough to stop one browser
-/// from turning exports into a flood of DynamoDB reads).
-#[derive(Clone, Default)]
-pub struct ExportLimits(std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Vec<i64>>>>);
-
-impl ExportLimits {
-    /// Records an export by `who` at `now` if fewer than [`EXPORTS_PER_MINUTE`] were made in the
-    /// last minute; `false` (nothing recorded) otherwise.
-    pub fn allow(&self, who: &str, now: i64) -> bool {
-        let Ok(mut recent) = self.0.lock() else { return false };
-        recent.retain(|_, times| {
-            times.retain(|t| now - t < 60);
-            !times.is_empty()
-        });
-        let times = recent.entry(who.to_owned()).or_default();
-        if times.len() >= EXPORTS_PER_MINUTE {
-            return false;
-        }
-        times.push(now);
-        true
     }
 }
 
@@ -109,6 +85,7 @@ pub fn to_csv(entries: &[AuditEntry]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::web::state::EXPORTS_PER_MINUTE;
 
     #[test]
     fn exports_are_limited_per_session_per_minute() {

@@ -6,8 +6,8 @@ use lambda_http::request::LambdaRequest;
 use lambda_http::{Adapter, LambdaEvent, Service};
 use serde_json::{json, Value};
 
-use crate::services::sweep::Sweeper;
 use crate::web::state::AppState;
+use console_core::services::sweep::Sweeper;
 
 /// The variables the Lambda runtime client requires; Lambda sets them all.
 const RUNTIME_VARIABLES: [&str; 4] =
@@ -32,7 +32,7 @@ pub fn lambda_mode(env: impl Fn(&str) -> Option<String>) -> Result<bool, String>
 /// Serves events from the Lambda Runtime API until the runtime stops.
 pub async fn serve(state: AppState) -> Result<(), lambda_http::Error> {
     let router = crate::web::router(state.clone());
-    let sweeper = state.sweeper.clone();
+    let sweeper = state.services.sweeper.clone();
     lambda_http::lambda_runtime::run(lambda_http::service_fn(move |event: LambdaEvent<Value>| {
         let (router, sweeper) = (router.clone(), sweeper.clone());
         async move { handle(router, sweeper, event).await }
@@ -46,7 +46,7 @@ fn is_schedule(payload: &Value) -> bool {
         && payload.get("detail-type").and_then(Value::as_str) == Some("Scheduled Event")
 }
 
-async fn handle(router: Router, sweeper: Sweeper, event: LambdaEvent<Value>) -> Result<Value, lambda_http::Error> {
+async fn handle(router: Router, sweeper: std::sync::Arc<Sweeper>, event: LambdaEvent<Value>) -> Result<Value, lambda_http::Error> {
     let LambdaEvent { payload, context } = event;
     if is_schedule(&payload) {
         // Another invocation may be sweeping (a retried event): one at a time, as on a server.

@@ -1,10 +1,9 @@
-//! The web edge: the router and its middleware, the sign-in and install redirects, the form
-//! POST handlers and the CSV download. The only layer that knows HTTP; it calls the services.
-pub mod admin;
+//! The web edge: the router and its middleware (the member gate among them), the sign-in and
+//! install redirects and the CSV download; everything else is the app's server functions and
+//! pages, given the services through context.
 pub mod assets;
 pub mod audit_csv;
 pub mod client_address;
-pub mod incidents;
 pub mod install;
 pub mod lambda;
 pub mod probes;
@@ -12,8 +11,6 @@ pub mod profile;
 pub mod security;
 pub mod sign_in;
 pub mod state;
-pub mod user_links;
-pub mod workspace_actions;
 
 use app::{shell, App};
 use axum::http::{HeaderName, Request};
@@ -49,23 +46,6 @@ pub fn session_cookie(config: &crate::config::Config) -> &'static str {
     }
 }
 
-/// An install or reconnect (the callback) drops the cached overview, so the admin sees the
-/// workspace at once. The server functions that change a workspace drop it themselves.
-async fn changes_drop_the_overview(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    req: Request<axum::body::Body>,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    // The install callback is a GET that writes the registry.
-    let path = req.uri().path();
-    let change = path == "/linear/callback";
-    let res = next.run(req).await;
-    if change {
-        state.overview.invalidate();
-    }
-    res
-}
-
 pub fn router(state: AppState) -> Router {
     // Once per process: generating the list runs the app with a process-wide flag (leptos_server's
     // `SuppressResourceLoad`) that leaves any resource first polled meanwhile pending for ever, so
@@ -85,7 +65,7 @@ pub fn router(state: AppState) -> Router {
         // signed-in session is saved again at most once a minute while used (`MemberSession::touch`),
         // and ends at its absolute end whatever the activity.
         .with_expiry(Expiry::OnInactivity(tower_sessions::cookie::time::Duration::seconds(state.config.access.idle.as_secs() as i64)));
-    let ports = state.ports.clone();
+    let console = state.console.clone();
     let request_id = HeaderName::from_static("x-request-id");
 
     Router::new()
@@ -101,12 +81,11 @@ pub fn router(state: AppState) -> Router {
         .route("/linear/callback", get(install::callback))
         .route("/audit.csv", get(audit_csv::csv_export))
         .nest_service("/pkg", assets::service(&state.leptos_options))
-        .leptos_routes_with_context(&state, routes, move || provide_context(ports.clone()), {
+        .leptos_routes_with_context(&state, routes, move || provide_context(console.clone()), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), changes_drop_the_overview))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::member_gate))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::foreign_referer_dropped))
         .layer(sessions)

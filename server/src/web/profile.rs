@@ -13,17 +13,15 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
-use app::guard::Member;
+use app::edge::{Member, ProfilePort};
 use app::identity::{Identity, MemberSession, SESSION_MEMBER_KEY};
-use app::ports::ProfilePort;
 use app::wire::{Enrolment, Profile};
 
 use crate::adapters::cognito::mfa::{Mfa, MfaError};
 use crate::adapters::cognito::sign_in::{PasswordOutcome, SignInError};
-use crate::domain::audit::{AuditEvent, Outcome};
-use crate::web::admin::request_id;
 use crate::web::client_address::ClientAddress;
 use crate::web::state::AppState;
+use console_core::audit::{Action, AuditEvent, Outcome};
 
 const ENROLMENT_KEY: &str = "mfa_enrolment";
 /// An enrolment must be finished within this time (the access token lives an hour).
@@ -57,7 +55,7 @@ pub async fn start_enrolment(state: &AppState, session: &Session, access: &Secre
     let pending = PendingEnrolment {
         access_token: access.expose_secret().to_owned(),
         secret: secret.expose_secret().to_owned(),
-        expires_at: app::guard::now_unix() + ENROLMENT_SECONDS,
+        expires_at: app::edge::now_unix() + ENROLMENT_SECONDS,
     };
     session.insert(ENROLMENT_KEY, pending).await.map_err(|e| MfaError::Unavailable(format!("session: {e}")))
 }
@@ -72,8 +70,7 @@ pub async fn start(
     Form(form): Form<PasswordForm>,
 ) -> Response {
     let email = member.identity().email.clone();
-    let now = app::guard::now_unix();
-    if !state.throttle.verdict(&email, &address, now).await.allows() {
+    if !state.services.throttle.verdict(&email, &address).await.allows() {
         return to_profile("error=password");
     }
     match state.cognito_auth.password_auth(&email, &form.password).await {
@@ -86,7 +83,7 @@ pub async fn start(
         },
         Ok(PasswordOutcome::MfaRequired(_)) => to_profile("notice=mfa-already"),
         Ok(PasswordOutcome::NewPasswordRequired(_)) | Err(SignInError::InvalidCredentials) => {
-            state.throttle.failed(&email, &address, now).await;
+            state.services.throttle.failed(&email, &address).await;
             to_profile("error=password")
         }
         Err(e) => {
@@ -106,7 +103,7 @@ pub async fn verify(
     Form(form): Form<CodeForm>,
 ) -> Response {
     let pending: Option<PendingEnrolment> = session.get(ENROLMENT_KEY).await.ok().flatten();
-    let Some(pending) = pending.filter(|p| p.expires_at > app::guard::now_unix()) else {
+    let Some(pending) = pending.filter(|p| p.expires_at > app::edge::now_unix()) else {
         let _ = session.remove::<PendingEnrolment>(ENROLMENT_KEY).await;
         return to_profile("error=expired");
     };
@@ -125,15 +122,15 @@ pub async fn verify(
             }
             let who = member.identity();
             let event = AuditEvent {
-                action: "mfa.enrolled",
+                action: Action::MfaEnrolled,
                 actor_sub: Some(who.sub.clone()),
                 actor_email: Some(who.email.clone()),
                 target: None,
                 outcome: Outcome::Success,
                 detail: Some("an authenticator app is now this account's second factor".to_owned()),
-                request_id: request_id(&headers),
+                request_id: headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned),
             };
-            let _ = state.audit.record(event).await;
+            let _recorded = state.services.audit.record(event).await;
             to_profile("notice=mfa-on")
         }
         Err(MfaError::WrongCode) => to_profile("error=code"),
@@ -150,7 +147,7 @@ pub async fn verify(
 
 /// The `otpauth://` URI an authenticator app reads (RFC 6238 defaults: SHA-1, 6 digits, 30 s).
 pub fn otpauth_uri(email: &str, secret: &str) -> String {
-    let enc = |s: &str| crate::web::security::encode_component(s).replace('/', "%2F");
+    let enc = app::url::enc;
     format!("otpauth://totp/{}:{}?secret={secret}&issuer={}", enc(ISSUER), enc(email), enc(ISSUER))
 }
 
@@ -173,7 +170,7 @@ impl ProfilePort for Profiles {
     async fn profile(&self, member: &Identity, session: &Session) -> Profile {
         let stored: Option<MemberSession> = session.get(SESSION_MEMBER_KEY).await.ok().flatten();
         let pending: Option<PendingEnrolment> = session.get(ENROLMENT_KEY).await.ok().flatten();
-        let enrolment = pending.filter(|p| p.expires_at > app::guard::now_unix()).map(|p| {
+        let enrolment = pending.filter(|p| p.expires_at > app::edge::now_unix()).map(|p| {
             let uri = otpauth_uri(&member.email, &p.secret);
             Enrolment { qr: qr_data_uri(&uri).unwrap_or_default(), secret: p.secret }
         });

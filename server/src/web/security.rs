@@ -7,11 +7,11 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
 
-use app::guard::now_unix;
+use app::edge::{now_unix, Member};
 use app::identity::{MemberSession, SESSION_MEMBER_KEY};
-
-use crate::domain::audit::{AuditEvent, Outcome};
-use crate::services::access::Standing;
+use console_core::audit::{Action, AuditEvent, Outcome};
+use console_core::ids::RequestId;
+use console_core::services::access::Standing;
 
 use crate::web::state::AppState;
 
@@ -25,13 +25,20 @@ pub fn is_public(path: &str) -> bool {
 /// (and back afterwards), server functions answer 401. New routes are covered by default.
 /// Here a session also ends when its member left the console's groups or was disabled (asked of
 /// the cached roster), takes a changed role, and records activity for its idle timeout (at most
-/// once a minute, so browsing does not write to DynamoDB on every request).
-pub async fn member_gate(State(state): State<AppState>, session: Session, req: Request, next: Next) -> Response {
-    let path = req.uri().path();
+/// once a minute, so browsing does not write to DynamoDB on every request). The member found is
+/// put in the request: the one place a request's member and role are established.
+pub async fn member_gate(State(state): State<AppState>, session: Session, mut req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    let path = path.as_str();
     if is_public(path) {
         return next.run(req).await;
     }
-    match live_member(&state, &session).await {
+    let member = live_member(&state, &session).await;
+    if let Ok(Some(m)) = &member {
+        let rid = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).and_then(|v| RequestId::parse(v).ok());
+        req.extensions_mut().insert(Member::new(m.identity(), rid));
+    }
+    match member {
         // A member who must enrol a second factor first reaches only their profile page.
         Ok(Some(m)) if m.must_enrol && !open_before_enrolment(path) => {
             if path.starts_with("/api/") {
@@ -46,7 +53,7 @@ pub async fn member_gate(State(state): State<AppState>, session: Session, req: R
         Ok(None) if path.starts_with("/api/") => unauthorized_json(),
         Ok(None) => {
             let target = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
-            Redirect::to(&format!("/login?next={}", encode_component(target))).into_response()
+            Redirect::to(&format!("/login?next={}", app::url::enc_path(target))).into_response()
         }
         Err(e) => {
             tracing::error!(error = %e, "session store unavailable");
@@ -67,7 +74,7 @@ async fn live_member(state: &AppState, session: &Session) -> Result<Option<Membe
     let stored: Option<MemberSession> = session.get(SESSION_MEMBER_KEY).await?;
     let Some(mut member) = stored.filter(|m| m.is_live(now)) else { return Ok(None) };
     let mut changed = member.touch(now, state.config.access.idle.as_secs() as i64);
-    match state.access.standing(&member.sub, now).await {
+    match state.services.access.standing(&member.sub).await {
         Standing::Member(role) if role != member.role => {
             member.role = role;
             changed = true;
@@ -76,7 +83,7 @@ async fn live_member(state: &AppState, session: &Session) -> Result<Option<Membe
         Standing::Gone => {
             session.flush().await?;
             let event = AuditEvent {
-                action: "session.ended",
+                action: Action::SessionEnded,
                 actor_sub: Some(member.sub.clone()),
                 actor_email: Some(member.email.clone()),
                 target: None,
@@ -84,7 +91,8 @@ async fn live_member(state: &AppState, session: &Session) -> Result<Option<Membe
                 detail: Some("no longer in the console's groups, or disabled in Cognito".to_owned()),
                 request_id: None,
             };
-            let _ = state.audit.record(event).await;
+            // A lost event is logged and counted by the audit log; the session ends either way.
+            let _recorded = state.services.audit.record(event).await;
             return Ok(None);
         }
     }
@@ -119,7 +127,7 @@ pub async fn foreign_referer_dropped(State(state): State<AppState>, mut req: Req
 /// anything else is dropped here, before the edge gives the request an id of its own, so no
 /// text of a stranger's choosing reaches the log, the audit table or an error page as an id.
 pub async fn foreign_request_id_dropped(mut req: Request, next: Next) -> Response {
-    let foreign = req.headers().get("x-request-id").is_some_and(|v| !v.to_str().is_ok_and(crate::domain::audit::is_request_id));
+    let foreign = req.headers().get("x-request-id").is_some_and(|v| !v.to_str().is_ok_and(console_core::audit::is_request_id));
     if foreign {
         req.headers_mut().remove("x-request-id");
     }
@@ -240,19 +248,6 @@ pub fn error_page(status: StatusCode, request_id: &str) -> Response {
         .unwrap_or_else(|_| status.into_response())
 }
 
-/// Percent-encodes everything but RFC 3986's unreserved characters.
-pub fn encode_component(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -307,10 +302,5 @@ mod tests {
         assert!(body.contains("req-123"), "{body}");
         assert!(!body.contains("boom"), "the cause stays in the log");
         assert_eq!(app.oneshot(req("/fine")).await.unwrap().status(), StatusCode::OK);
-    }
-
-    #[test]
-    fn next_targets_are_encoded() {
-        assert_eq!(encode_component("/audit?a=b&c=d"), "/audit%3Fa%3Db%26c%3Dd");
     }
 }

@@ -8,18 +8,19 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
-use app::guard::Member;
 use app::identity::{Identity, MemberSession, Role, SESSION_MEMBER_KEY};
 use app::routes::login::safe_next;
 
 use crate::adapters::cognito::id_token::TokenError;
 use crate::adapters::cognito::sign_in::{PasswordOutcome, SignInError, Tokens};
-use crate::domain::audit::EMAIL_MAX;
-use crate::domain::audit::{AuditEvent, Outcome};
-use crate::web::admin::request_id;
 use crate::web::client_address::ClientAddress;
-use crate::web::security::encode_component;
 use crate::web::state::AppState;
+use console_core::audit::{Action, AuditEvent, Outcome, EMAIL_MAX};
+
+/// The request id the edge gave this request (`x-request-id`).
+fn request_id(headers: &HeaderMap) -> Option<String> {
+    headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned)
+}
 
 const PENDING_KEY: &str = "pending_challenge";
 /// Cognito's challenge session lasts three minutes.
@@ -67,13 +68,13 @@ struct PendingChallenge {
 }
 
 fn login_error(code: &str, next: &str) -> Response {
-    Redirect::to(&format!("/login?error={code}&next={}", encode_component(next))).into_response()
+    Redirect::to(&format!("/login?error={code}&next={}", app::url::enc_path(next))).into_response()
 }
 
 /// The challenge this session waits an answer to, if it is of `kind` and still fresh.
 async fn pending(session: &Session, kind: Challenge) -> Option<PendingChallenge> {
     let p: Option<PendingChallenge> = session.get(PENDING_KEY).await.ok().flatten();
-    p.filter(|p| p.kind == kind && p.expires_at > app::guard::now_unix())
+    p.filter(|p| p.kind == kind && p.expires_at > app::edge::now_unix())
 }
 
 /// Keeps a challenge for its answer and sends the browser to the page that asks for it.
@@ -83,7 +84,7 @@ async fn ask(session: &Session, kind: Challenge, email: String, cognito_session:
         email,
         cognito_session: cognito_session.expose_secret().to_owned(),
         next,
-        expires_at: app::guard::now_unix() + CHALLENGE_SECONDS,
+        expires_at: app::edge::now_unix() + CHALLENGE_SECONDS,
         tries: 0,
     };
     if let Err(e) = session.insert(PENDING_KEY, pending).await {
@@ -107,22 +108,21 @@ pub async fn login(
     let next = safe_next(form.next);
     let email: String = form.email.trim().to_lowercase().chars().take(EMAIL_MAX).collect();
     let rid = request_id(&headers);
-    let now = app::guard::now_unix();
     // Too many recent failures for this account or address: the answer of a wrong password,
     // without asking Cognito (the refusal itself is not audited: the threshold was, once).
-    if !state.throttle.verdict(&email, &address, now).await.allows() {
+    if !state.services.throttle.verdict(&email, &address).await.allows() {
         return login_error("invalid", &next);
     }
     match state.cognito_auth.password_auth(&email, &form.password).await {
         Ok(PasswordOutcome::Tokens(tokens)) => {
-            state.throttle.succeeded(&email).await;
+            state.services.throttle.succeeded(&email).await;
             finish(&state, &session, &tokens, &email, &next, rid, false).await
         }
         Ok(PasswordOutcome::NewPasswordRequired(s)) => ask(&session, Challenge::NewPassword, email, s, next).await,
         Ok(PasswordOutcome::MfaRequired(s)) => ask(&session, Challenge::Mfa, email, s, next).await,
         Err(e) => {
             if matches!(e, SignInError::InvalidCredentials) {
-                state.throttle.failed(&email, &address, now).await;
+                state.services.throttle.failed(&email, &address).await;
             }
             sign_in_failed(&state, e, &email, &next, rid).await
         }
@@ -176,8 +176,7 @@ pub async fn mfa_code(
         return Redirect::to("/login/mfa?error=shape").into_response();
     }
     let rid = request_id(&headers);
-    let now = app::guard::now_unix();
-    if !state.throttle.verdict(&pending.email, &address, now).await.allows() {
+    if !state.services.throttle.verdict(&pending.email, &address).await.allows() {
         let _ = session.remove::<PendingChallenge>(PENDING_KEY).await;
         return login_error("invalid", &pending.next);
     }
@@ -185,12 +184,12 @@ pub async fn mfa_code(
     match state.cognito_auth.answer_mfa(&pending.email, code, &cognito_session).await {
         Ok(PasswordOutcome::Tokens(tokens)) => {
             let _ = session.remove::<PendingChallenge>(PENDING_KEY).await;
-            state.throttle.succeeded(&pending.email).await;
+            state.services.throttle.succeeded(&pending.email).await;
             finish(&state, &session, &tokens, &pending.email, &pending.next, rid, true).await
         }
         Err(SignInError::WrongCode) => {
-            state.throttle.failed(&pending.email, &address, now).await;
-            audit(&state, "sign_in", None, &pending.email, Outcome::Failure, Some("wrong authenticator code".into()), rid).await;
+            state.services.throttle.failed(&pending.email, &address).await;
+            audit(&state, Action::SignIn, None, &pending.email, Outcome::Failure, Some("wrong authenticator code".into()), rid).await;
             pending.tries += 1;
             if pending.tries >= CODE_TRIES {
                 let _ = session.remove::<PendingChallenge>(PENDING_KEY).await;
@@ -228,7 +227,7 @@ async fn sign_in_failed(state: &AppState, e: SignInError, email: &str, next: &st
             "unavailable"
         }
     };
-    audit(state, "sign_in", None, email, Outcome::Failure, Some(e.to_string()), rid).await;
+    audit(state, Action::SignIn, None, email, Outcome::Failure, Some(e.to_string()), rid).await;
     login_error(code, next)
 }
 
@@ -249,7 +248,7 @@ async fn finish(
         Ok(id) => id,
         Err(e) => {
             tracing::error!(error = %e, "ID token refused");
-            audit(state, "sign_in", None, email, Outcome::Failure, Some(format!("ID token refused: {e}")), rid).await;
+            audit(state, Action::SignIn, None, email, Outcome::Failure, Some(format!("ID token refused: {e}")), rid).await;
             let code = if matches!(e, TokenError::KeysUnavailable(_)) { "unavailable" } else { "invalid" };
             return login_error(code, next);
         }
@@ -258,12 +257,12 @@ async fn finish(
     let Some(role) = groups.role_of(&identity.groups) else {
         let _ = session.flush().await;
         let detail = format!("in none of the groups {}, {}, {}", groups.admin, groups.operator, groups.viewer);
-        audit(state, "sign_in", Some(&identity.sub), &identity.email, Outcome::Refused, Some(detail), rid).await;
-        return Redirect::to(&format!("/forbidden?group={}", encode_component(&groups.admin))).into_response();
+        audit(state, Action::SignIn, Some(&identity.sub), &identity.email, Outcome::Refused, Some(detail), rid).await;
+        return Redirect::to(&format!("/forbidden?group={}", app::url::enc(&groups.admin))).into_response();
     };
     let who = Identity { sub: identity.sub.clone(), email: identity.email.clone(), role };
     let (lifetime, idle) = (state.config.session_ttl.as_secs() as i64, state.config.access.idle.as_secs() as i64);
-    let mut admin = MemberSession::new(who, app::guard::now_unix(), lifetime, idle);
+    let mut admin = MemberSession::new(who, app::edge::now_unix(), lifetime, idle);
     admin.mfa = with_code;
     admin.must_enrol = role == Role::Admin && state.config.access.require_mfa_for_admins && !with_code;
     // A new id at sign-in: a session id planted before sign-in is worthless after it.
@@ -277,7 +276,7 @@ async fn finish(
         return login_error("unavailable", next);
     }
     let how = if with_code { " with an authenticator code" } else { "" };
-    audit(state, "sign_in", Some(&admin.sub), &admin.email, Outcome::Success, Some(format!("as {}{how}", role.label())), rid).await;
+    audit(state, Action::SignIn, Some(&admin.sub), &admin.email, Outcome::Success, Some(format!("as {}{how}", role.label())), rid).await;
     if admin.must_enrol {
         // Started here from this sign-in's access token; if that fails, the profile page starts it.
         if let Err(e) = crate::web::profile::start_enrolment(state, session, &tokens.access).await {
@@ -289,9 +288,9 @@ async fn finish(
 }
 
 pub async fn logout(State(state): State<AppState>, session: Session, headers: HeaderMap) -> Response {
-    if let Ok(Some(admin)) = Member::of_session(&session).await {
-        let who = admin.identity();
-        audit(&state, "sign_out", Some(&who.sub), &who.email, Outcome::Success, None, request_id(&headers)).await;
+    let signed_in: Option<MemberSession> = session.get(SESSION_MEMBER_KEY).await.ok().flatten();
+    if let Some(who) = signed_in.filter(|m| m.is_live(app::edge::now_unix())).map(|m| m.identity()) {
+        audit(&state, Action::SignOut, Some(&who.sub), &who.email, Outcome::Success, None, request_id(&headers)).await;
     }
     if let Err(e) = session.flush().await {
         tracing::error!(error = %e, "could not delete the session");
@@ -301,15 +300,16 @@ pub async fn logout(State(state): State<AppState>, session: Session, headers: He
 
 async fn audit(
     state: &AppState,
-    action: &'static str,
+    action: Action,
     sub: Option<&str>,
     email: &str,
     outcome: Outcome,
     detail: Option<String>,
     rid: Option<String>,
 ) {
-    // A sign-in is not blocked by an audit outage; the failure is logged by `record`.
-    let _ = state
+    // A sign-in is not blocked by an audit outage; the failure is logged and counted by `record`.
+    let _recorded = state
+        .services
         .audit
         .record(AuditEvent {
             action,

@@ -1,13 +1,14 @@
-//! What every handler can reach: configuration, AWS clients, the verifier and the ports.
+//! What every handler can reach: configuration, AWS clients, the sign-in adapters, the services,
+//! and the context the app's server functions get.
 use std::sync::Arc;
 
-use app::ports::Ports;
 use axum::extract::FromRef;
+use console_core::services::Services;
 use leptos::config::LeptosOptions;
 
 use crate::adapters::cognito::id_token::IdTokenVerifier;
 use crate::adapters::cognito::sign_in::CognitoAuth;
-use crate::adapters::dynamodb::audit::AuditLog;
+use crate::adapters::dynamodb::audit::DynamoAudit;
 use crate::adapters::AwsClients;
 use crate::config::Config;
 
@@ -19,18 +20,42 @@ pub struct AppState {
     pub verifier: Arc<IdTokenVerifier>,
     pub cognito_auth: CognitoAuth,
     pub mfa: crate::adapters::cognito::mfa::Mfa,
-    pub audit: AuditLog,
-    pub installer: Arc<crate::services::install::Installer>,
-    pub overview: crate::services::workspaces::OverviewCache,
-    pub sweeper: crate::services::sweep::Sweeper,
-    pub access: Arc<crate::services::access::Access>,
+    pub services: Arc<Services>,
+    /// What the app's server functions reach, provided to each request.
+    pub console: app::edge::Console,
+    /// The audit table itself (its one-time migration at start).
+    pub audit_table: DynamoAudit,
     pub readiness: Readiness,
-    pub throttle: crate::services::sign_in_throttle::SignInThrottle,
-    pub export_limits: crate::web::audit_csv::ExportLimits,
-    pub ports: Ports,
+    pub export_limits: ExportLimits,
 }
 
 /// The last `/readyz` answer and when it was made. The lock is held while AWS is asked, so
 /// concurrent probes wait for that one answer instead of asking again.
 #[derive(Clone, Default)]
 pub struct Readiness(pub Arc<tokio::sync::Mutex<Option<(std::time::Instant, bool, serde_json::Value)>>>);
+
+/// Exports allowed per session per minute.
+pub const EXPORTS_PER_MINUTE: usize = 5;
+
+/// Recent exports by session, in this process (a per-instance limit: enough to stop one browser
+/// from turning exports into a flood of DynamoDB reads).
+#[derive(Clone, Default)]
+pub struct ExportLimits(std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Vec<i64>>>>);
+
+impl ExportLimits {
+    /// Records an export by `who` at `now` if fewer than [`EXPORTS_PER_MINUTE`] were made in the
+    /// last minute; `false` (nothing recorded) otherwise.
+    pub fn allow(&self, who: &str, now: i64) -> bool {
+        let Ok(mut recent) = self.0.lock() else { return false };
+        recent.retain(|_, times| {
+            times.retain(|t| now - t < 60);
+            !times.is_empty()
+        });
+        let times = recent.entry(who.to_owned()).or_default();
+        if times.len() >= EXPORTS_PER_MINUTE {
+            return false;
+        }
+        times.push(now);
+        true
+    }
+}

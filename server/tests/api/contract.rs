@@ -124,8 +124,8 @@ fn the_platforms_own_registry_rows_read_as_the_fixture_says() {
 
 #[test]
 fn the_platforms_own_bundles_parse_in_the_console() {
+    use console_core::records::token_bundle::{StoredBundle, TokenBundle};
     use secrecy::ExposeSecret;
-    use server::domain::token_bundle::{StoredBundle, TokenBundle};
     let records = end2end::fixtures::platform_records().expect("fixture");
     let bundles = records["secret_bundles"].as_object().unwrap();
 
@@ -146,7 +146,7 @@ fn the_platforms_own_bundles_parse_in_the_console() {
 
     let legacy = bundles["legacy_array_scope_token_response"].as_str().unwrap();
     let res: server::adapters::linear::oauth::LinearTokenResponse = serde_json::from_str(legacy).expect("array scope parses");
-    let issued = server::adapters::linear::oauth::IssuedTokens::from_response(&res, server::adapters::linear::oauth::SCOPES).unwrap();
+    let issued = server::adapters::linear::oauth::issued(&res, server::adapters::linear::oauth::SCOPES).unwrap();
     assert_eq!(issued.scope, "read write");
 }
 
@@ -184,13 +184,13 @@ pub fn invite_redeemable(item: &Item, now: i64) -> Result<(String, String), Stri
 
 #[test]
 fn the_platforms_own_mapping_rows_read_in_the_console_as_the_platform_reads_them() {
+    use console_core::records::user_mapping::MappingRow;
     use server::adapters::dynamodb::user_mappings::read;
-    use server::domain::user_mapping::MappingRow;
     let records = end2end::fixtures::platform_records().expect("fixture");
     let rows: HashMap<String, Item> = end2end::fixtures::section(&records, "user_mapping").unwrap().into_iter().collect();
     for name in ["linked_by_cli", "legacy_admin_put_item"] {
         let sub = platform_accepts(&rows[name]).expect(name);
-        assert!(matches!(read(&rows[name]), MappingRow::Link(l) if l.platform_user_id == sub), "{name}");
+        assert!(matches!(read(&rows[name]), MappingRow::Link(l) if l.platform_user_id.as_str() == sub), "{name}");
     }
     let invite = &rows["pending_invite"];
     assert_eq!(platform_accepts(invite), None);

@@ -24,7 +24,8 @@ pub struct TestApp {
     /// A browser-like client: keeps cookies, follows no redirects, sends our Origin.
     pub client: reqwest::Client,
     /// This console's health sweep, to run a round at a chosen moment.
-    pub sweeper: server::services::sweep::Sweeper,
+    /// This console's services (its health sweep, say, to run a round at a chosen moment).
+    pub services: std::sync::Arc<console_core::services::Services>,
 }
 
 pub fn unique_prefix() -> String {
@@ -168,11 +169,11 @@ async fn spawn(local: Local, extra: &[(&str, &str)], aws: AwsClients, linear: Op
         None => server::leptos_options(&config),
     };
     let state = server::build_state_with(config, options, aws.clone()).expect("state");
-    let sweeper = state.sweeper.clone();
+    let services = state.services.clone();
     tokio::spawn(async move {
         axum::serve(listener, server::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap();
     });
-    TestApp { base: format!("http://{addr}"), local, aws, linear, client: browser(&public_origin), sweeper }
+    TestApp { base: format!("http://{addr}"), local, aws, linear, client: browser(&public_origin), services }
 }
 
 pub fn browser(origin: &str) -> reqwest::Client {

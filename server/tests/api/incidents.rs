@@ -110,11 +110,11 @@ async fn a_dead_grant_opens_one_incident_announced_once_per_channel_and_its_reco
 
     app.linear.control("revoke-grant", serde_json::json!({ "org_id": ACME_ID })).await;
     // Two consoles sweep at once: one incident, one message per channel.
-    let (a, b) = tokio::join!(app.sweeper.sweep_once(), other.sweeper.sweep_once());
+    let (a, b) = tokio::join!(app.services.sweeper.sweep_once(), other.services.sweeper.sweep_once());
     assert_eq!(a.checked + b.checked, 2);
     let open = incidents(&app).await;
     assert_eq!(open.len(), 1, "{open:?}");
-    assert_eq!((open[0]["kind"].as_str(), open[0]["state"].as_str()), (Some("NeedsReconnect"), Some("Open")));
+    assert_eq!((open[0]["kind"].as_str(), open[0]["state"].as_str()), (Some("needs_reconnect"), Some("open")));
     let sns = published(&sqs, &queue).await;
     assert_eq!(sns.len(), 1, "{sns:?}");
     assert!(sns[0].contains(&slug) && sns[0].contains("Needs reconnect"), "{}", sns[0]);
@@ -130,7 +130,7 @@ async fn a_dead_grant_opens_one_incident_announced_once_per_channel_and_its_reco
     assert_eq!(sig.unwrap(), server::adapters::alerting::signature(SECRET, ts.unwrap().parse().unwrap(), &body));
 
     // Seen again: nothing new.
-    app.sweeper.sweep_once().await;
+    app.services.sweeper.sweep_once().await;
     assert_eq!(incidents(&app).await.len(), 1);
     assert!(published(&sqs, &queue).await.is_empty());
     assert_eq!(receiver.bodies().len(), 1);
@@ -138,10 +138,10 @@ async fn a_dead_grant_opens_one_incident_announced_once_per_channel_and_its_reco
     // Reconnected: the next check resolves it and says so, once, with how long it lasted.
     let res = app.consent(Some(ACME_ID), ACME_ID, "authorize").await;
     assert!(location(&res).contains("notice=reconnected"), "{}", location(&res));
-    let (_, _) = tokio::join!(app.sweeper.sweep_once(), other.sweeper.sweep_once());
+    let (_, _) = tokio::join!(app.services.sweeper.sweep_once(), other.services.sweeper.sweep_once());
     let all = incidents(&app).await;
     assert_eq!(all.len(), 1);
-    assert_eq!(all[0]["state"], "Resolved");
+    assert_eq!(all[0]["state"], "resolved");
     let sns = published(&sqs, &queue).await;
     assert_eq!(sns.len(), 1, "{sns:?}");
     assert!(sns[0].contains("healthy again after"), "{}", sns[0]);
@@ -174,10 +174,10 @@ async fn acknowledged_and_snoozed_incidents_stay_quiet_and_the_page_acts_on_them
     let to = app.submit("acknowledge_incident", &[("org_id", ACME_ID), ("kind", "needs_reconnect"), ("note", "on it")]).await;
     assert!(to.starts_with("/incidents?") && to.contains("notice=acknowledged"), "{to}");
     let i = &incidents(&app).await[0];
-    assert_eq!((i["state"].as_str(), i["note"].as_str()), (Some("Acknowledged"), Some("on it")));
+    assert_eq!((i["state"].as_str(), i["note"].as_str()), (Some("acknowledged"), Some("on it")));
     // Make the incident old enough for a reminder: an acknowledged one gets none.
     age_incidents(&app, 120).await;
-    app.sweeper.sweep_once().await;
+    app.services.sweeper.sweep_once().await;
     assert_eq!(receiver.bodies().len(), 1, "acknowledged: no reminder");
 
     let events: Vec<serde_json::Value> = app.call(&app.client, "/api/audit").await.json().await.unwrap();
@@ -201,10 +201,10 @@ async fn an_unacknowledged_incident_is_reminded_once() {
     let app = alerting(&base, &hook, &[("CONSOLE_ALERT_REMINDER_MINUTES", "1")]).await;
     installed(&app, ACME_ID).await;
     app.linear.control("revoke-grant", serde_json::json!({ "org_id": ACME_ID })).await;
-    app.sweeper.sweep_once().await;
+    app.services.sweeper.sweep_once().await;
     age_incidents(&app, 120).await;
-    app.sweeper.sweep_once().await;
-    app.sweeper.sweep_once().await;
+    app.services.sweeper.sweep_once().await;
+    app.services.sweeper.sweep_once().await;
     let events: Vec<String> = receiver.bodies().iter().map(|b| b["event"].as_str().unwrap().to_owned()).collect();
     assert_eq!(events, ["opened", "reminder"], "one reminder, not one per sweep");
 }
@@ -217,7 +217,7 @@ async fn a_failing_channel_is_retried_and_its_failure_shown() {
     let app = alerting(&base, &hook, &[]).await;
     installed(&app, ACME_ID).await;
     app.linear.control("revoke-grant", serde_json::json!({ "org_id": ACME_ID })).await;
-    app.sweeper.sweep_once().await;
+    app.services.sweeper.sweep_once().await;
     assert_eq!(receiver.got.lock().unwrap().len(), 3, "tried at once, three times");
     let i = &incidents(&app).await[0];
     let hook_delivery =
@@ -229,7 +229,7 @@ async fn a_failing_channel_is_retried_and_its_failure_shown() {
     // The receiver recovers; the sweep's retry (once due) delivers it.
     *receiver.failing.lock().unwrap() = false;
     due_now(&app).await;
-    app.sweeper.sweep_once().await;
+    app.services.sweeper.sweep_once().await;
     let i = &incidents(&app).await[0];
     let hook_delivery =
         i["deliveries"].as_array().unwrap().iter().find(|d| d["channel"].as_str().unwrap().starts_with("webhook")).unwrap().clone();
@@ -243,18 +243,18 @@ async fn a_snoozed_incident_gets_no_reminder_and_snoozed_until_resolved_no_recov
     let app = alerting(&base, &hook, &[("CONSOLE_ALERT_REMINDER_MINUTES", "1")]).await;
     installed(&app, ACME_ID).await;
     app.linear.control("revoke-grant", serde_json::json!({ "org_id": ACME_ID })).await;
-    app.sweeper.sweep_once().await;
+    app.services.sweeper.sweep_once().await;
     let to = app.submit("snooze_incident", &[("org_id", ACME_ID), ("kind", "needs_reconnect"), ("span", "1h")]).await;
     assert_eq!(to, "/incidents?notice=snoozed");
     age_incidents(&app, 120).await;
-    app.sweeper.sweep_once().await;
+    app.services.sweeper.sweep_once().await;
     assert_eq!(receiver.bodies().len(), 1, "snoozed for an hour: no reminder");
     assert!(incidents(&app).await[0]["snoozed_until"].is_string());
 
     app.submit("snooze_incident", &[("org_id", ACME_ID), ("kind", "needs_reconnect"), ("span", "resolved")]).await;
     app.consent(Some(ACME_ID), ACME_ID, "authorize").await;
-    app.sweeper.sweep_once().await;
-    assert_eq!(incidents(&app).await[0]["state"], "Resolved");
+    app.services.sweeper.sweep_once().await;
+    assert_eq!(incidents(&app).await[0]["state"], "resolved");
     assert_eq!(receiver.bodies().len(), 1, "snoozed until resolved: its resolution is not announced either");
 }
 
@@ -342,7 +342,7 @@ async fn a_delivery_claimed_but_never_sent_is_sent_by_a_later_sweep() {
     let app = alerting(&base, &hook, &[]).await;
     installed(&app, ACME_ID).await;
     app.linear.control("revoke-grant", serde_json::json!({ "org_id": ACME_ID })).await;
-    app.sweeper.sweep_once().await;
+    app.services.sweeper.sweep_once().await;
     assert_eq!(receiver.bodies().len(), 1);
     // As if the instance that claimed the webhook's delivery died before sending it: the claim's
     // two minutes have passed and no outcome was recorded.
@@ -361,13 +361,13 @@ async fn a_delivery_claimed_but_never_sent_is_sent_by_a_later_sweep() {
         .unwrap();
     set(&app, claim, "attempts", "0".into()).await;
     set(&app, claim, "next_at", "0".into()).await;
-    app.sweeper.sweep_once().await;
+    app.services.sweeper.sweep_once().await;
     assert_eq!(receiver.bodies().len(), 2, "the sweep sent it");
     assert_eq!(receiver.bodies()[1]["event"], "opened");
 
     // A fresh claim is due for that retry two minutes after it was made, until its outcome is recorded.
-    use server::adapters::dynamodb::incidents::{Delivery, Incidents, CLAIM_SECONDS};
-    let store = Incidents::new(app.aws.dynamodb.clone(), app.local.incidents_table.clone());
+    use console_core::ports::{Delivery, IncidentStore, CLAIM_SECONDS};
+    let store = server::adapters::dynamodb::incidents::DynamoIncidents::new(app.aws.dynamodb.clone(), app.local.incidents_table.clone());
     let d = Delivery {
         incident_id: "probe".into(),
         event: "opened".into(),

@@ -488,13 +488,15 @@ async fn a_reconnect_under_a_renamed_slug_retires_the_old_bundle() {
 
 #[tokio::test]
 async fn registry_writes_refuse_a_row_that_changed_since_it_was_read() {
-    use server::domain::registry::{Expect, InstallRecord};
-    use server::domain::slug::WorkspaceSlug;
+    use console_core::error::StoreError;
+    use console_core::ids::{OrgId, UrlKey};
+    use console_core::ports::RegistryStore;
+    use console_core::records::registry::{Expect, InstallRecord};
     let app = spawn_app().await;
-    let registry = server::adapters::dynamodb::registry::Registry::new(app.aws.dynamodb.clone(), app.local.registry_table.clone());
+    let registry = server::adapters::dynamodb::registry::DynamoRegistry::new(app.aws.dynamodb.clone(), app.local.registry_table.clone());
     let record = InstallRecord {
-        org_id: "org-race".into(),
-        slug: WorkspaceSlug::parse("race-ws").unwrap(),
+        org_id: OrgId::parse("org-race").unwrap(),
+        slug: UrlKey::parse("race-ws").unwrap(),
         name: "Race".into(),
         secret_arn: "arn:x".into(),
         consented_by: "sub".into(),
@@ -502,16 +504,14 @@ async fn registry_writes_refuse_a_row_that_changed_since_it_was_read() {
         team_keys: vec![],
         token_expires_at: "2026-11-24T10:00:00.000Z".into(),
     };
-    registry.record_install(&record, &Expect::Absent, None).await.unwrap();
-    let conflict = registry.record_install(&record, &Expect::Absent, None).await.unwrap_err();
-    assert!(matches!(conflict, server::adapters::dynamodb::registry::RegistryError::Conflict), "someone installed it meanwhile");
+    let row = record.row(None);
+    registry.put_install(&row, &Expect::Absent).await.unwrap();
+    let conflict = registry.put_install(&row, &Expect::Absent).await.unwrap_err();
+    assert!(matches!(conflict, StoreError::Conflict), "someone installed it meanwhile");
     let stale = Expect::InstalledAt(Some("2026-01-01T00:00:00.000Z".into()));
-    assert!(matches!(
-        registry.record_install(&record, &stale, None).await,
-        Err(server::adapters::dynamodb::registry::RegistryError::Conflict)
-    ));
+    assert!(matches!(registry.put_install(&row, &stale).await, Err(StoreError::Conflict)));
     let current = Expect::InstalledAt(Some("2026-11-23T10:00:00.000Z".into()));
-    registry.record_install(&record, &current, None).await.unwrap();
+    registry.put_install(&row, &current).await.unwrap();
 }
 
 #[tokio::test]

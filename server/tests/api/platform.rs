@@ -3,7 +3,6 @@
 //! installer stays the installer, vault rows are not shown as healthy, a late-saving refresher is
 //! waited for, and expired invites are deleted.
 use std::collections::{BTreeSet, HashMap};
-use std::sync::Arc;
 
 use app::wire::Health;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -179,27 +178,7 @@ async fn the_sweep_deletes_expired_invites_the_platform_would_still_redeem() {
     ] {
         app.aws.dynamodb.put_item().table_name(&app.local.user_mapping_table).set_item(Some(item)).send().await.unwrap();
     }
-    let registry = server::adapters::dynamodb::registry::Registry::new(app.aws.dynamodb.clone(), app.local.registry_table.clone());
-    let http = server::adapters::linear::http_client(std::time::Duration::from_secs(5)).expect("client");
-    let upkeep = Arc::new(server::services::upkeep::TokenUpkeep::new(
-        registry.clone(),
-        server::adapters::secrets::TokenStore::new(app.aws.secrets.clone()),
-        server::adapters::linear::oauth::LinearOAuth::new(
-            http.clone(),
-            &app.linear.base,
-            &app.linear.base,
-            "http://unused/linear/callback",
-        ),
-        server::adapters::linear::graphql::LinearApi::new(http, &app.linear.base),
-        server::adapters::dynamodb::audit::AuditLog::new(app.aws.dynamodb.clone(), app.local.audit_table.clone()),
-    ));
-    let sweeper = server::services::sweep::Sweeper::new(
-        registry,
-        upkeep,
-        server::adapters::dynamodb::user_mappings::UserMappings::new(app.aws.dynamodb.clone(), app.local.user_mapping_table.clone()),
-        server::adapters::dynamodb::leases::Leases::new(app.aws.dynamodb.clone(), app.local.sessions_table.clone()),
-        server::config::SweepSettings { interval: None, concurrency: 2, refresh_within: None },
-    );
+    let sweeper = app.services.sweeper.clone();
     assert_eq!(sweeper.delete_expired_invites().await, 2);
     assert_eq!(mapping_keys(&app).await, BTreeSet::from(["pending#link-cccc4444".to_owned()]), "the live invite stays");
     assert_eq!(sweeper.delete_expired_invites().await, 0, "nothing twice");

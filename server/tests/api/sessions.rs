@@ -210,14 +210,14 @@ async fn a_role_changed_in_cognito_applies_to_a_live_session() {
     let pool = app.local.user_pool_id.clone();
     app.sign_in_admin().await;
     let me: serde_json::Value = app.call(&app.client, "/api/whoami").await.json().await.unwrap();
-    assert_eq!(me["role"], "Admin");
+    assert_eq!(me["role"], "admin");
     let idp = app.idp();
     idp.create_group().user_pool_id(&pool).group_name("linear-console-viewers").send().await.ok();
     idp.admin_add_user_to_group().user_pool_id(&pool).username(ADMIN_EMAIL).group_name("linear-console-viewers").send().await.unwrap();
     idp.admin_remove_user_from_group().user_pool_id(&pool).username(ADMIN_EMAIL).group_name("linear-console-admins").send().await.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let me: serde_json::Value = app.call(&app.client, "/api/whoami").await.json().await.unwrap();
-    assert_eq!(me["role"], "Viewer");
+    assert_eq!(me["role"], "viewer");
     let res = app.form("check_workspace", &[("org_id", "9cfb4d1e-5b7a-4d25-9a3b-2f0c8e6d1a01")]).await;
     assert_eq!(res.status(), 403, "a viewer may not check");
 }

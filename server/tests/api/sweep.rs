@@ -1,12 +1,8 @@
 //! The health sweep over 300 workspaces: all checked with bounded concurrency, Linear's rate-limit
 //! headers honoured (an exhausted token is left alone until its reset), one sweeper at a time.
-use std::sync::Arc;
-
 use aws_sdk_dynamodb::types::AttributeValue;
 use end2end::linear::seed::ACME_ID;
 use futures::StreamExt;
-use server::config::SweepSettings;
-use server::services::sweep::Sweeper;
 
 use crate::helpers::*;
 
@@ -21,8 +17,8 @@ async fn workspaces(app: &TestApp, n: usize) -> Vec<String> {
             tokens.push(w.issue(grant));
         }
     }
-    let now = server::domain::iso_millis(time::OffsetDateTime::now_utc());
-    let later = server::domain::iso_millis(time::OffsetDateTime::now_utc() + time::Duration::hours(20));
+    let now = console_core::time::iso_millis(time::OffsetDateTime::now_utc());
+    let later = console_core::time::iso_millis(time::OffsetDateTime::now_utc() + time::Duration::hours(20));
     futures::stream::iter(tokens.into_iter().enumerate())
         .map(|(i, (access, refresh))| {
             let (now, later) = (now.clone(), later.clone());
@@ -70,28 +66,10 @@ async fn workspaces(app: &TestApp, n: usize) -> Vec<String> {
 async fn the_sweep_checks_300_workspaces_and_leaves_exhausted_tokens_alone() {
     let app = spawn_app().await;
     let orgs = workspaces(&app, 300).await;
-    let state_registry = server::adapters::dynamodb::registry::Registry::new(app.aws.dynamodb.clone(), app.local.registry_table.clone());
-    let linear = &app.linear.base;
-    let http = server::adapters::linear::http_client(std::time::Duration::from_secs(5)).expect("client");
-    let upkeep = Arc::new(server::services::upkeep::TokenUpkeep::new(
-        state_registry.clone(),
-        server::adapters::secrets::TokenStore::new(app.aws.secrets.clone()),
-        server::adapters::linear::oauth::LinearOAuth::new(http.clone(), linear, linear, "http://unused/linear/callback"),
-        server::adapters::linear::graphql::LinearApi::new(http, linear),
-        server::adapters::dynamodb::audit::AuditLog::new(app.aws.dynamodb.clone(), app.local.audit_table.clone()),
-    ));
-    let settings = SweepSettings { interval: None, concurrency: 8, refresh_within: None };
-    let mappings =
-        server::adapters::dynamodb::user_mappings::UserMappings::new(app.aws.dynamodb.clone(), app.local.user_mapping_table.clone());
-    let leases = || server::adapters::dynamodb::leases::Leases::new(app.aws.dynamodb.clone(), app.local.sessions_table.clone());
-    let sweeper = Sweeper::new(state_registry, upkeep.clone(), mappings.clone(), leases(), settings.clone());
-    let other = Sweeper::new(
-        server::adapters::dynamodb::registry::Registry::new(app.aws.dynamodb.clone(), app.local.registry_table.clone()),
-        upkeep,
-        mappings,
-        leases(),
-        settings,
-    );
+    // This console's sweeper, and another instance's over the same tables.
+    let sweeper = app.services.sweeper.clone();
+    let other = spawn_app_sharing(&app).await;
+    let other = other.services.sweeper.clone();
     assert!(sweeper.take_lease(60).await, "the first instance sweeps");
     assert!(!other.take_lease(60).await, "a second one waits");
     assert!(sweeper.take_lease(60).await, "the holder may renew");

@@ -76,10 +76,12 @@ async fn refresh_failures_change_nothing_and_a_dead_grant_says_reconnect() {
     assert_eq!(detail(&app, ACME_ID).await.summary.health, Health::Degraded);
 
     // Another console instance holds the lease.
-    let registry = server::adapters::dynamodb::registry::Registry::new(app.aws.dynamodb.clone(), app.local.registry_table.clone());
-    registry.take_lease(ACME_ID, "someone-else", time::OffsetDateTime::now_utc().unix_timestamp(), 60).await.unwrap();
+    use console_core::ports::RegistryStore;
+    let registry = server::adapters::dynamodb::registry::DynamoRegistry::new(app.aws.dynamodb.clone(), app.local.registry_table.clone());
+    let acme = console_core::ids::OrgId::parse(ACME_ID).unwrap();
+    registry.take_lease(&acme, "someone-else", time::OffsetDateTime::now_utc().unix_timestamp(), 60).await.unwrap();
     assert_eq!(act(&app, ACME_ID, "refresh").await, "notice=refresh_busy");
-    registry.release_lease(ACME_ID, "someone-else", None).await.unwrap();
+    registry.release_lease(&acme, "someone-else", None).await.unwrap();
 
     app.linear.control("revoke-grant", serde_json::json!({ "org_id": ACME_ID })).await;
     assert_eq!(act(&app, ACME_ID, "refresh").await, "notice=grant_dead");

@@ -171,7 +171,7 @@ async fn link_is_conditional_change_and_unlink_are_guarded_and_each_is_audited()
     {
         assert_eq!(row[k].as_s().unwrap(), v, "{k}");
     }
-    assert!(server::domain::parse_iso(row["linked_at"].as_s().unwrap()).is_some());
+    assert!(console_core::time::parse_iso(row["linked_at"].as_s().unwrap()).is_some());
 
     // A second link of the same member does not overwrite it.
     let loc = post(&app, &format!("{base}/link"), &[("linear_user_id", &m6), ("platform_user_id", &b)]).await;
@@ -464,6 +464,6 @@ async fn users_page_lists_platform_users_with_their_links_and_unlinks_from_there
     let first: PlatformUserPage = fn_call(&app, "/api/platform_users", "prefix=pager".into()).await.json().await.unwrap();
     let next = first.next.clone().expect("a second page");
     let second: PlatformUserPage =
-        fn_call(&app, "/api/platform_users", format!("prefix=pager&next={}", app::user_links_view::enc(&next))).await.json().await.unwrap();
+        fn_call(&app, "/api/platform_users", format!("prefix=pager&next={}", app::url::enc(&next))).await.json().await.unwrap();
     assert_eq!(first.users.len() + second.users.len(), 70);
 }

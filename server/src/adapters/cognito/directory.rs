@@ -1,20 +1,26 @@
-//! The platform's users, from the Cognito user pool: lookups by sub, email-prefix search
-//! (the user picker), and the whole pool for link suggestions.
-use app::ports::{PortError, PortResult};
-use app::wire::PlatformUser;
+//! The platform's users, from the Cognito user pool: lookups by sub, email-prefix search (the user
+//! picker), the members of the console's groups, and the whole pool for link suggestions.
+use async_trait::async_trait;
 use aws_sdk_cognitoidentityprovider::types::UserType;
 use aws_sdk_cognitoidentityprovider::Client;
+use console_core::error::{Service, Unavailable};
+use console_core::ports::Directory;
+use console_core::records::members::PlatformUser;
+
+use crate::adapters::unavailable;
 
 #[derive(Clone, Debug)]
-pub struct Directory {
+pub struct CognitoDirectory {
     client: Client,
     pool_id: String,
 }
 
-fn cognito_error<E: std::error::Error + 'static, R: std::fmt::Debug>(
-    e: aws_sdk_cognitoidentityprovider::error::SdkError<E, R>,
-) -> PortError {
-    PortError { service: "Cognito", cause: aws_sdk_cognitoidentityprovider::error::DisplayErrorContext(e).to_string() }
+fn cognito<E, R>(e: aws_sdk_cognitoidentityprovider::error::SdkError<E, R>) -> Unavailable
+where
+    E: std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    unavailable(Service::Cognito, e)
 }
 
 fn platform_user(u: &UserType) -> PlatformUser {
@@ -32,16 +38,19 @@ fn filter_value(v: &str) -> Option<&str> {
     (!v.contains(['"', '\\']) && v.len() <= 256).then_some(v)
 }
 
-/// The most `ListUsers` pages read for the whole pool (60 users each).
-const MAX_POOL_PAGES: usize = 1_000;
+/// The most users read of a group or of the whole pool (pages of 60).
+const MAX_USERS: usize = 60_000;
 
-impl Directory {
+impl CognitoDirectory {
     pub fn new(client: Client, pool_id: impl Into<String>) -> Self {
-        Directory { client, pool_id: pool_id.into() }
+        CognitoDirectory { client, pool_id: pool_id.into() }
     }
+}
 
-    /// The pool user with this `sub`, if there is one (a `ListUsers` filter on `sub`).
-    pub async fn by_sub(&self, sub: &str) -> PortResult<Option<PlatformUser>> {
+#[async_trait]
+impl Directory for CognitoDirectory {
+    /// A `ListUsers` filter on `sub`.
+    async fn by_sub(&self, sub: &str) -> Result<Option<PlatformUser>, Unavailable> {
         let Some(sub) = filter_value(sub) else { return Ok(None) };
         let out = self
             .client
@@ -51,69 +60,50 @@ impl Directory {
             .limit(1)
             .send()
             .await
-            .map_err(cognito_error)?;
+            .map_err(cognito)?;
         Ok(out.users().first().map(platform_user))
     }
 
-    /// The email of the pool user with this `sub`, if there is one.
-    pub async fn email_of(&self, sub: &str) -> Option<String> {
-        self.by_sub(sub).await.ok().flatten().and_then(|u| u.email)
-    }
-
-    /// Users whose email starts with `prefix` (all users when empty), a page at a time.
-    pub async fn search(&self, prefix: &str, token: Option<String>, limit: usize) -> PortResult<(Vec<PlatformUser>, Option<String>)> {
+    /// All users when `prefix` is empty.
+    async fn search(&self, prefix: &str, token: Option<String>, limit: usize) -> Result<(Vec<PlatformUser>, Option<String>), Unavailable> {
         let mut req = self.client.list_users().user_pool_id(&self.pool_id).limit(limit.clamp(1, 60) as i32).set_pagination_token(token);
         let prefix = prefix.trim();
         if !prefix.is_empty() {
             let Some(p) = filter_value(prefix) else { return Ok((Vec::new(), None)) };
             req = req.filter(format!("email ^= \"{p}\""));
         }
-        let out = req.send().await.map_err(cognito_error)?;
+        let out = req.send().await.map_err(cognito)?;
         Ok((out.users().iter().map(platform_user).collect(), out.pagination_token().map(str::to_owned)))
     }
 
-    /// Every member of a group, with their status (for the access re-check; the caller caches it).
     /// A group that does not exist has no members.
-    pub async fn group_members(&self, group: &str) -> PortResult<Vec<PlatformUser>> {
-        let mut users = Vec::new();
-        let mut token = None;
-        for _ in 0..MAX_POOL_PAGES {
-            let out = self
-                .client
-                .list_users_in_group()
-                .user_pool_id(&self.pool_id)
-                .group_name(group)
-                .limit(60)
-                .set_next_token(token)
-                .send()
-                .await;
-            let out = match out {
-                Ok(out) => out,
-                Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => return Ok(users),
-                Err(e) => return Err(cognito_error(e)),
-            };
-            users.extend(out.users().iter().map(platform_user));
-            token = out.next_token().map(str::to_owned);
-            if token.is_none() {
+    async fn group_members(&self, group: &str) -> Result<Vec<PlatformUser>, Unavailable> {
+        let mut users =
+            self.client.list_users_in_group().user_pool_id(&self.pool_id).group_name(group).limit(60).into_paginator().items().send();
+        let mut out = Vec::new();
+        while let Some(user) = users.next().await {
+            match user {
+                Ok(u) => out.push(platform_user(&u)),
+                Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => return Ok(out),
+                Err(e) => return Err(cognito(e)),
+            }
+            if out.len() >= MAX_USERS {
                 break;
             }
         }
-        Ok(users)
+        Ok(out)
     }
 
-    /// Every user of the pool (for suggestions; the caller caches it).
-    pub async fn all(&self) -> PortResult<Vec<PlatformUser>> {
-        let mut users = Vec::new();
-        let mut token = None;
-        for _ in 0..MAX_POOL_PAGES {
-            let (page, next) = self.search("", token, 60).await?;
-            users.extend(page);
-            token = next;
-            if token.is_none() {
+    async fn all(&self) -> Result<Vec<PlatformUser>, Unavailable> {
+        let mut users = self.client.list_users().user_pool_id(&self.pool_id).limit(60).into_paginator().items().send();
+        let mut out = Vec::new();
+        while let Some(user) = users.next().await {
+            out.push(platform_user(&user.map_err(cognito)?));
+            if out.len() >= MAX_USERS {
                 break;
             }
         }
-        Ok(users)
+        Ok(out)
     }
 }
 

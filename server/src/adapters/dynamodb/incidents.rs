@@ -11,29 +11,28 @@
 //! | `health#<org>` | `<time>#<event>` | each check, refresh and health change (TTL 90 days) |
 use std::collections::HashMap;
 
-use app::wire::{Health, IncidentKind};
+use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
 use aws_sdk_dynamodb::Client;
+use console_core::error::{Service, Unavailable};
+use console_core::health::Health;
+use console_core::incidents::{Incident, IncidentKind};
+use console_core::ports::{DayHealth, Delivery, IncidentStore, CLAIM_SECONDS};
+use console_core::time::day;
 
-use crate::domain::incidents::Incident;
+use crate::adapters::{dynamo_answer, dynamo_down, unavailable};
 
 /// Resolved incidents, history and deliveries are kept this long.
 pub const KEEP_SECONDS: i64 = 90 * 24 * 3600;
-/// How long a claimed delivery is its claimant's before the sweep may send it instead.
-pub const CLAIM_SECONDS: i64 = 120;
-
 #[derive(Clone, Debug)]
-pub struct Incidents {
+pub struct DynamoIncidents {
     client: Client,
     table: String,
 }
 
-#[derive(Debug, thiserror::Error)]
-#[error("DynamoDB: {}", crate::adapters::chain(.0.as_ref()))]
-pub struct IncidentsError(#[source] crate::adapters::Cause);
-
-fn err<E: std::error::Error + Send + Sync + 'static>(e: E) -> IncidentsError {
-    IncidentsError(Box::new(e))
+/// A request that could not be built (a missing field: the console's own fault).
+fn unbuilt(e: aws_sdk_dynamodb::error::BuildError) -> Unavailable {
+    unavailable(Service::DynamoDb, e)
 }
 
 type Item = HashMap<String, AttributeValue>;
@@ -57,11 +56,6 @@ fn get_n(item: &Item, k: &str) -> Option<i64> {
 fn month(unix: i64) -> String {
     let t = time::OffsetDateTime::from_unix_timestamp(unix).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     format!("{:04}-{:02}", t.year(), u8::from(t.month()))
-}
-
-pub fn day(unix: i64) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp(unix).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day())
 }
 
 fn incident_item(i: &Incident) -> Item {
@@ -110,22 +104,6 @@ fn open_key(org_id: &str, kind: IncidentKind) -> (AttributeValue, AttributeValue
     (s("open"), s(format!("{org_id}#{}", kind.code())))
 }
 
-/// A delivery as stored: which event of which incident to which channel, and how it went.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Delivery {
-    pub incident_id: String,
-    pub event: String,
-    pub channel: usize,
-    pub channel_label: String,
-    pub delivered: bool,
-    pub attempts: u32,
-    pub error: Option<String>,
-    pub at: i64,
-    pub next_at: Option<i64>,
-    /// The message's JSON, kept for retries (built from the incident: no token).
-    pub message: String,
-}
-
 fn delivery(item: &Item) -> Option<Delivery> {
     let sk = get_s(item, "sk")?;
     let mut parts = sk.rsplitn(3, '#');
@@ -146,60 +124,66 @@ fn delivery(item: &Item) -> Option<Delivery> {
     })
 }
 
-fn conditional_failed<E, R>(e: &aws_sdk_dynamodb::error::SdkError<E, R>) -> bool
-where
-    E: aws_sdk_dynamodb::error::ProvideErrorMetadata,
-{
-    e.as_service_error()
-        .and_then(|s| s.code())
-        .is_some_and(|c| c == "ConditionalCheckFailedException" || c == "TransactionCanceledException")
+impl DynamoIncidents {
+    pub fn new(client: Client, table: impl Into<String>) -> DynamoIncidents {
+        DynamoIncidents { client, table: table.into() }
+    }
+
+    /// Every item of partition `pk` (every page), its sort keys starting with `sk_prefix` or from `sk_from`.
+    async fn query(&self, pk: &str, sk_prefix: Option<&str>, sk_from: Option<&str>) -> Result<Vec<Item>, Unavailable> {
+        let q = self.client.query().table_name(&self.table).expression_attribute_names("#p", "pk").expression_attribute_values(":p", s(pk));
+        let q = match (sk_prefix, sk_from) {
+            (Some(prefix), _) => q
+                .key_condition_expression("#p = :p AND begins_with(#s, :s)")
+                .expression_attribute_names("#s", "sk")
+                .expression_attribute_values(":s", s(prefix)),
+            (None, Some(from)) => q
+                .key_condition_expression("#p = :p AND #s >= :s")
+                .expression_attribute_names("#s", "sk")
+                .expression_attribute_values(":s", s(from)),
+            (None, None) => q.key_condition_expression("#p = :p"),
+        };
+        q.into_paginator().items().send().try_collect().await.map_err(dynamo_down)
+    }
+
+    async fn query_owned(&self, pk: String, from: String) -> Result<Vec<Item>, Unavailable> {
+        self.query(&pk, None, Some(&from)).await
+    }
+
+    async fn update_open(
+        &self,
+        org_id: &str,
+        kind: IncidentKind,
+        update: &str,
+        values: &[(&str, AttributeValue)],
+    ) -> Result<bool, Unavailable> {
+        let (pk, sk) = open_key(org_id, kind);
+        let mut req = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", pk)
+            .key("sk", sk)
+            .update_expression(update)
+            .condition_expression("attribute_exists(sk)");
+        for (k, v) in values {
+            req = req.expression_attribute_values(*k, v.clone());
+        }
+        dynamo_answer(req.send().await)
+    }
 }
 
-impl Incidents {
-    pub fn new(client: Client, table: impl Into<String>) -> Incidents {
-        Incidents { client, table: table.into() }
-    }
-
-    async fn query(&self, pk: &str, sk_prefix: Option<&str>, sk_from: Option<&str>) -> Result<Vec<Item>, IncidentsError> {
-        let mut out = Vec::new();
-        let mut start = None;
-        loop {
-            let mut q = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .expression_attribute_names("#p", "pk")
-                .expression_attribute_values(":p", s(pk))
-                .set_exclusive_start_key(start);
-            q = match (sk_prefix, sk_from) {
-                (Some(prefix), _) => q
-                    .key_condition_expression("#p = :p AND begins_with(#s, :s)")
-                    .expression_attribute_names("#s", "sk")
-                    .expression_attribute_values(":s", s(prefix)),
-                (None, Some(from)) => q
-                    .key_condition_expression("#p = :p AND #s >= :s")
-                    .expression_attribute_names("#s", "sk")
-                    .expression_attribute_values(":s", s(from)),
-                (None, None) => q.key_condition_expression("#p = :p"),
-            };
-            let page = q.send().await.map_err(err)?;
-            out.extend(page.items.unwrap_or_default());
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                return Ok(out);
-            }
-        }
-    }
-
+#[async_trait]
+impl IncidentStore for DynamoIncidents {
     /// Every open incident (one Query), or one workspace's.
-    pub async fn open(&self, org_id: Option<&str>) -> Result<Vec<Incident>, IncidentsError> {
+    async fn open(&self, org_id: Option<&str>) -> Result<Vec<Incident>, Unavailable> {
         let prefix = org_id.map(|o| format!("{o}#"));
         Ok(self.query("open", prefix.as_deref(), None).await?.iter().filter_map(incident).collect())
     }
 
     /// Opens an incident unless one of its (workspace, kind) is open: `false` then (another
     /// instance, or the sweep and a *Check now*, opened it first).
-    pub async fn create(&self, i: &Incident) -> Result<bool, IncidentsError> {
+    async fn create(&self, i: &Incident) -> Result<bool, Unavailable> {
         let (pk, sk) = open_key(&i.org_id, i.kind);
         let mut item = incident_item(i);
         item.insert("pk".into(), pk);
@@ -212,15 +196,11 @@ impl Incidents {
             .condition_expression("attribute_not_exists(sk)")
             .send()
             .await;
-        match put {
-            Ok(_) => Ok(true),
-            Err(e) if conditional_failed(&e) => Ok(false),
-            Err(e) => Err(err(e)),
-        }
+        dynamo_answer(put)
     }
 
     /// The same kind seen again while open: only "last seen" and the evidence move.
-    pub async fn seen(&self, org_id: &str, kind: IncidentKind, now: i64, evidence: &str) -> Result<(), IncidentsError> {
+    async fn seen(&self, org_id: &str, kind: IncidentKind, now: i64, evidence: &str) -> Result<(), Unavailable> {
         let (pk, sk) = open_key(org_id, kind);
         let res = self
             .client
@@ -234,16 +214,12 @@ impl Incidents {
             .expression_attribute_values(":e", s(evidence))
             .send()
             .await;
-        match res {
-            Ok(_) => Ok(()),
-            Err(e) if conditional_failed(&e) => Ok(()),
-            Err(e) => Err(err(e)),
-        }
+        dynamo_answer(res).map(|_| ())
     }
 
     /// Moves an open incident to the resolved ones, in one transaction conditioned on it still
     /// being that incident: `false` when another instance resolved it first.
-    pub async fn resolve(&self, i: &Incident, now: i64) -> Result<bool, IncidentsError> {
+    async fn resolve(&self, i: &Incident, now: i64) -> Result<bool, Unavailable> {
         let (pk, sk) = open_key(&i.org_id, i.kind);
         let mut resolved = Incident { resolved_at: Some(now), ..i.clone() };
         resolved.last_seen = resolved.last_seen.max(now);
@@ -258,8 +234,8 @@ impl Incidents {
             .condition_expression("id = :id")
             .expression_attribute_values(":id", s(&i.id))
             .build()
-            .map_err(err)?;
-        let put = Put::builder().table_name(&self.table).set_item(Some(item)).build().map_err(err)?;
+            .map_err(unbuilt)?;
+        let put = Put::builder().table_name(&self.table).set_item(Some(item)).build().map_err(unbuilt)?;
         let res = self
             .client
             .transact_write_items()
@@ -267,15 +243,11 @@ impl Incidents {
             .transact_items(TransactWriteItem::builder().put(put).build())
             .send()
             .await;
-        match res {
-            Ok(_) => Ok(true),
-            Err(e) if conditional_failed(&e) => Ok(false),
-            Err(e) => Err(err(e)),
-        }
+        dynamo_answer(res)
     }
 
     /// Resolved incidents since `since` (this month's and last month's partitions).
-    pub async fn resolved_since(&self, since: i64, now: i64) -> Result<Vec<Incident>, IncidentsError> {
+    async fn resolved_since(&self, since: i64, now: i64) -> Result<Vec<Incident>, Unavailable> {
         let mut months = vec![month(now)];
         let mut at = now;
         while month(at) != month(since) && months.len() < 4 {
@@ -294,17 +266,13 @@ impl Incidents {
         Ok(out)
     }
 
-    async fn query_owned(&self, pk: String, from: String) -> Result<Vec<Item>, IncidentsError> {
-        self.query(&pk, None, Some(&from)).await
-    }
-
     /// *Acknowledge* (with a note) an open incident; `false` when it is no longer open.
-    pub async fn acknowledge(&self, org_id: &str, kind: IncidentKind, by: &str, note: &str) -> Result<bool, IncidentsError> {
+    async fn acknowledge(&self, org_id: &str, kind: IncidentKind, by: &str, note: &str) -> Result<bool, Unavailable> {
         self.update_open(org_id, kind, "SET ack_by = :by, note = :note", &[(":by", s(by)), (":note", s(note))]).await
     }
 
     /// *Snooze*: quiet until `until`, or until resolved.
-    pub async fn snooze(&self, org_id: &str, kind: IncidentKind, until: Option<i64>) -> Result<bool, IncidentsError> {
+    async fn snooze(&self, org_id: &str, kind: IncidentKind, until: Option<i64>) -> Result<bool, Unavailable> {
         match until {
             Some(t) => {
                 self.update_open(
@@ -319,39 +287,14 @@ impl Incidents {
         }
     }
 
-    async fn update_open(
-        &self,
-        org_id: &str,
-        kind: IncidentKind,
-        update: &str,
-        values: &[(&str, AttributeValue)],
-    ) -> Result<bool, IncidentsError> {
-        let (pk, sk) = open_key(org_id, kind);
-        let mut req = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", pk)
-            .key("sk", sk)
-            .update_expression(update)
-            .condition_expression("attribute_exists(sk)");
-        for (k, v) in values {
-            req = req.expression_attribute_values(*k, v.clone());
-        }
-        match req.send().await {
-            Ok(_) => Ok(true),
-            Err(e) if conditional_failed(&e) => Ok(false),
-            Err(e) => Err(err(e)),
-        }
-    }
-
     /// Since when the workspace has been degraded without a break (`None`: it is not).
-    pub async fn degraded_since(&self, org_id: &str) -> Result<Option<i64>, IncidentsError> {
-        let out = self.client.get_item().table_name(&self.table).key("pk", s("watch")).key("sk", s(org_id)).send().await.map_err(err)?;
+    async fn degraded_since(&self, org_id: &str) -> Result<Option<i64>, Unavailable> {
+        let out =
+            self.client.get_item().table_name(&self.table).key("pk", s("watch")).key("sk", s(org_id)).send().await.map_err(dynamo_down)?;
         Ok(out.item.as_ref().and_then(|i| get_n(i, "degraded_since")))
     }
 
-    pub async fn set_degraded_since(&self, org_id: &str, since: Option<i64>) -> Result<(), IncidentsError> {
+    async fn set_degraded_since(&self, org_id: &str, since: Option<i64>) -> Result<(), Unavailable> {
         let req = self.client.update_item().table_name(&self.table).key("pk", s("watch")).key("sk", s(org_id));
         let req = match since {
             Some(t) => {
@@ -359,12 +302,12 @@ impl Incidents {
             }
             None => req.update_expression("REMOVE degraded_since"),
         };
-        req.send().await.map_err(err)?;
+        req.send().await.map_err(dynamo_down)?;
         Ok(())
     }
 
     /// Keeps a check, refresh or health change, and folds it into the day's worst health.
-    pub async fn record_health(&self, org_id: &str, now: i64, event: &str, health: Health, detail: &str) -> Result<(), IncidentsError> {
+    async fn record_health(&self, org_id: &str, now: i64, event: &str, health: Health, detail: &str) -> Result<(), Unavailable> {
         let history = self
             .client
             .put_item()
@@ -375,7 +318,7 @@ impl Incidents {
             .item("detail", s(detail))
             .item("ttl", n(now + KEEP_SECONDS))
             .send();
-        let rank = i64::from(severity(health));
+        let rank = i64::from(health.severity());
         let rollup = self
             .client
             .update_item()
@@ -390,30 +333,26 @@ impl Incidents {
             .expression_attribute_values(":o", s(org_id))
             .expression_attribute_values(":ttl", n(now + KEEP_SECONDS))
             .send();
-        let (h, r) = tokio::join!(history, rollup);
-        h.map_err(err)?;
-        match r {
-            Ok(_) => Ok(()),
-            Err(e) if conditional_failed(&e) => Ok(()),
-            Err(e) => Err(err(e)),
-        }
+        let (h, r) = futures::join!(history, rollup);
+        h.map_err(dynamo_down)?;
+        dynamo_answer(r).map(|_| ())
     }
 
     /// The worst health of each (day, workspace) from `from_day` on (one Query for every workspace).
-    pub async fn days_since(&self, from_day: &str) -> Result<Vec<(String, String, Health)>, IncidentsError> {
+    async fn days_since(&self, from_day: &str) -> Result<Vec<DayHealth>, Unavailable> {
         let items = self.query("days", None, Some(from_day)).await?;
         Ok(items
             .iter()
             .filter_map(|i| {
                 let sk = get_s(i, "sk")?;
                 let (d, org) = sk.split_once('#')?;
-                Some((d.to_owned(), org.to_owned(), Health::from_code(&get_s(i, "health")?)?))
+                Some(DayHealth { day: d.to_owned(), org_id: org.to_owned(), health: Health::from_code(&get_s(i, "health")?)? })
             })
             .collect())
     }
 
     /// Claims a delivery before it is made: `false` when another instance claimed it.
-    pub async fn claim(&self, d: &Delivery) -> Result<bool, IncidentsError> {
+    async fn claim(&self, d: &Delivery) -> Result<bool, Unavailable> {
         let put = self
             .client
             .put_item()
@@ -432,15 +371,11 @@ impl Incidents {
             .condition_expression("attribute_not_exists(sk)")
             .send()
             .await;
-        match put {
-            Ok(_) => Ok(true),
-            Err(e) if conditional_failed(&e) => Ok(false),
-            Err(e) => Err(err(e)),
-        }
+        dynamo_answer(put)
     }
 
     /// Records how a delivery went.
-    pub async fn delivered(&self, d: &Delivery) -> Result<(), IncidentsError> {
+    async fn delivered(&self, d: &Delivery) -> Result<(), Unavailable> {
         let mut req = self
             .client
             .update_item()
@@ -464,22 +399,12 @@ impl Incidents {
                 .update_expression("SET delivered = :d, attempts = :a, #at = :at REMOVE #e, next_at")
                 .expression_attribute_names("#e", "error"),
         };
-        req.expression_attribute_names("#at", "at").send().await.map_err(err)?;
+        req.expression_attribute_names("#at", "at").send().await.map_err(dynamo_down)?;
         Ok(())
     }
 
     /// Every delivery kept (one Query), for the pages and the retries.
-    pub async fn deliveries(&self) -> Result<Vec<Delivery>, IncidentsError> {
+    async fn deliveries(&self) -> Result<Vec<Delivery>, Unavailable> {
         Ok(self.query("alert", None, None).await?.iter().filter_map(delivery).collect())
-    }
-}
-
-/// How bad a health is, for the day's worst.
-pub fn severity(h: Health) -> u8 {
-    match h {
-        Health::Healthy | Health::VaultManaged | Health::NotRegistered => 0,
-        Health::ExpiringSoon | Health::ExpiredRefreshable => 1,
-        Health::Degraded => 2,
-        Health::NeedsReconnect | Health::Revoked => 3,
     }
 }

@@ -1,26 +1,30 @@
 //! Leases in the console's sessions table: an item `id = lease#<name>` that one console instance
 //! holds until it runs out, so work meant to run once (the health sweep) runs on one instance.
+use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
+use console_core::error::Unavailable;
+use console_core::ports::Leases;
+
+use crate::adapters::dynamo_answer;
 
 #[derive(Clone, Debug)]
-pub struct Leases {
+pub struct DynamoLeases {
     client: Client,
     table: String,
 }
 
-#[derive(Debug, thiserror::Error)]
-#[error("DynamoDB: {}", crate::adapters::chain(.0.as_ref()))]
-pub struct LeaseError(#[source] crate::adapters::Cause);
-
-impl Leases {
-    pub fn new(client: Client, table: impl Into<String>) -> Leases {
-        Leases { client, table: table.into() }
+impl DynamoLeases {
+    pub fn new(client: Client, table: impl Into<String>) -> DynamoLeases {
+        DynamoLeases { client, table: table.into() }
     }
+}
 
+#[async_trait]
+impl Leases for DynamoLeases {
     /// Takes (or extends) the lease `id` for `owner` until `now + seconds`; `false` when another
     /// owner's lease has not run out.
-    pub async fn take(&self, id: &str, owner: &str, now: i64, seconds: i64) -> Result<bool, LeaseError> {
+    async fn take(&self, id: &str, owner: &str, now: i64, seconds: i64) -> Result<bool, Unavailable> {
         let res = self
             .client
             .put_item()
@@ -34,10 +38,6 @@ impl Leases {
             .expression_attribute_values(":me", AttributeValue::S(owner.to_owned()))
             .send()
             .await;
-        match res {
-            Ok(_) => Ok(true),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Ok(false),
-            Err(e) => Err(LeaseError(Box::new(e))),
-        }
+        dynamo_answer(res)
     }
 }

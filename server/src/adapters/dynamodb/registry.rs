@@ -2,48 +2,23 @@
 //! [`RegistryRecord`]s here (and records rows again), so nothing else handles a raw item.
 use std::collections::HashMap;
 
+use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
+use console_core::error::StoreError;
+use console_core::health::CheckResult;
+use console_core::ids::OrgId;
+use console_core::ports::{RefreshRecord, RegistryStore};
+use console_core::records::registry::{Bookkeeping, Expect, OrphanedSecret, RegistryRecord, Revocation, Status, REVOKED_BY_ADMIN};
 
-use crate::domain::registry::{Bookkeeping, Expect, InstallRecord, OrphanedSecret, RegistryRecord, Revocation, Status, REVOKED_BY_ADMIN};
+use crate::adapters::{dynamo, dynamo_down};
 
 pub type Item = HashMap<String, AttributeValue>;
 
 #[derive(Clone, Debug)]
-pub struct Registry {
+pub struct DynamoRegistry {
     client: Client,
     table: String,
-}
-
-/// A registry call failed; the SDK error is kept as the cause (for the log, never a page).
-#[derive(Debug, thiserror::Error)]
-pub enum RegistryError {
-    /// The row changed since it was read (another console or a platform Lambda wrote it).
-    #[error("the registry row changed meanwhile")]
-    Conflict,
-    #[error("DynamoDB: {}", crate::adapters::chain(.0.as_ref()))]
-    Unavailable(#[source] crate::adapters::Cause),
-}
-
-fn cause<E, R>(e: aws_sdk_dynamodb::error::SdkError<E, R>) -> RegistryError
-where
-    E: std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
-{
-    RegistryError::Unavailable(Box::new(e))
-}
-
-/// `Conflict` for a failed condition, the cause otherwise.
-fn conditional<E, R>(e: aws_sdk_dynamodb::error::SdkError<E, R>) -> RegistryError
-where
-    E: std::error::Error + aws_sdk_dynamodb::error::ProvideErrorMetadata + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
-{
-    if e.as_service_error().and_then(|s| s.code()) == Some("ConditionalCheckFailedException") {
-        RegistryError::Conflict
-    } else {
-        cause(e)
-    }
 }
 
 /// A string attribute, `None` when absent, not a string, or empty.
@@ -51,9 +26,17 @@ pub fn s(item: &Item, key: &str) -> Option<String> {
     item.get(key).and_then(|v| v.as_s().ok()).filter(|v| !v.is_empty()).cloned()
 }
 
-/// Reads a row as the platform would; `None` for an item without an organization id.
+/// Reads a row as the platform would; `None` for an item without an organization id the console
+/// can address (the platform's ids are UUIDs).
 pub fn read(item: &Item) -> Option<RegistryRecord> {
-    let org_id = s(item, "linear_workspace_id")?;
+    let raw = s(item, "linear_workspace_id")?;
+    let org_id = match OrgId::parse(&raw) {
+        Ok(id) => id,
+        Err(e) => {
+            tracing::warn!(error = %e.about("linear_workspace_id"), "a registry row the console cannot address is left out");
+            return None;
+        }
+    };
     let team_keys = item
         .get("team_keys")
         .and_then(|v| v.as_l().ok())
@@ -100,7 +83,7 @@ pub fn item(r: &RegistryRecord) -> Item {
             item.insert(k.to_owned(), AttributeValue::S(v.clone()));
         }
     };
-    put("linear_workspace_id", &Some(r.org_id.clone()));
+    put("linear_workspace_id", &Some(r.org_id.to_string()));
     put("workspace_slug", &r.slug);
     put("oauth_secret_arn", &r.secret_arn);
     put("status", &r.status.as_ref().map(|s| s.as_str().to_owned()));
@@ -136,46 +119,44 @@ pub fn item(r: &RegistryRecord) -> Item {
     item
 }
 
-impl Registry {
+fn key(org: &OrgId) -> AttributeValue {
+    AttributeValue::S(org.to_string())
+}
+
+impl DynamoRegistry {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Registry { client, table: table.into() }
+        DynamoRegistry { client, table: table.into() }
     }
 
-    fn key(org_id: &str) -> (String, AttributeValue) {
-        ("linear_workspace_id".to_owned(), AttributeValue::S(org_id.to_owned()))
+    fn update(&self, org: &OrgId) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
+        self.client.update_item().table_name(&self.table).key("linear_workspace_id", key(org))
+    }
+}
+
+#[async_trait]
+impl RegistryStore for DynamoRegistry {
+    /// Every row (a Scan, every page).
+    async fn all(&self) -> Result<Vec<RegistryRecord>, StoreError> {
+        let items = self.client.scan().table_name(&self.table).into_paginator().items().send().try_collect().await.map_err(dynamo_down)?;
+        Ok(items.iter().filter_map(read).collect())
     }
 
-    /// Every row, all Scan pages.
-    pub async fn records(&self) -> Result<Vec<RegistryRecord>, RegistryError> {
-        let mut out = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self.client.scan().table_name(&self.table).set_exclusive_start_key(start).send().await.map_err(cause)?;
-            out.extend(page.items().iter().filter_map(read));
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                return Ok(out);
-            }
-        }
-    }
-
-    /// One row, read consistently (a write is about to be conditioned on it).
-    pub async fn get(&self, org_id: &str) -> Result<Option<RegistryRecord>, RegistryError> {
-        let (k, v) = Self::key(org_id);
-        let out = self.client.get_item().table_name(&self.table).key(k, v).consistent_read(true).send().await.map_err(cause)?;
+    async fn get(&self, org: &OrgId) -> Result<Option<RegistryRecord>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("linear_workspace_id", key(org))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(dynamo_down)?;
         Ok(out.item.as_ref().and_then(read))
     }
 
-    /// Writes an install or reconnect as a whole row (the CLI's Put), on condition that the row
-    /// is still what was read. Returns the row written.
-    pub async fn record_install(
-        &self,
-        install: &InstallRecord,
-        expect: &Expect,
-        previous: Option<&RegistryRecord>,
-    ) -> Result<RegistryRecord, RegistryError> {
-        let row = install.row(previous);
-        let mut req = self.client.put_item().table_name(&self.table).set_item(Some(item(&row)));
+    /// The whole row (the CLI's Put), on condition that it is still what was read.
+    async fn put_install(&self, row: &RegistryRecord, expect: &Expect) -> Result<(), StoreError> {
+        let mut req = self.client.put_item().table_name(&self.table).set_item(Some(item(row)));
         req = match expect {
             Expect::Absent => req.condition_expression("attribute_not_exists(linear_workspace_id)"),
             Expect::InstalledAt(None) => {
@@ -185,18 +166,13 @@ impl Registry {
                 req.condition_expression("installed_at = :prev").expression_attribute_values(":prev", AttributeValue::S(at.clone()))
             }
         };
-        req.send().await.map_err(conditional)?;
-        Ok(row)
+        req.send().await.map_err(dynamo)?;
+        Ok(())
     }
 
-    /// Marks the row revoked by an admin (`status`, `revoked_reason`, who and when), so the
-    /// platform stops using it. Kept as it is when it already says so (a rerun keeps the first time).
-    pub async fn mark_revoked(&self, org_id: &str, by: &str, now: &str) -> Result<(), RegistryError> {
-        let (k, v) = Self::key(org_id);
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .key(k, v)
+    /// Kept as it is when it already says so (a rerun keeps the first time).
+    async fn mark_revoked(&self, org: &OrgId, by: &str, at: &str) -> Result<(), StoreError> {
+        self.update(org)
             .update_expression(
                 "SET #s = :revoked, revoked_reason = :why, revoked_by_platform_user_id = :by, revoked_at = :now, updated_at = :now",
             )
@@ -205,35 +181,30 @@ impl Registry {
             .expression_attribute_values(":revoked", AttributeValue::S(Status::Revoked.as_str().to_owned()))
             .expression_attribute_values(":why", AttributeValue::S(REVOKED_BY_ADMIN.into()))
             .expression_attribute_values(":by", AttributeValue::S(by.to_owned()))
-            .expression_attribute_values(":now", AttributeValue::S(now.to_owned()))
+            .expression_attribute_values(":now", AttributeValue::S(at.to_owned()))
             .send()
             .await
-            .map_err(cause)?;
+            .map_err(dynamo)?;
         Ok(())
     }
 
-    /// Deletes the row, only while it is revoked (a reconnect meanwhile keeps it).
-    pub async fn delete_revoked(&self, org_id: &str) -> Result<(), RegistryError> {
-        let (k, v) = Self::key(org_id);
+    async fn delete_revoked(&self, org: &OrgId) -> Result<(), StoreError> {
         self.client
             .delete_item()
             .table_name(&self.table)
-            .key(k, v)
+            .key("linear_workspace_id", key(org))
             .condition_expression("#s = :revoked")
             .expression_attribute_names("#s", "status")
             .expression_attribute_values(":revoked", AttributeValue::S(Status::Revoked.as_str().to_owned()))
             .send()
             .await
-            .map_err(conditional)?;
+            .map_err(dynamo)?;
         Ok(())
     }
 
-    /// Records a secret that could not be deleted, as the platform does (contract §1).
-    pub async fn mark_orphaned(&self, org_id: &str, arn: &str, error: &str) -> Result<(), RegistryError> {
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .key("linear_workspace_id", AttributeValue::S(org_id.to_owned()))
+    /// As the platform records a secret it could not delete (contract §1).
+    async fn mark_orphaned(&self, org: &OrgId, arn: &str, error: &str) -> Result<(), StoreError> {
+        self.update(org)
             .update_expression("SET secret_deletion_failed = :t, secret_deletion_error = :e, orphaned_oauth_secret_arn = :a")
             .condition_expression("attribute_exists(linear_workspace_id)")
             .expression_attribute_values(":t", AttributeValue::Bool(true))
@@ -241,38 +212,23 @@ impl Registry {
             .expression_attribute_values(":a", AttributeValue::S(arn.to_owned()))
             .send()
             .await
-            .map_err(cause)?;
+            .map_err(dynamo)?;
         Ok(())
     }
 
-    /// Removes the orphaned-secret markers, only while they name `arn` (another orphan stays
-    /// recorded). `false` when they named something else or were already gone.
-    pub async fn clear_orphan(&self, org_id: &str, arn: &str) -> Result<bool, RegistryError> {
+    async fn clear_orphan(&self, org: &OrgId, arn: &str) -> Result<bool, StoreError> {
         let res = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("linear_workspace_id", AttributeValue::S(org_id.to_owned()))
+            .update(org)
             .update_expression("REMOVE secret_deletion_failed, secret_deletion_error, orphaned_oauth_secret_arn")
             .condition_expression("orphaned_oauth_secret_arn = :a")
             .expression_attribute_values(":a", AttributeValue::S(arn.to_owned()))
             .send()
             .await;
-        match res {
-            Ok(_) => Ok(true),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Ok(false),
-            Err(e) => Err(cause(e)),
-        }
+        Ok(crate::adapters::dynamo_answer(res)?)
     }
 
-    /// Takes the console's short lease on a row (one refresh at a time across instances).
-    /// `Conflict` when another holder's lease has not run out.
-    pub async fn take_lease(&self, org_id: &str, owner: &str, now: i64, seconds: i64) -> Result<(), RegistryError> {
-        let res = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("linear_workspace_id", AttributeValue::S(org_id.to_owned()))
+    async fn take_lease(&self, org: &OrgId, owner: &str, now: i64, seconds: i64) -> Result<(), StoreError> {
+        self.update(org)
             .update_expression("SET console_lease_owner = :me, console_lease_until = :until")
             .condition_expression(
                 "attribute_exists(linear_workspace_id) AND (attribute_not_exists(console_lease_until) OR console_lease_until < :now)",
@@ -281,62 +237,43 @@ impl Registry {
             .expression_attribute_values(":until", AttributeValue::N((now + seconds).to_string()))
             .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
             .send()
-            .await;
-        match res {
-            Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Err(RegistryError::Conflict),
-            Err(e) => Err(cause(e)),
-        }
+            .await
+            .map_err(dynamo)?;
+        Ok(())
     }
 
-    /// Gives the lease back and records the refresh attempt, only if the lease is still ours.
-    pub async fn release_lease(
-        &self,
-        org_id: &str,
-        owner: &str,
-        refresh: Option<(&str, Option<&str>, Option<&str>)>,
-    ) -> Result<(), RegistryError> {
+    async fn release_lease(&self, org: &OrgId, owner: &str, refresh: Option<&RefreshRecord>) -> Result<(), StoreError> {
         let mut update = "REMOVE console_lease_owner, console_lease_until".to_owned();
         let mut req = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("linear_workspace_id", AttributeValue::S(org_id.to_owned()))
+            .update(org)
             .condition_expression("console_lease_owner = :me")
             .expression_attribute_values(":me", AttributeValue::S(owner.to_owned()));
-        if let Some((at, error, expires)) = refresh {
+        if let Some(r) = refresh {
             let mut set = vec!["last_refresh_at = :at"];
-            req = req.expression_attribute_values(":at", AttributeValue::S(at.to_owned()));
-            if let Some(exp) = expires {
+            req = req.expression_attribute_values(":at", AttributeValue::S(r.at.clone()));
+            if let Some(exp) = &r.expires_at {
                 set.push("token_expires_at = :exp");
-                req = req.expression_attribute_values(":exp", AttributeValue::S(exp.to_owned()));
+                req = req.expression_attribute_values(":exp", AttributeValue::S(exp.clone()));
             }
-            match error {
+            match &r.error {
                 Some(e) => {
                     set.push("last_refresh_error = :err");
-                    req = req.expression_attribute_values(":err", AttributeValue::S(e.to_owned()));
+                    req = req.expression_attribute_values(":err", AttributeValue::S(e.clone()));
                 }
                 None => update.push_str(", last_refresh_error"),
             }
             update = format!("SET {} {update}", set.join(", "));
         }
-        match req.update_expression(update).send().await {
-            Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Err(RegistryError::Conflict),
-            Err(e) => Err(cause(e)),
-        }
+        req.update_expression(update).send().await.map_err(dynamo)?;
+        Ok(())
     }
 
-    /// Records a *Check now* (and the token expiry it saw).
-    pub async fn record_check(&self, org_id: &str, at: &str, result: &str, expires_at: Option<&str>) -> Result<(), RegistryError> {
+    async fn record_check(&self, org: &OrgId, at: &str, result: CheckResult, expires_at: Option<&str>) -> Result<(), StoreError> {
         let mut req = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("linear_workspace_id", AttributeValue::S(org_id.to_owned()))
+            .update(org)
             .condition_expression("attribute_exists(linear_workspace_id)")
             .expression_attribute_values(":at", AttributeValue::S(at.to_owned()))
-            .expression_attribute_values(":r", AttributeValue::S(result.to_owned()));
+            .expression_attribute_values(":r", AttributeValue::S(result.code().to_owned()));
         let update = match expires_at {
             Some(exp) => {
                 req = req.expression_attribute_values(":exp", AttributeValue::S(exp.to_owned()));
@@ -344,7 +281,7 @@ impl Registry {
             }
             None => "SET last_check_at = :at, last_check_result = :r",
         };
-        req.update_expression(update).send().await.map_err(cause)?;
+        req.update_expression(update).send().await.map_err(dynamo)?;
         Ok(())
     }
 }

@@ -6,14 +6,17 @@
 //! not each read the table; what this instance writes or deletes replaces it at once, and a session
 //! ended on another instance ends here within that time.
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
+use console_core::cache::{Freshness, ReadCache};
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
+
+use crate::adapters::SystemClock;
 
 /// Item layout: `id` (S, partition key: `s#` + SHA-256 of the session id, hex), `data` (S, JSON of the session map),
 /// `expires_at` (N, epoch seconds; the table's TTL attribute).
@@ -21,49 +24,47 @@ use tower_sessions::session_store::{self, SessionStore};
 pub struct DynamoSessionStore {
     client: Client,
     table: String,
-    cache: Arc<Mutex<HashMap<Id, (Instant, Record)>>>,
-    ttl: Duration,
+    cache: ReadCache<Id, Record>,
 }
 
-/// Records kept at most (an instance serving more live sessions reads the table more often).
-const CACHE_MAX: usize = 50_000;
+/// Why a session was not loaded: there is none (nothing to keep), or the table failed.
+enum Load {
+    Missing,
+    Failed(session_store::Error),
+}
 
 impl DynamoSessionStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        DynamoSessionStore { client, table: table.into(), cache: Arc::default(), ttl: Duration::ZERO }
+        DynamoSessionStore { client, table: table.into(), cache: ReadCache::new(Duration::ZERO, Arc::new(SystemClock)) }
     }
 
     /// Reuses a record read for up to `ttl` (zero: read the table every time).
     pub fn with_cache(mut self, ttl: Duration) -> Self {
-        self.ttl = ttl;
+        self.cache = ReadCache::new(ttl, Arc::new(SystemClock));
         self
     }
 
-    fn cached(&self, id: &Id) -> Option<Record> {
-        let cache = self.cache.lock().ok()?;
-        let (at, record) = cache.get(id)?;
-        (at.elapsed() < self.ttl && record.expiry_date > time::OffsetDateTime::now_utc()).then(|| record.clone())
-    }
-
-    fn remember(&self, record: &Record) {
-        if self.ttl.is_zero() {
-            return;
-        }
-        if let Ok(mut cache) = self.cache.lock() {
-            if cache.len() >= CACHE_MAX {
-                let ttl = self.ttl;
-                cache.retain(|_, (at, _)| at.elapsed() < ttl);
-            }
-            if cache.len() < CACHE_MAX {
-                cache.insert(record.id, (Instant::now(), record.clone()));
-            }
-        }
-    }
-
-    fn forget(&self, id: &Id) {
-        if let Ok(mut cache) = self.cache.lock() {
-            cache.remove(id);
-        }
+    async fn read(&self, id: &Id) -> Result<Record, Load> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("id", AttributeValue::S(key(id)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| Load::Failed(backend(aws_sdk_dynamodb::error::DisplayErrorContext(e))))?;
+        let item = out.item.ok_or(Load::Missing)?;
+        let decode = |why: String| Load::Failed(session_store::Error::Decode(why));
+        let expires = item
+            .get("expires_at")
+            .and_then(|v| v.as_n().ok())
+            .and_then(|n| n.parse::<i64>().ok())
+            .ok_or_else(|| decode("expires_at missing".into()))?;
+        let expiry_date = time::OffsetDateTime::from_unix_timestamp(expires).map_err(|e| decode(e.to_string()))?;
+        let data = item.get("data").and_then(|v| v.as_s().ok()).ok_or_else(|| decode("data missing".into()))?;
+        let data = serde_json::from_str(data).map_err(|e| decode(e.to_string()))?;
+        Ok(Record { id: *id, data, expiry_date })
     }
 
     fn item(record: &Record) -> session_store::Result<HashMap<String, AttributeValue>> {
@@ -104,7 +105,7 @@ impl SessionStore for DynamoSessionStore {
                 .await;
             match put {
                 Ok(_) => {
-                    self.remember(record);
+                    self.cache.put(record.id, record.clone());
                     return Ok(());
                 }
                 Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
@@ -124,42 +125,25 @@ impl SessionStore for DynamoSessionStore {
             .send()
             .await
             .map_err(|e| backend(aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
-        self.remember(record);
+        self.cache.put(record.id, record.clone());
         Ok(())
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        if let Some(record) = self.cached(id) {
-            return Ok(Some(record));
+        match self.cache.get_or_read(*id, Freshness::SinceChange, || self.read(id)).await {
+            // Expiry is enforced here: DynamoDB's TTL deletion is lazy.
+            Ok(record) if record.expiry_date > time::OffsetDateTime::now_utc() => Ok(Some(record)),
+            Ok(_) => {
+                self.cache.forget(id);
+                Ok(None)
+            }
+            Err(Load::Missing) => Ok(None),
+            Err(Load::Failed(e)) => Err(e),
         }
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("id", AttributeValue::S(key(id)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| backend(aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
-        let Some(item) = out.item else { return Ok(None) };
-        let expires = item
-            .get("expires_at")
-            .and_then(|v| v.as_n().ok())
-            .and_then(|n| n.parse::<i64>().ok())
-            .ok_or_else(|| session_store::Error::Decode("expires_at missing".into()))?;
-        let expiry_date = time::OffsetDateTime::from_unix_timestamp(expires).map_err(|e| session_store::Error::Decode(e.to_string()))?;
-        if expiry_date <= time::OffsetDateTime::now_utc() {
-            return Ok(None);
-        }
-        let data = item.get("data").and_then(|v| v.as_s().ok()).ok_or_else(|| session_store::Error::Decode("data missing".into()))?;
-        let data = serde_json::from_str(data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
-        let record = Record { id: *id, data, expiry_date };
-        self.remember(&record);
-        Ok(Some(record))
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        self.forget(id);
+        self.cache.forget(id);
         self.client
             .delete_item()
             .table_name(&self.table)

@@ -1,20 +1,20 @@
 //! Failed sign-ins in the console's sessions table, shared by every console instance: an item
 //! `id = throttle#<kind>#<key>` with `count`, `first`, `last` and `expires_at` (the table's TTL).
 //! Session items are keyed `s#<hash>` and leases `lease#<name>`, so none can be read as another.
+use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use aws_sdk_dynamodb::Client;
+use console_core::error::{Service, StoreError, Unavailable};
+use console_core::ports::SignInCounters;
+use console_core::sign_in_throttle::{Failures, Limits};
 
-use crate::domain::sign_in_throttle::{Failures, Limits};
+use crate::adapters::{dynamo, dynamo_down};
 
 #[derive(Clone, Debug)]
-pub struct SignInAttempts {
+pub struct DynamoCounters {
     client: Client,
     table: String,
 }
-
-#[derive(Debug, thiserror::Error)]
-#[error("DynamoDB: {}", crate::adapters::chain(.0.as_ref()))]
-pub struct AttemptsError(#[source] crate::adapters::Cause);
 
 fn number(item: &std::collections::HashMap<String, AttributeValue>, name: &str) -> Option<i64> {
     item.get(name)?.as_n().ok()?.parse().ok()
@@ -24,13 +24,16 @@ fn failures(item: &std::collections::HashMap<String, AttributeValue>) -> Option<
     Some(Failures { count: u32::try_from(number(item, "count")?).ok()?, first: number(item, "first")?, last: number(item, "last")? })
 }
 
-impl SignInAttempts {
-    pub fn new(client: Client, table: impl Into<String>) -> SignInAttempts {
-        SignInAttempts { client, table: table.into() }
+impl DynamoCounters {
+    pub fn new(client: Client, table: impl Into<String>) -> DynamoCounters {
+        DynamoCounters { client, table: table.into() }
     }
+}
 
+#[async_trait]
+impl SignInCounters for DynamoCounters {
     /// The failures recorded under `id`, if any.
-    pub async fn read(&self, id: &str) -> Result<Option<Failures>, AttemptsError> {
+    async fn read(&self, id: &str) -> Result<Option<Failures>, Unavailable> {
         let out = self
             .client
             .get_item()
@@ -39,13 +42,13 @@ impl SignInAttempts {
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| AttemptsError(Box::new(e)))?;
+            .map_err(dynamo_down)?;
         Ok(out.item.as_ref().and_then(failures))
     }
 
     /// Counts a failure under `id` at `now`, atomically (two instances failing at once both count):
     /// added to the current window, or, when that is over, the first of a new one. The new count.
-    pub async fn fail(&self, id: &str, limits: &Limits, now: i64) -> Result<Failures, AttemptsError> {
+    async fn fail(&self, id: &str, limits: &Limits, now: i64) -> Result<Failures, Unavailable> {
         let expires = AttributeValue::N((now + limits.keep_for()).to_string());
         let nums = |v: i64| AttributeValue::N(v.to_string());
         // The count goes on while its window is open (`first` recent, not locked) or its lock runs
@@ -71,12 +74,16 @@ impl SignInAttempts {
             .return_values(ReturnValue::AllNew)
             .send()
             .await;
-        match open {
+        match open.map_err(dynamo) {
             Ok(out) => {
-                return out.attributes.as_ref().and_then(failures).ok_or_else(|| AttemptsError("the counter came back unreadable".into()))
+                return out
+                    .attributes
+                    .as_ref()
+                    .and_then(failures)
+                    .ok_or_else(|| Unavailable::new(Service::DynamoDb, "the counter came back unreadable"))
             }
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {}
-            Err(e) => return Err(AttemptsError(Box::new(e))),
+            Err(StoreError::Conflict) => {}
+            Err(StoreError::Unavailable(u)) => return Err(u),
         }
         let fresh = Failures { count: 1, first: now, last: now };
         self.client
@@ -89,19 +96,13 @@ impl SignInAttempts {
             .item("expires_at", expires)
             .send()
             .await
-            .map_err(|e| AttemptsError(Box::new(e)))?;
+            .map_err(dynamo_down)?;
         Ok(fresh)
     }
 
     /// Forgets the failures under `id` (an account after a successful sign-in).
-    pub async fn clear(&self, id: &str) -> Result<(), AttemptsError> {
-        self.client
-            .delete_item()
-            .table_name(&self.table)
-            .key("id", AttributeValue::S(id.to_owned()))
-            .send()
-            .await
-            .map_err(|e| AttemptsError(Box::new(e)))?;
+    async fn clear(&self, id: &str) -> Result<(), Unavailable> {
+        self.client.delete_item().table_name(&self.table).key("id", AttributeValue::S(id.to_owned())).send().await.map_err(dynamo_down)?;
         Ok(())
     }
 }

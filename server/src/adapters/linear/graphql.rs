@@ -1,62 +1,17 @@
 //! Linear's GraphQL API: the queries the console sends and Linear's error shapes
 //! (errors in a 200, authentication errors as 400/401, `RATELIMITED`).
+use async_trait::async_trait;
+use console_core::ports::{ApiError, InstallFacts, LinearApi, Organization, Progress, Viewer};
+pub use console_core::records::members::LinearUser;
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-pub use crate::domain::members::LinearUser;
-
 #[derive(Clone, Debug)]
-pub struct LinearApi {
+pub struct LinearGraphql {
     http: reqwest::Client,
     url: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct Organization {
-    pub id: String,
-    pub name: String,
-    #[serde(rename = "urlKey")]
-    pub url_key: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct Viewer {
-    pub id: String,
-    #[serde(default)]
-    pub name: Option<String>,
-}
-
-/// What an install needs to know about the workspace a token belongs to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InstallFacts {
-    /// With `actor=app`, the app's own bot user.
-    pub viewer: Viewer,
-    pub organization: Organization,
-    pub team_keys: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ApiError {
-    #[error("Linear did not accept the token ({code})")]
-    Unauthenticated { code: String },
-    #[error("Linear's rate limit was reached")]
-    RateLimited,
-    /// As `RateLimited`, with the reset time Linear's headers gave (epoch milliseconds).
-    #[error("Linear's rate limit was reached")]
-    RateLimitedUntil(Option<i64>),
-    #[error("Linear's API answered HTTP {status}")]
-    Unavailable { status: u16 },
-    #[error("Linear's API did not answer in time")]
-    Timeout,
-    #[error("Linear's API could not be reached")]
-    Unreachable,
-    /// A GraphQL error in a 200 answer; `code` is `extensions.code` when given.
-    #[error("Linear's API returned an error ({code})")]
-    Query { code: String, message: String },
-    #[error("Linear's API answer could not be read")]
-    Malformed,
 }
 
 const INSTALL_QUERY: &str = "query Install($after: String) { viewer { id name } organization { id name urlKey } \
@@ -116,13 +71,16 @@ const MAX_USER_PAGES: usize = 500;
 /// Bounds paging: a workspace with more than 5,000 teams is not one this console was built for.
 const MAX_PAGES: usize = 50;
 
-impl LinearApi {
-    pub fn new(http: reqwest::Client, api_url: &str) -> LinearApi {
-        LinearApi { http, url: format!("{api_url}/graphql") }
+impl LinearGraphql {
+    pub fn new(http: reqwest::Client, api_url: &str) -> LinearGraphql {
+        LinearGraphql { http, url: format!("{api_url}/graphql") }
     }
+}
 
+#[async_trait]
+impl LinearApi for LinearGraphql {
     /// Viewer, organization and every team key, in as few requests as the teams allow.
-    pub async fn install_facts(&self, token: &SecretString) -> Result<InstallFacts, ApiError> {
+    async fn install_facts(&self, token: &SecretString) -> Result<InstallFacts, ApiError> {
         let first: InstallData = self.query(token, INSTALL_QUERY, json!({ "after": null })).await?;
         let mut team_keys: Vec<String> = first.teams.nodes.iter().map(|t| t.key.to_uppercase()).collect();
         let mut after = first.teams.next();
@@ -139,7 +97,7 @@ impl LinearApi {
     }
 
     /// Every member, disabled ones included, page by page; `progress(pages, users)` after each page.
-    pub async fn users(&self, token: &SecretString, mut progress: impl FnMut(usize, usize)) -> Result<Vec<LinearUser>, ApiError> {
+    async fn users(&self, token: &SecretString, progress: Progress<'_>) -> Result<Vec<LinearUser>, ApiError> {
         let mut users = Vec::new();
         let mut after: Option<String> = None;
         for page in 1..=MAX_USER_PAGES {
@@ -155,7 +113,7 @@ impl LinearApi {
     }
 
     /// The cheapest authenticated call: who the token acts as.
-    pub async fn viewer(&self, token: &SecretString) -> Result<Viewer, ApiError> {
+    async fn viewer(&self, token: &SecretString) -> Result<Viewer, ApiError> {
         #[derive(Deserialize)]
         struct Data {
             viewer: Viewer,
@@ -163,7 +121,9 @@ impl LinearApi {
         let d: Data = self.query(token, "query { viewer { id name } }", Value::Null).await?;
         Ok(d.viewer)
     }
+}
 
+impl LinearGraphql {
     async fn query<T: DeserializeOwned>(&self, token: &SecretString, query: &str, variables: Value) -> Result<T, ApiError> {
         let res = self
             .http
@@ -186,7 +146,7 @@ impl LinearApi {
         let body: Value = res.json().await.map_err(|e| if e.is_timeout() { ApiError::Timeout } else { ApiError::Malformed })?;
         if let Some(err) = body.get("errors").and_then(Value::as_array).and_then(|e| e.first()) {
             return Err(match classify_error(err) {
-                ApiError::RateLimited => ApiError::RateLimitedUntil(exhausted_until),
+                ApiError::RateLimited { .. } => ApiError::RateLimited { reset_ms: exhausted_until },
                 other => other,
             });
         }
@@ -202,7 +162,7 @@ fn classify_error(err: &Value) -> ApiError {
     let message = err.get("message").and_then(Value::as_str).unwrap_or("").chars().take(200).collect();
     match code.as_str() {
         "AUTHENTICATION_ERROR" | "FORBIDDEN" => ApiError::Unauthenticated { code },
-        "RATELIMITED" => ApiError::RateLimited,
+        "RATELIMITED" => ApiError::RateLimited { reset_ms: None },
         "" => ApiError::Query { code: "UNKNOWN".into(), message },
         _ => ApiError::Query { code, message },
     }
@@ -216,7 +176,7 @@ mod tests {
     fn linear_error_codes_are_classified() {
         let e = |code: &str| classify_error(&json!({ "message": "m", "extensions": { "code": code } }));
         assert_eq!(e("AUTHENTICATION_ERROR"), ApiError::Unauthenticated { code: "AUTHENTICATION_ERROR".into() });
-        assert_eq!(e("RATELIMITED"), ApiError::RateLimited);
+        assert_eq!(e("RATELIMITED"), ApiError::RateLimited { reset_ms: None });
         assert_eq!(e("INVALID_INPUT"), ApiError::Query { code: "INVALID_INPUT".into(), message: "m".into() });
         assert_eq!(classify_error(&json!({ "message": "boom" })), ApiError::Query { code: "UNKNOWN".into(), message: "boom".into() });
     }

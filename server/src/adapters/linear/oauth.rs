@@ -1,10 +1,14 @@
 //! Linear OAuth with the `oauth2` crate: the authorize URL the platform uses (space-separated
-//! scopes, `actor=app`, `prompt=consent`, PKCE S256) and the code exchange, whose response
-//! may carry `scope` as a string or, for apps made before 2023-12, as an array.
+//! scopes, `actor=app`, `prompt=consent`, PKCE S256), the code exchange and the refresh, whose
+//! response may carry `scope` as a string or, for apps made before 2023-12, as an array, and the
+//! revocation. No error carries a response body: it may hold tokens.
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
+use async_trait::async_trait;
+pub use console_core::ports::SCOPES;
+use console_core::ports::{AppCredentials, Authorization, EndpointError, IssuedTokens, LinearOAuth, Revocation, TokenError, TokenKind};
 use oauth2::basic::{BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse, BasicTokenType};
 use oauth2::{
     AccessToken, AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet, PkceCodeChallenge,
@@ -12,16 +16,6 @@ use oauth2::{
 };
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer, Serialize};
-
-/// The scopes the platform installs with, one space-separated string (commas break `actor=app`).
-pub const SCOPES: &str = "read write app:assignable app:mentionable";
-
-/// The Linear OAuth app's credentials. Debug output redacts the secret.
-#[derive(Debug, Clone)]
-pub struct AppCredentials {
-    pub client_id: String,
-    pub client_secret: SecretString,
-}
 
 /// A token response as Linear sends it. `scope` is normalised to a list either way.
 #[derive(Debug, Serialize, Deserialize)]
@@ -80,74 +74,35 @@ impl TokenResponse for LinearTokenResponse {
     }
 }
 
-/// Tokens Linear issued, as the bundle stores them.
-#[derive(Debug, Clone)]
-pub struct IssuedTokens {
-    pub access_token: SecretString,
-    pub refresh_token: SecretString,
-    pub expires_in: Duration,
-    /// Space-separated, as the platform stores it.
-    pub scope: String,
+/// The tokens of a token response; `requested` stands in when Linear omits `scope` (it means
+/// "as asked").
+pub fn issued(res: &LinearTokenResponse, requested: &str) -> Result<IssuedTokens, TokenError> {
+    issued_refreshing(res, requested, None)
 }
 
-impl IssuedTokens {
-    /// From a token response; `requested` stands in when Linear omits `scope` (it means "as asked").
-    pub fn from_response(res: &LinearTokenResponse, requested: &str) -> Result<IssuedTokens, TokenError> {
-        IssuedTokens::from_refresh_response(res, requested, None)
-    }
-
-    /// As `from_response`; a refresh answer without a new refresh token keeps `previous` (RFC 6749
-    /// allows a server not to rotate; Linear always does, but the old token must not be dropped).
-    pub fn from_refresh_response(
-        res: &LinearTokenResponse,
-        requested: &str,
-        previous: Option<&SecretString>,
-    ) -> Result<IssuedTokens, TokenError> {
-        let refresh = match (res.refresh_token(), previous) {
-            (Some(r), _) => SecretString::from(r.secret().clone()),
-            (None, Some(p)) => p.clone(),
-            (None, None) => return Err(TokenError::Malformed("no refresh_token")),
-        };
-        let scope = match res.scopes() {
-            Some(list) if !list.is_empty() => list.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" "),
-            _ => requested.to_owned(),
-        };
-        Ok(IssuedTokens {
-            access_token: SecretString::from(res.access_token().secret().clone()),
-            refresh_token: refresh,
-            // Linear's tokens live 24 h; a missing lifetime is taken as that, less a margin.
-            expires_in: res.expires_in().unwrap_or(Duration::from_secs(86_399)),
-            scope,
-        })
-    }
-}
-
-/// Why a token request failed. No variant carries a response body: it may hold tokens.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum TokenError {
-    /// Linear answered 4xx with an OAuth error code (`invalid_grant`, `invalid_client`, …).
-    #[error("Linear refused the request ({code})")]
-    Rejected { code: String },
-    #[error("Linear's token endpoint answered HTTP {status}")]
-    Unavailable { status: u16 },
-    #[error("Linear's token endpoint did not answer in time")]
-    Timeout,
-    #[error("Linear's token endpoint could not be reached")]
-    Unreachable,
-    #[error("Linear's token response could not be read ({0})")]
-    Malformed(&'static str),
-}
-
-/// What the session keeps between the redirect to Linear and the callback.
-#[derive(Debug)]
-pub struct Authorization {
-    pub url: String,
-    pub state: String,
-    pub verifier: SecretString,
+/// As [`issued`]; a refresh answer without a new refresh token keeps `previous` (RFC 6749 allows a
+/// server not to rotate; Linear always does, but the old token must not be dropped).
+pub fn issued_refreshing(res: &LinearTokenResponse, requested: &str, previous: Option<&SecretString>) -> Result<IssuedTokens, TokenError> {
+    let refresh = match (res.refresh_token(), previous) {
+        (Some(r), _) => SecretString::from(r.secret().clone()),
+        (None, Some(p)) => p.clone(),
+        (None, None) => return Err(TokenError::Malformed("no refresh_token")),
+    };
+    let scope = match res.scopes() {
+        Some(list) if !list.is_empty() => list.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" "),
+        _ => requested.to_owned(),
+    };
+    Ok(IssuedTokens {
+        access_token: SecretString::from(res.access_token().secret().clone()),
+        refresh_token: refresh,
+        // Linear's tokens live 24 h; a missing lifetime is taken as that, less a margin.
+        expires_in: res.expires_in().unwrap_or(Duration::from_secs(86_399)),
+        scope,
+    })
 }
 
 #[derive(Clone, Debug)]
-pub struct LinearOAuth {
+pub struct LinearOAuthClient {
     http: reqwest::Client,
     authorize_url: String,
     token_url: String,
@@ -167,10 +122,6 @@ type Client = oauth2::Client<
     EndpointSet,
 >;
 
-#[derive(Debug, thiserror::Error)]
-#[error("invalid Linear OAuth endpoint configuration: {0}")]
-pub struct EndpointError(String);
-
 /// The transport beneath oauth2: keeps the status a 5xx or a timeout, which oauth2 would
 /// otherwise fold into a parse error holding the body.
 #[derive(Debug, thiserror::Error)]
@@ -183,9 +134,9 @@ enum Transport {
     Status(u16),
 }
 
-impl LinearOAuth {
-    pub fn new(http: reqwest::Client, base_url: &str, api_url: &str, redirect_uri: &str) -> LinearOAuth {
-        LinearOAuth {
+impl LinearOAuthClient {
+    pub fn new(http: reqwest::Client, base_url: &str, api_url: &str, redirect_uri: &str) -> LinearOAuthClient {
+        LinearOAuthClient {
             http,
             authorize_url: format!("{base_url}/oauth/authorize"),
             token_url: format!("{api_url}/oauth/token"),
@@ -206,9 +157,12 @@ impl LinearOAuth {
             .set_redirect_uri(RedirectUrl::new(self.redirect_uri.clone()).map_err(bad)?)
             .set_auth_type(AuthType::RequestBody))
     }
+}
 
+#[async_trait]
+impl LinearOAuth for LinearOAuthClient {
     /// The consent URL with a fresh 32-byte `state` and a PKCE S256 challenge.
-    pub fn authorization(&self, creds: &AppCredentials) -> Result<Authorization, EndpointError> {
+    fn authorization(&self, creds: &AppCredentials) -> Result<Authorization, EndpointError> {
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let (url, state) = self
             .client(creds)?
@@ -222,7 +176,7 @@ impl LinearOAuth {
     }
 
     /// Exchanges the code (with the PKCE verifier) for tokens.
-    pub async fn exchange(&self, creds: &AppCredentials, code: &str, verifier: &SecretString) -> Result<IssuedTokens, TokenError> {
+    async fn exchange(&self, creds: &AppCredentials, code: &str, verifier: &SecretString) -> Result<IssuedTokens, TokenError> {
         let client = self.client(creds).map_err(|_| TokenError::Unreachable)?;
         let http = LinearHttp(self.http.clone());
         let res = client
@@ -231,8 +185,43 @@ impl LinearOAuth {
             .request_async(&http)
             .await;
         match res {
-            Ok(res) => IssuedTokens::from_response(&res, SCOPES),
+            Ok(res) => issued(&res, SCOPES),
             Err(e) => Err(classify(e)),
+        }
+    }
+
+    /// Trades a refresh token for new tokens. Linear rotates: the one given is dead afterwards,
+    /// so the caller must save the answer at once.
+    async fn refresh(&self, creds: &AppCredentials, refresh_token: &SecretString, scope: &str) -> Result<IssuedTokens, TokenError> {
+        let client = self.client(creds).map_err(|_| TokenError::Unreachable)?;
+        let http = LinearHttp(self.http.clone());
+        let token = RefreshToken::new(refresh_token.expose_secret().to_owned());
+        match client.exchange_refresh_token(&token).request_async(&http).await {
+            Ok(res) => issued_refreshing(&res, scope, Some(refresh_token)),
+            Err(e) => Err(classify(e)),
+        }
+    }
+
+    /// `POST /oauth/revoke` with the token as a form field (`access_token` or `refresh_token`),
+    /// Linear's form rather than RFC 7009's `token=`. 400 or 401: already revoked, or the token
+    /// no longer authenticates; nothing left to do.
+    async fn revoke(&self, kind: TokenKind, token: &SecretString) -> Result<Revocation, TokenError> {
+        let url = self.token_url.replace("/oauth/token", "/oauth/revoke");
+        let field = match kind {
+            TokenKind::Refresh => "refresh_token",
+            TokenKind::Access => "access_token",
+        };
+        let res = self.http.post(url).form(&[(field, token.expose_secret())]).send().await.map_err(|e| {
+            if e.is_timeout() {
+                TokenError::Timeout
+            } else {
+                TokenError::Unreachable
+            }
+        })?;
+        match res.status().as_u16() {
+            200..=299 => Ok(Revocation::Revoked),
+            400 | 401 => Ok(Revocation::AlreadyDead),
+            status => Err(TokenError::Unavailable { status }),
         }
     }
 }
@@ -246,48 +235,6 @@ impl<'c> oauth2::AsyncHttpClient<'c> for LinearHttp {
 
     fn call(&'c self, request: oauth2::HttpRequest) -> Self::Future {
         Box::pin(send(&self.0, request))
-    }
-}
-
-impl LinearOAuth {
-    /// Trades a refresh token for new tokens. Linear rotates: the one given is dead afterwards,
-    /// so the caller must save the answer at once.
-    pub async fn refresh(&self, creds: &AppCredentials, refresh_token: &SecretString, scope: &str) -> Result<IssuedTokens, TokenError> {
-        let client = self.client(creds).map_err(|_| TokenError::Unreachable)?;
-        let http = LinearHttp(self.http.clone());
-        let token = RefreshToken::new(refresh_token.expose_secret().to_owned());
-        match client.exchange_refresh_token(&token).request_async(&http).await {
-            Ok(res) => IssuedTokens::from_refresh_response(&res, scope, Some(refresh_token)),
-            Err(e) => Err(classify(e)),
-        }
-    }
-}
-
-/// How a revocation at Linear went.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Revocation {
-    Revoked,
-    /// 400 or 401: already revoked, or the token no longer authenticates. Nothing left to do.
-    AlreadyDead,
-}
-
-impl LinearOAuth {
-    /// `POST /oauth/revoke` with the token as a form field (`access_token` or `refresh_token`),
-    /// Linear's form rather than RFC 7009's `token=`.
-    pub async fn revoke(&self, field: &str, token: &SecretString) -> Result<Revocation, TokenError> {
-        let url = self.token_url.replace("/oauth/token", "/oauth/revoke");
-        let res = self.http.post(url).form(&[(field, token.expose_secret())]).send().await.map_err(|e| {
-            if e.is_timeout() {
-                TokenError::Timeout
-            } else {
-                TokenError::Unreachable
-            }
-        })?;
-        match res.status().as_u16() {
-            200..=299 => Ok(Revocation::Revoked),
-            400 | 401 => Ok(Revocation::AlreadyDead),
-            status => Err(TokenError::Unavailable { status }),
-        }
     }
 }
 
@@ -331,25 +278,25 @@ mod tests {
         let modern = parse(
             r#"{"access_token":"a","token_type":"Bearer","expires_in":86399,"scope":"read write app:assignable app:mentionable","refresh_token":"r"}"#,
         );
-        assert_eq!(IssuedTokens::from_response(&modern, SCOPES).unwrap().scope, "read write app:assignable app:mentionable");
+        assert_eq!(issued(&modern, SCOPES).unwrap().scope, "read write app:assignable app:mentionable");
         let legacy = parse(r#"{"access_token":"a","token_type":"bearer","expires_in":600,"scope":["read","write"],"refresh_token":"r"}"#);
-        let t = IssuedTokens::from_response(&legacy, SCOPES).unwrap();
+        let t = issued(&legacy, SCOPES).unwrap();
         assert_eq!((t.scope.as_str(), t.expires_in), ("read write", Duration::from_secs(600)));
         let commas = parse(r#"{"access_token":"a","token_type":"Bearer","scope":"read,write","refresh_token":"r"}"#);
-        assert_eq!(IssuedTokens::from_response(&commas, SCOPES).unwrap().scope, "read write");
+        assert_eq!(issued(&commas, SCOPES).unwrap().scope, "read write");
         let none = parse(r#"{"access_token":"a","refresh_token":"r"}"#);
-        assert_eq!(IssuedTokens::from_response(&none, SCOPES).unwrap().scope, SCOPES, "no scope means as requested");
+        assert_eq!(issued(&none, SCOPES).unwrap().scope, SCOPES, "no scope means as requested");
     }
 
     #[test]
     fn a_response_without_a_refresh_token_is_refused() {
         let res = parse(r#"{"access_token":"a","token_type":"Bearer","expires_in":86399,"scope":"read"}"#);
-        assert_eq!(IssuedTokens::from_response(&res, SCOPES).unwrap_err(), TokenError::Malformed("no refresh_token"));
+        assert_eq!(issued(&res, SCOPES).unwrap_err(), TokenError::Malformed("no refresh_token"));
     }
 
     #[test]
     fn the_authorize_url_carries_the_platforms_parameters() {
-        let oauth = LinearOAuth::new(
+        let oauth = LinearOAuthClient::new(
             reqwest::Client::new(),
             "https://linear.app",
             "https://api.linear.app",

@@ -1,0 +1,248 @@
+//! The services' answers as the pages' wire types: the one place a core type becomes what crosses
+//! to the browser. Nothing here holds a token: the services never hand one out.
+use console_core::link_states::MemberRow;
+use console_core::ports::Delivery;
+use console_core::records::user_mapping::Invite;
+use console_core::services::incidents::{IncidentRules, Listed};
+use console_core::services::install::CredentialSource as Source;
+use console_core::services::user_links::{self as links, Members, PlatformUsers};
+use console_core::services::workspaces::{BundleState, WorkspaceRow, WorkspaceView};
+use console_core::time::iso_of_unix;
+
+use super::charts::strip;
+use crate::errors::AppError;
+use crate::user_links_view::{
+    counts, page, IdentityLink, InviteView, LinearUserView, LinkOutcome, LinkRequest, LinkResult, PlatformUserLinks, PlatformUserPage,
+    UsersQuery, WorkspaceUserRow, WorkspaceUsers,
+};
+use crate::wire::{
+    BundleView, ChannelView, ConnectInfo, CredentialSource, DeliveryView, IncidentView, SettingsView, WorkspaceDetail, WorkspaceSummary,
+};
+
+/// A registry row as the overview lists it (its 7-day sparkline drawn here).
+pub fn summary(w: &WorkspaceRow) -> WorkspaceSummary {
+    let r = &w.record;
+    let c = &r.console;
+    WorkspaceSummary {
+        org_id: r.org_id.to_string(),
+        slug: r.slug.clone(),
+        name: c.name.clone(),
+        state: r.state(),
+        raw_status: r.status.as_ref().map(|s| s.as_str().to_owned()),
+        installed_at: r.installed_at.clone(),
+        team_keys: r.team_keys.clone(),
+        health: w.health,
+        token_expires_at: w.token_expires_at.clone(),
+        last_check_at: c.last_check_at.clone(),
+        last_check_result: c.last_check_result.clone(),
+        last_refresh_at: c.last_refresh_at.clone(),
+        last_refresh_error: c.last_refresh_error.clone(),
+        installed_by: r.installed_by.clone(),
+        installed_by_email: w.installer_email.clone(),
+        open_incident: w.open_incident,
+        spark: (!w.days.is_empty()).then(|| strip(&w.days, &[], 10, 12)),
+    }
+}
+
+/// One workspace's page (its 90-day timeline drawn here).
+pub fn detail(v: WorkspaceView, now: i64) -> WorkspaceDetail {
+    let r = &v.row.record;
+    WorkspaceDetail {
+        summary: summary(&v.row),
+        installed_by: r.installed_by.clone(),
+        updated_at: r.updated_at.clone(),
+        secret_arn: r.secret_arn.clone(),
+        revoked_at: r.revocation.at.clone(),
+        revoked_reason: r.revocation.reason.clone(),
+        vault_managed: r.vault_managed(),
+        orphaned_secret_arn: r.orphan.as_ref().map(|o| o.arn.clone()),
+        orphan_error: r.orphan.as_ref().and_then(|o| o.error.clone()),
+        bundle: match v.bundle {
+            BundleState::Present { scope, expires_at, has_tokens, has_webhook_secret } => {
+                BundleView::Present { scope, expires_at, has_tokens, has_webhook_secret }
+            }
+            BundleState::Missing => BundleView::Missing,
+            BundleState::Unreadable => BundleView::Unreadable,
+        },
+        incidents: v.incidents.iter().map(|l| incident(l, now)).collect(),
+        timeline: v.timeline.map(|(days, marks)| strip(&days, &marks, 4, 20)),
+    }
+}
+
+/// An incident as the pages show it, with its deliveries.
+pub fn incident(l: &Listed, now: i64) -> IncidentView {
+    let i = &l.incident;
+    IncidentView {
+        id: i.id.clone(),
+        org_id: i.org_id.clone(),
+        slug: i.slug.clone(),
+        name: i.name.clone(),
+        kind: i.kind,
+        state: l.state,
+        first_seen: iso_of_unix(i.first_seen),
+        last_seen: iso_of_unix(i.last_seen),
+        resolved_at: i.resolved_at.map(iso_of_unix),
+        evidence: i.evidence.clone(),
+        acknowledged_by: i.acknowledged_by.clone(),
+        note: i.note.clone(),
+        snoozed_until: i.snoozed_until.filter(|t| *t > now).map(iso_of_unix),
+        snoozed_until_resolved: i.snoozed_until_resolved,
+        deliveries: l.deliveries.iter().map(delivery).collect(),
+    }
+}
+
+fn delivery(d: &Delivery) -> DeliveryView {
+    DeliveryView {
+        event: d.event.clone(),
+        channel: d.channel_label.clone(),
+        delivered: d.delivered,
+        attempts: d.attempts,
+        error: d.error.clone(),
+        at: iso_of_unix(d.at),
+    }
+}
+
+/// The settings page: the channels (never a webhook's secret path) and the rules.
+pub fn settings(channels: &[console_core::ports::Channel], rules: IncidentRules, console: &super::Console) -> SettingsView {
+    SettingsView {
+        channels: channels
+            .iter()
+            .enumerate()
+            .map(|(index, c)| ChannelView { index, kind: c.kind().to_owned(), target: c.label() })
+            .collect(),
+        degraded_after_minutes: (rules.degraded_after / 60) as u64,
+        reminder_after_minutes: (rules.remind_after / 60) as u64,
+        sweep_interval_seconds: console.sweep_interval.map(|d| d.as_secs()),
+        webhook_signed: console.webhook_signed,
+    }
+}
+
+/// The connect page: the redirect URI to register and where the app's credentials come from.
+pub fn connect_info(source: Option<Source>, redirect_uri: &str) -> ConnectInfo {
+    ConnectInfo {
+        redirect_uri: redirect_uri.to_owned(),
+        scopes: console_core::ports::SCOPES.to_owned(),
+        credentials: match source {
+            Some(Source::Configured { client_id }) => CredentialSource::Configured { client_id },
+            Some(Source::Reused { client_id, slug }) => CredentialSource::Reused { client_id, slug },
+            None => CredentialSource::Missing,
+        },
+    }
+}
+
+pub fn invite(i: &Invite, now: i64) -> InviteView {
+    InviteView {
+        code: i.code.to_string(),
+        linear_user_id: i.user_id.clone(),
+        linear_user_name: i.user_name.clone(),
+        linear_user_email: i.user_email.clone(),
+        invited_at: i.invited_at.clone(),
+        expires_at: i.ttl.map(iso_of_unix),
+        expired: i.expired(now),
+    }
+}
+
+fn row(r: MemberRow, now: i64) -> WorkspaceUserRow {
+    let u = r.user;
+    WorkspaceUserRow {
+        user: LinearUserView {
+            id: u.id,
+            name: u.name,
+            email: u.email,
+            display_name: u.display_name,
+            active: u.active,
+            admin: u.admin,
+            guest: u.guest,
+            app: u.app,
+            in_workspace: r.in_workspace,
+        },
+        state: r.state,
+        platform_user: r.platform_user,
+        platform_sub: r.platform_sub,
+        linked_at: r.linked_at,
+        link_method: r.link_method,
+        note: r.note,
+        invite: r.invite.as_ref().map(|i| invite(i, now)),
+    }
+}
+
+/// A workspace's users page: the members with their states, filtered and paged as the URL asks.
+pub fn members(m: Members, query: &UsersQuery, redeem_command: &str) -> WorkspaceUsers {
+    let now = m.now;
+    let all: Vec<WorkspaceUserRow> = m.rows.into_iter().map(|r| row(r, now)).collect();
+    let counts = counts(&all);
+    let (rows, matching, page_no, pages) = page(all, query);
+    WorkspaceUsers {
+        org_id: m.org_id.to_string(),
+        slug: m.slug,
+        read_only: m.read_only.then(|| "This workspace is revoked: links can be viewed and removed, not created.".to_owned()),
+        fetched_at: m.fetched_at,
+        linear_error: m.linear_error,
+        rows,
+        matching,
+        page: page_no,
+        pages,
+        counts,
+        invites: m.invites.iter().map(|i| invite(i, now)).collect(),
+        redeem_command: redeem_command.to_owned(),
+    }
+}
+
+/// A link the browser asked for, its ids parsed (a refusal names the field).
+pub fn link_request(l: &LinkRequest) -> Result<links::LinkRequest, AppError> {
+    use super::{arg, checked, optional_arg};
+    checked(crate::validate::text("label", l.label.as_deref().unwrap_or(""), 300))?;
+    Ok(links::LinkRequest {
+        linear_user_id: arg("linear_user_id", &l.linear_user_id)?,
+        platform_user_id: arg("platform_user_id", &l.platform_user_id)?,
+        replace: optional_arg("replace", l.replace.as_deref())?,
+        label: l.label.clone(),
+    })
+}
+
+/// A suggestion, as the bulk link's island works through them.
+pub fn suggestion(l: links::LinkRequest) -> LinkRequest {
+    LinkRequest {
+        linear_user_id: l.linear_user_id.to_string(),
+        platform_user_id: l.platform_user_id.to_string(),
+        replace: l.replace.map(|r| r.to_string()),
+        label: l.label,
+    }
+}
+
+pub fn link_result(r: links::LinkResult) -> LinkResult {
+    LinkResult {
+        linear_user_id: r.linear_user_id.to_string(),
+        outcome: match r.outcome {
+            links::LinkOutcome::Linked => LinkOutcome::Linked,
+            links::LinkOutcome::Conflict { linked_to } => LinkOutcome::Conflict { linked_to },
+            links::LinkOutcome::Refused(why) => LinkOutcome::Refused(why),
+            links::LinkOutcome::Failed => LinkOutcome::Failed,
+        },
+    }
+}
+
+/// `/users`: a page of the pool's users with their links.
+pub fn platform_users(p: PlatformUsers) -> PlatformUserPage {
+    PlatformUserPage {
+        users: p
+            .users
+            .into_iter()
+            .map(|(user, links)| PlatformUserLinks {
+                user,
+                links: links
+                    .into_iter()
+                    .map(|l| IdentityLink {
+                        identity: l.key.as_key(),
+                        org_id: l.key.org_id.to_string(),
+                        workspace_slug: l.workspace_slug,
+                        linear_user_id: l.key.user_id.to_string(),
+                        linked_at: l.linked_at,
+                        link_method: l.link_method,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        next: p.next,
+    }
+}

@@ -1,0 +1,230 @@
+//! The server side of the app's boundary (ssr only): what a server function needs around its one
+//! call to a service. The member of the request (the server's gate established it, once, and put it
+//! in the request), the services (provided once per request), the arguments parsed into typed
+//! values, the one place a failure becomes what the browser sees, and the one place a change's
+//! typed outcome becomes the page the browser goes to next ([`landing`]).
+pub mod charts;
+pub mod convert;
+pub mod landing;
+
+use std::sync::Arc;
+
+use axum::http::{header, HeaderValue};
+use console_core::audit::Actor;
+use console_core::error::chain;
+use console_core::ids::{IdError, RequestId};
+use console_core::services::Services;
+use leptos::prelude::*;
+use leptos_axum::ResponseOptions;
+
+use crate::errors::AppError;
+use crate::identity::{Identity, Role};
+use crate::wire::Profile;
+
+/// Where the session keeps an install whose bundle is saved but whose registry row is not (for
+/// *Finish install*).
+pub const UNFINISHED_KEY: &str = "linear_unfinished";
+
+/// What the server functions reach: the services, and the facts of the configuration the pages
+/// show. Provided to every request by the server.
+#[derive(Clone)]
+pub struct Console {
+    pub services: Arc<Services>,
+    /// The redirect URI to register with the Linear app.
+    pub redirect_uri: String,
+    /// How often the health sweep runs, if it does.
+    pub sweep_interval: Option<std::time::Duration>,
+    /// Alert webhooks are signed (a secret is configured).
+    pub webhook_signed: bool,
+    /// The member's own page (their second factor, in Cognito and the session).
+    pub profile: Arc<dyn ProfilePort>,
+}
+
+/// The signed-in member's own page: their second factor.
+#[async_trait::async_trait]
+pub trait ProfilePort: Send + Sync {
+    async fn profile(&self, member: &Identity, session: &tower_sessions::Session) -> Profile;
+}
+
+impl Console {
+    pub fn get() -> Result<Console, AppError> {
+        use_context::<Console>().ok_or_else(|| internal("the console's services are missing from the request"))
+    }
+}
+
+/// Proof that the request comes from a signed-in member of one of the console's groups, with their
+/// role: the server's gate reads the session once (and re-checks the role with the roster), then
+/// puts this in the request for every server function and route of that request.
+#[derive(Debug, Clone)]
+pub struct Member {
+    identity: Identity,
+    request_id: Option<RequestId>,
+}
+
+impl Member {
+    pub fn new(identity: Identity, request_id: Option<RequestId>) -> Member {
+        Member { identity, request_id }
+    }
+
+    /// For a server function: the request's member if their role allows `needed`; 401 for no
+    /// member, 403 for a role below it.
+    pub fn require(needed: Role) -> Result<Member, AppError> {
+        let member = use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<Member>().cloned());
+        let Some(member) = member else {
+            set_status(401);
+            return Err(AppError::Unauthorized);
+        };
+        if !member.identity.may(needed) {
+            set_status(403);
+            return Err(AppError::Forbidden(member.identity.role.label().to_owned()));
+        }
+        Ok(member)
+    }
+
+    /// For an axum route: this member if their role allows `needed`, else the refusal (a 403).
+    pub fn at_least(self, needed: Role) -> Result<Member, RoleRefused> {
+        if self.identity.may(needed) {
+            return Ok(self);
+        }
+        Err(RoleRefused(self.identity.role))
+    }
+
+    pub fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
+    /// This member as the author of a change made in this request (for its audit event).
+    pub fn actor(&self) -> Actor {
+        Actor { sub: self.identity.sub.clone(), email: self.identity.email.clone(), request_id: self.request_id.clone() }
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Member {
+    type Rejection = axum::response::Response;
+
+    /// The member the gate put in the request; a route behind the gate always has one.
+    async fn from_request_parts(parts: &mut http::request::Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        use axum::response::IntoResponse;
+        parts.extensions.get::<Member>().cloned().ok_or_else(|| axum::response::Redirect::to("/login").into_response())
+    }
+}
+
+/// A plain route refused for the member's role: answers 403 with the reason.
+#[derive(Debug, Clone, Copy)]
+pub struct RoleRefused(pub Role);
+
+impl axum::response::IntoResponse for RoleRefused {
+    fn into_response(self) -> axum::response::Response {
+        (http::StatusCode::FORBIDDEN, AppError::Forbidden(self.0.label().to_owned()).to_string()).into_response()
+    }
+}
+
+/// An argument parsed into its type once, at the edge: a refusal is the client's mistake (400),
+/// naming the field.
+pub fn arg<T: std::str::FromStr<Err = IdError>>(field: &str, raw: &str) -> Result<T, AppError> {
+    raw.trim().parse::<T>().map_err(|e| invalid(e.about(field)))
+}
+
+/// As [`arg`], for a field that may be left empty.
+pub fn optional_arg<T: std::str::FromStr<Err = IdError>>(field: &str, raw: Option<&str>) -> Result<Option<T>, AppError> {
+    match raw.map(str::trim).filter(|r| !r.is_empty()) {
+        None => Ok(None),
+        Some(raw) => arg(field, raw).map(Some),
+    }
+}
+
+/// A field refused at the edge: 400, with the message naming it.
+pub fn checked<T>(r: crate::validate::Checked<T>) -> Result<T, AppError> {
+    r.map_err(invalid)
+}
+
+pub fn invalid(why: impl Into<String>) -> AppError {
+    set_status(400);
+    AppError::Invalid(why.into())
+}
+
+pub fn not_found(what: impl Into<String>) -> AppError {
+    set_status(404);
+    AppError::NotFound(what.into())
+}
+
+/// A service the console depends on failed: its cause goes to the log once, with its chain and
+/// the request id; the browser gets the service's name and the id to quote.
+pub fn unavailable(service: &str, cause: &(dyn std::error::Error + 'static)) -> AppError {
+    let request_id = request_id();
+    tracing::error!(%request_id, service, error = %chain(cause), "backend call failed");
+    set_status(503);
+    AppError::Unavailable { service: service.to_owned(), request_id }
+}
+
+/// As [`unavailable`], naming the service the error's chain says failed (`AWS` when none does).
+pub fn failed(e: &(dyn std::error::Error + 'static)) -> AppError {
+    let mut next = Some(e);
+    let mut service = "AWS";
+    while let Some(err) = next {
+        let found = err
+            .downcast_ref::<console_core::error::Unavailable>()
+            .or_else(|| err.downcast_ref::<console_core::error::StoreError>().and_then(|s| s.unavailable()));
+        if let Some(u) = found {
+            service = u.service.code();
+            break;
+        }
+        next = err.source();
+    }
+    unavailable(service, e)
+}
+
+/// A fault of the console itself (something missing that is always provided).
+pub fn internal(what: &str) -> AppError {
+    let request_id = request_id();
+    tracing::error!(%request_id, "{what}");
+    set_status(500);
+    AppError::Internal { request_id }
+}
+
+/// Answers a change with where the browser goes next. A plain HTML form post (before the wasm
+/// loads) gets a 303 to it; a server-function call gets leptos' redirect header.
+pub fn land(location: String) -> String {
+    leptos_axum::redirect(&location);
+    let plain_form = use_context::<http::request::Parts>()
+        .and_then(|p| p.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).map(|v| v.contains("text/html")))
+        .unwrap_or(false);
+    if plain_form {
+        set_status(303);
+    }
+    location
+}
+
+pub fn now_unix() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// The id the server gave this request (`x-request-id`), for messages a user can quote.
+pub fn request_id() -> String {
+    use_context::<http::request::Parts>()
+        .and_then(|p| p.headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned))
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// Sets the status of the response being made (a 404 page, a 403 page, a refusal).
+pub fn set_status(code: u16) {
+    if let (Some(res), Ok(code)) = (use_context::<ResponseOptions>(), http::StatusCode::from_u16(code)) {
+        res.set_status(code);
+    }
+}
+
+/// Provides the CSP nonce for this response and sends the matching policy.
+/// (Cache-Control and the other headers are the server's `security_headers` middleware's.)
+pub fn set_page_security_headers() {
+    leptos::nonce::provide_nonce();
+    let Some(nonce) = leptos::nonce::use_nonce() else { return };
+    let Some(res) = use_context::<ResponseOptions>() else { return };
+    let csp = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; \
+         base-uri 'none'; object-src 'none'; frame-ancestors 'none'"
+    );
+    if let Ok(v) = HeaderValue::from_str(&csp) {
+        res.insert_header(header::CONTENT_SECURITY_POLICY, v);
+    }
+}
