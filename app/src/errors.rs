@@ -33,6 +33,16 @@ impl AppError {
             AppError::Internal { .. } | AppError::Transport(_) => 500,
         }
     }
+
+    /// A page's URL names a view that does not read (an unknown state, a page that is not a
+    /// number): the client's mistake, answered 400 when the page renders on the server.
+    pub fn bad_view(why: String) -> AppError {
+        #[cfg(feature = "ssr")]
+        if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            res.set_status(http::StatusCode::BAD_REQUEST);
+        }
+        AppError::Invalid(why)
+    }
 }
 
 impl FromServerFnError for AppError {

@@ -59,8 +59,6 @@ pub async fn workspace_list(
 ) -> Result<crate::registry_view::WorkspaceList, AppError> {
     Member::require(Role::Viewer)?;
     checked(validate::text("q", &query.q, 128))?;
-    checked(validate::text("status", &query.status, 32))?;
-    checked(validate::text("sort", &query.sort, 32))?;
     let rows = Console::get()?.services.workspaces.overview(freshness(after_change)).await.map_err(|e| failed(&e))?;
     let mut list = crate::registry_view::page(rows.iter().map(convert::summary).collect(), &query);
     list.as_of = time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
@@ -109,7 +107,6 @@ pub async fn get_workspace_users(
     Member::require(Role::Viewer)?;
     let org: OrgId = arg("org_id", &org_id)?;
     checked(validate::text("q", &query.q, 128))?;
-    checked(validate::link_state("state", &query.state))?;
     let links = Console::get()?.services.user_links.clone();
     let members = links.members_of(&org, freshness(after_change)).await.map_err(linking_failed)?;
     Ok(convert::members(members, &query, links.redeem_command()))
@@ -264,15 +261,13 @@ pub async fn finish_install() -> Result<String, AppError> {
 
 // ---- changes: the users pages -------------------------------------------------------------
 
-/// The view a users-page form came from (carried back in the redirect): bounded and checked,
-/// since it is echoed into the `Location` header.
+/// The view a users-page form came from (carried back in the redirect), parsed as the page parses
+/// its URL: a plain form posts text, and a refusal names the field; the search is bounded, since it
+/// is echoed into the `Location` header.
 #[cfg(feature = "ssr")]
-fn users_view(q: Option<String>, state: Option<String>, page: Option<String>) -> Result<landing::UsersView, AppError> {
-    let q = q.unwrap_or_default();
-    checked(validate::text("q", &q, 128))?;
-    let state = checked(validate::link_state("state", state.as_deref().unwrap_or("")))?;
-    let page = checked(validate::page("page", page.as_deref().unwrap_or("")))?;
-    Ok(landing::UsersView { q, state, page })
+fn users_view(q: Option<String>, state: Option<String>, page: Option<String>) -> Result<UsersQuery, AppError> {
+    let field = |v: &Option<String>| v.clone().unwrap_or_default();
+    checked(UsersQuery::from_fields(&field(&q), &field(&state), &field(&page)))
 }
 
 /// *Link* (a suggestion or a picked user), or *Change* when `replace` names the current one.

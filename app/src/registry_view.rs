@@ -2,27 +2,50 @@
 //! its application to the rows: pure, shared by the server function and the page.
 use serde::{Deserialize, Serialize};
 
+use crate::validate::{self, Checked};
 use crate::wire::{Health, WorkspaceSummary};
 
 /// Rows per page of `/workspaces`.
 pub const PAGE_SIZE: usize = 100;
 
-/// The URL's words, as the server function receives them (`?q=&status=&sort=&page=`).
+/// The view asked for in the URL (`?q=&status=&sort=&page=`): a slug or name to search for, a
+/// health to filter by, an order and a page; parsed once by the page, sent as is to the server.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegistryQuery {
     #[serde(default)]
     pub q: String,
+    #[serde(default, deserialize_with = "console_core::codes::none_if_empty", skip_serializing_if = "Option::is_none")]
+    pub status: Option<Health>,
     #[serde(default)]
-    pub status: String,
-    #[serde(default)]
-    pub sort: String,
+    pub sort: Sort,
+    /// The page's index (the URL holds it 1-based).
     #[serde(default)]
     pub page: usize,
 }
 
 impl RegistryQuery {
-    pub fn view(&self) -> View {
-        View { q: self.q.clone(), status: Health::from_code(&self.status), sort: Sort::from_code(&self.sort) }
+    /// The view in a URL's query; a word it does not know is refused, naming the field.
+    pub fn from_params(p: &leptos_router::params::ParamsMap) -> Checked<RegistryQuery> {
+        let get = |k: &str| p.get(k).unwrap_or_default();
+        let q = get("q");
+        validate::text("q", &q, 128)?;
+        Ok(RegistryQuery {
+            status: validate::choice("status", &get("status"))?,
+            sort: validate::choice("sort", &get("sort"))?.unwrap_or_default(),
+            page: validate::page_index("page", &get("page"))?,
+            q,
+        })
+    }
+
+    /// The URL query of this view at page index `page`.
+    pub fn to_query_at(&self, page: usize) -> String {
+        let page = crate::url::page_number(page);
+        crate::url::query(&[
+            ("q", &self.q),
+            ("status", self.status.map_or("", Health::code)),
+            ("sort", if self.sort == Sort::default() { "" } else { self.sort.code() }),
+            ("page", &page),
+        ])
     }
 }
 
@@ -42,7 +65,7 @@ pub struct WorkspaceList {
 /// The rows of `query`'s page.
 pub fn page(rows: Vec<WorkspaceSummary>, query: &RegistryQuery) -> WorkspaceList {
     let summary = Summary::of(&rows);
-    let matching = apply(rows, &query.view());
+    let matching = apply(rows, query);
     let pages = matching.len().div_ceil(PAGE_SIZE).max(1);
     let page = query.page.min(pages - 1);
     let total = matching.len();
@@ -50,40 +73,29 @@ pub fn page(rows: Vec<WorkspaceSummary>, query: &RegistryQuery) -> WorkspaceList
     WorkspaceList { rows, matching: total, page, pages, summary, as_of: String::new() }
 }
 
-/// The view asked for in the URL: `?q=` (slug or name), `?status=` (a health code), `?sort=`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct View {
-    pub q: String,
-    pub status: Option<Health>,
-    pub sort: Sort,
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Sort {
-    #[default]
-    Name,
-    /// Worst health first.
-    Health,
-    /// Soonest token expiry first.
-    Expiry,
-    /// Newest install first.
-    Installed,
+console_core::codes! {
+    /// The overview's order.
+    #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+    pub enum Sort {
+        #[default]
+        Name = "name",
+        /// Worst health first.
+        Health = "health",
+        /// Soonest token expiry first.
+        Expiry = "expiry",
+        /// Newest install first.
+        Installed = "installed",
+    }
 }
 
 impl Sort {
-    pub const ALL: [(Sort, &'static str, &'static str); 4] = [
-        (Sort::Name, "name", "Name"),
-        (Sort::Health, "health", "Health (worst first)"),
-        (Sort::Expiry, "expiry", "Token expiry (soonest first)"),
-        (Sort::Installed, "installed", "Installed (newest first)"),
-    ];
-
-    pub fn code(self) -> &'static str {
-        Sort::ALL.iter().find(|s| s.0 == self).map_or("name", |s| s.1)
-    }
-
-    pub fn from_code(code: &str) -> Sort {
-        Sort::ALL.iter().find(|s| s.1 == code).map_or(Sort::Name, |s| s.0)
+    pub fn label(self) -> &'static str {
+        match self {
+            Sort::Name => "Name",
+            Sort::Health => "Health (worst first)",
+            Sort::Expiry => "Token expiry (soonest first)",
+            Sort::Installed => "Installed (newest first)",
+        }
     }
 }
 
@@ -100,8 +112,9 @@ fn severity(h: Health) -> u8 {
     }
 }
 
-/// Applies the view to the rows: pure, so the URL's meaning is unit-tested.
-pub fn apply(rows: Vec<WorkspaceSummary>, view: &View) -> Vec<WorkspaceSummary> {
+/// Applies the view to the rows (all of them; [`page`] cuts the page): pure, so the URL's meaning
+/// is unit-tested.
+pub fn apply(rows: Vec<WorkspaceSummary>, view: &RegistryQuery) -> Vec<WorkspaceSummary> {
     let q = view.q.trim().to_lowercase();
     let mut out: Vec<WorkspaceSummary> = rows
         .into_iter()
@@ -176,15 +189,14 @@ mod tests {
             ws("acme", Health::NeedsReconnect, Some("2026-11-23T10:00:00Z"), "2026-03-01"),
             ws("initech", Health::Degraded, None, "2026-02-01"),
         ];
-        let v = |q: &str, status: Option<Health>, sort: Sort| View { q: q.into(), status, sort };
-        assert_eq!(slugs(&apply(rows.clone(), &View::default())), ["acme", "globex", "initech"]);
+        let v = |q: &str, status: Option<Health>, sort: Sort| RegistryQuery { q: q.into(), status, sort, page: 0 };
+        assert_eq!(slugs(&apply(rows.clone(), &RegistryQuery::default())), ["acme", "globex", "initech"]);
         assert_eq!(slugs(&apply(rows.clone(), &v("GLOB", None, Sort::Name))), ["globex"], "case-insensitive slug search");
         assert_eq!(slugs(&apply(rows.clone(), &v("initech inc", None, Sort::Name))), ["initech"], "name search");
         assert_eq!(slugs(&apply(rows.clone(), &v("", Some(Health::Degraded), Sort::Name))), ["initech"]);
         assert_eq!(slugs(&apply(rows.clone(), &v("", None, Sort::Health))), ["acme", "initech", "globex"]);
         assert_eq!(slugs(&apply(rows.clone(), &v("", None, Sort::Expiry))), ["acme", "globex", "initech"]);
         assert_eq!(slugs(&apply(rows.clone(), &v("", None, Sort::Installed))), ["acme", "initech", "globex"]);
-        assert_eq!(Sort::from_code("nonsense"), Sort::Name);
         let s = Summary::of(&rows);
         assert_eq!(s.attention, 2);
         assert_eq!(s.counts.len(), 3);
@@ -194,7 +206,7 @@ mod tests {
     fn pages_hold_100_rows_and_the_summary_counts_everything() {
         let rows: Vec<_> =
             (0..250).map(|i| ws(&format!("w{i:03}"), if i < 10 { Health::Degraded } else { Health::Healthy }, None, "x")).collect();
-        let q = |page: usize, status: &str| RegistryQuery { page, status: status.into(), ..RegistryQuery::default() };
+        let q = |page: usize, status: &str| RegistryQuery { page, status: Health::from_code(status), ..RegistryQuery::default() };
         let first = page(rows.clone(), &q(0, ""));
         assert_eq!((first.rows.len(), first.matching, first.pages), (100, 250, 3));
         assert_eq!(first.rows[0].slug.as_deref(), Some("w000"));
@@ -202,5 +214,26 @@ mod tests {
         assert_eq!((last.page, last.rows.len()), (2, 50), "a page past the end shows the last one");
         let degraded = page(rows, &q(0, "degraded"));
         assert_eq!((degraded.matching, degraded.pages, degraded.summary.attention), (10, 1, 10));
+    }
+
+    fn params(pairs: &[(&'static str, &str)]) -> leptos_router::params::ParamsMap {
+        let mut p = leptos_router::params::ParamsMap::new();
+        for (k, v) in pairs {
+            p.insert(*k, (*v).to_owned());
+        }
+        p
+    }
+
+    #[test]
+    fn the_url_is_read_into_a_typed_view_and_written_back() {
+        let q = RegistryQuery::from_params(&params(&[("q", "acme"), ("status", "degraded"), ("sort", "expiry"), ("page", "3")])).unwrap();
+        assert_eq!(q, RegistryQuery { q: "acme".into(), status: Some(Health::Degraded), sort: Sort::Expiry, page: 2 });
+        assert_eq!(q.to_query_at(3), "q=acme&status=degraded&sort=expiry&page=4");
+        assert_eq!(RegistryQuery::from_params(&params(&[])).unwrap(), RegistryQuery::default());
+        assert_eq!(RegistryQuery::default().to_query_at(0), "", "the plain view has a plain URL");
+        let refused = RegistryQuery::from_params(&params(&[("status", "bogus")])).unwrap_err();
+        assert!(refused.starts_with("status must be one of: healthy"), "{refused}");
+        assert!(RegistryQuery::from_params(&params(&[("sort", "nonsense")])).unwrap_err().starts_with("sort must be one of"));
+        assert!(RegistryQuery::from_params(&params(&[("page", "two")])).is_err());
     }
 }

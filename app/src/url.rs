@@ -17,6 +17,21 @@ pub fn enc_path(s: &str) -> String {
     utf8_percent_encode(s, PATH).to_string()
 }
 
+/// `k=v&…` of the pairs whose value is not empty, each value encoded: the query of a view's URL.
+pub fn query(pairs: &[(&str, &str)]) -> String {
+    pairs.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| format!("{k}={}", enc(v))).collect::<Vec<_>>().join("&")
+}
+
+/// A page's index as its URL holds it (1-based), empty for the first: the first page's URL is the
+/// plain one.
+pub fn page_number(index: usize) -> String {
+    if index == 0 {
+        String::new()
+    } else {
+        (index + 1).to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -26,5 +41,6 @@ mod tests {
         assert_eq!(enc("a b&c=d/é"), "a%20b%26c%3Dd%2F%C3%A9");
         assert_eq!(enc("link-k7mp.~_"), "link-k7mp.~_");
         assert_eq!(enc_path("/audit?a=b&c=d"), "/audit%3Fa%3Db%26c%3Dd");
+        assert_eq!(query(&[("q", "a&b"), ("state", ""), ("page", "2")]), "q=a%26b&page=2");
     }
 }

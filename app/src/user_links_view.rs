@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 pub use console_core::link_states::LinkState;
 pub use console_core::records::members::PlatformUser;
 
-use crate::url::enc;
+use crate::validate::{self, Checked};
 
 /// Rows per page of a workspace's users.
 pub const PAGE_SIZE: usize = 100;
@@ -52,15 +52,17 @@ pub struct WorkspaceUserRow {
     pub invite: Option<InviteView>,
 }
 
-/// A workspace's users page as the URL asks for it.
+/// A workspace's users page as the URL asks for it (`?q=&state=&page=`): parsed once by the page,
+/// sent as is to the server, carried back by each form's redirect.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UsersQuery {
     /// Part of a name, display name or email.
     #[serde(default)]
     pub q: String,
-    /// A [`LinkState`] code, or empty for all.
-    #[serde(default)]
-    pub state: String,
+    /// Only the rows in this state; all when none.
+    #[serde(default, deserialize_with = "console_core::codes::none_if_empty", skip_serializing_if = "Option::is_none")]
+    pub state: Option<LinkState>,
+    /// The page's index (the URL holds it 1-based).
     #[serde(default)]
     pub page: usize,
 }
@@ -162,26 +164,35 @@ pub struct PlatformUserPage {
 }
 
 impl UsersQuery {
+    /// The view in a URL's query, or a form's fields; a word it does not know is refused, naming
+    /// the field.
+    pub fn from_params(p: &leptos_router::params::ParamsMap) -> Checked<UsersQuery> {
+        let get = |k: &str| p.get(k).unwrap_or_default();
+        UsersQuery::from_fields(&get("q"), &get("state"), &get("page"))
+    }
+
+    /// The view from its three fields as a URL or a form holds them (`page` 1-based).
+    pub fn from_fields(q: &str, state: &str, page: &str) -> Checked<UsersQuery> {
+        validate::text("q", q, 128)?;
+        Ok(UsersQuery { q: q.to_owned(), state: validate::choice("state", state)?, page: validate::page_index("page", page)? })
+    }
+
     /// `q=…&state=…&page=…` (page 1-based, as the URL holds it), empty parts left out.
     pub fn to_query(&self) -> String {
-        let mut parts = Vec::new();
-        if !self.q.is_empty() {
-            parts.push(format!("q={}", enc(&self.q)));
-        }
-        if !self.state.is_empty() {
-            parts.push(format!("state={}", enc(&self.state)));
-        }
-        if self.page > 0 {
-            parts.push(format!("page={}", self.page + 1));
-        }
-        parts.join("&")
+        self.to_query_at(self.page)
+    }
+
+    /// As [`UsersQuery::to_query`], at page index `page`.
+    pub fn to_query_at(&self, page: usize) -> String {
+        let page = crate::url::page_number(page);
+        crate::url::query(&[("q", &self.q), ("state", self.state.map_or("", LinkState::code)), ("page", &page)])
     }
 }
 
 /// Rows matching `query`, then its page.
 pub fn page(rows: Vec<WorkspaceUserRow>, query: &UsersQuery) -> (Vec<WorkspaceUserRow>, usize, usize, usize) {
     let q = query.q.trim().to_lowercase();
-    let state = LinkState::from_code(&query.state);
+    let state = query.state;
     let matching: Vec<WorkspaceUserRow> = rows
         .into_iter()
         .filter(|r| state.is_none_or(|s| r.state == s))
@@ -241,12 +252,22 @@ mod tests {
         assert_eq!(all(9, "", "").2, 2, "a page past the end shows the last");
         assert_eq!(all(0, "linked", "").1, 125);
         assert_eq!(all(0, "linked", "MEMBER01").1, 5, "case-insensitive: 010, 012, … 018");
-        assert_eq!(all(0, "bogus", "").1, 250, "an unknown state filters nothing");
+        assert_eq!(all(0, "", "").0[0].user.id, "u-0");
         assert_eq!(counts(&rows)[0], (LinkState::Linked, 125));
     }
 
     fn page_of(rows: Vec<WorkspaceUserRow>, page_no: usize, state: &str, q: &str) -> (Vec<WorkspaceUserRow>, usize, usize) {
-        let (rows, total, page, _) = page(rows, &UsersQuery { q: q.into(), state: state.into(), page: page_no });
+        let (rows, total, page, _) = page(rows, &UsersQuery { q: q.into(), state: LinkState::from_code(state), page: page_no });
         (rows, total, page)
+    }
+
+    #[test]
+    fn the_view_reads_from_the_url_and_is_written_back_the_same() {
+        let q = UsersQuery::from_fields("ada & co", "suggested", "2").unwrap();
+        assert_eq!(q, UsersQuery { q: "ada & co".into(), state: Some(LinkState::Suggested), page: 1 });
+        assert_eq!(q.to_query(), "q=ada%20%26%20co&state=suggested&page=2");
+        assert_eq!(UsersQuery::from_fields("", "", "").unwrap().to_query(), "");
+        assert!(UsersQuery::from_fields("", "bogus", "").unwrap_err().starts_with("state must be one of"));
+        assert!(UsersQuery::from_fields("", "", "x").unwrap_err().starts_with("page "));
     }
 }

@@ -2,7 +2,7 @@
 //! parses): free text, search prefixes, page numbers, states and days, each parsed at the edge
 //! before anything reads it. A refusal names the field; it is the client's mistake (400), never
 //! reaches DynamoDB's or Cognito's parsers, and nothing unbounded is echoed into a URL or a header.
-use console_core::link_states::LinkState;
+use console_core::codes::Code;
 
 /// A refusal, naming the field: shown to the user as is.
 pub type Checked<T> = Result<T, String>;
@@ -64,12 +64,20 @@ pub fn page(field: &str, v: &str) -> Checked<Option<u32>> {
     ok.then(|| v.parse().ok()).flatten().map(Some).ok_or_else(|| format!("{field} must be a page number."))
 }
 
-/// A link-state filter in a URL (empty: every state).
-pub fn link_state(field: &str, v: &str) -> Checked<Option<LinkState>> {
+/// A page number in a URL as the index of the page (the first when empty).
+pub fn page_index(field: &str, v: &str) -> Checked<usize> {
+    Ok(page(field, v)?.map_or(0, |p| (p as usize).saturating_sub(1)))
+}
+
+/// One of an enum's codes (a state, a kind, a sort) in a URL or a form; empty: none chosen.
+pub fn choice<T: Code>(field: &str, v: &str) -> Checked<Option<T>> {
     if v.is_empty() {
         return Ok(None);
     }
-    LinkState::from_code(v).map(Some).ok_or_else(|| format!("{field} is not a state this page filters by."))
+    T::from_code(v).map(Some).ok_or_else(|| {
+        let known: Vec<&str> = T::ALL.iter().map(|t| t.code()).collect();
+        format!("{field} must be one of: {}.", known.join(", "))
+    })
 }
 
 /// A UTC day, `YYYY-MM-DD` (empty: unset).
@@ -104,8 +112,13 @@ mod tests {
         assert_eq!(page("page", ""), Ok(None));
         assert_eq!(page("page", "12"), Ok(Some(12)));
         assert!(page("page", "-1").unwrap_err().starts_with("page ") && page("page", "9999999").is_err());
-        assert_eq!(link_state("state", "linked"), Ok(Some(LinkState::Linked)));
-        assert!(link_state("state", "bogus").unwrap_err().starts_with("state "));
+        use console_core::link_states::LinkState;
+        assert_eq!(choice("state", "linked"), Ok(Some(LinkState::Linked)));
+        assert_eq!(choice::<LinkState>("state", ""), Ok(None));
+        let refused = choice::<LinkState>("state", "bogus").unwrap_err();
+        assert!(refused.starts_with("state must be one of: linked, "), "{refused}");
+        assert_eq!((page_index("page", ""), page_index("page", "3"), page_index("page", "0")), (Ok(0), Ok(2), Ok(0)));
+        assert!(page_index("page", "-1").is_err());
         assert_eq!(day("from", "2026-11-30").unwrap().map(|d| d.day()), Some(30));
         assert_eq!(day("from", ""), Ok(None));
         assert!(day("from", "2026-1-30").is_err() && day("from", "30/11/2026").is_err() && day("from", "2026-02-31").is_err());

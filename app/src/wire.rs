@@ -287,36 +287,33 @@ pub struct IncidentView {
     pub deliveries: Vec<DeliveryView>,
 }
 
-/// `/incidents`' view, as its URL states it. Empty means "any".
+/// `/incidents`' view, as its URL states it (`?workspace=&kind=&state=`); none set means "any".
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IncidentQuery {
+    /// A slug or an org id.
     #[serde(default)]
     pub workspace: String,
-    #[serde(default)]
-    pub kind: String,
-    #[serde(default)]
-    pub state: String,
+    #[serde(default, deserialize_with = "console_core::codes::none_if_empty", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<IncidentKind>,
+    #[serde(default, deserialize_with = "console_core::codes::none_if_empty", skip_serializing_if = "Option::is_none")]
+    pub state: Option<IncidentState>,
 }
 
 impl IncidentQuery {
-    /// The view as the incidents' filter: each field within its shape, a kind and a state only of
-    /// those there are; the refusal names the field.
-    pub fn filter(&self) -> Result<console_core::services::incidents::IncidentFilter, String> {
+    /// The view in a URL's query; a kind or a state it does not know is refused, naming the field.
+    pub fn from_params(p: &leptos_router::params::ParamsMap) -> Result<IncidentQuery, String> {
         use crate::validate;
-        validate::text("workspace", &self.workspace, 64)?;
-        fn code<'a>(field: &str, raw: &'a str) -> Result<Option<&'a str>, String> {
-            crate::validate::text(field, raw, 32).map(|r| (!r.is_empty()).then_some(r))
-        }
-        let kind = match code("kind", &self.kind)? {
-            None => None,
-            Some(k) => Some(IncidentKind::from_code(k).ok_or("kind is not an incident kind.")?),
-        };
-        let state = match code("state", &self.state)? {
-            None => None,
-            Some(s) => Some(IncidentState::from_code(s).ok_or("state is not an incident state.")?),
-        };
+        let get = |k: &str| p.get(k).unwrap_or_default();
+        let workspace = get("workspace");
+        validate::text("workspace", &workspace, 64)?;
+        Ok(IncidentQuery { workspace, kind: validate::choice("kind", &get("kind"))?, state: validate::choice("state", &get("state"))? })
+    }
+
+    /// The view as the incidents' filter (the workspace bounded: the server reads it from anyone).
+    pub fn filter(&self) -> Result<console_core::services::incidents::IncidentFilter, String> {
+        crate::validate::text("workspace", &self.workspace, 64)?;
         let workspace = Some(self.workspace.trim().to_owned()).filter(|w| !w.is_empty());
-        Ok(console_core::services::incidents::IncidentFilter { workspace, kind, state })
+        Ok(console_core::services::incidents::IncidentFilter { workspace, kind: self.kind, state: self.state })
     }
 }
 

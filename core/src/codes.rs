@@ -86,6 +86,20 @@ pub fn from_code_or_say<'de, D: serde::Deserializer<'de>, T: Code>(d: D, by_name
     })
 }
 
+/// For `#[serde(deserialize_with)]` on an `Option` of a coded enum: an absent or empty value (a
+/// form's "any") is none; any other must be a code.
+pub fn none_if_empty<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Code + serde::Deserialize<'de>,
+{
+    use serde::de::IntoDeserializer;
+    match <Option<String> as serde::Deserialize>::deserialize(d)?.as_deref() {
+        None | Some("") => Ok(None),
+        Some(raw) => T::deserialize(raw.into_deserializer()).map(Some),
+    }
+}
+
 /// A code no variant has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("not one of the known codes")]
@@ -127,5 +141,20 @@ mod tests {
         assert_eq!(serde_json::from_str::<Colour>("\"Green\"").unwrap(), Colour::Green, "as stored before");
         let e = serde_json::from_str::<Colour>("\"blue\"").unwrap_err().to_string();
         assert!(e.contains("red, green"), "{e}");
+    }
+
+    #[test]
+    fn an_empty_choice_is_none_and_an_unknown_one_is_refused() {
+        #[derive(serde::Deserialize)]
+        struct View {
+            #[serde(default, deserialize_with = "none_if_empty")]
+            colour: Option<Colour>,
+        }
+        let read = |json: &str| serde_json::from_str::<View>(json).map(|v| v.colour);
+        assert_eq!(read(r#"{"colour":""}"#).unwrap(), None);
+        assert_eq!(read(r#"{}"#).unwrap(), None);
+        assert_eq!(read(r#"{"colour":null}"#).unwrap(), None);
+        assert_eq!(read(r#"{"colour":"green"}"#).unwrap(), Some(Colour::Green));
+        assert!(read(r#"{"colour":"blue"}"#).is_err());
     }
 }

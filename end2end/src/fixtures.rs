@@ -60,3 +60,58 @@ pub async fn seed_registry(ddb: &aws_sdk_dynamodb::Client, table: &str) -> Resul
     }
     Ok(items.len())
 }
+
+/// Where [`seed_live_workspaces`] writes, and the times its records carry.
+pub struct LiveWorkspaces<'a> {
+    pub dynamodb: &'a aws_sdk_dynamodb::Client,
+    pub secrets: &'a aws_sdk_secretsmanager::Client,
+    pub registry_table: &'a str,
+    /// Slugs are `<prefix>-<n>` (`n` zero-padded to 4 digits).
+    pub slug_prefix: &'a str,
+    /// ISO-8601 UTC: when they were installed, and when their access tokens expire.
+    pub now: &'a str,
+    pub expires_at: &'a str,
+}
+
+/// One registered workspace per token pair, its bundle holding the pair (as an install through
+/// the Linear stand-in leaves it), written 16 at a time: the many workspaces of the sweep's test
+/// and the registry's benchmark. Answers the org ids, in the order of `tokens`.
+pub async fn seed_live_workspaces(to: &LiveWorkspaces<'_>, tokens: Vec<(String, String)>) -> Result<Vec<String>, String> {
+    use futures::StreamExt;
+    let s = |v: &str| AttributeValue::S(v.to_owned());
+    let one = |(i, (access, refresh)): (usize, (String, String))| async move {
+        let org = format!("{i:08x}-0000-4000-8000-{i:012x}");
+        let slug = format!("{}-{i:04}", to.slug_prefix);
+        let bundle = serde_json::json!({
+            "access_token": access, "refresh_token": refresh, "expires_at": to.expires_at, "scope": "read write",
+            "client_id": "local-linear-client", "client_secret": "local-linear-secret", "workspace_id": org,
+            "workspace_slug": slug, "installed_at": to.now, "updated_at": to.now, "installed_by_platform_user_id": "sub",
+        });
+        let secret = to
+            .secrets
+            .create_secret()
+            .name(format!("bgagent-linear-oauth-{slug}"))
+            .secret_string(bundle.to_string())
+            .send()
+            .await
+            .map_err(|e| format!("create the bundle of {slug}: {e:?}"))?;
+        to.dynamodb
+            .put_item()
+            .table_name(to.registry_table)
+            .item("linear_workspace_id", s(&org))
+            .item("workspace_slug", s(&slug))
+            .item("workspace_name", s(&format!("Workspace {i}")))
+            .item("oauth_secret_arn", s(secret.arn().unwrap_or_default()))
+            .item("installed_by_platform_user_id", s("sub"))
+            .item("installed_at", s(to.now))
+            .item("updated_at", s(to.now))
+            .item("status", s("active"))
+            .item("team_keys", AttributeValue::L(vec![s("ENG")]))
+            .send()
+            .await
+            .map_err(|e| format!("register {slug}: {e:?}"))?;
+        Ok::<String, String>(org)
+    };
+    let done: Vec<Result<String, String>> = futures::stream::iter(tokens.into_iter().enumerate()).map(one).buffered(16).collect().await;
+    done.into_iter().collect()
+}

@@ -1,6 +1,7 @@
 //! Local stand-ins for the console's dependencies: a moto server launcher and the
 //! idempotent bootstrap of everything the platform stack would have created.
 pub mod bootstrap;
+pub mod figures;
 pub mod fixtures;
 pub mod lambda_api;
 pub mod linear;

@@ -1,21 +1,9 @@
 import * as crypto from 'crypto';
-import { expect, test } from '@playwright/test';
-import { hydrated, PASSWORD, signIn } from './helpers';
+import { expect, hydrated, PASSWORD, signIn, test } from './helpers';
 
 // Each role sees only the buttons it may use; the server refuses the rest anyway (server tests).
 const VIEWER = 'viewer@example.com';
 const OPERATOR = 'operator@example.com';
-
-test.beforeEach(async ({ page }) => {
-  const problems: string[] = [];
-  page.on('pageerror', (e) => problems.push(e.message));
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
-  (page as any).__problems = problems;
-});
-
-test.afterEach(async ({ page }) => {
-  expect((page as any).__problems).toEqual([]);
-});
 
 async function openAcme(page: import('@playwright/test').Page) {
   await page.getByTestId('workspace-row').filter({ hasText: 'acme-eng' }).getByRole('link').first().click();

@@ -1,5 +1,33 @@
-import { expect, Page } from '@playwright/test';
+import { test as base, expect, Page } from '@playwright/test';
 import { linearBase } from '../playwright.config';
+
+/** Console errors a test expects from a page (by a part of their text), per page. */
+const expectedErrors = new WeakMap<Page, string[]>();
+
+/**
+ * Every spec's `test`: a script error or a console error (a CSP violation, a failed hydration)
+ * fails the test, since the page must run as served. A page answered with an error status on
+ * purpose logs one console error: `allowStatusPage` expects exactly that one.
+ */
+export const test = base.extend<{ pageRunsClean: void }>({
+  pageRunsClean: [
+    async ({ page }, use) => {
+      const problems: string[] = [];
+      page.on('pageerror', (e) => problems.push(e.message));
+      page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+      await use();
+      const expected = expectedErrors.get(page) ?? [];
+      expect(problems.filter((p) => !expected.some((e) => p.includes(e)))).toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+export { expect };
+
+/** The page is about to be served with `status` on purpose: its console error is expected. */
+export function allowStatusPage(page: Page, status: number) {
+  expectedErrors.set(page, [...(expectedErrors.get(page) ?? []), `status of ${status}`]);
+}
 
 export const ADMIN = 'admin@example.com';
 export const USER = 'user@example.com';

@@ -1,20 +1,8 @@
-import { expect, test } from '@playwright/test';
 import { linearBase } from '../playwright.config';
-import { ADMIN, consentOnLinear, hydrated, signIn } from './helpers';
+import { ADMIN, consentOnLinear, expect, hydrated, signIn, test } from './helpers';
 
 // A workspace of its own (added to the stand-in here), so the other specs' workspaces are untouched.
 const UMBRELLA_ID = '7e57a11e-0000-4000-8000-00000000abcd';
-
-test.beforeEach(async ({ page }) => {
-  const problems: string[] = [];
-  page.on('pageerror', (e) => problems.push(e.message));
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
-  (page as any).__problems = problems;
-});
-
-test.afterEach(async ({ page }) => {
-  expect((page as any).__problems).toEqual([]);
-});
 
 test('a dead grant becomes an incident on the workspace page and on /incidents, where it is acknowledged', async ({ page }) => {
   const added = await page.request.post(`${linearBase}/_control/org`, {

@@ -1,21 +1,9 @@
 // User linking in the browser: link a suggested user, pick one, unlink, link all suggested
 // with progress, and create an invite whose code and command are shown.
-import { expect, test } from '@playwright/test';
-import { ADMIN, consentOnLinear, hydrated, signIn } from './helpers';
+import { ADMIN, consentOnLinear, expect, hydrated, signIn, test } from './helpers';
 
 const ACME_ID = '4f6b3c1e-2a7d-4c8e-9b1f-0d2e3a4b5c6d';
 const USERS = `/workspaces/${ACME_ID}/users`;
-
-test.beforeEach(async ({ page }) => {
-  const problems: string[] = [];
-  page.on('pageerror', (e) => problems.push(e.message));
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
-  (page as any).__problems = problems;
-});
-
-test.afterEach(async ({ page }) => {
-  expect((page as any).__problems).toEqual([]);
-});
 
 test('an admin links a suggested user, picks one for another member, and unlinks', async ({ page }) => {
   await signIn(page, ADMIN);

@@ -3,19 +3,12 @@
 //! to the first answered event), then warm `GET /login` in both modes. Prints figures; asserts nothing.
 use std::time::{Duration, Instant};
 
+use end2end::figures::{ms, percentile};
 use end2end::lambda_api::{Answer, LambdaApi};
 use serde_json::json;
 
 const COLD_STARTS: usize = 10;
 const WARM: usize = 200;
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted.get(((sorted.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or_default()
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
 
 fn login_event() -> serde_json::Value {
     json!({

@@ -1,18 +1,13 @@
 //! `cargo bench -p server --bench registry` (run by `make bench`): the registry page with 1,000
 //! workspaces in moto (server time per request and bytes; after a change, and within the overview cache), and a health sweep of 1,000 workspaces
 //! at concurrency 8 against the Linear stand-in. Prints figures; asserts nothing.
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use aws_sdk_dynamodb::types::AttributeValue;
-use futures::StreamExt;
+use end2end::figures::{ms, percentile};
 
 const WORKSPACES: usize = 1_000;
 const PAGE_LOADS: usize = 50;
 const COLD_LOADS: usize = 10;
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted.get(((sorted.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or_default()
-}
 
 #[tokio::main]
 async fn main() {
@@ -28,55 +23,19 @@ async fn main() {
     let world = end2end::linear::World::shared(end2end::linear::Settings { rate_limit: 100_000, ..Default::default() });
     let app = end2end::linear::router(world.clone());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    let mut tokens = Vec::new();
-    {
-        let mut w = world.lock().await;
-        for _ in 0..WORKSPACES {
-            let grant = w.new_grant(end2end::linear::seed::ACME_ID, "read write");
-            tokens.push(w.issue(grant));
-        }
-    }
+    let tokens = world.lock().await.live_tokens(end2end::linear::seed::ACME_ID, WORKSPACES);
     let now = console_core::time::iso_millis(time::OffsetDateTime::now_utc());
     let later = console_core::time::iso_millis(time::OffsetDateTime::now_utc() + time::Duration::hours(20));
     let seeded = Instant::now();
-    futures::stream::iter(tokens.into_iter().enumerate())
-        .for_each_concurrent(16, |(i, (access, refresh))| {
-            let (aws, local, now, later) = (aws.clone(), local.clone(), now.clone(), later.clone());
-            async move {
-                let org = format!("{:08x}-0000-4000-8000-{:012x}", i, i);
-                let slug = format!("bench-{i:04}");
-                let bundle = serde_json::json!({
-                    "access_token": access, "refresh_token": refresh, "expires_at": later, "scope": "read write",
-                    "client_id": "local-linear-client", "client_secret": "local-linear-secret", "workspace_id": org,
-                    "workspace_slug": slug, "installed_at": now, "updated_at": now, "installed_by_platform_user_id": "sub",
-                });
-                let out = aws
-                    .secrets
-                    .create_secret()
-                    .name(format!("bgagent-linear-oauth-{slug}"))
-                    .secret_string(bundle.to_string())
-                    .send()
-                    .await
-                    .unwrap();
-                let s = |v: &str| AttributeValue::S(v.to_owned());
-                aws.dynamodb
-                    .put_item()
-                    .table_name(&local.registry_table)
-                    .item("linear_workspace_id", s(&org))
-                    .item("workspace_slug", s(&slug))
-                    .item("workspace_name", s(&format!("Bench {i}")))
-                    .item("oauth_secret_arn", s(out.arn().unwrap()))
-                    .item("installed_by_platform_user_id", s("sub"))
-                    .item("installed_at", s(&now))
-                    .item("updated_at", s(&now))
-                    .item("status", s("active"))
-                    .item("team_keys", AttributeValue::L(vec![s("ENG")]))
-                    .send()
-                    .await
-                    .unwrap();
-            }
-        })
-        .await;
+    let to = end2end::fixtures::LiveWorkspaces {
+        dynamodb: &aws.dynamodb,
+        secrets: &aws.secrets,
+        registry_table: &local.registry_table,
+        slug_prefix: "bench",
+        now: &now,
+        expires_at: &later,
+    };
+    end2end::fixtures::seed_live_workspaces(&to, tokens).await.expect("seed the workspaces");
     println!("seeded {WORKSPACES} workspaces in {:.1} s", seeded.elapsed().as_secs_f64());
 
     // The console, in this process, over that moto.
@@ -141,7 +100,6 @@ async fn main() {
         enc.write_all(&body).unwrap();
         enc.finish().unwrap().len()
     };
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!(
         "registry page, {WORKSPACES} workspaces, {COLD_LOADS} loads after a change (Scan): p50 {:.1} ms, p99 {:.1} ms",
         ms(percentile(&cold, 0.5)),

@@ -11,14 +11,11 @@ use console_core::link_states::{rows, LinkState, PlatformIndex};
 use console_core::records::members::{LinearUser, PlatformUser};
 use console_core::records::user_mapping::{Invite, Link};
 use console_core::services::user_links::Members;
+use end2end::figures::{ms, percentile};
 
 const N: usize = 5_000;
 const RUNS: usize = 60;
 const ORG: &str = "4f6b3c1e-2a7d-4c8e-9b1f-0d2e3a4b5c6d";
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted.get(((sorted.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or_default()
-}
 
 fn timed<T>(runs: usize, mut f: impl FnMut() -> T) -> (Vec<Duration>, T) {
     let mut times = Vec::with_capacity(runs);
@@ -85,7 +82,7 @@ fn main() {
     assert_eq!(all.len(), N);
     assert!(n(LinkState::Suggested) > 1_000 && n(LinkState::Linked) > 500, "{c:?}");
 
-    let query = UsersQuery { q: String::new(), state: String::new(), page: 7 };
+    let query = UsersQuery { q: String::new(), state: None, page: 7 };
     let (page_times, bytes) = timed(RUNS, || {
         let members = Members {
             org_id: OrgId::parse(ORG).unwrap(),
@@ -101,7 +98,6 @@ fn main() {
         serde_json::to_vec(&wire).map(|v| v.len()).unwrap_or(0)
     });
 
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!("user links: {N} Linear members x {N} pool users, 1,000 links, 200 invites");
     println!("  pool index build (once per pool fetch): p50 {:.2} ms", ms(percentile(&index_times, 0.5)));
     println!(

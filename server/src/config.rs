@@ -3,6 +3,8 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::net::SocketAddr;
+use std::ops::RangeInclusive;
+use std::str::FromStr;
 use std::time::Duration;
 
 use secrecy::SecretString;
@@ -121,6 +123,8 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+/// The environment, read setting by setting into typed values. Every problem is collected (not
+/// just the first), so one start names every variable to fix.
 struct Reader<'a> {
     env: &'a HashMap<String, String>,
     errors: Vec<(String, String)>,
@@ -142,17 +146,67 @@ impl Reader<'_> {
         self.get(var).unwrap_or_else(|| default.to_owned())
     }
 
+    fn fail(&mut self, var: &str, problem: impl Into<String>) {
+        self.errors.push((var.to_owned(), problem.into()));
+    }
+
+    /// An http(s) URL, its trailing slash dropped.
     fn url(&mut self, var: &str, value: String) -> String {
         let ok = (value.starts_with("http://") || value.starts_with("https://"))
             && value.split("://").nth(1).is_some_and(|rest| !rest.is_empty() && !rest.contains(char::is_whitespace));
         if !value.is_empty() && !ok {
-            self.errors.push((var.to_owned(), format!("must be an http(s) URL, got {value:?}")));
+            self.fail(var, format!("must be an http(s) URL, got {value:?}"));
         }
         value.trim_end_matches('/').to_owned()
     }
 
-    fn fail(&mut self, var: &str, problem: impl Into<String>) {
-        self.errors.push((var.to_owned(), problem.into()));
+    /// The one range helper: a number of `unit` within `range`, `default` when unset; anything
+    /// else is reported with the range.
+    fn ranged<T>(&mut self, var: &str, default: T, range: RangeInclusive<T>, unit: &str) -> T
+    where
+        T: FromStr + PartialOrd + fmt::Display + Copy,
+    {
+        let Some(raw) = self.get(var) else { return default };
+        match raw.parse::<T>() {
+            Ok(v) if range.contains(&v) => v,
+            _ => {
+                self.fail(var, format!("must be {unit} from {} to {}, got {raw:?}", range.start(), range.end()));
+                default
+            }
+        }
+    }
+
+    fn seconds(&mut self, var: &str, default: u64, range: RangeInclusive<u64>) -> Duration {
+        Duration::from_secs(self.ranged(var, default, range, "seconds"))
+    }
+
+    fn minutes(&mut self, var: &str, default: u64, range: RangeInclusive<u64>) -> Duration {
+        Duration::from_secs(60 * self.ranged(var, default, range, "minutes"))
+    }
+
+    /// Seconds of something that is off when unset or 0.
+    fn seconds_or_off(&mut self, var: &str, max: u64) -> Option<Duration> {
+        Some(self.seconds(var, 0, 0..=max)).filter(|d| !d.is_zero())
+    }
+
+    /// `1` or `true` turns it on.
+    fn flag(&self, var: &str) -> bool {
+        matches!(self.or(var, "0").as_str(), "1" | "true")
+    }
+
+    /// One of the named `choices` (the first when unset).
+    fn one_of<T: Copy>(&mut self, var: &str, choices: &[(&str, T)]) -> T {
+        let raw = self.or(var, choices[0].0);
+        choices.iter().find(|(name, _)| *name == raw).map(|(_, v)| *v).unwrap_or_else(|| {
+            let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
+            self.fail(var, format!("must be one of {}, got {raw:?}", names.join(", ")));
+            choices[0].1
+        })
+    }
+
+    /// A comma-separated list, empty items dropped.
+    fn list(&self, var: &str) -> Vec<String> {
+        self.get(var).unwrap_or_default().split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect()
     }
 }
 
@@ -230,181 +284,28 @@ impl Config {
             incidents: r.or("CONSOLE_INCIDENTS_TABLE", "linear-console-incidents"),
         };
         let webhook_secret_arn = r.required("LINEAR_WEBHOOK_SECRET_ARN");
-
-        let user_pool_id = r.required("COGNITO_USER_POOL_ID");
-        if !user_pool_id.is_empty() && !is_pool_id(&user_pool_id) {
-            r.fail("COGNITO_USER_POOL_ID", format!("must look like <region>_<id>, got {user_pool_id:?}"));
-        }
-        let app_client_id = r.required("COGNITO_APP_CLIENT_ID");
-        let admin_group = r.or("CONSOLE_ADMIN_GROUP", "linear-console-admins");
-        let operator_group = r.or("CONSOLE_OPERATOR_GROUP", "linear-console-operators");
-        let viewer_group = r.or("CONSOLE_VIEWER_GROUP", "linear-console-viewers");
-        if admin_group == operator_group || admin_group == viewer_group || operator_group == viewer_group {
-            r.fail("CONSOLE_OPERATOR_GROUP", "the admin, operator and viewer groups must be three different groups");
-        }
-        let issuer_default = format!("https://cognito-idp.{region}.amazonaws.com/{user_pool_id}");
-        let issuer = r.or("COGNITO_ISSUER", &issuer_default);
-        let issuer = r.url("COGNITO_ISSUER", issuer);
-        // moto publishes the keys under its own endpoint; real Cognito under the issuer.
-        let jwks_default = match &aws_endpoint {
-            Some(ep) => format!("{ep}/{user_pool_id}/.well-known/jwks.json"),
-            None => format!("{issuer}/.well-known/jwks.json"),
+        let cognito = CognitoConfig::read(&mut r, &region, aws_endpoint.as_deref());
+        let linear = LinearConfig::read(&mut r, &public_url);
+        let session_ttl = r.minutes("CONSOLE_SESSION_TTL_MINUTES", 480, 1..=7 * 24 * 60);
+        let access = AccessSettings::read(&mut r);
+        let alerts = AlertSettings::read(&mut r);
+        let json_logs = r.one_of("CONSOLE_LOG_FORMAT", &[("text", false), ("json", true)]);
+        // Caches: 0 turns one off.
+        let overview_cache = r.seconds("CONSOLE_OVERVIEW_CACHE_SECONDS", 10, 0..=300);
+        let sweep = SweepSettings {
+            interval: r.seconds_or_off("CONSOLE_SWEEP_INTERVAL_SECONDS", 86_400),
+            concurrency: r.ranged("CONSOLE_SWEEP_CONCURRENCY", 8, 1..=64, "a number of workspaces"),
+            refresh_within: r.seconds_or_off("CONSOLE_SWEEP_REFRESH_WITHIN_SECONDS", 86_400),
         };
-        let jwks_url = r.or("COGNITO_JWKS_URL", &jwks_default);
-        let jwks_url = r.url("COGNITO_JWKS_URL", jwks_url);
-
-        let client_secret = r.get("LINEAR_CLIENT_SECRET").map(SecretString::from);
-        let client_id = r.get("LINEAR_CLIENT_ID");
-        if client_id.is_some() != client_secret.is_some() {
-            r.fail("LINEAR_CLIENT_ID", "LINEAR_CLIENT_ID and LINEAR_CLIENT_SECRET go together: set both or neither");
-        }
-        let base_url = r.or("LINEAR_BASE_URL", "https://linear.app");
-        let api_url = r.or("LINEAR_API_URL", "https://api.linear.app");
-        let timeout_raw = r.or("LINEAR_HTTP_TIMEOUT_SECONDS", "10");
-        let timeout = match timeout_raw.parse::<u64>() {
-            Ok(s) if (1..=120).contains(&s) => Duration::from_secs(s),
-            _ => {
-                r.fail("LINEAR_HTTP_TIMEOUT_SECONDS", format!("must be seconds between 1 and 120, got {timeout_raw:?}"));
-                Duration::from_secs(10)
-            }
-        };
-        let linear = LinearConfig {
-            timeout,
-            client_id,
-            client_secret,
-            base_url: r.url("LINEAR_BASE_URL", base_url),
-            api_url: r.url("LINEAR_API_URL", api_url),
-            redirect_uri: format!("{public_url}/linear/callback"),
-        };
-
-        let ttl_raw = r.or("CONSOLE_SESSION_TTL_MINUTES", "480");
-        let session_ttl = match ttl_raw.parse::<u64>() {
-            Ok(m) if (1..=7 * 24 * 60).contains(&m) => Duration::from_secs(m * 60),
-            _ => {
-                r.fail("CONSOLE_SESSION_TTL_MINUTES", format!("must be minutes between 1 and 10080, got {ttl_raw:?}"));
-                Duration::from_secs(480 * 60)
-            }
-        };
-        let idle_raw = r.or("CONSOLE_SESSION_IDLE_MINUTES", "30");
-        let idle = match idle_raw.parse::<u64>() {
-            Ok(m) if (1..=24 * 60).contains(&m) => Duration::from_secs(m * 60),
-            _ => {
-                r.fail("CONSOLE_SESSION_IDLE_MINUTES", format!("must be minutes between 1 and 1440, got {idle_raw:?}"));
-                Duration::from_secs(30 * 60)
-            }
-        };
-        let recheck_raw = r.or("CONSOLE_ACCESS_RECHECK_SECONDS", "120");
-        let recheck = match recheck_raw.parse::<u64>() {
-            Ok(s) if (1..=900).contains(&s) => Duration::from_secs(s),
-            _ => {
-                r.fail("CONSOLE_ACCESS_RECHECK_SECONDS", format!("must be seconds between 1 and 900, got {recheck_raw:?}"));
-                Duration::from_secs(120)
-            }
-        };
-        let hops_raw = r.or("CONSOLE_TRUSTED_PROXY_HOPS", "0");
-        let trusted_proxy_hops = match hops_raw.parse::<usize>() {
-            Ok(n) if n <= 5 => n,
-            _ => {
-                r.fail("CONSOLE_TRUSTED_PROXY_HOPS", format!("must be 0 to 5, got {hops_raw:?}"));
-                0
-            }
-        };
-        let debug_timing = matches!(r.or("CONSOLE_DEBUG_TIMING", "0").as_str(), "1" | "true");
-        let require_mfa_for_admins = matches!(r.or("CONSOLE_REQUIRE_MFA_FOR_ADMINS", "0").as_str(), "1" | "true");
-        let cache_raw = r.or("CONSOLE_SESSION_CACHE_SECONDS", "5");
-        let session_cache = match cache_raw.parse::<u64>() {
-            Ok(s) if s <= 30 => Duration::from_secs(s),
-            _ => {
-                r.fail("CONSOLE_SESSION_CACHE_SECONDS", format!("must be seconds from 0 to 30, got {cache_raw:?}"));
-                Duration::from_secs(5)
-            }
-        };
-        let access = AccessSettings { idle, recheck, trusted_proxy_hops, debug_timing, session_cache, require_mfa_for_admins };
-        let list = |v: Option<String>| -> Vec<String> {
-            v.unwrap_or_default().split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect()
-        };
-        let sns_topics = list(r.get("CONSOLE_ALERT_SNS_TOPIC_ARNS"));
-        if let Some(bad) = sns_topics.iter().find(|t| !t.starts_with("arn:aws") || !t.contains(":sns:")) {
-            r.fail("CONSOLE_ALERT_SNS_TOPIC_ARNS", format!("must be SNS topic ARNs, got {bad:?}"));
-        }
-        // A webhook URL is https, or http on this machine (a local receiver).
-        let web_url = |u: &String| u.starts_with("https://") || u.starts_with("http://127.0.0.1") || u.starts_with("http://localhost");
-        let slack = list(r.get("CONSOLE_ALERT_SLACK_WEBHOOK_URLS"));
-        if slack.iter().any(|u| !web_url(u)) {
-            r.fail("CONSOLE_ALERT_SLACK_WEBHOOK_URLS", "must be https:// URLs (their values are not shown: they are secrets)");
-        }
-        let webhooks = list(r.get("CONSOLE_ALERT_WEBHOOK_URLS"));
-        if webhooks.iter().any(|u| !web_url(u)) {
-            r.fail("CONSOLE_ALERT_WEBHOOK_URLS", "must be https:// URLs (their values are not shown: they are secrets)");
-        }
-        let webhook_secret = r.get("CONSOLE_ALERT_WEBHOOK_SECRET").map(SecretString::from);
-        let minutes = |r: &mut Reader, var: &str, default: u64| -> Duration {
-            let raw = r.or(var, &default.to_string());
-            match raw.parse::<u64>() {
-                Ok(m) if (1..=7 * 24 * 60).contains(&m) => Duration::from_secs(m * 60),
-                _ => {
-                    r.fail(var, format!("must be minutes between 1 and 10080, got {raw:?}"));
-                    Duration::from_secs(default * 60)
-                }
-            }
-        };
-        let degraded_after = minutes(&mut r, "CONSOLE_INCIDENT_DEGRADED_MINUTES", 30);
-        let remind_after = minutes(&mut r, "CONSOLE_ALERT_REMINDER_MINUTES", 240);
-        let alerts = AlertSettings {
-            sns_topics,
-            slack: slack.into_iter().map(SecretString::from).collect(),
-            webhooks: webhooks.into_iter().map(SecretString::from).collect(),
-            webhook_secret,
-            degraded_after,
-            remind_after,
-        };
-        let json_logs = match r.or("CONSOLE_LOG_FORMAT", "text").as_str() {
-            "json" => true,
-            "text" => false,
-            other => {
-                r.fail("CONSOLE_LOG_FORMAT", format!("must be text or json, got {other:?}"));
-                false
-            }
-        };
-
-        let cache_set = r.get("CONSOLE_LINEAR_USERS_CACHE_SECONDS").is_some();
-        let overview_set = r.get("CONSOLE_OVERVIEW_CACHE_SECONDS").is_some();
-        let mut seconds = |var: &str, max: u64| -> Option<Duration> {
-            let raw = r.get(var)?;
-            match raw.parse::<u64>() {
-                Ok(0) => None,
-                Ok(s) if s <= max => Some(Duration::from_secs(s)),
-                _ => {
-                    r.fail(var, format!("must be a number of seconds up to {max}, got {raw:?}"));
-                    None
-                }
-            }
-        };
-        let interval = seconds("CONSOLE_SWEEP_INTERVAL_SECONDS", 86_400);
-        let refresh_within = seconds("CONSOLE_SWEEP_REFRESH_WITHIN_SECONDS", 86_400);
-        // Unset: ten seconds; 0: no cache.
-        let overview_cache =
-            seconds("CONSOLE_OVERVIEW_CACHE_SECONDS", 300).unwrap_or(if overview_set { Duration::ZERO } else { Duration::from_secs(10) });
-        // Unset: five minutes; 0: no cache.
-        let members_cache = seconds("CONSOLE_LINEAR_USERS_CACHE_SECONDS", 86_400).unwrap_or(if cache_set {
-            Duration::ZERO
-        } else {
-            Duration::from_secs(300)
-        });
-        let concurrency_raw = r.or("CONSOLE_SWEEP_CONCURRENCY", "8");
-        let concurrency = match concurrency_raw.parse::<usize>() {
-            Ok(n) if (1..=64).contains(&n) => n,
-            _ => {
-                r.fail("CONSOLE_SWEEP_CONCURRENCY", format!("must be 1 to 64, got {concurrency_raw:?}"));
-                8
-            }
-        };
-        let sweep = SweepSettings { interval, concurrency, refresh_within };
         let redeem_command = r.or("CONSOLE_INVITE_COMMAND", "bgagent linear link {code}");
         if !redeem_command.contains("{code}") {
-            r.fail("CONSOLE_INVITE_COMMAND", "must contain {code}".to_owned());
+            r.fail("CONSOLE_INVITE_COMMAND", "must contain {code}");
         }
-        let linking = LinkingSettings { members_cache, pool_cache: Duration::from_secs(60), redeem_command };
+        let linking = LinkingSettings {
+            members_cache: r.seconds("CONSOLE_LINEAR_USERS_CACHE_SECONDS", 300, 0..=86_400),
+            pool_cache: Duration::from_secs(60),
+            redeem_command,
+        };
 
         if !r.errors.is_empty() {
             return Err(ConfigError(r.errors));
@@ -416,7 +317,7 @@ impl Config {
             aws_endpoint,
             tables,
             webhook_secret_arn,
-            cognito: CognitoConfig { user_pool_id, app_client_id, admin_group, operator_group, viewer_group, issuer, jwks_url },
+            cognito,
             linear,
             session_ttl,
             access,
@@ -451,6 +352,94 @@ impl Config {
     /// The origin of Linear's consent page (where the connect form's redirect goes).
     pub fn linear_origin(&self) -> String {
         origin_of(&self.linear.base_url)
+    }
+}
+
+impl CognitoConfig {
+    fn read(r: &mut Reader, region: &str, aws_endpoint: Option<&str>) -> CognitoConfig {
+        let user_pool_id = r.required("COGNITO_USER_POOL_ID");
+        if !user_pool_id.is_empty() && !is_pool_id(&user_pool_id) {
+            r.fail("COGNITO_USER_POOL_ID", format!("must look like <region>_<id>, got {user_pool_id:?}"));
+        }
+        let app_client_id = r.required("COGNITO_APP_CLIENT_ID");
+        let admin_group = r.or("CONSOLE_ADMIN_GROUP", "linear-console-admins");
+        let operator_group = r.or("CONSOLE_OPERATOR_GROUP", "linear-console-operators");
+        let viewer_group = r.or("CONSOLE_VIEWER_GROUP", "linear-console-viewers");
+        if admin_group == operator_group || admin_group == viewer_group || operator_group == viewer_group {
+            r.fail("CONSOLE_OPERATOR_GROUP", "the admin, operator and viewer groups must be three different groups");
+        }
+        let issuer = r.or("COGNITO_ISSUER", &format!("https://cognito-idp.{region}.amazonaws.com/{user_pool_id}"));
+        let issuer = r.url("COGNITO_ISSUER", issuer);
+        // moto publishes the keys under its own endpoint; real Cognito under the issuer.
+        let jwks_default = match aws_endpoint {
+            Some(ep) => format!("{ep}/{user_pool_id}/.well-known/jwks.json"),
+            None => format!("{issuer}/.well-known/jwks.json"),
+        };
+        let jwks_url = r.or("COGNITO_JWKS_URL", &jwks_default);
+        let jwks_url = r.url("COGNITO_JWKS_URL", jwks_url);
+        CognitoConfig { user_pool_id, app_client_id, admin_group, operator_group, viewer_group, issuer, jwks_url }
+    }
+}
+
+impl LinearConfig {
+    fn read(r: &mut Reader, public_url: &str) -> LinearConfig {
+        let client_secret = r.get("LINEAR_CLIENT_SECRET").map(SecretString::from);
+        let client_id = r.get("LINEAR_CLIENT_ID");
+        if client_id.is_some() != client_secret.is_some() {
+            r.fail("LINEAR_CLIENT_ID", "LINEAR_CLIENT_ID and LINEAR_CLIENT_SECRET go together: set both or neither");
+        }
+        let base_url = r.or("LINEAR_BASE_URL", "https://linear.app");
+        let api_url = r.or("LINEAR_API_URL", "https://api.linear.app");
+        LinearConfig {
+            timeout: r.seconds("LINEAR_HTTP_TIMEOUT_SECONDS", 10, 1..=120),
+            client_id,
+            client_secret,
+            base_url: r.url("LINEAR_BASE_URL", base_url),
+            api_url: r.url("LINEAR_API_URL", api_url),
+            redirect_uri: format!("{public_url}/linear/callback"),
+        }
+    }
+}
+
+impl AccessSettings {
+    fn read(r: &mut Reader) -> AccessSettings {
+        AccessSettings {
+            idle: r.minutes("CONSOLE_SESSION_IDLE_MINUTES", 30, 1..=24 * 60),
+            recheck: r.seconds("CONSOLE_ACCESS_RECHECK_SECONDS", 120, 1..=900),
+            trusted_proxy_hops: r.ranged("CONSOLE_TRUSTED_PROXY_HOPS", 0, 0..=5, "a number of proxies"),
+            debug_timing: r.flag("CONSOLE_DEBUG_TIMING"),
+            session_cache: r.seconds("CONSOLE_SESSION_CACHE_SECONDS", 5, 0..=30),
+            require_mfa_for_admins: r.flag("CONSOLE_REQUIRE_MFA_FOR_ADMINS"),
+        }
+    }
+}
+
+impl AlertSettings {
+    fn read(r: &mut Reader) -> AlertSettings {
+        let sns_topics = r.list("CONSOLE_ALERT_SNS_TOPIC_ARNS");
+        if let Some(bad) = sns_topics.iter().find(|t| !t.starts_with("arn:aws") || !t.contains(":sns:")) {
+            r.fail("CONSOLE_ALERT_SNS_TOPIC_ARNS", format!("must be SNS topic ARNs, got {bad:?}"));
+        }
+        // A webhook URL is https, or http on this machine (a local receiver). Their values are
+        // secrets (the path authorizes a post): never in a message.
+        let mut urls = |var: &str| -> Vec<SecretString> {
+            let urls = r.list(var);
+            let web = |u: &String| u.starts_with("https://") || u.starts_with("http://127.0.0.1") || u.starts_with("http://localhost");
+            if !urls.iter().all(web) {
+                r.fail(var, "must be https:// URLs (their values are not shown: they are secrets)");
+            }
+            urls.into_iter().map(SecretString::from).collect()
+        };
+        let slack = urls("CONSOLE_ALERT_SLACK_WEBHOOK_URLS");
+        let webhooks = urls("CONSOLE_ALERT_WEBHOOK_URLS");
+        AlertSettings {
+            sns_topics,
+            slack,
+            webhooks,
+            webhook_secret: r.get("CONSOLE_ALERT_WEBHOOK_SECRET").map(SecretString::from),
+            degraded_after: r.minutes("CONSOLE_INCIDENT_DEGRADED_MINUTES", 30, 1..=7 * 24 * 60),
+            remind_after: r.minutes("CONSOLE_ALERT_REMINDER_MINUTES", 240, 1..=7 * 24 * 60),
+        }
     }
 }
 
@@ -546,6 +535,34 @@ mod tests {
             let err = Config::from_map(&env).expect_err(var);
             assert_eq!(err.0[0].0, var, "{err}");
         }
+    }
+
+    #[test]
+    fn numbers_are_read_within_their_range_and_zero_turns_a_cache_off() {
+        let mut env = minimal();
+        for (var, value) in [
+            ("CONSOLE_SESSION_IDLE_MINUTES", "15"),
+            ("CONSOLE_OVERVIEW_CACHE_SECONDS", "0"),
+            ("CONSOLE_SWEEP_INTERVAL_SECONDS", "600"),
+            ("CONSOLE_SWEEP_REFRESH_WITHIN_SECONDS", "0"),
+            ("CONSOLE_TRUSTED_PROXY_HOPS", "2"),
+            ("CONSOLE_LOG_FORMAT", "json"),
+            ("CONSOLE_DEBUG_TIMING", "true"),
+        ] {
+            env.insert(var.to_owned(), value.to_owned());
+        }
+        let c = Config::from_map(&env).unwrap();
+        assert_eq!(c.access.idle, Duration::from_secs(15 * 60));
+        assert_eq!(c.overview_cache, Duration::ZERO);
+        assert_eq!(c.linking.members_cache, Duration::from_secs(300), "unset: the default");
+        assert_eq!((c.sweep.interval, c.sweep.refresh_within), (Some(Duration::from_secs(600)), None));
+        assert_eq!(c.access.trusted_proxy_hops, 2);
+        assert!(c.json_logs && c.access.debug_timing);
+        env.insert("CONSOLE_SESSION_CACHE_SECONDS".into(), "31".into());
+        env.insert("CONSOLE_ALERT_REMINDER_MINUTES".into(), "-1".into());
+        let err = Config::from_map(&env).unwrap_err();
+        assert_eq!(err.0[0], ("CONSOLE_SESSION_CACHE_SECONDS".to_owned(), "must be seconds from 0 to 30, got \"31\"".to_owned()));
+        assert_eq!(err.0[1].0, "CONSOLE_ALERT_REMINDER_MINUTES", "every problem reported at once: {err}");
     }
 
     #[test]

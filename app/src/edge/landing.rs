@@ -5,7 +5,6 @@
 use console_core::error::chain;
 use console_core::health::CheckResult;
 use console_core::ids::OrgId;
-use console_core::link_states::LinkState;
 use console_core::services::audit::{Audited, Recorded};
 use console_core::services::incidents::TestAlert;
 use console_core::services::install::{Completed, Failed, GrantFate, InstallError, WebhookError, WebhookSource};
@@ -15,6 +14,7 @@ use console_core::services::user_links::{LinkOutcome, LinkResult, LinkingError};
 
 use crate::outcomes::{LinkNotice, Notice, StepReport, UsersNotice, WorkspaceNotice};
 use crate::url::enc;
+use crate::user_links_view::UsersQuery;
 use crate::wire::InstallFailure;
 
 /// `url` with `unrecorded=1` when the change's audit event was not stored.
@@ -224,29 +224,11 @@ fn install_stopped(failed: &Failed, rid: &str) -> String {
 
 // ---- the users pages ---------------------------------------------------------------------------
 
-/// The view of a workspace's users page a form came from (`?q=&state=&page=`), typed.
-#[derive(Debug, Clone, Default)]
-pub struct UsersView {
-    pub q: String,
-    pub state: Option<LinkState>,
-    /// 1-based, as the URL holds it.
-    pub page: Option<u32>,
-}
-
 /// The workspace's users page, on the view the form came from, with `outcome` appended.
-fn users_page(org: &OrgId, view: &UsersView, outcome: &str) -> String {
-    let mut query: Vec<String> = Vec::new();
-    if !view.q.is_empty() {
-        query.push(format!("q={}", enc(&view.q)));
-    }
-    if let Some(s) = view.state {
-        query.push(format!("state={}", s.code()));
-    }
-    if let Some(p) = view.page {
-        query.push(format!("page={p}"));
-    }
-    query.push(outcome.to_owned());
-    format!("/workspaces/{}/users?{}", enc(org.as_str()), query.join("&"))
+fn users_page(org: &OrgId, view: &UsersQuery, outcome: &str) -> String {
+    let query = view.to_query();
+    let and = if query.is_empty() { "" } else { "&" };
+    format!("/workspaces/{}/users?{query}{and}{outcome}", enc(org.as_str()))
 }
 
 /// The banner of a refusal or failure.
@@ -278,23 +260,23 @@ fn about(result: Result<(), &LinkingError>, done: LinkNotice, who: &str) -> Stri
 }
 
 /// *Link* or *Change*.
-pub fn linked(org: &OrgId, view: &UsersView, who: &str, change: bool, done: Audited<Result<(), LinkingError>>) -> String {
+pub fn linked(org: &OrgId, view: &UsersQuery, who: &str, change: bool, done: Audited<Result<(), LinkingError>>) -> String {
     let notice = if change { LinkNotice::Changed } else { LinkNotice::Linked };
     noting(users_page(org, view, &about(done.value.as_ref().map(|_| ()), notice, who)), done.recorded)
 }
 
 /// *Unlink* on a workspace's users page.
-pub fn unlinked(org: &OrgId, view: &UsersView, who: &str, done: Audited<Result<(), LinkingError>>) -> String {
+pub fn unlinked(org: &OrgId, view: &UsersQuery, who: &str, done: Audited<Result<(), LinkingError>>) -> String {
     noting(users_page(org, view, &about(done.value.as_ref().map(|_| ()), LinkNotice::Unlinked, who)), done.recorded)
 }
 
 /// *Invite*.
-pub fn invited<T>(org: &OrgId, view: &UsersView, who: &str, done: Audited<Result<T, LinkingError>>) -> String {
+pub fn invited<T>(org: &OrgId, view: &UsersQuery, who: &str, done: Audited<Result<T, LinkingError>>) -> String {
     noting(users_page(org, view, &about(done.value.as_ref().map(|_| ()), LinkNotice::Invited, who)), done.recorded)
 }
 
 /// *Revoke* an invite.
-pub fn invite_revoked(org: &OrgId, view: &UsersView, done: Audited<Result<(), LinkingError>>) -> String {
+pub fn invite_revoked(org: &OrgId, view: &UsersQuery, done: Audited<Result<(), LinkingError>>) -> String {
     let notice = match &done.value {
         Ok(()) => LinkNotice::InviteRevoked,
         Err(e) => link_refusal(e),
@@ -303,7 +285,7 @@ pub fn invite_revoked(org: &OrgId, view: &UsersView, done: Audited<Result<(), Li
 }
 
 /// *Reload from Linear*: how many members there are now.
-pub fn reloaded(org: &OrgId, view: &UsersView, done: Result<usize, LinkingError>) -> String {
+pub fn reloaded(org: &OrgId, view: &UsersQuery, done: Result<usize, LinkingError>) -> String {
     match done {
         Ok(n) => users_page(org, view, &format!("{}&count={n}", LinkNotice::Reloaded.query())),
         Err(e) => users_page(org, view, &link_refusal(&e).query()),
@@ -311,7 +293,7 @@ pub fn reloaded(org: &OrgId, view: &UsersView, done: Result<usize, LinkingError>
 }
 
 /// *Link all suggested* without the wasm: a count of each outcome.
-pub fn linked_all(org: &OrgId, view: &UsersView, done: Result<Audited<Vec<LinkResult>>, LinkingError>) -> String {
+pub fn linked_all(org: &OrgId, view: &UsersQuery, done: Result<Audited<Vec<LinkResult>>, LinkingError>) -> String {
     let done = match done {
         Ok(done) => done,
         Err(e) => return users_page(org, view, &link_refusal(&e).query()),

@@ -7,6 +7,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::components::access::may;
 use crate::components::status::{ErrorNotice, Loading, PageHeader};
+use crate::errors::AppError;
 use crate::functions::list_incidents;
 use crate::identity::Role;
 use crate::wire::{IncidentKind, IncidentQuery, IncidentState, IncidentView};
@@ -24,16 +25,15 @@ fn message(key: &str, code: &str) -> Option<(bool, &'static str)> {
 #[component]
 pub fn IncidentsPage() -> impl IntoView {
     let params = use_query_map();
-    let query = move || {
-        let p = params.read();
-        IncidentQuery {
-            workspace: p.get("workspace").unwrap_or_default(),
-            kind: p.get("kind").unwrap_or_default(),
-            state: p.get("state").unwrap_or_default(),
-        }
-    };
+    let query = move || IncidentQuery::from_params(&params.read());
     let after = move || crate::outcomes::after_change(&params.read());
-    let list = Resource::new(move || (query(), after()), |(q, a)| list_incidents(q, a));
+    let list = Resource::new(
+        move || (query(), after()),
+        |(q, a)| {
+            let q = q.map_err(AppError::bad_view);
+            async move { list_incidents(q?, a).await }
+        },
+    );
     let banner = move || {
         let p = params.read();
         ["notice", "error"].into_iter().find_map(|k| p.get(k).and_then(|c| message(k, &c)))
@@ -48,20 +48,20 @@ pub fn IncidentsPage() -> impl IntoView {
                       else { "mb-4 rounded-md bg-amber-50 p-3 text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-100" }>{text}</p>
         })}
         {move || {
-            let q = query();
+            let q = query().unwrap_or_default();
             view! {
                 <form method="get" action="/incidents" data-testid="incident-filters" class="mb-4 flex flex-wrap items-end gap-3 text-sm">
                     <label class="flex flex-col">"Workspace (slug or org id)"<input name="workspace" value=q.workspace.clone() class=field/></label>
                     <label class="flex flex-col">"Kind"
                         <select name="kind" class=field>
                             <option value="">"any"</option>
-                            {IncidentKind::ALL.iter().copied().map(|k| view! { <option value=k.code() selected=q.kind == k.code()>{k.label()}</option> }).collect_view()}
+                            {IncidentKind::ALL.iter().copied().map(|k| view! { <option value=k.code() selected=q.kind == Some(k)>{k.label()}</option> }).collect_view()}
                         </select>
                     </label>
                     <label class="flex flex-col">"State"
                         <select name="state" class=field>
                             <option value="">"any"</option>
-                            {["open", "acknowledged", "resolved"].into_iter().map(|s| view! { <option value=s selected=q.state == s>{s}</option> }).collect_view()}
+                            {IncidentState::ALL.iter().copied().map(|s| view! { <option value=s.code() selected=q.state == Some(s)>{s.code()}</option> }).collect_view()}
                         </select>
                     </label>
                     <button type="submit" class="rounded-md bg-slate-900 px-3 py-1.5 font-medium text-white dark:bg-slate-100 dark:text-slate-900">"Apply"</button>

@@ -7,28 +7,26 @@ use leptos_router::hooks::use_query_map;
 use crate::components::access::Can;
 use crate::components::copy::CopyButton;
 use crate::components::status::{ErrorNotice, HealthBadge, Loading, PageHeader, StateBadge, StepsReport};
+use crate::errors::AppError;
 use crate::functions::workspace_list;
 use crate::identity::Role;
-use crate::registry_view::{RegistryQuery, Sort, Summary, View};
+use crate::registry_view::{RegistryQuery, Sort, Summary};
 use crate::relative_time::relative;
 use crate::wire::{Health, WorkspaceSummary};
 
 #[component]
 pub fn WorkspacesPage() -> impl IntoView {
     let query = use_query_map();
-    let registry_query = move || {
-        let q = query.read();
-        RegistryQuery {
-            q: q.get("q").unwrap_or_default(),
-            status: q.get("status").unwrap_or_default(),
-            sort: q.get("sort").unwrap_or_default(),
-            page: q.get("page").and_then(|p| p.parse::<usize>().ok()).unwrap_or(1).saturating_sub(1),
-        }
-    };
+    let registry_query = move || RegistryQuery::from_params(&query.read());
     let after = move || crate::outcomes::after_change(&query.read());
-    let rows = Resource::new(move || (registry_query(), after()), |(q, a)| workspace_list(q, a));
+    let rows = Resource::new(
+        move || (registry_query(), after()),
+        |(q, a)| {
+            let q = q.map_err(AppError::bad_view);
+            async move { workspace_list(q?, a).await }
+        },
+    );
     let removed = move || query.read().get("steps").map(|steps| (query.read().get("removed").unwrap_or_default(), steps));
-    let view = move || registry_query().view();
     view! {
         <Title text="Workspaces"/>
         <div class="flex flex-wrap items-start justify-between gap-4">
@@ -53,8 +51,8 @@ pub fn WorkspacesPage() -> impl IntoView {
                     </p>
                 }.into_any(),
                 Ok(list) => {
-                    let v = view();
-                    let pager = Pager::new(&registry_query(), list.page, list.pages, list.matching);
+                    let v = registry_query().unwrap_or_default();
+                    let pager = Pager::new(&v, list.page, list.pages, list.matching);
                     view! {
                         <SummaryStrip summary=list.summary/>
                         <Filters view=v/>
@@ -79,8 +77,7 @@ struct Pager {
 
 impl Pager {
     fn new(q: &RegistryQuery, page: usize, pages: usize, matching: usize) -> Pager {
-        let enc = crate::url::enc;
-        let link = |p: usize| format!("/workspaces?q={}&status={}&sort={}&page={}", enc(&q.q), enc(&q.status), enc(&q.sort), p + 1);
+        let link = |p: usize| format!("/workspaces?{}", q.to_query_at(p));
         Pager {
             prev: (page > 0).then(|| link(page - 1)),
             next: (page + 1 < pages).then(|| link(page + 1)),
@@ -118,7 +115,7 @@ fn SummaryStrip(summary: Summary) -> impl IntoView {
 
 /// A plain GET form: the view lives in the URL, so it survives reload and can be shared.
 #[component]
-fn Filters(view: View) -> impl IntoView {
+fn Filters(view: RegistryQuery) -> impl IntoView {
     let field = "rounded-md border border-slate-300 px-2 py-1 dark:border-slate-700 dark:bg-slate-900";
     view! {
         <form method="get" action="/workspaces" data-testid="filters" class="mb-4 flex flex-wrap items-end gap-3 text-sm">
@@ -135,8 +132,8 @@ fn Filters(view: View) -> impl IntoView {
             </label>
             <label class="flex flex-col">"Sort"
                 <select name="sort" data-testid="filter-sort" class=field>
-                    {Sort::ALL.into_iter().map(|(s, code, label)| view! {
-                        <option value=code selected=view.sort == s>{label}</option>
+                    {Sort::ALL.iter().copied().map(|s| view! {
+                        <option value=s.code() selected=view.sort == s>{s.label()}</option>
                     }).collect_view()}
                 </select>
             </label>

@@ -137,6 +137,16 @@ impl World {
         (access, refresh)
     }
 
+    /// `n` live token pairs, each of a grant of its own on `org_id` (`read write`).
+    pub fn live_tokens(&mut self, org_id: &str, n: usize) -> Vec<(String, String)> {
+        (0..n)
+            .map(|_| {
+                let grant = self.new_grant(org_id, "read write");
+                self.issue(grant)
+            })
+            .collect()
+    }
+
     fn reset(&mut self) {
         *self = World::new(self.initial.clone());
     }

@@ -2,64 +2,24 @@
 //! headers honoured (an exhausted token is left alone until its reset), one sweeper at a time.
 use aws_sdk_dynamodb::types::AttributeValue;
 use end2end::linear::seed::ACME_ID;
-use futures::StreamExt;
 
 use crate::helpers::*;
 
 /// `n` registered workspaces whose bundles hold live tokens the stand-in issued.
 async fn workspaces(app: &TestApp, n: usize) -> Vec<String> {
     let suffix = &uuid::Uuid::new_v4().simple().to_string()[..6];
-    let mut tokens = Vec::new();
-    {
-        let mut w = app.linear.world.lock().await;
-        for _ in 0..n {
-            let grant = w.new_grant(ACME_ID, "read write");
-            tokens.push(w.issue(grant));
-        }
-    }
+    let tokens = app.linear.world.lock().await.live_tokens(ACME_ID, n);
     let now = console_core::time::iso_millis(time::OffsetDateTime::now_utc());
     let later = console_core::time::iso_millis(time::OffsetDateTime::now_utc() + time::Duration::hours(20));
-    futures::stream::iter(tokens.into_iter().enumerate())
-        .map(|(i, (access, refresh))| {
-            let (now, later) = (now.clone(), later.clone());
-            async move {
-                let org = format!("{:08x}-0000-4000-8000-{:012x}", i, i);
-                let slug = format!("sweep-{i}-{suffix}");
-                let bundle = serde_json::json!({
-                    "access_token": access, "refresh_token": refresh, "expires_at": later, "scope": "read write",
-                    "client_id": "local-linear-client", "client_secret": "local-linear-secret", "workspace_id": org,
-                    "workspace_slug": slug, "installed_at": now, "updated_at": now, "installed_by_platform_user_id": "sub",
-                });
-                let out = app
-                    .aws
-                    .secrets
-                    .create_secret()
-                    .name(format!("bgagent-linear-oauth-{slug}"))
-                    .secret_string(bundle.to_string())
-                    .send()
-                    .await
-                    .unwrap();
-                let s = |v: &str| AttributeValue::S(v.to_owned());
-                app.aws
-                    .dynamodb
-                    .put_item()
-                    .table_name(&app.local.registry_table)
-                    .item("linear_workspace_id", s(&org))
-                    .item("workspace_slug", s(&slug))
-                    .item("oauth_secret_arn", s(out.arn().unwrap()))
-                    .item("installed_by_platform_user_id", s("sub"))
-                    .item("installed_at", s(&now))
-                    .item("updated_at", s(&now))
-                    .item("status", s("active"))
-                    .send()
-                    .await
-                    .unwrap();
-                org
-            }
-        })
-        .buffer_unordered(16)
-        .collect()
-        .await
+    let to = end2end::fixtures::LiveWorkspaces {
+        dynamodb: &app.aws.dynamodb,
+        secrets: &app.aws.secrets,
+        registry_table: &app.local.registry_table,
+        slug_prefix: &format!("sweep-{suffix}"),
+        now: &now,
+        expires_at: &later,
+    };
+    end2end::fixtures::seed_live_workspaces(&to, tokens).await.expect("seed the workspaces")
 }
 
 #[tokio::test]
