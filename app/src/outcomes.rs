@@ -2,6 +2,8 @@
 //! `?steps=` of a revoke or remove): typed here, written by the server and read by the page with
 //! the same `code()` and `from_code()`, so neither side keeps its own copy of the strings.
 
+use console_core::codes::Code;
+
 /// Whether a page's URL carries the outcome of its viewer's change (a redirect's `notice`, `error`
 /// or `steps`, or an island's reload with `changed`): the page's reads then wait for data read
 /// since the change, where other pages may be answered from a read made just before it.
@@ -11,9 +13,7 @@ pub fn after_change(query: &leptos_router::params::ParamsMap) -> bool {
 
 /// A banner after a form's redirect: `?notice=<code>` when the action worked, `?error=<code>`
 /// when it did not. Each page has its own set; the words live beside the codes.
-pub trait Notice: Copy + Sized + 'static {
-    const ALL: &'static [Self];
-    fn code(self) -> &'static str;
+pub trait Notice: Code {
     fn tone(self) -> Tone;
     fn text(self) -> &'static str;
 
@@ -27,10 +27,6 @@ pub trait Notice: Copy + Sized + 'static {
         matches!(self.tone(), Tone::Good)
     }
 
-    fn from_code(code: &str) -> Option<Self> {
-        Self::ALL.iter().copied().find(|n| n.code() == code)
-    }
-
     /// `notice=<code>` or `error=<code>`, for the redirect.
     fn query(self) -> String {
         format!("{}={}", if self.ok() { "notice" } else { "error" }, self.code())
@@ -38,7 +34,10 @@ pub trait Notice: Copy + Sized + 'static {
 
     /// The banner a page shows for its query; an error wins over a notice, an unknown code says nothing.
     fn from_query(notice: Option<&str>, error: Option<&str>) -> Option<Self> {
-        error.and_then(Self::from_code).filter(|n| !n.ok()).or_else(|| notice.and_then(Self::from_code).filter(|n| n.ok()))
+        error
+            .and_then(<Self as Code>::from_code)
+            .filter(|n| !n.ok())
+            .or_else(|| notice.and_then(<Self as Code>::from_code).filter(|n| n.ok()))
     }
 }
 
@@ -50,18 +49,17 @@ pub enum Tone {
     Warn,
 }
 
-/// Declares a page's notices: `Variant = "code", Good | Bad | Warn, "words";`.
+/// Declares a page's notices: `Variant = "code", Good | Bad | Warn, "words";`. The codes are a
+/// `codes!` table (one per enum, generated); the tone and the words sit beside each code.
 macro_rules! notices {
     ($(#[$doc:meta])* $name:ident { $($variant:ident = $code:literal, $tone:ident, $text:literal;)* }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum $name { $($variant),* }
+        console_core::codes! {
+            $(#[$doc])*
+            #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+            pub enum $name { $($variant = $code),* }
+        }
 
         impl Notice for $name {
-            const ALL: &'static [Self] = &[$($name::$variant),*];
-            fn code(self) -> &'static str {
-                match self { $($name::$variant => $code),* }
-            }
             fn tone(self) -> Tone {
                 match self { $($name::$variant => Tone::$tone),* }
             }

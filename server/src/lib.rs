@@ -141,6 +141,7 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
     let linear_http = linear::http_client(config.linear.timeout).map_err(|source| StartError::HttpClient { what: "Linear", source })?;
     let l = &config.linear;
     let audit_table = DynamoAudit::new(aws.dynamodb.clone(), config.tables.audit.clone());
+    let clock: Arc<dyn console_core::time::Clock> = Arc::new(SystemClock);
     let backends = Backends {
         registry: Arc::new(DynamoRegistry::new(aws.dynamodb.clone(), config.tables.registry.clone())),
         vault: Arc::new(SecretsVault::new(aws.secrets.clone())),
@@ -153,7 +154,7 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
         sender: Arc::new(alerting::HttpSender::new(aws.sns.clone(), http("alert webhooks", Duration::from_secs(5))?)),
         leases: Arc::new(DynamoLeases::new(aws.dynamodb.clone(), config.tables.sessions.clone())),
         counters: Arc::new(DynamoCounters::new(aws.dynamodb.clone(), config.tables.sessions.clone())),
-        clock: Arc::new(SystemClock),
+        clock: clock.clone(),
         ids: Arc::new(RandomIds),
     };
     let a = &config.alerts;
@@ -189,7 +190,7 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
         services,
         console,
         audit_table,
-        readiness: Default::default(),
+        readiness: web::state::Readiness(console_core::cache::ReadCache::new(web::probes::READY_FOR, clock)),
         export_limits: Default::default(),
         config,
         aws,

@@ -2,7 +2,7 @@
 //! Readiness is asked of AWS at most once per [`READY_FOR`] per process: a flood of probes (or of
 //! anyone calling the public path) cannot become AWS throttling that takes every instance out of
 //! the load balancer.
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -11,6 +11,8 @@ use axum::Json;
 use serde_json::json;
 
 use crate::web::state::AppState;
+use console_core::cache::Freshness;
+use std::convert::Infallible;
 
 const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
 /// How long one readiness answer is reused.
@@ -21,14 +23,10 @@ pub async fn healthz() -> impl IntoResponse {
 }
 
 pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    let mut last = state.readiness.0.lock().await;
-    let (ready, body) = match last.as_ref() {
-        Some((at, ready, body)) if at.elapsed() < READY_FOR => (*ready, body.clone()),
-        _ => {
-            let (ready, body) = ask_aws(&state).await;
-            *last = Some((Instant::now(), ready, body.clone()));
-            (ready, body)
-        }
+    let answer = state.readiness.0.get_or_read((), Freshness::Shared, || async { Ok::<_, Infallible>(ask_aws(&state).await) }).await;
+    let (ready, body) = match answer {
+        Ok(answer) => answer,
+        Err(never) => match never {},
     };
     let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     (status, Json(body))

@@ -29,10 +29,10 @@ pub struct AppState {
     pub export_limits: ExportLimits,
 }
 
-/// The last `/readyz` answer and when it was made. The lock is held while AWS is asked, so
-/// concurrent probes wait for that one answer instead of asking again.
-#[derive(Clone, Default)]
-pub struct Readiness(pub Arc<tokio::sync::Mutex<Option<(std::time::Instant, bool, serde_json::Value)>>>);
+/// The last `/readyz` answer (ready?, the body), reused for `probes::READY_FOR`: concurrent probes
+/// wait for one answer instead of asking AWS again (the console's one read cache).
+#[derive(Clone)]
+pub struct Readiness(pub console_core::cache::ReadCache<(), (bool, serde_json::Value)>);
 
 /// Exports allowed per session per minute.
 pub const EXPORTS_PER_MINUTE: usize = 5;
