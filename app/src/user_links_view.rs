@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 pub use console_core::link_states::LinkState;
 pub use console_core::records::members::PlatformUser;
+pub use console_core::services::user_links::LinkOutcome;
 
 use crate::validate::{self, Checked};
 
@@ -100,41 +101,9 @@ pub struct LinkRequest {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum LinkOutcome {
-    Linked,
-    /// Someone linked this Linear user meanwhile: not overwritten.
-    Conflict {
-        linked_to: String,
-    },
-    /// Bad input (the words say which): nothing written.
-    Refused(String),
-    Failed,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LinkResult {
     pub linear_user_id: String,
     pub outcome: LinkOutcome,
-}
-
-impl LinkOutcome {
-    pub fn code(&self) -> &'static str {
-        match self {
-            LinkOutcome::Linked => "linked",
-            LinkOutcome::Conflict { .. } => "conflict",
-            LinkOutcome::Refused(_) => "refused",
-            LinkOutcome::Failed => "failed",
-        }
-    }
-
-    pub fn words(&self) -> String {
-        match self {
-            LinkOutcome::Linked => "linked".into(),
-            LinkOutcome::Conflict { linked_to } => format!("already linked to {linked_to}; not changed"),
-            LinkOutcome::Refused(why) => why.clone(),
-            LinkOutcome::Failed => "could not be saved (DynamoDB unavailable); try again".into(),
-        }
-    }
 }
 
 /// A platform user's link to a Linear identity, for `/users`.

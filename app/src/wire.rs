@@ -123,7 +123,7 @@ pub struct WorkspaceDetail {
     pub orphaned_secret_arn: Option<String>,
     /// `secret_deletion_error` recorded with the orphan.
     pub orphan_error: Option<String>,
-    pub bundle: BundleView,
+    pub bundle: BundleState,
     /// Its incidents, open first, then resolved in the last 90 days.
     #[serde(default)]
     pub incidents: Vec<IncidentView>,
@@ -133,19 +133,7 @@ pub struct WorkspaceDetail {
 }
 
 /// What the token bundle says, without its secrets.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum BundleView {
-    Present {
-        scope: Option<String>,
-        expires_at: Option<String>,
-        has_tokens: bool,
-        has_webhook_secret: bool,
-    },
-    /// The row names no secret, or the secret does not exist.
-    Missing,
-    /// The secret is not the JSON object the platform writes.
-    Unreadable,
-}
+pub use console_core::services::workspaces::BundleState;
 
 /// What the connect page needs: the redirect URI to register and where the app credentials come from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

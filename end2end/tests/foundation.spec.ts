@@ -133,3 +133,15 @@ test('a first sign-in with a temporary password asks for a new one', async ({ pa
   await expect(page).toHaveURL(/\/workspaces$/);
   await expect(page.getByTestId('admin-email')).toHaveText(FIRST_SIGN_IN);
 });
+
+test('a view the page does not know is refused with a message naming the field', async ({ page }) => {
+  allowStatusPage(page, 400);
+  await signIn(page, ADMIN);
+  await expect(page).toHaveURL(/\/workspaces$/);
+  const res = await page.goto('/workspaces?status=fine');
+  expect(res?.status()).toBe(400);
+  await expect(page.getByRole('alert')).toContainText('status must be one of: healthy, expiring');
+  await expect(page.getByTestId('workspace-row')).toHaveCount(0);
+  await page.goto('/workspaces?status=revoked');
+  await expect(page.getByTestId('workspace-row').first()).toBeVisible();
+});

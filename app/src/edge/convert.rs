@@ -6,17 +6,17 @@ use console_core::records::user_mapping::Invite;
 use console_core::services::incidents::{IncidentRules, Listed};
 use console_core::services::install::CredentialSource as Source;
 use console_core::services::user_links::{self as links, Members, PlatformUsers};
-use console_core::services::workspaces::{BundleState, WorkspaceRow, WorkspaceView};
+use console_core::services::workspaces::{WorkspaceRow, WorkspaceView};
 use console_core::time::iso_of_unix;
 
 use super::charts::strip;
 use crate::errors::AppError;
 use crate::user_links_view::{
-    counts, page, IdentityLink, InviteView, LinearUserView, LinkOutcome, LinkRequest, LinkResult, PlatformUserLinks, PlatformUserPage,
-    UsersQuery, WorkspaceUserRow, WorkspaceUsers,
+    counts, page, IdentityLink, InviteView, LinearUserView, LinkRequest, LinkResult, PlatformUserLinks, PlatformUserPage, UsersQuery,
+    WorkspaceUserRow, WorkspaceUsers,
 };
 use crate::wire::{
-    BundleView, ChannelView, ConnectInfo, CredentialSource, DeliveryView, IncidentView, SettingsView, WorkspaceDetail, WorkspaceSummary,
+    ChannelView, ConnectInfo, CredentialSource, DeliveryView, IncidentView, SettingsView, WorkspaceDetail, WorkspaceSummary,
 };
 
 /// A registry row as the overview lists it (its 7-day sparkline drawn here).
@@ -57,13 +57,7 @@ pub fn detail(v: WorkspaceView, now: i64) -> WorkspaceDetail {
         vault_managed: r.vault_managed(),
         orphaned_secret_arn: r.orphan.as_ref().map(|o| o.arn.clone()),
         orphan_error: r.orphan.as_ref().and_then(|o| o.error.clone()),
-        bundle: match v.bundle {
-            BundleState::Present { scope, expires_at, has_tokens, has_webhook_secret } => {
-                BundleView::Present { scope, expires_at, has_tokens, has_webhook_secret }
-            }
-            BundleState::Missing => BundleView::Missing,
-            BundleState::Unreadable => BundleView::Unreadable,
-        },
+        bundle: v.bundle,
         incidents: v.incidents.iter().map(|l| incident(l, now)).collect(),
         timeline: v.timeline.map(|(days, marks)| strip(&days, &marks, 4, 20)),
     }
@@ -211,15 +205,7 @@ pub fn suggestion(l: links::LinkRequest) -> LinkRequest {
 }
 
 pub fn link_result(r: links::LinkResult) -> LinkResult {
-    LinkResult {
-        linear_user_id: r.linear_user_id.to_string(),
-        outcome: match r.outcome {
-            links::LinkOutcome::Linked => LinkOutcome::Linked,
-            links::LinkOutcome::Conflict { linked_to } => LinkOutcome::Conflict { linked_to },
-            links::LinkOutcome::Refused(why) => LinkOutcome::Refused(why),
-            links::LinkOutcome::Failed => LinkOutcome::Failed,
-        },
-    }
+    LinkResult { linear_user_id: r.linear_user_id.to_string(), outcome: r.outcome }
 }
 
 /// `/users`: a page of the pool's users with their links.

@@ -11,7 +11,7 @@ use crate::functions::{get_workspace, search_audit, CheckWorkspace, RefreshWorks
 use crate::identity::Role;
 use crate::outcomes::{Notice, WorkspaceNotice};
 use crate::routes::incidents::IncidentCard;
-use crate::wire::{AuditEntry, AuditQuery, BundleView, RegistryState, WorkspaceDetail};
+use crate::wire::{AuditEntry, AuditQuery, BundleState, RegistryState, WorkspaceDetail};
 
 #[component]
 pub fn WorkspacePage() -> impl IntoView {
@@ -86,16 +86,16 @@ fn Detail(d: WorkspaceDetail, webhook_missing: bool, retype: bool) -> impl IntoV
     let w = d.summary.clone();
     let title = w.slug.clone().unwrap_or_else(|| w.org_id.clone());
     let (scope, expires, has_tokens, has_webhook) = match &d.bundle {
-        BundleView::Present { scope, expires_at, has_tokens, has_webhook_secret } => {
+        BundleState::Present { scope, expires_at, has_tokens, has_webhook_secret } => {
             (scope.clone(), expires_at.clone(), *has_tokens, Some(*has_webhook_secret))
         }
         _ => (None, None, false, None),
     };
     let bundle_state = match &d.bundle {
-        BundleView::Present { has_tokens: true, .. } => "present",
-        BundleView::Present { .. } => "present, without tokens (vault-managed)",
-        BundleView::Missing => "missing",
-        BundleView::Unreadable => "unreadable (not the platform's JSON)",
+        BundleState::Present { has_tokens: true, .. } => "present",
+        BundleState::Present { .. } => "present, without tokens (vault-managed)",
+        BundleState::Missing => "missing",
+        BundleState::Unreadable => "unreadable (not the platform's JSON)",
     };
     let ask_webhook = webhook_missing || (has_tokens && has_webhook == Some(false));
     let reconnect = w.org_id.clone();

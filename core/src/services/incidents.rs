@@ -214,31 +214,38 @@ impl Watch {
     /// *Acknowledge* with a note: quiet from now on; audited. `false`: it is not open.
     pub async fn acknowledge(&self, actor: &Actor, org_id: &str, kind: IncidentKind, note: &str) -> Audited<Result<bool, Unavailable>> {
         let done = self.store.acknowledge(org_id, kind, &actor.email, note).await;
-        self.changed();
-        let (outcome, detail) = match &done {
-            Ok(true) => (Outcome::Success, format!("{} acknowledged: {note}", kind.label())),
-            Ok(false) => (Outcome::Refused, format!("{} is not open", kind.label())),
-            Err(e) => (Outcome::Failure, chain(e)),
-        };
-        let recorded = self.audit.record(actor.event(Action::IncidentAcknowledge, org_id, outcome, detail)).await;
-        Audited::new(done, recorded)
+        self.quieted(actor, Action::IncidentAcknowledge, org_id, done, format!("{} acknowledged: {note}", kind.label()), kind).await
     }
 
     /// *Snooze* for a while, or until resolved; audited. `false`: it is not open.
     pub async fn snooze(&self, actor: &Actor, org_id: &str, kind: IncidentKind, span: Snooze) -> Audited<Result<bool, Unavailable>> {
         let until = span.seconds().map(|s| self.clock.unix() + s);
         let done = self.store.snooze(org_id, kind, until).await;
-        self.changed();
         let how = match span.seconds() {
             Some(s) => format!("for {}", lasted(s)),
             None => "until resolved".to_owned(),
         };
+        self.quieted(actor, Action::IncidentSnooze, org_id, done, format!("{} snoozed {how}", kind.label()), kind).await
+    }
+
+    /// After *Acknowledge* or *Snooze*: the pages read afresh, and the event recorded (`did` when
+    /// it was done; refused when the incident is not open).
+    async fn quieted(
+        &self,
+        actor: &Actor,
+        action: Action,
+        org_id: &str,
+        done: Result<bool, Unavailable>,
+        did: String,
+        kind: IncidentKind,
+    ) -> Audited<Result<bool, Unavailable>> {
+        self.changed();
         let (outcome, detail) = match &done {
-            Ok(true) => (Outcome::Success, format!("{} snoozed {how}", kind.label())),
+            Ok(true) => (Outcome::Success, did),
             Ok(false) => (Outcome::Refused, format!("{} is not open", kind.label())),
             Err(e) => (Outcome::Failure, chain(e)),
         };
-        let recorded = self.audit.record(actor.event(Action::IncidentSnooze, org_id, outcome, detail)).await;
+        let recorded = self.audit.record(actor.event(action, org_id, outcome, detail)).await;
         Audited::new(done, recorded)
     }
 

@@ -91,8 +91,8 @@ pub struct LinkRequest {
     pub label: Option<String>,
 }
 
-/// How one link of a batch went.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// How one link of a batch went (also the wire's: a bulk run's progress shows it row by row).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum LinkOutcome {
     Linked,
     /// Someone linked this Linear user meanwhile: not overwritten.

@@ -44,8 +44,9 @@ pub struct WorkspaceRow {
     pub days: Vec<Option<Health>>,
 }
 
-/// What a workspace's token bundle says, without its secrets.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What a workspace's token bundle says, without its secrets (also the wire's, as the workspace page
+/// shows it).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum BundleState {
     Present {
         scope: Option<String>,

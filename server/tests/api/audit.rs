@@ -154,3 +154,20 @@ async fn the_audit_page_and_a_workspace_history_cost_one_query_each() {
         assert_eq!(queries, 1, "{body}: {calls:?}");
     }
 }
+
+#[tokio::test]
+async fn a_change_whose_event_cannot_be_written_still_happens_and_its_page_says_so() {
+    let (app, faults) = spawn_app_with_faults().await;
+    installed(&app, end2end::linear::seed::ACME_ID).await;
+    let org = end2end::linear::seed::ACME_ID;
+    faults.fail("PutItem", &app.local.audit_table, 1);
+    let loc = app.submit("check_workspace", &[("org_id", org)]).await;
+    assert_eq!(faults.remaining("PutItem"), 0, "the event's write was tried and refused");
+    assert_eq!(loc, format!("/workspaces/{org}?notice=check_ok&unrecorded=1"), "the check ran; the page is told its event is missing");
+    assert!(row(&app, org).await.unwrap().contains_key("last_check_at"), "the check's result is on the row");
+    let html = app.client.get(app.url(&loc)).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("data-testid=\"unrecorded\""), "the warning is shown");
+    assert!(html.contains("the audit log could not record it"), "in words");
+    let plain = app.client.get(app.url(&format!("/workspaces/{org}?notice=check_ok"))).send().await.unwrap().text().await.unwrap();
+    assert!(!plain.contains("data-testid=\"unrecorded\""), "and only when it happened");
+}

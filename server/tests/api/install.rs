@@ -2,7 +2,7 @@
 //! branch with faults injected, and what ends up in Secrets Manager, the registry and the audit log.
 use std::collections::HashMap;
 
-use app::wire::{AuditEntry, BundleView, WorkspaceDetail};
+use app::wire::{AuditEntry, BundleState, WorkspaceDetail};
 use aws_sdk_dynamodb::types::AttributeValue;
 use end2end::bootstrap::LOCAL_WEBHOOK_SECRET;
 use end2end::linear::seed::{ACME_ID, INITRODE_ID};
@@ -133,7 +133,7 @@ async fn an_admin_installs_a_workspace_the_platform_can_use_at_once() {
         assert!(!body.contains(secret), "a secret reached the browser");
     }
     let d: WorkspaceDetail = serde_json::from_str(&body).unwrap();
-    assert!(matches!(d.bundle, BundleView::Present { has_tokens: true, has_webhook_secret: true, .. }));
+    assert!(matches!(d.bundle, BundleState::Present { has_tokens: true, has_webhook_secret: true, .. }));
     assert_eq!(d.summary.name.as_deref(), Some("Initrode"));
     let events = audit(&app).await;
     let install = events.iter().find(|e| e.action == "workspace.install").expect("audited");

@@ -13,6 +13,7 @@ use console_core::ports::{AuditEntry, AuditFilter, AuditPage, AuditStore};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+use super::put_texts;
 use crate::adapters::dynamo_down;
 
 #[derive(Clone, Debug)]
@@ -179,17 +180,16 @@ impl AuditStore for DynamoAudit {
             // Every event in the `ByTime` index (with `target`, also in `ByWorkspace`).
             ("feed".to_owned(), AttributeValue::S(FEED.to_owned())),
         ]);
-        for (k, v) in [
-            ("actor_sub", &ev.actor_sub),
-            ("actor_email", &ev.actor_email),
-            ("target", &ev.target),
-            ("detail", &ev.detail),
-            ("request_id", &ev.request_id),
-        ] {
-            if let Some(v) = v {
-                item.insert(k.to_owned(), AttributeValue::S(v.clone()));
-            }
-        }
+        put_texts(
+            &mut item,
+            &[
+                ("actor_sub", &ev.actor_sub),
+                ("actor_email", &ev.actor_email),
+                ("target", &ev.target),
+                ("detail", &ev.detail),
+                ("request_id", &ev.request_id),
+            ],
+        );
         self.client.put_item().table_name(&self.table).set_item(Some(item)).send().await.map_err(dynamo_down)?;
         Ok(())
     }

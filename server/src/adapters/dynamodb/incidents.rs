@@ -9,7 +9,6 @@
 //! | `alert` | `<incident id>#<event>#<channel>` | one delivery, claimed conditionally before it is sent |
 //! | `days` | `<YYYY-MM-DD>#<org>` | the worst health of the day (the timeline and the sparkline) |
 //! | `health#<org>` | `<time>#<event>` | each check, refresh and health change (TTL 90 days) |
-use std::collections::HashMap;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
@@ -20,6 +19,7 @@ use console_core::incidents::{Incident, IncidentKind};
 use console_core::ports::{DayHealth, Delivery, IncidentStore, CLAIM_SECONDS};
 use console_core::time::day;
 
+use super::{put_texts, text, Item};
 use crate::adapters::{dynamo_answer, dynamo_down, unavailable};
 
 /// Resolved incidents, history and deliveries are kept this long.
@@ -33,12 +33,6 @@ pub struct DynamoIncidents {
 /// A request that could not be built (a missing field: the console's own fault).
 fn unbuilt(e: aws_sdk_dynamodb::error::BuildError) -> Unavailable {
     unavailable(Service::DynamoDb, e)
-}
-
-type Item = HashMap<String, AttributeValue>;
-
-fn s(v: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(v.into())
 }
 
 fn n(v: i64) -> AttributeValue {
@@ -60,19 +54,15 @@ fn month(unix: i64) -> String {
 
 fn incident_item(i: &Incident) -> Item {
     let mut item = Item::from([
-        ("id".to_owned(), s(&i.id)),
-        ("org_id".to_owned(), s(&i.org_id)),
-        ("kind".to_owned(), s(i.kind.code())),
+        ("id".to_owned(), text(&i.id)),
+        ("org_id".to_owned(), text(&i.org_id)),
+        ("kind".to_owned(), text(i.kind.code())),
         ("first_seen".to_owned(), n(i.first_seen)),
         ("last_seen".to_owned(), n(i.last_seen)),
-        ("evidence".to_owned(), s(&i.evidence)),
+        ("evidence".to_owned(), text(&i.evidence)),
         ("snooze_resolved".to_owned(), AttributeValue::Bool(i.snoozed_until_resolved)),
     ]);
-    for (k, v) in [("slug", &i.slug), ("name", &i.name), ("ack_by", &i.acknowledged_by), ("note", &i.note)] {
-        if let Some(v) = v {
-            item.insert(k.to_owned(), s(v));
-        }
-    }
+    put_texts(&mut item, &[("slug", &i.slug), ("name", &i.name), ("ack_by", &i.acknowledged_by), ("note", &i.note)]);
     if let Some(until) = i.snoozed_until {
         item.insert("snoozed_until".to_owned(), n(until));
     }
@@ -101,7 +91,7 @@ fn incident(item: &Item) -> Option<Incident> {
 }
 
 fn open_key(org_id: &str, kind: IncidentKind) -> (AttributeValue, AttributeValue) {
-    (s("open"), s(format!("{org_id}#{}", kind.code())))
+    (text("open"), text(format!("{org_id}#{}", kind.code())))
 }
 
 fn delivery(item: &Item) -> Option<Delivery> {
@@ -131,16 +121,17 @@ impl DynamoIncidents {
 
     /// Every item of partition `pk` (every page), its sort keys starting with `sk_prefix` or from `sk_from`.
     async fn query(&self, pk: &str, sk_prefix: Option<&str>, sk_from: Option<&str>) -> Result<Vec<Item>, Unavailable> {
-        let q = self.client.query().table_name(&self.table).expression_attribute_names("#p", "pk").expression_attribute_values(":p", s(pk));
+        let q =
+            self.client.query().table_name(&self.table).expression_attribute_names("#p", "pk").expression_attribute_values(":p", text(pk));
         let q = match (sk_prefix, sk_from) {
             (Some(prefix), _) => q
                 .key_condition_expression("#p = :p AND begins_with(#s, :s)")
                 .expression_attribute_names("#s", "sk")
-                .expression_attribute_values(":s", s(prefix)),
+                .expression_attribute_values(":s", text(prefix)),
             (None, Some(from)) => q
                 .key_condition_expression("#p = :p AND #s >= :s")
                 .expression_attribute_names("#s", "sk")
-                .expression_attribute_values(":s", s(from)),
+                .expression_attribute_values(":s", text(from)),
             (None, None) => q.key_condition_expression("#p = :p"),
         };
         q.into_paginator().items().send().try_collect().await.map_err(dynamo_down)
@@ -211,7 +202,7 @@ impl IncidentStore for DynamoIncidents {
             .update_expression("SET last_seen = :now, evidence = :e")
             .condition_expression("attribute_exists(sk)")
             .expression_attribute_values(":now", n(now))
-            .expression_attribute_values(":e", s(evidence))
+            .expression_attribute_values(":e", text(evidence))
             .send()
             .await;
         dynamo_answer(res).map(|_| ())
@@ -224,15 +215,15 @@ impl IncidentStore for DynamoIncidents {
         let mut resolved = Incident { resolved_at: Some(now), ..i.clone() };
         resolved.last_seen = resolved.last_seen.max(now);
         let mut item = incident_item(&resolved);
-        item.insert("pk".into(), s(format!("resolved#{}", month(now))));
-        item.insert("sk".into(), s(format!("{now:012}#{}", i.id)));
+        item.insert("pk".into(), text(format!("resolved#{}", month(now))));
+        item.insert("sk".into(), text(format!("{now:012}#{}", i.id)));
         item.insert("ttl".into(), n(now + KEEP_SECONDS));
         let delete = Delete::builder()
             .table_name(&self.table)
             .key("pk", pk)
             .key("sk", sk)
             .condition_expression("id = :id")
-            .expression_attribute_values(":id", s(&i.id))
+            .expression_attribute_values(":id", text(&i.id))
             .build()
             .map_err(unbuilt)?;
         let put = Put::builder().table_name(&self.table).set_item(Some(item)).build().map_err(unbuilt)?;
@@ -268,7 +259,7 @@ impl IncidentStore for DynamoIncidents {
 
     /// *Acknowledge* (with a note) an open incident; `false` when it is no longer open.
     async fn acknowledge(&self, org_id: &str, kind: IncidentKind, by: &str, note: &str) -> Result<bool, Unavailable> {
-        self.update_open(org_id, kind, "SET ack_by = :by, note = :note", &[(":by", s(by)), (":note", s(note))]).await
+        self.update_open(org_id, kind, "SET ack_by = :by, note = :note", &[(":by", text(by)), (":note", text(note))]).await
     }
 
     /// *Snooze*: quiet until `until`, or until resolved.
@@ -289,13 +280,20 @@ impl IncidentStore for DynamoIncidents {
 
     /// Since when the workspace has been degraded without a break (`None`: it is not).
     async fn degraded_since(&self, org_id: &str) -> Result<Option<i64>, Unavailable> {
-        let out =
-            self.client.get_item().table_name(&self.table).key("pk", s("watch")).key("sk", s(org_id)).send().await.map_err(dynamo_down)?;
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", text("watch"))
+            .key("sk", text(org_id))
+            .send()
+            .await
+            .map_err(dynamo_down)?;
         Ok(out.item.as_ref().and_then(|i| get_n(i, "degraded_since")))
     }
 
     async fn set_degraded_since(&self, org_id: &str, since: Option<i64>) -> Result<(), Unavailable> {
-        let req = self.client.update_item().table_name(&self.table).key("pk", s("watch")).key("sk", s(org_id));
+        let req = self.client.update_item().table_name(&self.table).key("pk", text("watch")).key("sk", text(org_id));
         let req = match since {
             Some(t) => {
                 req.update_expression("SET degraded_since = if_not_exists(degraded_since, :t)").expression_attribute_values(":t", n(t))
@@ -312,10 +310,10 @@ impl IncidentStore for DynamoIncidents {
             .client
             .put_item()
             .table_name(&self.table)
-            .item("pk", s(format!("health#{org_id}")))
-            .item("sk", s(format!("{now:012}#{event}")))
-            .item("health", s(health.code()))
-            .item("detail", s(detail))
+            .item("pk", text(format!("health#{org_id}")))
+            .item("sk", text(format!("{now:012}#{event}")))
+            .item("health", text(health.code()))
+            .item("detail", text(detail))
             .item("ttl", n(now + KEEP_SECONDS))
             .send();
         let rank = i64::from(health.severity());
@@ -323,14 +321,14 @@ impl IncidentStore for DynamoIncidents {
             .client
             .update_item()
             .table_name(&self.table)
-            .key("pk", s("days"))
-            .key("sk", s(format!("{}#{org_id}", day(now))))
+            .key("pk", text("days"))
+            .key("sk", text(format!("{}#{org_id}", day(now))))
             .update_expression("SET worst = :r, health = :h, org_id = :o, #t = :ttl")
             .condition_expression("attribute_not_exists(worst) OR worst < :r")
             .expression_attribute_names("#t", "ttl")
             .expression_attribute_values(":r", n(rank))
-            .expression_attribute_values(":h", s(health.code()))
-            .expression_attribute_values(":o", s(org_id))
+            .expression_attribute_values(":h", text(health.code()))
+            .expression_attribute_values(":o", text(org_id))
             .expression_attribute_values(":ttl", n(now + KEEP_SECONDS))
             .send();
         let (h, r) = futures::join!(history, rollup);
@@ -357,13 +355,13 @@ impl IncidentStore for DynamoIncidents {
             .client
             .put_item()
             .table_name(&self.table)
-            .item("pk", s("alert"))
-            .item("sk", s(format!("{}#{}#{}", d.incident_id, d.event, d.channel)))
-            .item("channel", s(&d.channel_label))
+            .item("pk", text("alert"))
+            .item("sk", text(format!("{}#{}#{}", d.incident_id, d.event, d.channel)))
+            .item("channel", text(&d.channel_label))
             .item("delivered", AttributeValue::Bool(false))
             .item("attempts", n(0))
             .item("at", n(d.at))
-            .item("message", s(&d.message))
+            .item("message", text(&d.message))
             .item("ttl", n(d.at + KEEP_SECONDS))
             // Due for a retry in two minutes unless an outcome is recorded first: a sender that
             // dies between the claim and the send (a frozen Lambda, a crash) leaves no alert lost.
@@ -380,8 +378,8 @@ impl IncidentStore for DynamoIncidents {
             .client
             .update_item()
             .table_name(&self.table)
-            .key("pk", s("alert"))
-            .key("sk", s(format!("{}#{}#{}", d.incident_id, d.event, d.channel)))
+            .key("pk", text("alert"))
+            .key("sk", text(format!("{}#{}#{}", d.incident_id, d.event, d.channel)))
             .expression_attribute_values(":d", AttributeValue::Bool(d.delivered))
             .expression_attribute_values(":a", n(i64::from(d.attempts)))
             .expression_attribute_values(":at", n(d.at));
@@ -389,12 +387,12 @@ impl IncidentStore for DynamoIncidents {
             (Some(e), Some(next)) => req
                 .update_expression("SET delivered = :d, attempts = :a, #at = :at, #e = :e, next_at = :n")
                 .expression_attribute_names("#e", "error")
-                .expression_attribute_values(":e", s(e))
+                .expression_attribute_values(":e", text(e))
                 .expression_attribute_values(":n", n(next)),
             (Some(e), None) => req
                 .update_expression("SET delivered = :d, attempts = :a, #at = :at, #e = :e REMOVE next_at")
                 .expression_attribute_names("#e", "error")
-                .expression_attribute_values(":e", s(e)),
+                .expression_attribute_values(":e", text(e)),
             _ => req
                 .update_expression("SET delivered = :d, attempts = :a, #at = :at REMOVE #e, next_at")
                 .expression_attribute_names("#e", "error"),

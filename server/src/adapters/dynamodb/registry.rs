@@ -1,6 +1,5 @@
 //! The platform's workspace registry table in DynamoDB: every read and write of it. Rows become
 //! [`RegistryRecord`]s here (and records rows again), so nothing else handles a raw item.
-use std::collections::HashMap;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -11,9 +10,10 @@ use console_core::ids::OrgId;
 use console_core::ports::{RefreshRecord, RegistryStore};
 use console_core::records::registry::{Bookkeeping, Expect, OrphanedSecret, RegistryRecord, Revocation, Status, REVOKED_BY_ADMIN};
 
+use super::put_texts;
 use crate::adapters::{dynamo, dynamo_down};
 
-pub type Item = HashMap<String, AttributeValue>;
+pub use super::Item;
 
 #[derive(Clone, Debug)]
 pub struct DynamoRegistry {
@@ -78,35 +78,34 @@ pub fn read(item: &Item) -> Option<RegistryRecord> {
 /// when empty), then the platform's optional ones and the console's bookkeeping, each only when set.
 pub fn item(r: &RegistryRecord) -> Item {
     let mut item = Item::new();
-    let mut put = |k: &str, v: &Option<String>| {
-        if let Some(v) = v {
-            item.insert(k.to_owned(), AttributeValue::S(v.clone()));
-        }
-    };
-    put("linear_workspace_id", &Some(r.org_id.to_string()));
-    put("workspace_slug", &r.slug);
-    put("oauth_secret_arn", &r.secret_arn);
-    put("status", &r.status.as_ref().map(|s| s.as_str().to_owned()));
-    put("installed_by_platform_user_id", &r.installed_by);
-    put("installed_at", &r.installed_at);
-    put("updated_at", &r.updated_at);
-    put("revoked_at", &r.revocation.at);
-    put("revoked_reason", &r.revocation.reason);
-    put("revoked_by_platform_user_id", &r.revocation.by);
-    put("revocation_announced_at", &r.revocation.announced_at);
-    put("provider_name", &r.vault_provider);
     let c = &r.console;
-    put("workspace_name", &c.name);
-    put("token_expires_at", &c.token_expires_at);
-    put("last_check_at", &c.last_check_at);
-    put("last_check_result", &c.last_check_result);
-    put("last_refresh_at", &c.last_refresh_at);
-    put("last_refresh_error", &c.last_refresh_error);
-    put("reconnected_by_platform_user_id", &c.reconnected_by);
-    put("reconnected_at", &c.reconnected_at);
+    put_texts(
+        &mut item,
+        &[
+            ("linear_workspace_id", &Some(r.org_id.to_string())),
+            ("workspace_slug", &r.slug),
+            ("oauth_secret_arn", &r.secret_arn),
+            ("status", &r.status.as_ref().map(|s| s.as_str().to_owned())),
+            ("installed_by_platform_user_id", &r.installed_by),
+            ("installed_at", &r.installed_at),
+            ("updated_at", &r.updated_at),
+            ("revoked_at", &r.revocation.at),
+            ("revoked_reason", &r.revocation.reason),
+            ("revoked_by_platform_user_id", &r.revocation.by),
+            ("revocation_announced_at", &r.revocation.announced_at),
+            ("provider_name", &r.vault_provider),
+            ("workspace_name", &c.name),
+            ("token_expires_at", &c.token_expires_at),
+            ("last_check_at", &c.last_check_at),
+            ("last_check_result", &c.last_check_result),
+            ("last_refresh_at", &c.last_refresh_at),
+            ("last_refresh_error", &c.last_refresh_error),
+            ("reconnected_by_platform_user_id", &c.reconnected_by),
+            ("reconnected_at", &c.reconnected_at),
+        ],
+    );
     if let Some(o) = &r.orphan {
-        put("orphaned_oauth_secret_arn", &Some(o.arn.clone()));
-        put("secret_deletion_error", &o.error);
+        put_texts(&mut item, &[("orphaned_oauth_secret_arn", &Some(o.arn.clone())), ("secret_deletion_error", &o.error)]);
         item.insert("secret_deletion_failed".to_owned(), AttributeValue::Bool(true));
     }
     if let Some((owner, until)) = &c.lease {

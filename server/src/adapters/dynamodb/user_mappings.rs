@@ -13,7 +13,8 @@ use console_core::ids::{InviteCode, LinkKey, MappingKey, OrgId, PlatformUserId};
 use console_core::ports::Mappings;
 use console_core::records::user_mapping::{Invite, Link, MappingRow};
 
-use super::registry::{s, Item};
+use super::registry::s;
+use super::{put_texts, text, Item};
 use crate::adapters::{dynamo, dynamo_answer, dynamo_down};
 
 /// A mapping row, read with the platform's rules.
@@ -51,44 +52,41 @@ pub fn read(item: &Item) -> MappingRow {
     }
 }
 
-fn str_attr(v: &str) -> AttributeValue {
-    AttributeValue::S(v.to_owned())
-}
-
 /// A link row as the contract describes it (plus who linked it, when the console did).
 pub fn link_item(l: &Link) -> Item {
     let mut item = HashMap::from([
-        ("linear_identity".to_owned(), str_attr(&l.key.as_key())),
-        ("platform_user_id".to_owned(), str_attr(l.platform_user_id.as_str())),
-        ("linear_workspace_id".to_owned(), str_attr(l.key.org_id.as_str())),
-        ("linear_user_id".to_owned(), str_attr(l.key.user_id.as_str())),
+        ("linear_identity".to_owned(), text(l.key.as_key())),
+        ("platform_user_id".to_owned(), text(l.platform_user_id.as_str())),
+        ("linear_workspace_id".to_owned(), text(l.key.org_id.as_str())),
+        ("linear_user_id".to_owned(), text(l.key.user_id.as_str())),
     ]);
-    for (k, v) in
-        [("linked_at", &l.linked_at), ("status", &l.status), ("link_method", &l.link_method), ("linked_by_platform_user_id", &l.linked_by)]
-    {
-        if let Some(v) = v {
-            item.insert(k.to_owned(), str_attr(v));
-        }
-    }
+    put_texts(
+        &mut item,
+        &[
+            ("linked_at", &l.linked_at),
+            ("status", &l.status),
+            ("link_method", &l.link_method),
+            ("linked_by_platform_user_id", &l.linked_by),
+        ],
+    );
     item
 }
 
 /// The pending invite row (contract §2).
 pub fn invite_item(i: &Invite) -> Item {
-    let mut item = HashMap::from([("linear_identity".to_owned(), str_attr(&i.code.key())), ("status".to_owned(), str_attr("pending"))]);
-    for (k, v) in [
-        ("linear_workspace_id", &i.org_id),
-        ("linear_workspace_slug", &i.org_slug),
-        ("linear_user_id", &i.user_id),
-        ("linear_user_name", &i.user_name),
-        ("linear_user_email", &i.user_email),
-        ("invited_at", &i.invited_at),
-        ("invited_by_platform_user_id", &i.invited_by),
-    ] {
-        if let Some(v) = v {
-            item.insert(k.to_owned(), str_attr(v));
-        }
-    }
+    let mut item = HashMap::from([("linear_identity".to_owned(), text(i.code.key())), ("status".to_owned(), text("pending"))]);
+    put_texts(
+        &mut item,
+        &[
+            ("linear_workspace_id", &i.org_id),
+            ("linear_workspace_slug", &i.org_slug),
+            ("linear_user_id", &i.user_id),
+            ("linear_user_name", &i.user_name),
+            ("linear_user_email", &i.user_email),
+            ("invited_at", &i.invited_at),
+            ("invited_by_platform_user_id", &i.invited_by),
+        ],
+    );
     if let Some(ttl) = i.ttl {
         item.insert("ttl".to_owned(), AttributeValue::N(ttl.to_string()));
     }
@@ -283,7 +281,7 @@ mod tests {
 
     #[test]
     fn the_fixtures_rows_read_as_the_platform_reads_them() {
-        let item = |pairs: &[(&str, &str)]| -> Item { pairs.iter().map(|(k, v)| (k.to_string(), str_attr(v))).collect() };
+        let item = |pairs: &[(&str, &str)]| -> Item { pairs.iter().map(|(k, v)| (k.to_string(), text(*v))).collect() };
         let cli = item(&[
             ("linear_identity", &format!("{ORG}#c1d2")),
             ("platform_user_id", "sub-1"),
