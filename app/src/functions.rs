@@ -205,9 +205,10 @@ pub async fn remove_workspace(
     org_id: String,
     confirm: String,
     delete_links: Option<String>,
+    deactivate_projects: Option<String>,
     mode: crate::wire::RemoveMode,
 ) -> Result<String, AppError> {
-    use console_core::services::removal::Removal;
+    use console_core::services::removal::{Cleanup, Removal};
     let member = Member::require(Role::Admin)?;
     let org: OrgId = arg("org_id", &org_id)?;
     checked(validate::text("confirm", &confirm, 128))?;
@@ -215,7 +216,8 @@ pub async fn remove_workspace(
         crate::wire::RemoveMode::Revoke => Removal::Revoke,
         crate::wire::RemoveMode::Remove => Removal::Remove,
     };
-    let done = Console::get()?.services.removals.run(&member.actor(), mode, &org, &confirm, delete_links.is_some()).await;
+    let cleanup = Cleanup { links: delete_links.is_some(), projects: deactivate_projects.is_some() };
+    let done = Console::get()?.services.removals.run(&member.actor(), mode, &org, &confirm, cleanup).await;
     Ok(land(landing::removed(&org, done)))
 }
 
@@ -382,6 +384,158 @@ pub async fn unlink_identity(identity: String, platform_user_id: String, email: 
     checked(validate::text("email", &email, 254))?;
     let done = Console::get()?.services.user_links.unlink_identity(&member.actor(), key, &expected).await;
     Ok(land(landing::identity_unlinked(&email, done)))
+}
+
+// ---- projects ----------------------------------------------------------------------------------
+
+/// The view a projects-page form came from (carried back in the redirect).
+#[cfg(feature = "ssr")]
+fn projects_view(q: Option<String>, show: Option<String>, page: Option<String>) -> Result<crate::projects_view::ProjectsQuery, AppError> {
+    let field = |v: &Option<String>| v.clone().unwrap_or_default();
+    checked(crate::projects_view::ProjectsQuery::from_fields(&field(&q), &field(&show), &field(&page)))
+}
+
+/// A read of the projects page that failed: the client's mistake (a 4xx naming it) or a service's.
+#[cfg(feature = "ssr")]
+fn projects_failed(e: console_core::services::projects::ProjectsError) -> AppError {
+    use console_core::services::projects::ProjectsError;
+    match e {
+        ProjectsError::UnknownWorkspace => not_found("that workspace is not in the registry"),
+        ProjectsError::Unavailable(u) => failed(&u),
+        other => invalid(other.to_string()),
+    }
+}
+
+/// What a project is mapped to, as a form typed it: the repository, the trigger label (empty: the
+/// platform's default), the team (empty: none).
+#[cfg(feature = "ssr")]
+fn mapping_of(repo: &str, label: Option<&str>, team_id: Option<&str>) -> Result<console_core::records::projects::Mapping, AppError> {
+    use console_core::records::projects::{Mapping, RepoName, TriggerLabel};
+    checked(validate::text("repo", repo, 200))?;
+    let label = checked(validate::text("label", label.unwrap_or(""), 200))?;
+    let team = team_id.map(str::trim).filter(|t| !t.is_empty());
+    if let Some(t) = team {
+        checked(validate::id("team_id", t))?;
+    }
+    Ok(Mapping {
+        repo: RepoName::parse(repo).map_err(|e| invalid(e.to_string()))?,
+        label: TriggerLabel::parse(label).map_err(|e| invalid(e.to_string()))?,
+        team_id: team.map(str::to_owned),
+    })
+}
+
+/// A workspace's Linear projects with their mappings, as the URL's view asks.
+#[server(prefix = "/api", endpoint = "workspace_projects")]
+pub async fn get_workspace_projects(
+    org_id: String,
+    query: crate::projects_view::ProjectsQuery,
+    #[server(default)] after_change: bool,
+) -> Result<crate::projects_view::WorkspaceProjects, AppError> {
+    Member::require(Role::Viewer)?;
+    let org: OrgId = arg("org_id", &org_id)?;
+    checked(validate::text("q", &query.q, 128))?;
+    let view = Console::get()?.services.projects.view(&org, freshness(after_change)).await.map_err(projects_failed)?;
+    Ok(convert::projects(view, &query))
+}
+
+/// *Map* a project (or *Change* its mapping, from the version the page showed).
+#[server(prefix = "/api", endpoint = "map_project")]
+#[allow(clippy::too_many_arguments)]
+pub async fn map_project(
+    org_id: String,
+    project_id: String,
+    repo: String,
+    label: Option<String>,
+    team_id: Option<String>,
+    version: String,
+    q: Option<String>,
+    show: Option<String>,
+    page: Option<String>,
+) -> Result<String, AppError> {
+    use console_core::services::projects::MapRequest;
+    let member = Member::require(Role::Operator)?;
+    let org: OrgId = arg("org_id", &org_id)?;
+    let request = MapRequest {
+        project_id: arg("project_id", &project_id)?,
+        mapping: mapping_of(&repo, label.as_deref(), team_id.as_deref())?,
+        expected: convert::version("version", &version)?,
+    };
+    let view = projects_view(q, show, page)?;
+    let done = Console::get()?.services.projects.map(&member.actor(), &org, &[request]).await;
+    Ok(land(landing::project_mapped(&org, &view, done)))
+}
+
+/// *Map selected*: the ticked unmapped projects, each to the same repository and label.
+#[server(prefix = "/api", endpoint = "map_projects")]
+pub async fn map_projects(
+    org_id: String,
+    #[server(default)] projects: Vec<String>,
+    repo: String,
+    label: Option<String>,
+    q: Option<String>,
+    show: Option<String>,
+    page: Option<String>,
+) -> Result<String, AppError> {
+    use console_core::records::projects::Version;
+    use console_core::services::projects::{MapRequest, MAX_BATCH};
+    let member = Member::require(Role::Operator)?;
+    let org: OrgId = arg("org_id", &org_id)?;
+    if projects.len() > MAX_BATCH {
+        return Err(invalid(format!("at most {MAX_BATCH} projects per request")));
+    }
+    let mapping = mapping_of(&repo, label.as_deref(), None)?;
+    let requests = projects
+        .iter()
+        .map(|p| Ok(MapRequest { project_id: arg("projects", p)?, mapping: mapping.clone(), expected: Version::Absent }))
+        .collect::<Result<Vec<_>, AppError>>()?;
+    let view = projects_view(q, show, page)?;
+    if requests.is_empty() {
+        return Ok(land(landing::project_mapped(
+            &org,
+            &view,
+            console_core::services::audit::Audited::new(Ok(Vec::new()), console_core::services::audit::Recorded::Yes),
+        )));
+    }
+    let done = Console::get()?.services.projects.map(&member.actor(), &org, &requests).await;
+    Ok(land(landing::projects_mapped(&org, &view, done)))
+}
+
+/// *Deactivate* (`status = removed`) or *Reactivate* a mapping, from the version the page showed.
+#[server(prefix = "/api", endpoint = "set_project_status")]
+#[allow(clippy::too_many_arguments)]
+pub async fn set_project_status(
+    org_id: String,
+    project_id: String,
+    status: String,
+    version: String,
+    q: Option<String>,
+    show: Option<String>,
+    page: Option<String>,
+) -> Result<String, AppError> {
+    use console_core::ids::ProjectId;
+    use console_core::records::projects::{ACTIVE, REMOVED};
+    let member = Member::require(Role::Operator)?;
+    let org: OrgId = arg("org_id", &org_id)?;
+    let project: ProjectId = arg("project_id", &project_id)?;
+    let active = match status.as_str() {
+        ACTIVE => true,
+        REMOVED => false,
+        _ => return Err(invalid(format!("status must be {ACTIVE} or {REMOVED}."))),
+    };
+    let expected = convert::version("version", &version)?;
+    let view = projects_view(q, show, page)?;
+    let done = Console::get()?.services.projects.set_active(&member.actor(), &org, &project, active, &expected).await;
+    Ok(land(landing::project_status_set(&org, &view, project.as_str(), active, done)))
+}
+
+/// *Reload from Linear* on the projects page.
+#[server(prefix = "/api", endpoint = "reload_projects")]
+pub async fn reload_projects(org_id: String, q: Option<String>, show: Option<String>, page: Option<String>) -> Result<String, AppError> {
+    Member::require(Role::Operator)?;
+    let org: OrgId = arg("org_id", &org_id)?;
+    let view = projects_view(q, show, page)?;
+    let done = Console::get()?.services.projects.reload(&org).await;
+    Ok(land(landing::projects_reloaded(&org, &view, done)))
 }
 
 // ---- the member's own page ----------------------------------------------------------------

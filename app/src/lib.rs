@@ -9,6 +9,7 @@ pub mod errors;
 pub mod functions;
 pub mod identity;
 pub mod outcomes;
+pub mod projects_view;
 pub mod registry_view;
 pub mod relative_time;
 pub mod routes;
@@ -28,7 +29,7 @@ use crate::components::layout::Layout;
 use crate::routes::{
     audit::AuditPage, connect::ConnectPage, forbidden::ForbiddenPage, incidents::IncidentsPage, login::LoginPage, mfa::MfaPage,
     new_password::NewPasswordPage, not_found::NotFound, profile::ProfilePage, settings::SettingsPage, users::UsersPage,
-    workspace::WorkspacePage, workspace_users::WorkspaceUsersPage, workspaces::WorkspacesPage,
+    workspace::WorkspacePage, workspace_projects::WorkspaceProjectsPage, workspace_users::WorkspaceUsersPage, workspaces::WorkspacesPage,
 };
 
 /// The document around every page. On the server it also sets the per-response
@@ -80,6 +81,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/workspaces/connect") view=ConnectPage/>
                     <Route path=path!("/workspaces/:org_id") view=WorkspacePage/>
                     <Route path=path!("/workspaces/:org_id/users") view=WorkspaceUsersPage/>
+                    <Route path=path!("/workspaces/:org_id/projects") view=WorkspaceProjectsPage/>
                     <Route path=path!("/users") view=UsersPage/>
                     <Route path=path!("/audit") view=AuditPage/>
                     <Route path=path!("/profile") view=ProfilePage/>

@@ -125,6 +125,30 @@ notices! {
 }
 
 notices! {
+    /// `/workspaces/<org id>/projects`: map, change, deactivate, reactivate and reload outcomes.
+    ProjectNotice {
+        Mapped = "mapped", Good, "Mapped. The platform creates a task for an issue of this project that carries the trigger label.";
+        MappedNotOnboarded = "mapped_not_onboarded", Warn, "Mapped, but the repository is not onboarded on the platform: every task for this project will fail with 422 REPO_NOT_ONBOARDED until it is onboarded (see the row).";
+        MappedUnchecked = "mapped_unchecked", Warn, "Mapped. Whether the repository is onboarded on the platform could not be checked (its repository table is not configured or not readable).";
+        Changed = "changed", Good, "Mapping changed. The platform reads the new repository and label within a minute.";
+        Unchanged = "unchanged", Good, "Nothing to change: the mapping already says that.";
+        Deactivated = "deactivated", Good, "Deactivated (status removed). The platform now answers this project's issues as not onboarded.";
+        Reactivated = "reactivated", Good, "Reactivated. The platform routes this project's issues to its repository again.";
+        Reloaded = "reloaded", Good, "Projects reloaded from Linear.";
+        Bulk = "bulk", Good, "Mapped the selected projects; the counts are below.";
+        NoneSelected = "none_selected", Bad, "No project was selected. Tick the projects to map first.";
+        Conflict = "conflict", Bad, "Someone else mapped or changed this project meanwhile. Nothing was overwritten; the row shows the mapping as it is now.";
+        ReadOnly = "read_only", Bad, "This workspace is revoked: its mappings can be deactivated here, not created or reactivated.";
+        UnknownWorkspace = "unknown_workspace", Bad, "That workspace is not in the registry.";
+        UnknownProject = "unknown_project", Bad, "That project is not one of this workspace's Linear projects (reload from Linear if it is new). Nothing was written.";
+        UnknownTeam = "unknown_team", Bad, "That team is not one of the project's teams. Nothing was written.";
+        NotMapped = "not_mapped", Bad, "That project is not mapped. Nothing was written.";
+        LinearUnavailable = "linear_unavailable", Bad, "Linear's projects could not be fetched (see the workspace's health). Nothing was written.";
+        Unavailable = "unavailable", Bad, "DynamoDB is unavailable; nothing was written. Try again shortly.";
+    }
+}
+
+notices! {
     /// `/users`: unlinking an identity.
     UsersNotice {
         Conflict = "conflict", Bad, "That link changed meanwhile (someone else changed or removed it). Nothing was deleted.";
@@ -189,6 +213,7 @@ mod tests {
         check::<WorkspaceNotice>();
         check::<LinkNotice>();
         check::<UsersNotice>();
+        check::<ProjectNotice>();
     }
 
     #[test]

@@ -43,6 +43,41 @@ pub fn relative(now: &str, then: &str) -> Option<String> {
     Some(if delta > 0 { format!("in {span}") } else { format!("{span} ago") })
 }
 
+/// `2026-11-23 12:00:05 UTC`: the exact time, to the second (a fraction is dropped); an unreadable
+/// value as it is.
+pub fn exact(iso: &str) -> String {
+    match epoch_seconds(iso) {
+        Some(_) => format!("{} {} UTC", &iso[..10], &iso[11..19]),
+        None => iso.to_owned(),
+    }
+}
+
+/// Now, as the server renders a page (the pages outside islands are rendered only there).
+pub fn now_iso() -> String {
+    #[cfg(feature = "ssr")]
+    {
+        time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        String::new()
+    }
+}
+
+/// `at` from now, as people read it ("4 min ago", "in 23 h"); the exact time if it cannot be.
+pub fn ago_text(at: &str) -> String {
+    relative(&now_iso(), at).unwrap_or_else(|| exact(at))
+}
+
+/// A time as every page shows one: relative, with the exact time on hover (and in `datetime`).
+#[leptos::component]
+pub fn When(#[prop(into)] at: String, #[prop(optional, into)] class: Option<String>) -> impl leptos::IntoView {
+    use leptos::prelude::*;
+    let text = ago_text(&at);
+    let class = class.unwrap_or_else(|| "block text-xs text-slate-500 dark:text-slate-400".to_owned());
+    view! { <time datetime=at.clone() title=exact(&at) class=class>{text}</time> }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,5 +101,12 @@ mod tests {
         assert_eq!(relative(now, "2026-11-23T09:00:00.000Z").as_deref(), Some("3 h ago"));
         assert_eq!(relative(now, "2026-11-20T12:00:00.000Z").as_deref(), Some("3 d ago"));
         assert_eq!(relative(now, "not a time"), None);
+    }
+
+    #[test]
+    fn the_exact_time_drops_the_fraction_and_keeps_an_unreadable_value() {
+        assert_eq!(exact("2026-11-23T12:00:05.123456789Z"), "2026-11-23 12:00:05 UTC");
+        assert_eq!(exact("2026-11-23T12:00:05Z"), "2026-11-23 12:00:05 UTC");
+        assert_eq!(exact("soon"), "soon");
     }
 }

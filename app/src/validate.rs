@@ -41,6 +41,12 @@ pub fn code<'a>(field: &str, v: &'a str) -> Checked<&'a str> {
     shaped(field, v, 64, |_| false, "an invite code")
 }
 
+/// An id a form names something by that is not one of the core's typed ids (a Linear team's):
+/// letters, digits, `-` and `_`, at most 64.
+pub fn id<'a>(field: &str, v: &'a str) -> Checked<&'a str> {
+    shaped(field, v, 64, |_| false, "an id of letters, digits and dashes")
+}
+
 /// Letters, digits, `-`, `_` and what `more` lets in, at most `max` characters.
 fn shaped<'a>(field: &str, v: &'a str, max: usize, more: impl Fn(char) -> bool, what: &str) -> Checked<&'a str> {
     if v.is_empty() {

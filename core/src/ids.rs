@@ -132,6 +132,12 @@ string_id! {
 }
 
 string_id! {
+    /// A Linear project's id (a UUID at Linear): the project-mapping table's key, which the
+    /// platform's webhook processor reads a project's repository by.
+    ProjectId, |raw| shaped(raw, 64, id_char, AN_ID)
+}
+
+string_id! {
     /// A workspace's url key (Linear's `urlKey`) as the platform accepts it for a workspace slug:
     /// `^[a-zA-Z0-9_-]{4,50}$`. It names the token bundle's secret, so nothing else may reach a
     /// secret name.

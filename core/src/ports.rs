@@ -13,9 +13,10 @@ use time::OffsetDateTime;
 use crate::audit::AuditEvent;
 use crate::error::{StoreError, Unavailable};
 use crate::health::{CheckResult, Health};
-use crate::ids::{InviteCode, LinkKey, MappingKey, OrgId, PlatformUserId, UrlKey};
+use crate::ids::{InviteCode, LinkKey, MappingKey, OrgId, PlatformUserId, ProjectId, UrlKey};
 use crate::incidents::{AlertMessage, Incident, IncidentKind};
 use crate::records::members::{LinearUser, PlatformUser};
+use crate::records::projects::{LinearProject, ProjectMapping, Repository, Version};
 use crate::records::registry::{Expect, RegistryRecord};
 use crate::records::user_mapping::{Invite, Link, MappingRow};
 use crate::sign_in_throttle::{Failures, Limits};
@@ -111,6 +112,26 @@ pub trait Mappings: Send + Sync {
     async fn delete_all(&self, keys: &[String]) -> Result<usize, StoreError>;
     /// A platform user's rows (oldest link first).
     async fn of_platform_user(&self, sub: &PlatformUserId) -> Result<Vec<MappingRow>, StoreError>;
+}
+
+// ---- projects and repositories ----------------------------------------------------------------
+
+/// The project-mapping table (contract §3, §10): one row per Linear project, no index.
+#[async_trait]
+pub trait ProjectMappings: Send + Sync {
+    /// Every row (a Scan: rows the CLI wrote carry no workspace, so none can be queried by one).
+    async fn all(&self) -> Result<Vec<ProjectMapping>, StoreError>;
+    async fn get(&self, project: &ProjectId) -> Result<Option<ProjectMapping>, StoreError>;
+    /// Writes the whole row on condition that the key holds what `expected` says (`Conflict`
+    /// otherwise): nobody's mapping is overwritten unseen.
+    async fn put(&self, row: &ProjectMapping, expected: &Version) -> Result<(), StoreError>;
+}
+
+/// The platform's repository table (stack output `RepoTableName`), read only.
+#[async_trait]
+pub trait Repositories: Send + Sync {
+    /// Every row.
+    async fn all(&self) -> Result<Vec<Repository>, Unavailable>;
 }
 
 // ---- Linear ----------------------------------------------------------------------------------
@@ -245,6 +266,8 @@ pub trait LinearApi: Send + Sync {
     async fn users(&self, token: &SecretString, progress: Progress<'_>) -> Result<Vec<LinearUser>, ApiError>;
     /// The token's own user: proves Linear accepts the token.
     async fn viewer(&self, token: &SecretString) -> Result<Viewer, ApiError>;
+    /// Every project of the workspace, with its teams, page by page.
+    async fn projects(&self, token: &SecretString) -> Result<Vec<LinearProject>, ApiError>;
 }
 
 // ---- the platform's user pool ----------------------------------------------------------------

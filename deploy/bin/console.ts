@@ -19,6 +19,8 @@ async function platformOutputs(stackName: string, region: string): Promise<Platf
   return {
     registryTableName: need('LinearWorkspaceRegistryTableName'),
     userMappingTableName: need('LinearUserMappingTableName'),
+    projectMappingTableName: need('LinearProjectMappingTableName'),
+    repoTableName: outputs.get('RepoTableName') || undefined,
     webhookSecretArn: need('LinearWebhookSecretArn'),
     userPoolId: need('UserPoolId'),
   };

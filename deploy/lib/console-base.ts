@@ -11,6 +11,9 @@ import { Construct } from 'constructs';
 export interface PlatformOutputs {
   readonly registryTableName: string;
   readonly userMappingTableName: string;
+  readonly projectMappingTableName: string;
+  /** The platform's repository table (`RepoTableName`), read to tell whether a repository is onboarded. */
+  readonly repoTableName?: string;
   readonly webhookSecretArn: string;
   readonly userPoolId: string;
 }
@@ -124,6 +127,23 @@ export class ConsoleBase extends Construct {
           ],
         }),
       );
+      // Projects: a page Scans the mappings; a change reads one row and Puts it whole, conditionally.
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'ProjectMappings',
+          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan'],
+          resources: [tableArn(p.projectMappingTableName)],
+        }),
+      );
+      if (p.repoTableName) {
+        role.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            sid: 'PlatformRepositories',
+            actions: ['dynamodb:Scan'],
+            resources: [tableArn(p.repoTableName)],
+          }),
+        );
+      }
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({
           sid: 'AlertTopics',

@@ -19,6 +19,8 @@ const stack = new ConsoleFargateStack(app, 'ConsoleFargateTest', {
   platform: {
     registryTableName: 'backgroundagent-dev-LinearWorkspaceRegistry',
     userMappingTableName: 'backgroundagent-dev-LinearUserMapping',
+      projectMappingTableName: 'backgroundagent-dev-LinearProjectMapping',
+      repoTableName: 'backgroundagent-dev-RepoTable',
     webhookSecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:LinearWebhookSecret-AbCdEf',
     userPoolId: 'us-east-1_Example1',
   },

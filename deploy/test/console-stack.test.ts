@@ -23,6 +23,8 @@ function synth(): { template: Template; json: any } {
     platform: {
       registryTableName: 'backgroundagent-dev-LinearWorkspaceRegistry',
       userMappingTableName: 'backgroundagent-dev-LinearUserMapping',
+      projectMappingTableName: 'backgroundagent-dev-LinearProjectMapping',
+      repoTableName: 'backgroundagent-dev-RepoTable',
       webhookSecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:LinearWebhookSecret-AbCdEf',
       userPoolId: 'us-east-1_Example1',
     },
@@ -53,6 +55,22 @@ test('the incidents table and the alert topic exist, and the console may publish
   assert.equal(publish.Action, 'sns:Publish');
   assert.doesNotMatch(JSON.stringify(publish.Resource), /"\*"/);
   template.hasOutput('AlertTopicArn', {});
+});
+
+test('the role may read and Put project mappings and only Scan the repository table', () => {
+  const statements: any[] = Object.values(json.Resources)
+    .filter((r: any) => r.Type === 'AWS::IAM::Policy')
+    .flatMap((r: any) => r.Properties.PolicyDocument.Statement);
+  const projects = statements.find((s) => s.Sid === 'ProjectMappings');
+  assert.deepEqual([...projects.Action].sort(), ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan']);
+  assert.match(JSON.stringify(projects.Resource), /table\/backgroundagent-dev-LinearProjectMapping"/);
+  assert.doesNotMatch(JSON.stringify(projects.Resource), /index/);
+  const repos = statements.find((s) => s.Sid === 'PlatformRepositories');
+  assert.equal(repos.Action, 'dynamodb:Scan');
+  assert.match(JSON.stringify(repos.Resource), /table\/backgroundagent-dev-RepoTable"/);
+  // Neither table is in the broad statement of the registry and the user mappings.
+  const broad = JSON.stringify(statements.find((s) => s.Sid === 'PlatformAndConsoleTables').Resource);
+  assert.doesNotMatch(broad, /LinearProjectMapping|RepoTable/);
 });
 
 test('the console tables are on demand, expire by TTL and keep point-in-time recovery', () => {

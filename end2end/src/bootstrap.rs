@@ -44,6 +44,8 @@ pub struct Local {
     pub registry_table: String,
     pub user_mapping_table: String,
     pub project_mapping_table: String,
+    /// The platform's repository table (`RepoTableName`), with [`ONBOARDED_REPOS`] in it.
+    pub repo_table: String,
     pub sessions_table: String,
     pub audit_table: String,
     pub incidents_table: String,
@@ -68,6 +70,7 @@ impl Local {
             ("LINEAR_REGISTRY_TABLE", self.registry_table.clone()),
             ("LINEAR_USER_MAPPING_TABLE", self.user_mapping_table.clone()),
             ("LINEAR_PROJECT_MAPPING_TABLE", self.project_mapping_table.clone()),
+            ("PLATFORM_REPO_TABLE", self.repo_table.clone()),
             ("CONSOLE_SESSIONS_TABLE", self.sessions_table.clone()),
             ("CONSOLE_AUDIT_TABLE", self.audit_table.clone()),
             ("CONSOLE_INCIDENTS_TABLE", self.incidents_table.clone()),
@@ -81,8 +84,13 @@ impl Local {
     /// The environment of a console that finds the platform's resources through the stack's
     /// outputs: only the stack's name, the AWS endpoint, and the console's own resources.
     pub fn stack_env(&self) -> Vec<(&'static str, String)> {
-        let from_stack =
-            ["LINEAR_REGISTRY_TABLE", "LINEAR_USER_MAPPING_TABLE", "LINEAR_PROJECT_MAPPING_TABLE", "LINEAR_WEBHOOK_SECRET_ARN"];
+        let from_stack = [
+            "LINEAR_REGISTRY_TABLE",
+            "LINEAR_USER_MAPPING_TABLE",
+            "LINEAR_PROJECT_MAPPING_TABLE",
+            "PLATFORM_REPO_TABLE",
+            "LINEAR_WEBHOOK_SECRET_ARN",
+        ];
         let mut env: Vec<(&'static str, String)> =
             self.env().into_iter().filter(|(k, _)| !from_stack.contains(k) && !k.starts_with("COGNITO_")).collect();
         env.push(("PLATFORM_STACK_NAME", self.stack_name.clone()));
@@ -92,12 +100,16 @@ impl Local {
     }
 }
 
+/// The repositories the local platform has onboarded (its repository table): two active, one removed.
+pub const ONBOARDED_REPOS: [(&str, &str); 3] = [("acme/web", "active"), ("acme/api", "active"), ("acme/legacy", "removed")];
+
 /// The platform stack's outputs for these resources, as the platform's CDK app names them.
 pub fn stack_outputs(l: &Local) -> Vec<(&'static str, String)> {
     vec![
         ("LinearWorkspaceRegistryTableName", l.registry_table.clone()),
         ("LinearUserMappingTableName", l.user_mapping_table.clone()),
         ("LinearProjectMappingTableName", l.project_mapping_table.clone()),
+        ("RepoTableName", l.repo_table.clone()),
         ("LinearWebhookSecretArn", l.webhook_secret_arn.clone()),
         ("UserPoolId", l.user_pool_id.clone()),
         ("AppClientId", l.app_client_id.clone()),
@@ -144,6 +156,7 @@ pub async fn bootstrap(endpoint: &str, region: &str, prefix: &str, demo_password
     let registry_table = format!("{prefix}-LinearWorkspaceRegistry");
     let user_mapping_table = format!("{prefix}-LinearUserMapping");
     let project_mapping_table = format!("{prefix}-LinearProjectMapping");
+    let repo_table = format!("{prefix}-RepoTable");
     let sessions_table = format!("{prefix}-console-sessions");
     let audit_table = format!("{prefix}-console-audit");
     let incidents_table = format!("{prefix}-console-incidents");
@@ -158,6 +171,12 @@ pub async fn bootstrap(endpoint: &str, region: &str, prefix: &str, demo_password
     )
     .await?;
     table(&ddb, &project_mapping_table, &[("linear_project_id", KeyType::Hash)], &[], None).await?;
+    table(&ddb, &repo_table, &[("repo", KeyType::Hash)], &[], None).await?;
+    for (repo, status) in ONBOARDED_REPOS {
+        let item = [("repo", repo), ("status", status), ("onboarded_at", "2026-07-30T10:00:00Z")]
+            .map(|(k, v)| (k.to_owned(), dynamodb::types::AttributeValue::S(v.to_owned())));
+        ddb.put_item().table_name(&repo_table).set_item(Some(item.into())).send().await.map_err(fail("onboard a repository"))?;
+    }
     table(&ddb, &sessions_table, &[("id", KeyType::Hash)], &[], Some("expires_at")).await?;
     // The audit log, read newest first across days (`ByTime`) or for one workspace (`ByWorkspace`).
     let audit_indexes = [("ByTime", "feed", "sk"), ("ByWorkspace", "target", "sk")];
@@ -189,6 +208,7 @@ pub async fn bootstrap(endpoint: &str, region: &str, prefix: &str, demo_password
         registry_table,
         user_mapping_table,
         project_mapping_table,
+        repo_table,
         sessions_table,
         audit_table,
         incidents_table,

@@ -30,6 +30,8 @@ pub enum Field {
     Id,
     /// A user-mapping row's key: an id, but with `#` between its parts.
     Key,
+    /// A repository, `owner/repo`.
+    Repo,
     Text,
 }
 
@@ -153,6 +155,39 @@ pub const SERVER_FUNCTIONS: &[ServerFn] = &[
         fields: &[("org_id", Field::Id), ("kind", Field::Id), ("span", Field::Id)],
     },
     ServerFn { path: "/api/test_alert", needs: Needs::Admin, args: "channel=99", fields: &[("channel", Field::Id)] },
+    ServerFn {
+        path: "/api/workspace_projects",
+        needs: Needs::Viewer,
+        args: org!("&query[q]="),
+        fields: &[("org_id", Field::Id), ("query[q]", Field::Text)],
+    },
+    ServerFn {
+        path: "/api/map_project",
+        needs: Needs::Operator,
+        args: org!("&project_id=p-1&repo=acme/web&label=bgagent&team_id=&version=new&q="),
+        fields: &[
+            ("org_id", Field::Id),
+            ("project_id", Field::Id),
+            ("repo", Field::Repo),
+            ("label", Field::Text),
+            ("team_id", Field::Id),
+            ("version", Field::Text),
+            ("q", Field::Text),
+        ],
+    },
+    ServerFn {
+        path: "/api/map_projects",
+        needs: Needs::Operator,
+        args: org!("&projects[0]=p-1&repo=acme/web&label="),
+        fields: &[("org_id", Field::Id), ("projects[0]", Field::Id), ("repo", Field::Repo), ("label", Field::Text)],
+    },
+    ServerFn {
+        path: "/api/set_project_status",
+        needs: Needs::Operator,
+        args: org!("&project_id=p-1&status=removed&version=new"),
+        fields: &[("org_id", Field::Id), ("project_id", Field::Id), ("status", Field::Id), ("version", Field::Text)],
+    },
+    ServerFn { path: "/api/reload_projects", needs: Needs::Operator, args: org!(""), fields: &[("org_id", Field::Id)] },
 ];
 
 /// A plain route (not a server function) that needs a signed-in member.

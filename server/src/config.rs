@@ -35,6 +35,10 @@ pub struct Config {
 pub struct Tables {
     pub registry: String,
     pub user_mapping: String,
+    pub project_mapping: String,
+    /// The platform's repository table (`RepoTableName`), read to say whether a mapped repository
+    /// is onboarded; without it the Projects page says it cannot tell.
+    pub repositories: Option<String>,
     pub sessions: String,
     pub audit: String,
     pub incidents: String,
@@ -211,14 +215,18 @@ impl Reader<'_> {
 }
 
 /// The platform stack's outputs the console reads (contract, "Where the names come from"), each with
-/// the variable it stands in for. `LinearProjectMappingTableName` and `ApiUrl` are not read yet.
-pub const STACK_OUTPUTS: [(&str, &str); 5] = [
+/// the variable it stands in for. `ApiUrl` is not read.
+pub const STACK_OUTPUTS: [(&str, &str); 6] = [
     ("LinearWorkspaceRegistryTableName", "LINEAR_REGISTRY_TABLE"),
     ("LinearUserMappingTableName", "LINEAR_USER_MAPPING_TABLE"),
+    ("LinearProjectMappingTableName", "LINEAR_PROJECT_MAPPING_TABLE"),
     ("LinearWebhookSecretArn", "LINEAR_WEBHOOK_SECRET_ARN"),
     ("UserPoolId", "COGNITO_USER_POOL_ID"),
     ("AppClientId", "COGNITO_APP_CLIENT_ID"),
 ];
+
+/// Outputs read when the stack has them (a deployment of the platform without them still runs).
+pub const OPTIONAL_STACK_OUTPUTS: [(&str, &str); 1] = [("RepoTableName", "PLATFORM_REPO_TABLE")];
 
 /// The stack whose outputs configure the console (`PLATFORM_STACK_NAME`), when one is named.
 pub fn stack_name(env: &HashMap<String, String>) -> Option<String> {
@@ -247,6 +255,12 @@ pub fn with_stack_outputs(
                 var.to_owned(),
                 format!("the platform stack {stack} has no output {output}: check that {stack} is the platform stack, or set {var}"),
             )),
+        }
+    }
+    for (output, var) in OPTIONAL_STACK_OUTPUTS {
+        let unset = env.get(var).is_none_or(|v| v.trim().is_empty());
+        if let (true, Some(value)) = (unset, outputs.get(output).filter(|v| !v.trim().is_empty())) {
+            env.insert(var.to_owned(), value.clone());
         }
     }
     if errors.is_empty() {
@@ -279,6 +293,8 @@ impl Config {
         let tables = Tables {
             registry: r.required("LINEAR_REGISTRY_TABLE"),
             user_mapping: r.required("LINEAR_USER_MAPPING_TABLE"),
+            project_mapping: r.required("LINEAR_PROJECT_MAPPING_TABLE"),
+            repositories: r.get("PLATFORM_REPO_TABLE").map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()),
             sessions: r.or("CONSOLE_SESSIONS_TABLE", "linear-console-sessions"),
             audit: r.or("CONSOLE_AUDIT_TABLE", "linear-console-audit"),
             incidents: r.or("CONSOLE_INCIDENTS_TABLE", "linear-console-incidents"),
@@ -472,6 +488,7 @@ mod tests {
             ("AWS_REGION", "us-east-1"),
             ("LINEAR_REGISTRY_TABLE", "reg"),
             ("LINEAR_USER_MAPPING_TABLE", "users"),
+            ("LINEAR_PROJECT_MAPPING_TABLE", "projects"),
             ("LINEAR_WEBHOOK_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:1:secret:wh"),
             ("COGNITO_USER_POOL_ID", "us-east-1_abc123"),
             ("COGNITO_APP_CLIENT_ID", "client"),
@@ -506,6 +523,7 @@ mod tests {
             "AWS_REGION",
             "LINEAR_REGISTRY_TABLE",
             "LINEAR_USER_MAPPING_TABLE",
+            "LINEAR_PROJECT_MAPPING_TABLE",
             "LINEAR_WEBHOOK_SECRET_ARN",
             "COGNITO_USER_POOL_ID",
             "COGNITO_APP_CLIENT_ID",
@@ -592,6 +610,10 @@ mod tests {
         assert_eq!(filled["LINEAR_REGISTRY_TABLE"], "explicit-registry", "an explicit variable wins");
         assert_eq!(filled["LINEAR_USER_MAPPING_TABLE"], "from-LinearUserMappingTableName");
         assert_eq!(filled["COGNITO_APP_CLIENT_ID"], "from-AppClientId");
+        assert!(!filled.contains_key("PLATFORM_REPO_TABLE"), "an optional output the stack lacks is not required");
+        let mut with_repos = outputs();
+        with_repos.insert("RepoTableName".into(), "repos".into());
+        assert_eq!(with_stack_outputs(&env, "backgroundagent-dev", &with_repos).unwrap()["PLATFORM_REPO_TABLE"], "repos");
         let mut partial = outputs();
         partial.remove("UserPoolId");
         partial.insert("LinearWebhookSecretArn".into(), " ".into());

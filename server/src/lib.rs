@@ -26,6 +26,7 @@ use crate::adapters::cognito::sign_in::CognitoAuth;
 use crate::adapters::dynamodb::audit::DynamoAudit;
 use crate::adapters::dynamodb::incidents::DynamoIncidents;
 use crate::adapters::dynamodb::leases::DynamoLeases;
+use crate::adapters::dynamodb::projects::{DynamoProjectMappings, DynamoRepositories};
 use crate::adapters::dynamodb::registry::DynamoRegistry;
 use crate::adapters::dynamodb::sign_in_attempts::DynamoCounters;
 use crate::adapters::dynamodb::user_mappings::DynamoMappings;
@@ -146,6 +147,12 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
         registry: Arc::new(DynamoRegistry::new(aws.dynamodb.clone(), config.tables.registry.clone())),
         vault: Arc::new(SecretsVault::new(aws.secrets.clone())),
         mappings: Arc::new(DynamoMappings::new(aws.dynamodb.clone(), config.tables.user_mapping.clone())),
+        project_mappings: Arc::new(DynamoProjectMappings::new(aws.dynamodb.clone(), config.tables.project_mapping.clone())),
+        repositories: config
+            .tables
+            .repositories
+            .clone()
+            .map(|t| Arc::new(DynamoRepositories::new(aws.dynamodb.clone(), t)) as Arc<dyn console_core::ports::Repositories>),
         oauth: Arc::new(LinearOAuthClient::new(linear_http.clone(), &l.base_url, &l.api_url, &l.redirect_uri)),
         api: Arc::new(LinearGraphql::new(linear_http, &l.api_url)),
         directory: Arc::new(CognitoDirectory::new(aws.cognito.clone(), config.cognito.user_pool_id.clone())),

@@ -232,3 +232,132 @@ pub fn platform_users(p: PlatformUsers) -> PlatformUserPage {
         next: p.next,
     }
 }
+
+// ---- projects ----------------------------------------------------------------------------------
+
+/// The version a form sends back for a mapping: `new` (no row yet), or `at:<updated_at>`.
+pub fn version_code(v: &console_core::records::projects::Version) -> String {
+    use console_core::records::projects::Version;
+    match v {
+        Version::Absent => "new".to_owned(),
+        Version::Exists(at) => format!("at:{}", at.as_deref().unwrap_or("")),
+    }
+}
+
+/// A form's `version`, as [`version_code`] wrote it (a refusal names the field).
+pub fn version(field: &str, raw: &str) -> Result<console_core::records::projects::Version, AppError> {
+    use console_core::records::projects::Version;
+    super::checked(crate::validate::text(field, raw, 64))?;
+    match raw {
+        "new" => Ok(Version::Absent),
+        _ => match raw.strip_prefix("at:") {
+            Some("") => Ok(Version::Exists(None)),
+            Some(at) => Ok(Version::Exists(Some(at.to_owned()))),
+            None => Err(super::invalid(format!("{field} must be the version the page showed (new, or at:<time>)."))),
+        },
+    }
+}
+
+fn problem_words(p: &console_core::services::projects::Problem) -> String {
+    use console_core::services::projects::Problem;
+    match p {
+        Problem::OtherWorkspace { workspace_id, slug, active } => format!(
+            "The mapping row names another registry row ({}{}). The platform reads one row per project, so this is the mapping it uses; change it here to claim it for this workspace.",
+            slug.clone().unwrap_or_else(|| workspace_id.clone()),
+            if *active { "" } else { ", revoked" }
+        ),
+        Problem::WorkspaceGone { workspace_id } => format!(
+            "The mapping row names a workspace the registry no longer has ({workspace_id}): it was made through an earlier install. The platform still uses it; change it here to claim it."
+        ),
+        Problem::ProjectGone => {
+            "Linear no longer lists this project: the mapping can never route an issue. Deactivate it.".to_owned()
+        }
+        Problem::WorkspaceRevoked => {
+            "The workspace is revoked: the platform answers its webhooks 401, so this mapping does nothing until it is reconnected.".to_owned()
+        }
+    }
+}
+
+fn mapping_view(
+    m: &console_core::records::projects::ProjectMapping,
+    onboarding: Option<console_core::records::projects::Onboarding>,
+    last: Option<&console_core::services::projects::LastChange>,
+) -> crate::projects_view::MappingView {
+    let warning = match (&onboarding, m.repo.as_deref()) {
+        (Some(o), Some(repo)) if m.is_active() => o.warning(repo),
+        _ => None,
+    };
+    crate::projects_view::MappingView {
+        repo: m.repo.clone(),
+        label: m.label().to_owned(),
+        team_id: m.team_id.clone(),
+        status: m.status.clone(),
+        active: m.is_active(),
+        onboarded_at: m.onboarded_at.clone(),
+        updated_at: m.updated_at.clone(),
+        version: version_code(&m.version()),
+        workspace_id: m.workspace_id.clone(),
+        onboarding,
+        warning,
+        changed_by: last.map(|l| l.by.clone()),
+        changed_at: last.map(|l| l.at.clone()),
+    }
+}
+
+/// A workspace's Projects page for the URL's view (only that page crosses the wire).
+pub fn projects(
+    v: console_core::services::projects::ProjectsView,
+    query: &crate::projects_view::ProjectsQuery,
+) -> crate::projects_view::WorkspaceProjects {
+    use crate::projects_view::{counts, page, ProjectView, StrayView, TeamView, WorkspaceProjects};
+    let all: Vec<ProjectView> = v
+        .projects
+        .iter()
+        .map(|r| ProjectView {
+            id: r.project.id.to_string(),
+            name: r.project.name.clone(),
+            state: r.project.state.clone(),
+            teams: r.project.teams.iter().map(|t| TeamView { id: t.id.clone(), key: t.key.clone() }).collect(),
+            mapping: r.mapping.as_ref().map(|m| mapping_view(m, r.onboarding.clone(), r.last_change.as_ref())),
+            problem: r.problem.as_ref().map(problem_words),
+        })
+        .collect();
+    let counts = counts(&all);
+    let (rows, matching, page_no, pages) = page(all, query);
+    WorkspaceProjects {
+        org_id: v.org_id.to_string(),
+        slug: v.slug,
+        writable: v.writable,
+        fetched_at: v.fetched_at,
+        linear_error: v.linear_error,
+        rows,
+        matching,
+        page: page_no,
+        pages,
+        counts,
+        strays: v
+            .strays
+            .iter()
+            .map(|s| StrayView {
+                project_id: s.mapping.project_id.to_string(),
+                mapping: mapping_view(&s.mapping, s.onboarding.clone(), s.last_change.as_ref()),
+                problem: problem_words(&s.problem),
+            })
+            .collect(),
+        repositories: v.repositories,
+    }
+}
+
+#[cfg(test)]
+mod project_tests {
+    use super::*;
+    use console_core::records::projects::Version;
+
+    #[test]
+    fn a_version_round_trips_through_its_form_field() {
+        for v in [Version::Absent, Version::Exists(None), Version::Exists(Some("2026-12-01T00:00:00.000Z".into()))] {
+            assert_eq!(version("version", &version_code(&v)).unwrap(), v);
+        }
+        assert!(version("version", "yesterday").is_err());
+    }
+}

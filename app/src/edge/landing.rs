@@ -8,11 +8,13 @@ use console_core::ids::OrgId;
 use console_core::services::audit::{Audited, Recorded};
 use console_core::services::incidents::TestAlert;
 use console_core::services::install::{Completed, Failed, GrantFate, InstallError, WebhookError, WebhookSource};
+use console_core::services::projects::{MapOutcome, ProjectsError};
 use console_core::services::removal::{OrphanRetry, RemovalError, Report};
 use console_core::services::upkeep::{RefreshOutcome, UpkeepError};
 use console_core::services::user_links::{LinkOutcome, LinkResult, LinkingError};
 
-use crate::outcomes::{LinkNotice, Notice, StepReport, UsersNotice, WorkspaceNotice};
+use crate::outcomes::{LinkNotice, Notice, ProjectNotice, StepReport, UsersNotice, WorkspaceNotice};
+use crate::projects_view::{Onboarding, ProjectsQuery};
 use crate::url::enc;
 use crate::user_links_view::UsersQuery;
 use crate::wire::InstallFailure;
@@ -324,6 +326,114 @@ pub fn identity_unlinked<T>(email: &str, done: Audited<Result<T, LinkingError>>)
     };
     let email = if email.is_empty() { String::new() } else { format!("email={}&", enc(email)) };
     noting(format!("/users?{email}{}", notice.query()), done.recorded)
+}
+
+// ---- the projects page ---------------------------------------------------------------------------
+
+fn projects_page(org: &OrgId, view: &ProjectsQuery, outcome: &str) -> String {
+    let query = view.to_query();
+    let and = if query.is_empty() { "" } else { "&" };
+    format!("/workspaces/{}/projects?{query}{and}{outcome}", enc(org.as_str()))
+}
+
+fn project_refusal(e: &ProjectsError) -> ProjectNotice {
+    match e {
+        ProjectsError::UnknownWorkspace => ProjectNotice::UnknownWorkspace,
+        ProjectsError::ReadOnly => ProjectNotice::ReadOnly,
+        ProjectsError::UnknownProject => ProjectNotice::UnknownProject,
+        ProjectsError::UnknownTeam => ProjectNotice::UnknownTeam,
+        ProjectsError::NotMapped => ProjectNotice::NotMapped,
+        ProjectsError::Conflict => ProjectNotice::Conflict,
+        ProjectsError::Linear(_) => ProjectNotice::LinearUnavailable,
+        ProjectsError::Unavailable(u) => {
+            logged("projects", u);
+            ProjectNotice::Unavailable
+        }
+    }
+}
+
+fn with_project(notice: ProjectNotice, project: &str) -> String {
+    format!("{}&project={}", notice.query(), enc(project))
+}
+
+/// *Map* or *Change* one project.
+pub fn project_mapped(
+    org: &OrgId,
+    view: &ProjectsQuery,
+    done: Audited<Result<Vec<(console_core::ids::ProjectId, MapOutcome)>, ProjectsError>>,
+) -> String {
+    let (notice, project) = match &done.value {
+        Err(e) => (project_refusal(e), String::new()),
+        Ok(results) => match results.first() {
+            None => (ProjectNotice::NoneSelected, String::new()),
+            Some((id, outcome)) => (
+                match outcome {
+                    MapOutcome::Mapped(Onboarding::Onboarded) => ProjectNotice::Mapped,
+                    MapOutcome::Mapped(Onboarding::NotOnboarded { .. }) | MapOutcome::Changed(Onboarding::NotOnboarded { .. }) => {
+                        ProjectNotice::MappedNotOnboarded
+                    }
+                    MapOutcome::Mapped(Onboarding::Unknown) | MapOutcome::Changed(Onboarding::Unknown) => ProjectNotice::MappedUnchecked,
+                    MapOutcome::Changed(Onboarding::Onboarded) => ProjectNotice::Changed,
+                    MapOutcome::Unchanged => ProjectNotice::Unchanged,
+                    MapOutcome::Conflict => ProjectNotice::Conflict,
+                    MapOutcome::Refused(why) if why.contains("team") => ProjectNotice::UnknownTeam,
+                    MapOutcome::Refused(_) => ProjectNotice::UnknownProject,
+                    MapOutcome::Failed => ProjectNotice::Unavailable,
+                },
+                id.to_string(),
+            ),
+        },
+    };
+    noting(projects_page(org, view, &with_project(notice, &project)), done.recorded)
+}
+
+/// *Map selected*: a count of each outcome.
+pub fn projects_mapped(
+    org: &OrgId,
+    view: &ProjectsQuery,
+    done: Audited<Result<Vec<(console_core::ids::ProjectId, MapOutcome)>, ProjectsError>>,
+) -> String {
+    let results = match &done.value {
+        Ok(r) => r,
+        Err(e) => return noting(projects_page(org, view, &project_refusal(e).query()), done.recorded),
+    };
+    let mut tally = [0usize; 5];
+    for (_, r) in results {
+        tally[match r {
+            MapOutcome::Mapped(Onboarding::Onboarded) | MapOutcome::Changed(Onboarding::Onboarded) | MapOutcome::Unchanged => 0,
+            MapOutcome::Mapped(_) | MapOutcome::Changed(_) => 1,
+            MapOutcome::Conflict => 2,
+            MapOutcome::Refused(_) => 3,
+            MapOutcome::Failed => 4,
+        }] += 1;
+    }
+    let counts =
+        format!("mapped={}&warned={}&conflicts={}&refused={}&failed={}", tally[0] + tally[1], tally[1], tally[2], tally[3], tally[4]);
+    noting(projects_page(org, view, &format!("{}&{counts}", ProjectNotice::Bulk.query())), done.recorded)
+}
+
+/// *Deactivate* or *Reactivate*.
+pub fn project_status_set(
+    org: &OrgId,
+    view: &ProjectsQuery,
+    project: &str,
+    active: bool,
+    done: Audited<Result<(), ProjectsError>>,
+) -> String {
+    let notice = match &done.value {
+        Ok(()) if active => ProjectNotice::Reactivated,
+        Ok(()) => ProjectNotice::Deactivated,
+        Err(e) => project_refusal(e),
+    };
+    noting(projects_page(org, view, &with_project(notice, project)), done.recorded)
+}
+
+/// *Reload from Linear* on the projects page.
+pub fn projects_reloaded(org: &OrgId, view: &ProjectsQuery, done: Result<usize, ProjectsError>) -> String {
+    match done {
+        Ok(n) => projects_page(org, view, &format!("{}&count={n}", ProjectNotice::Reloaded.query())),
+        Err(e) => projects_page(org, view, &project_refusal(&e).query()),
+    }
 }
 
 // ---- incidents and settings --------------------------------------------------------------------

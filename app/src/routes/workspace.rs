@@ -139,6 +139,7 @@ fn Detail(d: WorkspaceDetail, webhook_missing: bool, retype: bool) -> impl IntoV
                     </ActionForm>
                 })}
                 <a href=format!("/workspaces/{}/users", w.org_id) data-testid="users-link" class=button>"Users and links"</a>
+                <a href=format!("/workspaces/{}/projects", w.org_id) data-testid="projects-link" class=button>"Projects"</a>
                 {admin.then(|| view! {
                     <form method="post" action="/linear/connect">
                         <input type="hidden" name="workspace" value=reconnect/>
@@ -249,6 +250,10 @@ fn Detail(d: WorkspaceDetail, webhook_missing: bool, retype: bool) -> impl IntoV
                 <label class="flex items-center gap-2">
                     <input type="checkbox" name="delete_links" checked/>
                     "Also delete its user links and pending invites"
+                </label>
+                <label class="flex items-center gap-2">
+                    <input type="checkbox" name="deactivate_projects" checked data-testid="deactivate-projects"/>
+                    "Also deactivate its project mappings (the platform's own removal leaves them active)"
                 </label>
                 <div class="flex gap-2">
                     <button type="submit" name="mode" value="revoke" data-testid="revoke"

@@ -8,12 +8,13 @@ use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::{lock, Fail, Script};
-use crate::ids::OrgId;
+use crate::ids::{OrgId, ProjectId};
 use crate::ports::{
     ApiError, AppCredentials, Authorization, EndpointError, InstallFacts, IssuedTokens, LinearApi, LinearOAuth, Organization, Progress,
     Revocation, TokenError, TokenKind, Viewer,
 };
 use crate::records::members::LinearUser;
+use crate::records::projects::{LinearProject, ProjectTeam};
 
 /// An organization at Linear.
 #[derive(Debug, Clone)]
@@ -22,11 +23,12 @@ pub struct LinearOrg {
     pub url_key: String,
     pub name: String,
     pub members: Vec<LinearUser>,
+    pub projects: Vec<LinearProject>,
 }
 
 impl LinearOrg {
     pub fn new(id: &str, url_key: &str, name: &str) -> LinearOrg {
-        LinearOrg { id: id.into(), url_key: url_key.into(), name: name.into(), members: Vec::new() }
+        LinearOrg { id: id.into(), url_key: url_key.into(), name: name.into(), members: Vec::new(), projects: Vec::new() }
     }
 }
 
@@ -234,6 +236,24 @@ impl FakeApi {
         );
     }
 
+    /// A project of `org` in team `ENG` (`team-eng`).
+    pub fn project(&self, org: &OrgId, id: &str, name: &str) -> ProjectId {
+        let id = ProjectId::parse(id).expect("a project id");
+        let team = ProjectTeam { id: "team-eng".into(), key: "ENG".into(), name: "Engineering".into() };
+        let project = LinearProject { id: id.clone(), name: name.into(), state: Some("started".into()), teams: vec![team] };
+        if let Some(o) = lock(&self.world).orgs.get_mut(org.as_str()) {
+            o.projects.push(project);
+        }
+        id
+    }
+
+    /// The project is deleted at Linear.
+    pub fn delete_project(&self, org: &OrgId, id: &ProjectId) {
+        if let Some(o) = lock(&self.world).orgs.get_mut(org.as_str()) {
+            o.projects.retain(|p| p.id != *id);
+        }
+    }
+
     /// Linear no longer accepts this access token.
     pub fn refuse_token(&self, access: &str) {
         lock(&self.world).access.remove(access);
@@ -283,5 +303,10 @@ impl LinearApi for FakeApi {
         }
         self.org_of(token)?;
         Ok(Viewer { id: "app-bot".into(), name: Some("bgagent".into()) })
+    }
+
+    async fn projects(&self, token: &SecretString) -> Result<Vec<LinearProject>, ApiError> {
+        self.script.enter("projects").map_err(unavailable)?;
+        Ok(self.org_of(token)?.projects)
     }
 }

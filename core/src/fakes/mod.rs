@@ -10,6 +10,7 @@ mod incidents;
 mod linear;
 mod mappings;
 mod misc;
+mod projects;
 mod registry;
 mod vault;
 
@@ -24,6 +25,7 @@ pub use incidents::{FakeIncidents, FakeSender};
 pub use linear::{FakeApi, FakeOAuth, LinearOrg};
 pub use mappings::FakeMappings;
 pub use misc::{FakeCounters, FakeIds, FakeLeases};
+pub use projects::{FakeProjectMappings, FakeRepositories};
 pub use registry::FakeRegistry;
 pub use vault::FakeVault;
 
@@ -41,6 +43,7 @@ use crate::services::audit::AuditLog;
 use crate::services::incidents::{IncidentRules, Watch};
 use crate::services::install::{InstallParts, InstallSettings, Installer};
 use crate::services::mapping_cache::CachedMappings;
+use crate::services::projects::{Projects, ProjectsParts};
 use crate::services::removal::{RemovalParts, Removals};
 use crate::services::sign_in_throttle::SignInThrottle;
 use crate::services::sweep::{SweepParts, SweepSettings, Sweeper};
@@ -134,6 +137,8 @@ pub struct Fakes {
     pub registry: Arc<FakeRegistry>,
     pub vault: Arc<FakeVault>,
     pub mappings: Arc<FakeMappings>,
+    pub project_mappings: Arc<FakeProjectMappings>,
+    pub repositories: Arc<FakeRepositories>,
     pub oauth: Arc<FakeOAuth>,
     pub api: Arc<FakeApi>,
     pub directory: Arc<FakeDirectory>,
@@ -167,6 +172,8 @@ impl Fakes {
             registry: Arc::new(FakeRegistry::new(Script::new("registry", &journal))),
             vault: Arc::new(FakeVault::new(Script::new("vault", &journal))),
             mappings: Arc::new(FakeMappings::new(Script::new("mappings", &journal))),
+            project_mappings: Arc::new(FakeProjectMappings::new(Script::new("project_mappings", &journal))),
+            repositories: Arc::new(FakeRepositories::new(Script::new("repositories", &journal))),
             oauth: Arc::new(FakeOAuth::new(Script::new("oauth", &journal), world.clone())),
             api: Arc::new(FakeApi::new(Script::new("api", &journal), world)),
             directory: Arc::new(FakeDirectory::new(Script::new("directory", &journal))),
@@ -192,6 +199,8 @@ impl Fakes {
             "registry" => &self.registry.script,
             "vault" => &self.vault.script,
             "mappings" => &self.mappings.script,
+            "project_mappings" => &self.project_mappings.script,
+            "repositories" => &self.repositories.script,
             "oauth" => &self.oauth.script,
             "api" => &self.api.script,
             "directory" => &self.directory.script,
@@ -245,6 +254,7 @@ impl Fakes {
         Removals::new(RemovalParts {
             registry: self.registry.clone(),
             mappings: self.mappings.clone(),
+            projects: self.project_mappings.clone(),
             vault: self.vault.clone(),
             oauth: self.oauth.clone(),
             audit: Arc::new(self.audit_log()),
@@ -285,6 +295,22 @@ impl Fakes {
                 pool_cache: Duration::from_secs(60),
                 redeem_command: "bgagent linear link {code}".into(),
             },
+            page_cache: Duration::ZERO,
+            views: self.views.clone(),
+        })
+    }
+
+    /// The projects service, on the repository table.
+    pub fn projects(&self) -> Projects {
+        Projects::new(ProjectsParts {
+            registry: self.registry.clone(),
+            upkeep: Arc::new(self.upkeep()),
+            linear: self.api.clone(),
+            mappings: self.project_mappings.clone(),
+            repositories: Some(self.repositories.clone()),
+            audit: Arc::new(self.audit_log()),
+            clock: self.clock(),
+            linear_cache: Duration::from_secs(300),
             page_cache: Duration::ZERO,
             views: self.views.clone(),
         })

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod incidents;
 pub mod install;
 pub mod mapping_cache;
+pub mod projects;
 pub mod removal;
 pub mod sign_in_throttle;
 pub mod sweep;
@@ -20,8 +21,8 @@ use std::time::Duration;
 use crate::access::RoleGroups;
 use crate::cache::Epoch;
 use crate::ports::{
-    AlertSender, AuditStore, Channel, Directory, Ids, IncidentStore, Leases, LinearApi, LinearOAuth, Mappings, RegistryStore,
-    SignInCounters, TokenVault,
+    AlertSender, AuditStore, Channel, Directory, Ids, IncidentStore, Leases, LinearApi, LinearOAuth, Mappings, ProjectMappings,
+    RegistryStore, Repositories, SignInCounters, TokenVault,
 };
 use crate::time::Clock;
 
@@ -30,6 +31,9 @@ pub struct Backends {
     pub registry: Arc<dyn RegistryStore>,
     pub vault: Arc<dyn TokenVault>,
     pub mappings: Arc<dyn Mappings>,
+    pub project_mappings: Arc<dyn ProjectMappings>,
+    /// The platform's repository table, when configured.
+    pub repositories: Option<Arc<dyn Repositories>>,
     pub oauth: Arc<dyn LinearOAuth>,
     pub api: Arc<dyn LinearApi>,
     pub directory: Arc<dyn Directory>,
@@ -66,6 +70,7 @@ pub struct Services {
     pub removals: Arc<removal::Removals>,
     pub installer: Arc<install::Installer>,
     pub user_links: Arc<user_links::UserLinks>,
+    pub projects: Arc<projects::Projects>,
     pub workspaces: Arc<workspaces::Workspaces>,
     pub sweeper: Arc<sweep::Sweeper>,
     pub access: Arc<access::Access>,
@@ -106,6 +111,7 @@ impl Services {
         let removals = Arc::new(removal::Removals::new(removal::RemovalParts {
             registry: b.registry.clone(),
             mappings: mappings.clone(),
+            projects: b.project_mappings.clone(),
             vault: b.vault.clone(),
             oauth: b.oauth.clone(),
             audit: audit.clone(),
@@ -121,6 +127,18 @@ impl Services {
             clock: b.clock.clone(),
             views: views.clone(),
             settings: s.install,
+        }));
+        let projects = Arc::new(projects::Projects::new(projects::ProjectsParts {
+            registry: b.registry.clone(),
+            upkeep: upkeep.clone(),
+            linear: b.api.clone(),
+            mappings: b.project_mappings.clone(),
+            repositories: b.repositories.clone(),
+            audit: audit.clone(),
+            clock: b.clock.clone(),
+            linear_cache: s.linking.members_cache,
+            page_cache: s.page_cache,
+            views: views.clone(),
         }));
         let user_links = Arc::new(user_links::UserLinks::new(user_links::UserLinksParts {
             registry: b.registry.clone(),
@@ -156,6 +174,6 @@ impl Services {
         }));
         let access = Arc::new(access::Access::new(b.directory.clone(), s.role_groups, s.recheck, b.clock.clone()));
         let throttle = Arc::new(sign_in_throttle::SignInThrottle::new(b.counters.clone(), audit.clone(), b.clock.clone()));
-        Services { audit, watch, upkeep, removals, installer, user_links, workspaces, sweeper, access, throttle, views }
+        Services { audit, watch, upkeep, removals, installer, user_links, projects, workspaces, sweeper, access, throttle, views }
     }
 }

@@ -11,7 +11,8 @@ use crate::cache::Epoch;
 use crate::codes;
 use crate::error::{chain, StoreError, Unavailable};
 use crate::ids::OrgId;
-use crate::ports::{LinearOAuth, Mappings, RegistryStore, Revocation, TokenError, TokenKind, TokenVault};
+use crate::ports::{LinearOAuth, Mappings, ProjectMappings, RegistryStore, Revocation, TokenError, TokenKind, TokenVault};
+use crate::records::projects::REMOVED;
 use crate::records::registry::RegistryRecord;
 use crate::records::token_bundle::StoredBundle;
 use crate::services::audit::{AuditLog, Audited, Recorded};
@@ -26,6 +27,7 @@ codes! {
         RevokeAtLinear = "revoke",
         DeleteSecret = "secret",
         DeleteLinks = "links",
+        DeactivateProjects = "projects",
         DeleteRow = "row",
     }
 }
@@ -37,6 +39,7 @@ impl RemovalStep {
             RemovalStep::RevokeAtLinear => "Revoke the tokens at Linear",
             RemovalStep::DeleteSecret => "Delete the token bundle from Secrets Manager",
             RemovalStep::DeleteLinks => "Delete the workspace's user links and invites",
+            RemovalStep::DeactivateProjects => "Deactivate the workspace's project mappings",
             RemovalStep::DeleteRow => "Delete the registry row",
         }
     }
@@ -79,6 +82,8 @@ pub enum StepError {
     Registry(#[source] StoreError),
     #[error("user links: {0}")]
     Mappings(#[source] StoreError),
+    #[error("project mappings: {0}")]
+    Projects(#[source] StoreError),
     #[error("{0}")]
     Vault(#[source] Unavailable),
     #[error("{0}")]
@@ -131,6 +136,20 @@ pub struct Report {
     pub name: String,
     pub steps: Vec<(RemovalStep, StepOutcome)>,
     pub links_deleted: usize,
+    pub projects_deactivated: usize,
+}
+
+/// What a removal also cleans up (the platform's own removal leaves both behind).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cleanup {
+    /// Delete the workspace's user links and pending invites.
+    pub links: bool,
+    /// Deactivate the project mappings that name the workspace (`status = removed`).
+    pub projects: bool,
+}
+
+impl Cleanup {
+    pub const ALL: Cleanup = Cleanup { links: true, projects: true };
 }
 
 impl Report {
@@ -155,6 +174,9 @@ impl Report {
             .map(|(s, o)| match o {
                 StepOutcome::Failed(e) => format!("{}: failed ({})", s.code(), chain(e.as_ref())),
                 StepOutcome::Done if *s == RemovalStep::DeleteLinks => format!("links: {} deleted", self.links_deleted),
+                StepOutcome::Done if *s == RemovalStep::DeactivateProjects => {
+                    format!("projects: {} deactivated", self.projects_deactivated)
+                }
                 o => format!("{}: {}", s.code(), o.status().code()),
             })
             .collect();
@@ -187,6 +209,7 @@ pub enum RemovalError {
 pub struct RemovalParts {
     pub registry: Arc<dyn RegistryStore>,
     pub mappings: Arc<dyn Mappings>,
+    pub projects: Arc<dyn ProjectMappings>,
     pub vault: Arc<dyn TokenVault>,
     pub oauth: Arc<dyn LinearOAuth>,
     pub audit: Arc<AuditLog>,
@@ -211,7 +234,7 @@ impl Removals {
         mode: Removal,
         org: &OrgId,
         confirm: &str,
-        delete_links: bool,
+        cleanup: Cleanup,
     ) -> Audited<Result<Report, RemovalError>> {
         let action = match mode {
             Removal::Revoke => Action::WorkspaceRevoke,
@@ -230,7 +253,7 @@ impl Removals {
         if confirm.trim() != name {
             return Audited::new(Err(RemovalError::ConfirmMismatch), Recorded::Yes);
         }
-        let report = self.steps(actor, &row, name, mode, delete_links).await;
+        let report = self.steps(actor, &row, name, mode, cleanup).await;
         self.p.views.bump();
         let outcome = if report.complete() { Outcome::Success } else { Outcome::Failure };
         let recorded = self.p.audit.record(actor.event(action, org.as_str(), outcome, report.detail())).await;
@@ -239,7 +262,7 @@ impl Removals {
 
     /// Runs the steps in order; the first failure stops the ones after it (but link deletion,
     /// which is independent of the secret, still runs after a failed secret deletion).
-    async fn steps(&self, actor: &Actor, row: &RegistryRecord, name: String, mode: Removal, delete_links: bool) -> Report {
+    async fn steps(&self, actor: &Actor, row: &RegistryRecord, name: String, mode: Removal, cleanup: Cleanup) -> Report {
         let mut steps = Vec::new();
 
         // 1. Mark the row revoked first: the platform stops using the workspace (within its 60 s
@@ -268,7 +291,7 @@ impl Removals {
 
         // 4. The workspace's user links and invites: the platform would keep honouring them.
         let mut links_deleted = 0;
-        let links = match (stopped, delete_links) {
+        let links = match (stopped, cleanup.links) {
             (true, _) => StepOutcome::NotRun,
             (false, false) => StepOutcome::Skipped,
             (false, true) => match self.delete_links(&row.org_id).await {
@@ -283,7 +306,25 @@ impl Removals {
         stopped |= links.failed();
         steps.push((RemovalStep::DeleteLinks, links));
 
-        // 5. Remove: the row goes last, and not while it is the only record of an orphaned secret.
+        // 5. The project mappings that name it: the platform would route its projects' issues to
+        //    their repositories again if the workspace came back under another install.
+        let mut projects_deactivated = 0;
+        let projects = match (stopped, cleanup.projects) {
+            (true, _) => StepOutcome::NotRun,
+            (false, false) => StepOutcome::Skipped,
+            (false, true) => match self.deactivate_projects(&row.org_id).await {
+                Ok(0) => StepOutcome::AlreadyDone,
+                Ok(n) => {
+                    projects_deactivated = n;
+                    StepOutcome::Done
+                }
+                Err(e) => StepOutcome::failure(StepError::Projects(e)),
+            },
+        };
+        stopped |= projects.failed();
+        steps.push((RemovalStep::DeactivateProjects, projects));
+
+        // 6. Remove: the row goes last, and not while it is the only record of an orphaned secret.
         let delete_row = match (mode, stopped || secret_failed) {
             (Removal::Revoke, _) => StepOutcome::Skipped,
             (Removal::Remove, true) => StepOutcome::NotRun,
@@ -293,7 +334,7 @@ impl Removals {
             },
         };
         steps.push((RemovalStep::DeleteRow, delete_row));
-        Report { mode, name, steps, links_deleted }
+        Report { mode, name, steps, links_deleted, projects_deactivated }
     }
 
     async fn revoke_at_linear(&self, arn: &str) -> StepOutcome {
@@ -418,6 +459,19 @@ impl Removals {
 
     /// Deletes the link rows (`<org>#<user>`, also legacy rows without `linear_workspace_id`) and
     /// pending invites of the workspace.
+    /// Deactivates every active mapping stamped with this workspace, each conditioned on the
+    /// version read; how many.
+    async fn deactivate_projects(&self, org: &OrgId) -> Result<usize, StoreError> {
+        let rows = self.p.projects.all().await?;
+        let now = iso_millis(self.p.clock.now());
+        let mut done = 0;
+        for m in rows.iter().filter(|m| m.is_active() && m.workspace_id.as_deref() == Some(org.as_str())) {
+            self.p.projects.put(&m.with_status(REMOVED, org, &now), &m.version()).await?;
+            done += 1;
+        }
+        Ok(done)
+    }
+
     async fn delete_links(&self, org: &OrgId) -> Result<usize, StoreError> {
         let rows = self.p.mappings.workspace_rows(org).await?;
         let keys: Vec<String> = rows.iter().map(|r| r.key()).collect();
@@ -442,9 +496,9 @@ mod tests {
     async fn a_revoke_runs_every_step_in_order_and_is_audited() {
         let f = Fakes::new();
         let ws = f.install(Workspace::active("acme").with_links(2).with_invites(1));
-        let done = f.removals().run(&admin(), Removal::Revoke, &ws.org, "acme", true).await;
+        let done = f.removals().run(&admin(), Removal::Revoke, &ws.org, "acme", Cleanup::ALL).await;
         let report = done.value.unwrap();
-        assert_eq!(statuses(&report), ["done", "done", "done", "done", "skipped"]);
+        assert_eq!(statuses(&report), ["done", "done", "done", "done", "already", "skipped"]);
         assert_eq!(report.links_deleted, 3);
         let row = f.registry.row(&ws.org).unwrap();
         assert!(row.revoked_by_admin(), "still in the registry, revoked");
@@ -460,7 +514,7 @@ mod tests {
     async fn a_wrong_confirmation_does_nothing() {
         let f = Fakes::new();
         let ws = f.install(Workspace::active("acme"));
-        let done = f.removals().run(&admin(), Removal::Remove, &ws.org, "acme-typo", true).await;
+        let done = f.removals().run(&admin(), Removal::Remove, &ws.org, "acme-typo", Cleanup::ALL).await;
         assert!(matches!(done.value, Err(RemovalError::ConfirmMismatch)));
         assert!(f.registry.row(&ws.org).unwrap().is_active());
         assert!(f.oauth.revoked().is_empty() && f.vault.value(&ws.arn).is_some());
@@ -469,21 +523,22 @@ mod tests {
     /// Each step failing in turn: what it leaves, and that a rerun finishes the job.
     #[tokio::test]
     async fn each_step_failing_stops_what_depends_on_it_and_a_rerun_finishes() {
-        type Case = (&'static str, &'static str, [&'static str; 5]);
-        let cases: [Case; 6] = [
-            ("registry", "mark_revoked", ["failed", "notrun", "notrun", "notrun", "notrun"]),
-            ("oauth", "revoke", ["done", "failed", "notrun", "notrun", "notrun"]),
-            ("vault", "delete_now", ["done", "done", "failed", "done", "notrun"]),
-            ("mappings", "workspace_rows", ["done", "done", "done", "failed", "notrun"]),
-            ("mappings", "delete_all", ["done", "done", "done", "failed", "notrun"]),
-            ("registry", "delete_revoked", ["done", "done", "done", "done", "failed"]),
+        type Case = (&'static str, &'static str, [&'static str; 6]);
+        let cases: [Case; 7] = [
+            ("registry", "mark_revoked", ["failed", "notrun", "notrun", "notrun", "notrun", "notrun"]),
+            ("oauth", "revoke", ["done", "failed", "notrun", "notrun", "notrun", "notrun"]),
+            ("vault", "delete_now", ["done", "done", "failed", "done", "already", "notrun"]),
+            ("mappings", "workspace_rows", ["done", "done", "done", "failed", "notrun", "notrun"]),
+            ("mappings", "delete_all", ["done", "done", "done", "failed", "notrun", "notrun"]),
+            ("project_mappings", "all", ["done", "done", "done", "done", "failed", "notrun"]),
+            ("registry", "delete_revoked", ["done", "done", "done", "done", "already", "failed"]),
         ];
         for (fake, op, expected) in cases {
             let f = Fakes::new();
             let ws = f.install(Workspace::active("acme").with_links(1));
             f.script(fake).fail(op, Fail::Unavailable);
             let removals = f.removals();
-            let first = removals.run(&admin(), Removal::Remove, &ws.org, "acme", true).await.value.unwrap();
+            let first = removals.run(&admin(), Removal::Remove, &ws.org, "acme", Cleanup::ALL).await.value.unwrap();
             assert_eq!(statuses(&first), expected, "{op} failing");
             assert!(!first.complete());
             assert_eq!(f.audit.entries().last().unwrap().outcome, "failure", "{op}");
@@ -491,7 +546,7 @@ mod tests {
                 let row = f.registry.row(&ws.org).unwrap();
                 assert_eq!(row.orphan.map(|o| o.arn), Some(ws.arn.clone()), "the orphan is recorded on the row");
             }
-            let again = removals.run(&admin(), Removal::Remove, &ws.org, "acme", true).await.value.unwrap();
+            let again = removals.run(&admin(), Removal::Remove, &ws.org, "acme", Cleanup::ALL).await.value.unwrap();
             assert!(again.complete(), "{op}: the rerun finishes: {:?}", statuses(&again));
             assert!(again.removed());
             assert!(f.registry.row(&ws.org).is_none(), "{op}: the row is gone");
@@ -504,9 +559,9 @@ mod tests {
         let f = Fakes::new();
         let ws = f.install(Workspace::active("acme"));
         let removals = f.removals();
-        let _ = removals.run(&admin(), Removal::Revoke, &ws.org, "acme", false).await;
-        let again = removals.run(&admin(), Removal::Revoke, &ws.org, "acme", false).await.value.unwrap();
-        assert_eq!(statuses(&again), ["already", "already", "already", "skipped", "skipped"]);
+        let _ = removals.run(&admin(), Removal::Revoke, &ws.org, "acme", Cleanup::default()).await;
+        let again = removals.run(&admin(), Removal::Revoke, &ws.org, "acme", Cleanup::default()).await.value.unwrap();
+        assert_eq!(statuses(&again), ["already", "already", "already", "skipped", "skipped", "skipped"]);
     }
 
     #[tokio::test]
@@ -515,7 +570,7 @@ mod tests {
         let ws = f.install(Workspace::active("acme"));
         let other = f.install(Workspace::active("globex"));
         f.registry.edit(&ws.org, |r| r.secret_arn = Some(other.arn.clone()));
-        let report = f.removals().run(&admin(), Removal::Revoke, &ws.org, "acme", false).await.value.unwrap();
+        let report = f.removals().run(&admin(), Removal::Revoke, &ws.org, "acme", Cleanup::default()).await.value.unwrap();
         assert_eq!(report.statuses()[2].1, StepStatus::Failed);
         assert!(report.detail().contains("another workspace's tokens"), "{}", report.detail());
         assert!(f.vault.value(&other.arn).is_some());
@@ -526,7 +581,7 @@ mod tests {
         let f = Fakes::new();
         let ws = f.install(Workspace::active("acme"));
         f.audit.fail_next(Fail::Unavailable);
-        let done = f.removals().run(&admin(), Removal::Revoke, &ws.org, "acme", false).await;
+        let done = f.removals().run(&admin(), Removal::Revoke, &ws.org, "acme", Cleanup::default()).await;
         assert!(done.value.unwrap().complete(), "the revoke happened");
         assert_eq!(done.recorded, Recorded::No);
     }
@@ -537,7 +592,7 @@ mod tests {
         let ws = f.install(Workspace::active("acme"));
         f.vault.script.fail("delete_now", Fail::Unavailable);
         let removals = f.removals();
-        let _ = removals.run(&admin(), Removal::Revoke, &ws.org, "acme", false).await;
+        let _ = removals.run(&admin(), Removal::Revoke, &ws.org, "acme", Cleanup::default()).await;
         assert!(f.registry.row(&ws.org).unwrap().orphan.is_some());
         let retried = removals.retry_orphan(&admin(), &ws.org).await.value.unwrap();
         assert!(matches!(retried, OrphanRetry::Deleted(arn) if arn == ws.arn));

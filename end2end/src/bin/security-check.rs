@@ -77,7 +77,7 @@ async fn platform_tables(sdk: &aws_config::SdkConfig) -> Vec<String> {
         .flat_map(|s| s.outputs())
         .filter_map(|o| Some((o.output_key()?.to_owned(), o.output_value()?.to_owned())))
         .collect();
-    ["LinearWorkspaceRegistryTableName", "LinearUserMappingTableName"]
+    ["LinearWorkspaceRegistryTableName", "LinearUserMappingTableName", "LinearProjectMappingTableName"]
         .iter()
         .filter_map(|k| outputs.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone()))
         .collect()
@@ -185,8 +185,8 @@ async fn main() {
         r.check(status < 500, format!("bad input       POST {path}"), status.to_string());
     }
     let after = written(&sdk, &tables).await;
-    let same = tables.len() == 2 && before.is_some() && before == after;
-    r.check(same, "bad input       nothing written", format!("registry, links, secrets: {before:?} → {after:?}"));
+    let same = tables.len() == 3 && before.is_some() && before == after;
+    r.check(same, "bad input       nothing written", format!("registry, links, projects, secrets: {before:?} → {after:?}"));
 
     // 5. A consent through the stand-in, so real tokens exist; then look for them everywhere.
     let res = admin.post(format!("{base}/linear/connect")).form(&[("workspace", "")]).send().await.expect("connect");

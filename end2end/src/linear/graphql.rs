@@ -1,5 +1,5 @@
 //! The GraphQL queries the console sends (`viewer`, `organization`, `teams`, `users` with
-//! Relay paging and `includeDisabled`), answered from seed data, with Linear's rate-limit
+//! Relay paging and `includeDisabled`, `projects` with their teams), answered from seed data, with Linear's rate-limit
 //! headers and its error shapes (authentication errors, `RATELIMITED`).
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -80,7 +80,26 @@ pub async fn graphql(State(shared): State<Shared>, headers: HeaderMap, Json(req)
     if q.contains("organization") {
         data.insert("organization".into(), json!({ "id": org.id, "name": org.name, "urlKey": org.url_key }));
     }
-    if q.contains("teams") {
+    if q.contains("projects") {
+        let first = int_arg(q, "first").unwrap_or(50).clamp(1, 250);
+        let start =
+            vars["after"].as_str().and_then(|c| c.strip_prefix("cursor:")).and_then(|n| n.parse::<usize>().ok()).map_or(0, |n| n + 1);
+        let page: Vec<Value> = org
+            .projects
+            .iter()
+            .skip(start)
+            .take(first)
+            .map(|p| {
+                let teams: Vec<Value> = p.teams.iter().map(|k| json!({ "id": super::seed::team_id(k), "key": k, "name": k })).collect();
+                json!({ "id": p.id, "name": p.name, "state": p.state, "teams": { "nodes": teams } })
+            })
+            .collect();
+        let end = start + page.len();
+        data.insert(
+            "projects".into(),
+            json!({ "nodes": page, "pageInfo": { "hasNextPage": end < org.projects.len(), "endCursor": if end > start { Some(format!("cursor:{}", end - 1)) } else { None } } }),
+        );
+    } else if q.contains("teams") {
         let nodes: Vec<Value> = org.teams.iter().map(|k| json!({ "key": k })).collect();
         data.insert("teams".into(), json!({ "nodes": nodes, "pageInfo": { "hasNextPage": false, "endCursor": null } }));
     }

@@ -8,6 +8,62 @@ pub struct Org {
     pub url_key: String,
     pub teams: Vec<String>,
     pub users: Vec<User>,
+    pub projects: Vec<Project>,
+}
+
+/// A project and the keys of its teams.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Project {
+    pub id: String,
+    pub name: String,
+    pub state: String,
+    pub teams: Vec<String>,
+}
+
+/// The id of the fixture's mapped project (`project_mapping.active` in the contract fixture).
+pub const WEB_APP_PROJECT_ID: &str = "a0b1c2d3-e4f5-4a6b-8c7d-9e0f1a2b3c4d";
+/// The fixture's `team_id` of that project: acme's ENG team.
+pub const ENG_TEAM_ID: &str = "b1c2d3e4-f5a6-4b7c-9d8e-0f1a2b3c4d5e";
+
+/// A team's id: the fixture's for acme's ENG, else one made from its key.
+pub fn team_id(key: &str) -> String {
+    if key == "ENG" {
+        return ENG_TEAM_ID.to_owned();
+    }
+    let n = key.bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(b as u32));
+    uid(0x7ea3, n)
+}
+
+/// Projects named `names`, in `team`, with ids made from the organization's namespace.
+pub fn projects_named(ns: u32, names: &[String], team: &str) -> Vec<Project> {
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| Project {
+            id: uid(ns, 1000 + i as u32),
+            name: name.clone(),
+            state: "started".into(),
+            teams: vec![team.to_owned()],
+        })
+        .collect()
+}
+
+fn acme_projects() -> Vec<Project> {
+    let p = |id: String, name: &str, state: &str, teams: &[&str]| Project {
+        id,
+        name: name.into(),
+        state: state.into(),
+        teams: teams.iter().map(|t| (*t).to_owned()).collect(),
+    };
+    let mut projects = vec![
+        p(WEB_APP_PROJECT_ID.into(), "Web app", "started", &["ENG"]),
+        p(uid(0xacce, 901), "Public API", "started", &["ENG", "OPS"]),
+        p(uid(0xacce, 902), "Mobile", "planned", &["ENG"]),
+        p(uid(0xacce, 903), "Ops tooling", "backlog", &["OPS"]),
+    ];
+    // Enough for Linear's pages of 50 to take two.
+    projects.extend((1..=52).map(|n| p(uid(0xacce, 910 + n), &format!("Initiative {n:02}"), "planned", &["ENG"])));
+    projects
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,8 +124,16 @@ pub fn orgs() -> Vec<Org> {
             url_key: "acme-eng".into(),
             teams: vec!["ENG".into(), "OPS".into()],
             users: acme,
+            projects: acme_projects(),
         },
-        Org { id: INITRODE_ID.into(), name: "Initrode".into(), url_key: "initrode".into(), teams: vec!["CORE".into()], users: initrode },
+        Org {
+            id: INITRODE_ID.into(),
+            name: "Initrode".into(),
+            url_key: "initrode".into(),
+            teams: vec!["CORE".into()],
+            users: initrode,
+            projects: projects_named(0x1e17, &["Core platform".into(), "Billing".into()], "CORE"),
+        },
     ]
 }
 

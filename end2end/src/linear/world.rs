@@ -253,6 +253,9 @@ pub struct OrgRequest {
     url_key: String,
     #[serde(default)]
     teams: Vec<String>,
+    /// Names of the projects of a new organization (in its first team).
+    #[serde(default)]
+    projects: Vec<String>,
 }
 
 /// Adds an organization (or renames one, keeping its users), e.g. one whose URL key the
@@ -267,7 +270,12 @@ pub async fn control_org(State(w): State<Shared>, Json(req): Json<OrgRequest>) -
                 org.teams = req.teams;
             }
         }
-        None => w.orgs.push(Org { id: req.id, name: req.name, url_key: req.url_key, teams: req.teams, users: Vec::new() }),
+        None => {
+            let team = req.teams.first().cloned().unwrap_or_else(|| "ENG".into());
+            let ns = req.id.bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(b as u32)) & 0xffff;
+            let projects = super::seed::projects_named(ns, &req.projects, &team);
+            w.orgs.push(Org { id: req.id, name: req.name, url_key: req.url_key, teams: req.teams, users: Vec::new(), projects })
+        }
     }
     StatusCode::NO_CONTENT
 }

@@ -202,3 +202,38 @@ fn the_platforms_own_mapping_rows_read_in_the_console_as_the_platform_reads_them
         other => panic!("{other:?}"),
     }
 }
+
+/// How the platform's webhook processor reads a project-mapping row it got with
+/// `GetItem(linear_project_id)` (contract §10): only `status = active` counts; `label_filter`
+/// (`bgagent` when absent) is the trigger label, compared case-insensitively with the issue's
+/// labels. The repository the task is for, or nothing.
+pub fn processor_routes(item: Option<&Item>, issue_labels: &[&str]) -> Option<String> {
+    let item = item?;
+    if text(item, "status").as_deref() != Some("active") {
+        return None;
+    }
+    let trigger = text(item, "label_filter").unwrap_or_else(|| "bgagent".into()).to_lowercase();
+    if !issue_labels.iter().any(|l| l.to_lowercase() == trigger) {
+        return None;
+    }
+    text(item, "repo")
+}
+
+/// The attributes of a mapping the CLI's `onboard-project` writes, and the one the console adds.
+pub const CLI_PROJECT_ATTRIBUTES: [&str; 7] =
+    ["linear_project_id", "repo", "label_filter", "team_id", "status", "onboarded_at", "updated_at"];
+
+#[test]
+fn the_platforms_own_project_rows_read_in_the_console_as_the_processor_reads_them() {
+    use server::adapters::dynamodb::projects::{item, read};
+    let records = end2end::fixtures::platform_records().expect("fixture");
+    let rows: HashMap<String, Item> = end2end::fixtures::section(&records, "project_mapping").unwrap().into_iter().collect();
+    let cli = &rows["active"];
+    assert_eq!(processor_routes(Some(cli), &["Bug", "BGAGENT"]).as_deref(), Some("acme/web"));
+    assert_eq!(processor_routes(Some(cli), &["Bug"]), None);
+    let m = read(cli).expect("the CLI's row reads");
+    assert!(m.is_active() && m.workspace_id.is_none());
+    assert_eq!(m.label(), "bgagent");
+    // Written back unchanged, it is the same item: nothing the CLI wrote is lost or added.
+    assert_eq!(&item(&m), cli);
+}

@@ -12,6 +12,7 @@ mod mfa;
 mod modules;
 mod platform;
 mod probes;
+mod projects;
 mod registry;
 mod removal;
 mod security;

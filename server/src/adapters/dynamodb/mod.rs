@@ -1,7 +1,8 @@
-//! DynamoDB tables: the platform's registry and user mapping, the console's sessions and audit log.
+//! DynamoDB tables: the platform's registry, user mapping, project mapping and repositories, the console's sessions and audit log.
 pub mod audit;
 pub mod incidents;
 pub mod leases;
+pub mod projects;
 pub mod registry;
 pub mod sessions;
 pub mod sign_in_attempts;

@@ -1,8 +1,10 @@
 //! Linear's GraphQL API: the queries the console sends and Linear's error shapes
 //! (errors in a 200, authentication errors as 400/401, `RATELIMITED`).
 use async_trait::async_trait;
+use console_core::ids::ProjectId;
 use console_core::ports::{ApiError, InstallFacts, LinearApi, Organization, Progress, Viewer};
 pub use console_core::records::members::LinearUser;
+use console_core::records::projects::{LinearProject, ProjectTeam};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -65,6 +67,26 @@ struct UsersData {
     users: Connection<LinearUser>,
 }
 
+const PROJECTS_QUERY: &str = "query Projects($after: String) { projects(first: 50, after: $after) { \
+                              nodes { id name state teams(first: 20) { nodes { id key name } } } pageInfo { hasNextPage endCursor } } }";
+
+#[derive(Deserialize)]
+struct ProjectsData {
+    projects: Connection<ProjectNode>,
+}
+
+#[derive(Deserialize)]
+struct ProjectNode {
+    id: String,
+    name: String,
+    #[serde(default)]
+    state: Option<String>,
+    teams: Connection<ProjectTeam>,
+}
+
+/// Bounds the projects' paging: 200 pages of 50.
+const MAX_PROJECT_PAGES: usize = 200;
+
 /// Bounds the users' paging: 500 pages of 100.
 const MAX_USER_PAGES: usize = 500;
 
@@ -120,6 +142,23 @@ impl LinearApi for LinearGraphql {
         }
         let d: Data = self.query(token, "query { viewer { id name } }", Value::Null).await?;
         Ok(d.viewer)
+    }
+
+    /// Every project with its teams, 50 a page; a project whose id is not an id is skipped.
+    async fn projects(&self, token: &SecretString) -> Result<Vec<LinearProject>, ApiError> {
+        let mut projects = Vec::new();
+        let mut after: Option<String> = None;
+        for _ in 0..MAX_PROJECT_PAGES {
+            let data: ProjectsData = self.query(token, PROJECTS_QUERY, json!({ "after": after })).await?;
+            after = data.projects.next();
+            projects.extend(data.projects.nodes.into_iter().filter_map(|p| {
+                Some(LinearProject { id: ProjectId::parse(&p.id).ok()?, name: p.name, state: p.state, teams: p.teams.nodes })
+            }));
+            if after.is_none() {
+                break;
+            }
+        }
+        Ok(projects)
     }
 }
 
