@@ -330,6 +330,64 @@ pub async fn link_suggested(org_id: String, q: Option<String>, state: Option<Str
     Ok(land(landing::linked_all(&org, &view, done)))
 }
 
+/// *Create platform user and link*: a pool user made from the member's email (or the one that has
+/// it already), linked in the same action.
+#[server(prefix = "/api", endpoint = "create_platform_user")]
+pub async fn create_platform_user(
+    org_id: String,
+    linear_user_id: String,
+    q: Option<String>,
+    state: Option<String>,
+    page: Option<String>,
+) -> Result<String, AppError> {
+    let member = Member::require(Role::Admin)?;
+    let org: OrgId = arg("org_id", &org_id)?;
+    let user: LinearUserId = arg("linear_user_id", &linear_user_id)?;
+    let view = users_view(q, state, page)?;
+    let done = Console::get()?.services.user_links.create_and_link(&member.actor(), &org, &user).await;
+    Ok(land(landing::created_linked(&org, &view, user.as_str(), done)))
+}
+
+/// The members *Create platform users and link all* works through (for its progress display).
+#[server(prefix = "/api", endpoint = "unmatched_members")]
+pub async fn get_unmatched_members(org_id: String) -> Result<Vec<String>, AppError> {
+    Member::require(Role::Admin)?;
+    let org: OrgId = arg("org_id", &org_id)?;
+    let ids = Console::get()?.services.user_links.unmatched(&org).await.map_err(linking_failed)?;
+    Ok(ids.into_iter().map(String::from).collect())
+}
+
+/// Platform users made and linked for a batch of members (the island's steps); the tally.
+#[server(prefix = "/api", endpoint = "create_platform_users")]
+pub async fn create_platform_users(org_id: String, linear_user_ids: Vec<String>) -> Result<(usize, usize, usize, usize), AppError> {
+    let member = Member::require(Role::Admin)?;
+    let org: OrgId = arg("org_id", &org_id)?;
+    if linear_user_ids.len() > 25 {
+        return Err(invalid("at most 25 members per request"));
+    }
+    let users = linear_user_ids.iter().map(|u| arg("linear_user_ids", u)).collect::<Result<Vec<LinearUserId>, _>>()?;
+    let done = Console::get()?.services.user_links.create_and_link_many(&member.actor(), &org, &users).await;
+    if !done.recorded.is_recorded() {
+        tracing::warn!(request_id = %crate::edge::request_id(), "platform users made, some not recorded in the audit log");
+    }
+    let t = done.value;
+    Ok((t.created, t.linked_existing, t.refused, t.failed))
+}
+
+/// *Create platform users and link all* without the wasm: every unmatched member, then the counts.
+#[server(prefix = "/api", endpoint = "create_unmatched")]
+pub async fn create_unmatched(org_id: String, q: Option<String>, state: Option<String>, page: Option<String>) -> Result<String, AppError> {
+    let member = Member::require(Role::Admin)?;
+    let org: OrgId = arg("org_id", &org_id)?;
+    let view = users_view(q, state, page)?;
+    let links: Arc<_> = Console::get()?.services.user_links.clone();
+    let done = match links.unmatched(&org).await {
+        Ok(users) => Ok(links.create_and_link_many(&member.actor(), &org, &users).await),
+        Err(e) => Err(e),
+    };
+    Ok(land(landing::created_all(&org, &view, done)))
+}
+
 /// *Invite*: a pending row with a fresh code, shown on the page to hand over.
 #[server(prefix = "/api", endpoint = "invite_user")]
 pub async fn invite_user(

@@ -121,6 +121,11 @@ notices! {
         InviteRevoked = "invite_revoked", Good, "Invite revoked.";
         Reloaded = "reloaded", Good, "Users reloaded from Linear.";
         Bulk = "bulk", Good, "Linked all suggested users; the counts are below.";
+        Created = "created", Good, "Platform user created and linked. Cognito emails them a temporary password; their first sign-in asks for a new one.";
+        LinkedExisting = "linked_existing", Good, "A platform user with this email already existed: linked to it, nothing was created.";
+        CreatedAll = "created_all", Good, "Platform users created and linked for the unmatched members; the counts are below.";
+        NoEmail = "no_email", Bad, "That Linear user has no email address, so no platform user can be made for them. Nothing was written.";
+        AmbiguousEmail = "ambiguous_email", Bad, "Several platform users have this email address: pick the right one to link instead. Nothing was written.";
     }
 }
 

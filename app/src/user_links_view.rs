@@ -83,6 +83,9 @@ pub struct WorkspaceUsers {
     pub pages: usize,
     /// Count per state over the whole workspace.
     pub counts: Vec<(LinkState, usize)>,
+    /// Active members with an email, no link and no platform user: what *Create platform users and
+    /// link all* would make.
+    pub unmatched: usize,
     pub invites: Vec<InviteView>,
     /// How a user redeems an invite, `{code}` replaced.
     pub redeem_command: String,

@@ -30,6 +30,7 @@ codes! {
         UserUnlink = "user.unlink",
         UserInvite = "user.invite",
         UserInviteRevoke = "user.invite_revoke",
+        UserCreate = "user.create",
         ProjectMap = "project.map",
         ProjectChange = "project.change",
         ProjectDeactivate = "project.deactivate",

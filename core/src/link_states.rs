@@ -97,6 +97,12 @@ impl PlatformIndex {
         self.by_sub.get(sub).filter(|u| u.enabled)
     }
 
+    /// Every pool user with this email (disabled ones too), by the same comparison as suggestions.
+    pub fn with_email(&self, email: &str) -> Vec<&PlatformUser> {
+        let Some(e) = normalize_email(email) else { return Vec::new() };
+        self.by_sub.values().filter(|u| u.email.as_deref().and_then(normalize_email).as_deref() == Some(e.as_str())).collect()
+    }
+
     pub fn len(&self) -> usize {
         self.by_sub.len()
     }

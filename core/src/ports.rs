@@ -283,6 +283,9 @@ pub trait Directory: Send + Sync {
     async fn group_members(&self, group: &str) -> Result<Vec<PlatformUser>, Unavailable>;
     /// Every user of the pool.
     async fn all(&self) -> Result<Vec<PlatformUser>, Unavailable>;
+    /// Creates a user whose username and verified email are `email`; the pool emails them a
+    /// temporary password. `None` when a user with that username exists already.
+    async fn create(&self, email: &str) -> Result<Option<PlatformUser>, Unavailable>;
 }
 
 // ---- the audit log ---------------------------------------------------------------------------

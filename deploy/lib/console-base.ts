@@ -177,8 +177,14 @@ export class ConsoleBase extends Construct {
         new iam.PolicyStatement({
           sid: 'PlatformUsers',
           // ListUsersInGroup: the roster sessions are re-checked against; AdminGetUser: a member's
-          // second factor on their profile page.
-          actions: ['cognito-idp:ListUsers', 'cognito-idp:ListUsersInGroup', 'cognito-idp:AdminGetUser', 'cognito-idp:DescribeUserPool'],
+          // second factor on their profile page; AdminCreateUser: platform users made from Linear members.
+          actions: [
+            'cognito-idp:ListUsers',
+            'cognito-idp:ListUsersInGroup',
+            'cognito-idp:AdminGetUser',
+            'cognito-idp:DescribeUserPool',
+            'cognito-idp:AdminCreateUser',
+          ],
           resources: [stack.formatArn({ service: 'cognito-idp', resource: 'userpool', resourceName: p.userPoolId })],
         }),
       );

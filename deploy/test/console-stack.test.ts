@@ -98,6 +98,10 @@ test('the three role groups are made in the platform pool, and the console may r
   assert.ok([users.Action].flat().includes('cognito-idp:ListUsersInGroup'), JSON.stringify(users));
   assert.ok([users.Action].flat().includes('cognito-idp:AdminGetUser'), JSON.stringify(users));
   assert.doesNotMatch(JSON.stringify(users.Resource), /"\*"/);
+  // The one Cognito write: platform users made from Linear members, on the platform's pool only.
+  const writes = statements.flatMap((s) => [s.Action].flat().filter((a: string) => /^cognito-idp:Admin(?!GetUser)/.test(a)));
+  assert.deepEqual(writes, ['cognito-idp:AdminCreateUser']);
+  assert.match(JSON.stringify(users.Resource), /userpool\/us-east-1_Example1/);
 });
 
 test('no DynamoDB or Secrets Manager permission reaches every resource', () => {

@@ -188,6 +188,25 @@ pub const SERVER_FUNCTIONS: &[ServerFn] = &[
         fields: &[("org_id", Field::Id), ("project_id", Field::Id), ("status", Field::Id), ("version", Field::Text)],
     },
     ServerFn { path: "/api/reload_projects", needs: Needs::Operator, args: org!(""), fields: &[("org_id", Field::Id)] },
+    ServerFn {
+        path: "/api/create_platform_user",
+        needs: Needs::Admin,
+        args: org!("&linear_user_id=u-1&q="),
+        fields: &[("org_id", Field::Id), ("linear_user_id", Field::Id), ("q", Field::Text)],
+    },
+    ServerFn { path: "/api/unmatched_members", needs: Needs::Admin, args: org!(""), fields: &[("org_id", Field::Id)] },
+    ServerFn {
+        path: "/api/create_platform_users",
+        needs: Needs::Admin,
+        args: org!("&linear_user_ids[0]=u-1"),
+        fields: &[("org_id", Field::Id), ("linear_user_ids[0]", Field::Id)],
+    },
+    ServerFn {
+        path: "/api/create_unmatched",
+        needs: Needs::Admin,
+        args: org!("&q="),
+        fields: &[("org_id", Field::Id), ("q", Field::Text)],
+    },
 ];
 
 /// A plain route (not a server function) that needs a signed-in member.

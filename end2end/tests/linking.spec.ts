@@ -101,3 +101,19 @@ test('the users page lists a platform user\'s Linear identities and unlinks one'
   await expect(page.getByTestId('notice')).toContainText('Unlinked.');
   await expect(page.getByTestId('user-row').filter({ hasText: 'admin@example.com' })).toContainText('No Linear identity linked.');
 });
+
+test('a member without a platform user becomes one and is linked in one click', async ({ page }) => {
+  await signIn(page, ADMIN);
+  await page.goto(`${USERS}?q=member011`);
+  const row = page.getByTestId('user-row').filter({ hasText: 'Member 011' });
+  await expect(row.getByTestId('link-state')).toHaveText('Unlinked');
+  await row.getByTestId('create-user').click();
+  await expect(page.getByTestId('notice')).toContainText('Platform user created and linked');
+  await expect(page).toHaveURL(/q=member011/);
+  const linked = page.getByTestId('user-row').filter({ hasText: 'Member 011' });
+  await expect(linked.getByTestId('link-state')).toHaveText('Linked');
+  await expect(linked.getByTestId('platform-user')).toContainText('member011@acme.example');
+  // The pool has the user now: the picker finds it.
+  await page.goto('/users?email=member011@');
+  await expect(page.getByTestId('user-row').filter({ hasText: 'member011@acme.example' }).getByTestId('identity')).toContainText('acme-eng');
+});

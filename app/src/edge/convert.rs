@@ -177,6 +177,7 @@ pub fn members(m: Members, query: &UsersQuery, redeem_command: &str) -> Workspac
         page: page_no,
         pages,
         counts,
+        unmatched: m.unmatched,
         invites: m.invites.iter().map(|i| invite(i, now)).collect(),
         redeem_command: redeem_command.to_owned(),
     }

@@ -11,7 +11,7 @@ use console_core::services::install::{Completed, Failed, GrantFate, InstallError
 use console_core::services::projects::{MapOutcome, ProjectsError};
 use console_core::services::removal::{OrphanRetry, RemovalError, Report};
 use console_core::services::upkeep::{RefreshOutcome, UpkeepError};
-use console_core::services::user_links::{LinkOutcome, LinkResult, LinkingError};
+use console_core::services::user_links::{Created, CreatedTally, LinkOutcome, LinkResult, LinkingError};
 
 use crate::outcomes::{LinkNotice, Notice, ProjectNotice, StepReport, UsersNotice, WorkspaceNotice};
 use crate::projects_view::{Onboarding, ProjectsQuery};
@@ -243,6 +243,8 @@ fn link_refusal(e: &LinkingError) -> LinkNotice {
         LinkingError::UnknownPlatformUser => LinkNotice::UnknownPlatformUser,
         LinkingError::PlatformUserDisabled => LinkNotice::PlatformUserDisabled,
         LinkingError::BadIdentity => LinkNotice::BadIdentity,
+        LinkingError::NoEmail => LinkNotice::NoEmail,
+        LinkingError::AmbiguousEmail => LinkNotice::AmbiguousEmail,
         LinkingError::Conflict => LinkNotice::Conflict,
         LinkingError::Linear(_) => LinkNotice::LinearUnavailable,
         LinkingError::Unavailable(u) => {
@@ -311,6 +313,28 @@ pub fn linked_all(org: &OrgId, view: &UsersQuery, done: Result<Audited<Vec<LinkR
     }
     let counts = format!("linked={}&conflicts={}&refused={}&failed={}", tally[0], tally[1], tally[2], tally[3]);
     noting(users_page(org, view, &format!("{}&{counts}", LinkNotice::Bulk.query())), done.recorded)
+}
+
+/// *Create platform user and link*.
+pub fn created_linked(org: &OrgId, view: &UsersQuery, who: &str, done: Audited<Result<Created, LinkingError>>) -> String {
+    let notice = match &done.value {
+        Ok(Created::New(_)) => LinkNotice::Created,
+        Ok(Created::Existing(_)) => LinkNotice::LinkedExisting,
+        Err(e) => link_refusal(e),
+    };
+    noting(users_page(org, view, &format!("{}&who={}", notice.query(), enc(who))), done.recorded)
+}
+
+/// *Create platform users and link all*: a count of each outcome.
+pub fn created_all(org: &OrgId, view: &UsersQuery, done: Result<Audited<CreatedTally>, LinkingError>) -> String {
+    match done {
+        Err(e) => users_page(org, view, &link_refusal(&e).query()),
+        Ok(done) => {
+            let t = &done.value;
+            let counts = format!("created={}&existing={}&refused={}&failed={}", t.created, t.linked_existing, t.refused, t.failed);
+            noting(users_page(org, view, &format!("{}&{counts}", LinkNotice::CreatedAll.query())), done.recorded)
+        }
+    }
 }
 
 /// *Unlink* on `/users` (`email` is the view to return to).

@@ -79,4 +79,21 @@ impl Directory for FakeDirectory {
         self.enter("all")?;
         Ok(lock(&self.pool).users.clone())
     }
+
+    /// Usernames compare without case, as in a pool with email as the username.
+    async fn create(&self, email: &str) -> Result<Option<PlatformUser>, Unavailable> {
+        self.enter("create")?;
+        let mut p = lock(&self.pool);
+        if p.users.iter().any(|u| u.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(email))) {
+            return Ok(None);
+        }
+        let user = PlatformUser {
+            sub: format!("sub-created-{}", p.users.len() + 1),
+            email: Some(email.into()),
+            enabled: true,
+            status: "FORCE_CHANGE_PASSWORD".into(),
+        };
+        p.users.push(user.clone());
+        Ok(Some(user))
+    }
 }

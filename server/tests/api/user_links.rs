@@ -467,3 +467,73 @@ async fn users_page_lists_platform_users_with_their_links_and_unlinks_from_there
         fn_call(&app, "/api/platform_users", format!("prefix=pager&next={}", app::url::enc(&next))).await.json().await.unwrap();
     assert_eq!(first.users.len() + second.users.len(), 70);
 }
+
+#[tokio::test]
+async fn a_member_without_a_platform_user_becomes_one_and_is_linked_in_one_action() {
+    let app = spawn_app().await;
+    app.sign_in_admin().await;
+    installed(&app, ACME_ID).await;
+    let dana = member(3);
+    let users_page = format!("/workspaces/{ACME_ID}/users");
+    let to = post_create(&app, &dana).await;
+    assert!(to.starts_with(&users_page) && to.contains("notice=created"), "{to}");
+    // The Cognito user: the email as username, verified.
+    let user = app.idp().admin_get_user().user_pool_id(&app.local.user_pool_id).username("dana@acme.example").send().await.unwrap();
+    let attr = |n: &str| user.user_attributes().iter().find(|a| a.name() == n).and_then(|a| a.value()).map(str::to_owned);
+    assert_eq!(attr("email").as_deref(), Some("dana@acme.example"));
+    assert_eq!(attr("email_verified").as_deref(), Some("true"));
+    let sub = attr("sub").unwrap();
+    // The link row names the new user's sub, and the platform accepts it.
+    let row = mapping(&app, &format!("{ACME_ID}#{dana}")).await.expect("the link row");
+    assert_eq!(platform_accepts(&row).as_deref(), Some(sub.as_str()));
+    // Again: nothing is created twice (the member is linked already).
+    assert!(post_create(&app, &dana).await.contains("error=conflict"));
+    let found = app.idp().list_users().user_pool_id(&app.local.user_pool_id).filter("email = \"dana@acme.example\"").send().await.unwrap();
+    assert_eq!(found.users().len(), 1);
+    // A member whose email a pool user has already is linked to that user, not duplicated.
+    let existing = pool_user(&app, "member009@acme.example").await;
+    let to = post_create(&app, &member(9)).await;
+    assert!(to.contains("notice=linked_existing"), "{to}");
+    assert_eq!(platform_accepts(&mapping(&app, &format!("{ACME_ID}#{}", member(9))).await.unwrap()).as_deref(), Some(existing.as_str()));
+    // Operators may link, not create users.
+    let operator = browser(&app.url(""));
+    app.sign_in_with(&operator, end2end::bootstrap::OPERATOR_EMAIL, PASSWORD).await;
+    let res = operator
+        .post(app.url("/api/create_platform_user"))
+        .form(&[("org_id", ACME_ID), ("linear_user_id", &member(10))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+}
+
+#[tokio::test]
+async fn every_unmatched_member_is_made_a_platform_user_at_once() {
+    let app = spawn_app().await;
+    app.sign_in_admin().await;
+    installed(&app, INITRODE_ID).await;
+    // Ira and Pat have no platform user; Uma (user@example.com) has one and is suggested instead.
+    let w = users(&app, INITRODE_ID, "", 0).await;
+    assert_eq!(w.unmatched, 2);
+    let to = app.submit("create_unmatched", &[("org_id", INITRODE_ID)]).await;
+    assert!(to.contains("notice=created_all&created=2&existing=0&refused=0&failed=0"), "{to}");
+    let after = users(&app, INITRODE_ID, "linked", 0).await;
+    assert_eq!(after.matching, 2);
+    assert_eq!(users(&app, INITRODE_ID, "", 0).await.unmatched, 0);
+    let page: app::wire::AuditPage = app
+        .client
+        .post(app.url("/api/audit_search"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("query[workspace]={INITRODE_ID}&query[action]=user.create&after_change=true"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page.entries.iter().filter(|e| e.outcome == "success").count(), 2);
+}
+
+async fn post_create(app: &TestApp, linear_user_id: &str) -> String {
+    app.submit("create_platform_user", &[("org_id", ACME_ID), ("linear_user_id", linear_user_id)]).await
+}

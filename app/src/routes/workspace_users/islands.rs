@@ -1,10 +1,10 @@
-//! The page's two islands: *Link all suggested* and *Reload from Linear*, each a plain form POST
-//! before the wasm has loaded and an in-place run with progress after it.
+//! The page's islands: *Link all suggested*, *Create platform users and link all* and *Reload from
+//! Linear*, each a plain form POST before the wasm has loaded and an in-place run with progress after it.
 use leptos::prelude::*;
 use server_fn::ServerFn;
 
 use super::view_fields;
-use crate::functions::{LinkSuggested, ReloadUsers};
+use crate::functions::{CreateUnmatched, LinkSuggested, ReloadUsers};
 use crate::user_links_view::UsersQuery;
 
 /// What an in-place run leaves for the page it reloads (the list is rendered on the server, so a
@@ -123,6 +123,84 @@ pub(super) fn BulkLink(org_id: String, query: UsersQuery, count: usize) -> impl 
                 </form>
             })}
             <BulkReport bulk/>
+        </div>
+    }
+}
+
+/// The state of an in-place *Create platform users and link all*.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+struct Creation {
+    progress: Option<(usize, usize)>,
+    /// Created, linked to an existing user, refused, failed.
+    tally: (usize, usize, usize, usize),
+    error: Option<String>,
+}
+
+/// *Create platform users and link all (N)*: a plain form POST before the wasm; after it, batches
+/// of 10 through `create_platform_users`, counted as they complete; then the page reloads.
+#[island]
+pub(super) fn BulkCreate(org_id: String, query: UsersQuery, count: usize) -> impl IntoView {
+    let run = RwSignal::new(Creation::default());
+    #[cfg(feature = "hydrate")]
+    {
+        let org = org_id.clone();
+        Effect::new(move |_| {
+            if let Some(kept) = handover::take::<Creation>("create", &org) {
+                run.set(kept);
+            }
+        });
+    }
+    let org = org_id.clone();
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let org = org.clone();
+        run.set(Creation::default());
+        leptos::task::spawn_local(async move {
+            let todo = match crate::functions::get_unmatched_members(org.clone()).await {
+                Ok(t) => t,
+                Err(e) => return run.update(|r| r.error = Some(e.to_string())),
+            };
+            let total = todo.len();
+            run.update(|r| r.progress = Some((0, total)));
+            let mut done = 0;
+            for chunk in todo.chunks(10) {
+                match crate::functions::create_platform_users(org.clone(), chunk.to_vec()).await {
+                    Ok((c, e, r, f)) => run.update(|s| s.tally = (s.tally.0 + c, s.tally.1 + e, s.tally.2 + r, s.tally.3 + f)),
+                    Err(e) => return run.update(|r| r.error = Some(e.to_string())),
+                }
+                done += chunk.len();
+                run.update(|r| r.progress = Some((done, total)));
+            }
+            #[cfg(feature = "hydrate")]
+            handover::keep_and_reload("create", &org, &run.get_untracked());
+        });
+    };
+    view! {
+        <div class="flex flex-col items-end gap-2">
+            {(count > 0).then(|| view! {
+                <form method="post" action=CreateUnmatched::url() on:submit=on_submit>
+                    <input type="hidden" name="org_id" value=org_id/>
+                    {view_fields(&query)}
+                    <button type="submit" data-testid="create-all" class="rounded-md border border-indigo-600 px-3 py-1.5 text-sm font-medium text-indigo-700 hover:bg-indigo-50 dark:text-indigo-300 dark:hover:bg-indigo-950">
+                        {format!("Create platform users and link all ({count})")}
+                    </button>
+                </form>
+            })}
+            {move || {
+                let r = run.get();
+                (r.progress.is_some() || r.error.is_some()).then(|| view! {
+                    <section data-testid="create-progress" class="w-96 max-w-full rounded-lg border border-indigo-200 bg-white p-3 text-sm dark:border-indigo-900 dark:bg-slate-900">
+                        {r.progress.map(|(done, total)| view! {
+                            <progress class="w-full" max=total.to_string() value=done.to_string()></progress>
+                            <span data-testid="create-progress-text">{format!(
+                                "{done} of {total} done · {} created · {} linked to an existing user · {} refused · {} failed",
+                                r.tally.0, r.tally.1, r.tally.2, r.tally.3
+                            )}</span>
+                        })}
+                        {r.error.map(|e| view! { <p role="alert" class="text-red-700 dark:text-red-300">{e}</p> })}
+                    </section>
+                })
+            }}
         </div>
     }
 }

@@ -16,7 +16,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::status::{ErrorNotice, Loading, NoticeBanner};
 use crate::errors::AppError;
-use crate::functions::{get_workspace_users, search_platform_users, InviteUser, LinkUser, RevokeInvite, UnlinkUser};
+use crate::functions::{get_workspace_users, search_platform_users, CreatePlatformUser, InviteUser, LinkUser, RevokeInvite, UnlinkUser};
 use crate::outcomes::{LinkNotice, Notice};
 use crate::user_links_view::{LinkState, UsersQuery};
 use picker::Picker;
@@ -63,6 +63,19 @@ pub fn WorkspaceUsersPage() -> impl IntoView {
         let q = query.read();
         LinkNotice::from_query(q.get("notice").as_deref(), q.get("error").as_deref())
     };
+    let created_counts = move || {
+        let q = query.read();
+        (q.get("notice").as_deref() == Some(LinkNotice::CreatedAll.code())).then(|| {
+            let n = |k: &str| q.get(k).and_then(|v| v.parse::<usize>().ok()).unwrap_or(0);
+            format!(
+                "{} created · {} linked to an existing user · {} refused · {} failed",
+                n("created"),
+                n("existing"),
+                n("refused"),
+                n("failed")
+            )
+        })
+    };
     let bulk_counts = move || {
         let q = query.read();
         (q.get("notice").as_deref() == Some(LinkNotice::Bulk.code())).then(|| {
@@ -85,7 +98,7 @@ pub fn WorkspaceUsersPage() -> impl IntoView {
         </p>
         {move || banner().map(|n| view! {
             <NoticeBanner good=n.good() text=n.text()>
-                {bulk_counts().map(|c| view! { <span class="block font-medium" data-testid="bulk-counts">{c}</span> })}
+                {bulk_counts().or_else(created_counts).map(|c| view! { <span class="block font-medium" data-testid="bulk-counts">{c}</span> })}
             </NoticeBanner>
         })}
         <Transition fallback=|| view! { <Loading what="the workspace's users"/> }>
@@ -116,6 +129,7 @@ pub fn WorkspaceUsersPage() -> impl IntoView {
 #[derive(Clone, Copy)]
 struct Forms {
     link: ServerAction<LinkUser>,
+    create: ServerAction<CreatePlatformUser>,
     unlink: ServerAction<UnlinkUser>,
     invite: ServerAction<InviteUser>,
     revoke: ServerAction<RevokeInvite>,
@@ -123,7 +137,13 @@ struct Forms {
 
 impl Forms {
     fn new() -> Forms {
-        Forms { link: ServerAction::new(), unlink: ServerAction::new(), invite: ServerAction::new(), revoke: ServerAction::new() }
+        Forms {
+            link: ServerAction::new(),
+            create: ServerAction::new(),
+            unlink: ServerAction::new(),
+            invite: ServerAction::new(),
+            revoke: ServerAction::new(),
+        }
     }
 
     fn of_page() -> Forms {

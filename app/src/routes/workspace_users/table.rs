@@ -2,7 +2,7 @@
 use leptos::prelude::*;
 
 use super::invites::{InviteHandover, Invites};
-use super::islands::{BulkLink, ReloadForm};
+use super::islands::{BulkCreate, BulkLink, ReloadForm};
 use super::{state_class, view_fields, Forms, BUTTON, PRIMARY};
 use crate::components::access::may;
 use crate::identity::Role;
@@ -69,7 +69,10 @@ pub(super) fn Users(w: WorkspaceUsers, query: UsersQuery, just_invited: Option<S
                 <a href=base.clone() class="py-1.5 text-slate-500 underline">"Clear"</a>
             </form>
             // Also with nothing left to link: the island shows the report of a run that just finished.
-            {(writable && may(Role::Operator)).then(|| view! { <BulkLink org_id=org.clone() query=query.clone() count=suggested/> })}
+            <div class="flex flex-wrap items-start gap-3">
+                {(writable && may(Role::Admin)).then(|| view! { <BulkCreate org_id=org.clone() query=query.clone() count=w.unmatched/> })}
+                {(writable && may(Role::Operator)).then(|| view! { <BulkLink org_id=org.clone() query=query.clone() count=suggested/> })}
+            </div>
         </div>
         {if w.rows.is_empty() {
             view! { <p data-testid="no-users" class="p-6 text-center text-sm text-slate-500">"No user matches this view."</p> }.into_any()
@@ -165,8 +168,20 @@ fn UserRow(r: WorkspaceUserRow, org_id: String, query: UsersQuery, writable: boo
         }
         LinkState::Unlinked | LinkState::InviteExpired if u.active => {
             let (org, id, fields) = (org_id.clone(), u.id.clone(), view_fields(&query));
+            let create = (may(Role::Admin) && u.email.is_some()).then(|| {
+                let (org, id, fields) = (org_id.clone(), u.id.clone(), view_fields(&query));
+                view! {
+                    <ActionForm action=forms.create>
+                        <input type="hidden" name="org_id" value=org/>
+                        <input type="hidden" name="linear_user_id" value=id/>
+                        {fields}
+                        <button type="submit" data-testid="create-user" class=BUTTON>"Create platform user and link"</button>
+                    </ActionForm>
+                }
+            });
             view! {
                 <div class="flex flex-wrap items-center gap-2">
+                    {create}
                     <a href=pick_href(None) data-testid="pick" class=BUTTON>"Pick…"</a>
                     <ActionForm action=forms.invite>
                         <input type="hidden" name="org_id" value=org/>

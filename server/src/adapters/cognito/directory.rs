@@ -1,5 +1,6 @@
 //! The platform's users, from the Cognito user pool: lookups by sub, email-prefix search (the user
-//! picker), the members of the console's groups, and the whole pool for link suggestions.
+//! picker), the members of the console's groups, the whole pool for link suggestions, and new users
+//! made from Linear members.
 use async_trait::async_trait;
 use aws_sdk_cognitoidentityprovider::types::UserType;
 use aws_sdk_cognitoidentityprovider::Client;
@@ -92,6 +93,30 @@ impl Directory for CognitoDirectory {
             }
         }
         Ok(out)
+    }
+
+    /// `AdminCreateUser` with the email as username and a verified email attribute; Cognito emails
+    /// the temporary password (no `MessageAction`: the pool's own invitation message).
+    async fn create(&self, email: &str) -> Result<Option<PlatformUser>, Unavailable> {
+        use aws_sdk_cognitoidentityprovider::types::{AttributeType, DeliveryMediumType};
+        let attr = |name: &str, value: &str| {
+            AttributeType::builder().name(name).value(value).build().map_err(|e| unavailable(Service::Cognito, e))
+        };
+        let made = self
+            .client
+            .admin_create_user()
+            .user_pool_id(&self.pool_id)
+            .username(email)
+            .user_attributes(attr("email", email)?)
+            .user_attributes(attr("email_verified", "true")?)
+            .desired_delivery_mediums(DeliveryMediumType::Email)
+            .send()
+            .await;
+        match made {
+            Ok(out) => Ok(out.user().map(platform_user)),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_username_exists_exception()) => Ok(None),
+            Err(e) => Err(cognito(e)),
+        }
     }
 
     async fn all(&self) -> Result<Vec<PlatformUser>, Unavailable> {

@@ -1,7 +1,11 @@
 //! Linking Linear users to platform (Cognito) users: each member's state, link, change, unlink,
 //! invites, and a platform user's links. Linear members and the pool's users are cached briefly;
 //! the pages' mapping rows are shared for a few seconds and dropped by every write, and every
-//! write is conditional: nobody's link is overwritten unseen.
+//! write is conditional: nobody's link is overwritten unseen. `create` makes platform users from
+//! Linear members.
+mod create;
+
+pub use create::{Created, CreatedTally};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -64,6 +68,10 @@ pub enum LinkingError {
     PlatformUserDisabled,
     #[error("that is not a Linear identity (`<workspace id>#<user id>`)")]
     BadIdentity,
+    #[error("that Linear user has no email address to make a platform user with")]
+    NoEmail,
+    #[error("several platform users have this email address: pick one to link instead")]
+    AmbiguousEmail,
     #[error("the link changed meanwhile (someone else linked or unlinked it); nothing was written")]
     Conflict,
     #[error("Linear's users could not be fetched: {0}")]
@@ -134,6 +142,8 @@ pub struct Members {
     pub rows: Vec<MemberRow>,
     /// Its pending invites (expired ones past deletion included), newest first.
     pub invites: Vec<Invite>,
+    /// Active members with an email, no link, and no platform user with that email.
+    pub unmatched: usize,
     /// The time the rows were judged at (Unix seconds).
     pub now: i64,
 }
@@ -347,7 +357,8 @@ impl UserLinks {
         let now = self.p.clock.unix();
         let rows = matching::rows(&members, &links, &invites, &pool, now);
         invites.sort_by(|a, b| b.invited_at.cmp(&a.invited_at));
-        Ok(Members { org_id: org.clone(), slug: ws.slug, read_only: !ws.active, fetched_at, linear_error, rows, invites, now })
+        let unmatched = create::count_unmatched(&rows, &pool);
+        Ok(Members { org_id: org.clone(), slug: ws.slug, read_only: !ws.active, fetched_at, linear_error, rows, invites, unmatched, now })
     }
 
     pub fn redeem_command(&self) -> &str {
