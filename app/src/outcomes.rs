@@ -76,6 +76,7 @@ notices! {
         Installed = "installed", Good, "Workspace connected. Its tokens are in Secrets Manager and the platform can use it now.";
         Reconnected = "reconnected", Good, "Workspace reconnected. Its tokens were replaced in place and any revocation was cleared.";
         WebhookSaved = "webhook_saved", Good, "Webhook signing secret saved.";
+        WebhookReplaced = "webhook_replaced", Good, "Webhook signing secret replaced. The platform verifies with the new one within 60 seconds (its bundle cache); webhooks signed with the old one are refused from now on.";
         WebhookInvalid = "webhook_invalid", Bad, "That is not a Linear webhook signing secret (it starts with lin_wh_ and has no spaces). Nothing was saved.";
         WebhookNotInstalled = "webhook_not_installed", Bad, "This workspace has no token bundle to hold a webhook secret. Connect it first.";
         WebhookRefreshDue = "webhook_refresh_due", Bad, "The platform is about to refresh this workspace's token; saving now could undo that. Try again in five minutes.";

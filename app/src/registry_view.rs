@@ -142,12 +142,18 @@ pub fn apply(rows: Vec<WorkspaceSummary>, view: &RegistryQuery) -> Vec<Workspace
 pub struct Summary {
     pub counts: Vec<(Health, usize)>,
     pub attention: usize,
+    /// Url keys that more than one active row claims (sorted).
+    #[serde(default)]
+    pub shared_slugs: Vec<String>,
 }
 
 impl Summary {
     pub fn of(rows: &[WorkspaceSummary]) -> Summary {
         let counts = Health::ALL.iter().map(|h| (*h, rows.iter().filter(|w| w.health == *h).count())).filter(|(_, n)| *n > 0).collect();
-        Summary { counts, attention: rows.iter().filter(|w| w.health.needs_attention()).count() }
+        let mut shared_slugs: Vec<String> = rows.iter().filter(|w| !w.slug_shared_with.is_empty()).filter_map(|w| w.slug.clone()).collect();
+        shared_slugs.sort();
+        shared_slugs.dedup();
+        Summary { counts, attention: rows.iter().filter(|w| w.health.needs_attention()).count(), shared_slugs }
     }
 }
 
@@ -160,6 +166,7 @@ mod tests {
         WorkspaceSummary {
             open_incident: None,
             spark: None,
+            slug_shared_with: Vec::new(),
             org_id: format!("id-{slug}"),
             slug: Some(slug.into()),
             name: Some(format!("{slug} Inc")),

@@ -69,11 +69,17 @@ pub fn ago_text(at: &str) -> String {
     relative(&now_iso(), at).unwrap_or_else(|| exact(at))
 }
 
-/// A time as every page shows one: relative, with the exact time on hover (and in `datetime`).
+/// A time as every page shows one: relative (to `now`, the server's answer time, or the render's),
+/// with the exact time on hover (and in `datetime`).
 #[leptos::component]
-pub fn When(#[prop(into)] at: String, #[prop(optional, into)] class: Option<String>) -> impl leptos::IntoView {
+pub fn When(
+    #[prop(into)] at: String,
+    #[prop(optional, into)] now: Option<String>,
+    #[prop(optional, into)] class: Option<String>,
+) -> impl leptos::IntoView {
     use leptos::prelude::*;
-    let text = ago_text(&at);
+    let now = now.filter(|n| !n.is_empty()).unwrap_or_else(now_iso);
+    let text = relative(&now, &at).unwrap_or_else(|| exact(&at));
     let class = class.unwrap_or_else(|| "block text-xs text-slate-500 dark:text-slate-400".to_owned());
     view! { <time datetime=at.clone() title=exact(&at) class=class>{text}</time> }
 }

@@ -38,6 +38,9 @@ pub struct WorkspaceSummary {
     /// The last 7 days' worst health, drawn on the server: an SVG `data:` URI.
     #[serde(default)]
     pub spark: Option<String>,
+    /// Other active rows claiming the same url key (org ids).
+    #[serde(default)]
+    pub slug_shared_with: Vec<String>,
 }
 
 /// An audit view, as the URL of `/audit` (and `/audit.csv`) states it. Empty means "any".

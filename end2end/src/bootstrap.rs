@@ -100,8 +100,9 @@ impl Local {
     }
 }
 
-/// The repositories the local platform has onboarded (its repository table): two active, one removed.
-pub const ONBOARDED_REPOS: [(&str, &str); 3] = [("acme/web", "active"), ("acme/api", "active"), ("acme/legacy", "removed")];
+/// The repositories the local platform has onboarded (its repository table): three active, one removed.
+pub const ONBOARDED_REPOS: [(&str, &str); 4] =
+    [("acme/web", "active"), ("acme/api", "active"), ("acme/legacy", "removed"), ("initrode/core", "active")];
 
 /// The platform stack's outputs for these resources, as the platform's CDK app names them.
 pub fn stack_outputs(l: &Local) -> Vec<(&'static str, String)> {

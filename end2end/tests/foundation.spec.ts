@@ -86,14 +86,14 @@ test('the registry shows the platform-written rows with the platform\'s reading'
   const hooli = rows.filter({ hasText: 'hooli' });
   await expect(hooli).toContainText('Revoked');
   await expect(hooli.getByTestId('registry-status')).toHaveAttribute('title', 'stored status: suspended');
-  await expect(rows.filter({ hasText: '9f8e7d6c-5b4a-4392-8172-6f5e4d3c2b1a' })).toContainText('Not registered');
+  await expect(rows.filter({ hasText: '9f8e7d6c…' })).toContainText('Not registered');
   // Token health, with its reason on hover: the fixture's acme-eng bundle is not in this moto.
   const health = (slug: string) => rows.filter({ hasText: slug }).getByTestId('health');
   await expect(health('acme-eng')).toHaveAttribute('data-health', 'reconnect');
   await expect(health('acme-eng')).toHaveAttribute('title', /no longer accepts|unusable/);
   await expect(health('globex')).toHaveAttribute('data-health', 'revoked');
   await expect(health('umbrella')).toHaveAttribute('data-health', 'vault');
-  await expect(health('9f8e7d6c-5b4a-4392-8172-6f5e4d3c2b1a')).toHaveAttribute('data-health', 'unregistered');
+  await expect(health('9f8e7d6c…')).toHaveAttribute('data-health', 'unregistered');
 });
 
 test('a registry view set in the filters lives in the URL and survives reload', async ({ page }) => {

@@ -6,7 +6,7 @@ const UMBRELLA_ID = '7e57a11e-0000-4000-8000-00000000abcd';
 
 test('a dead grant becomes an incident on the workspace page and on /incidents, where it is acknowledged', async ({ page }) => {
   const added = await page.request.post(`${linearBase}/_control/org`, {
-    data: { id: UMBRELLA_ID, name: 'Umbrella', url_key: 'umbrella', teams: ['OPS'] },
+    data: { id: UMBRELLA_ID, name: 'Umbrella Corp', url_key: 'umbrella-corp', teams: ['OPS'] },
   });
   expect(added.ok()).toBeTruthy();
   await signIn(page, ADMIN, undefined, '/login?next=/workspaces/connect');

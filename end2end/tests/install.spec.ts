@@ -42,7 +42,7 @@ test('an admin connects a workspace through Linear and sees it listed', async ({
   await expect(row).toContainText('Initrode');
   // Token expiry relative to now, the absolute time on hover.
   await expect(row.getByTestId('expires')).toHaveText(/^in (\d+ h( \d+ min)?|\d+ min)$/);
-  await expect(row.getByTestId('expires').locator('time')).toHaveAttribute('title', /^\d{4}-\d\d-\d\dT.*Z$/);
+  await expect(row.getByTestId('expires').locator('time')).toHaveAttribute('title', /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
   // The org id's copy button puts it on the clipboard.
   await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
   await row.getByTestId('copy').click();
@@ -60,11 +60,11 @@ test('check now and refresh token report their outcome on the workspace page', a
   await page.getByTestId('check-now').click();
   await expect(page).toHaveURL(/notice=check_ok$/);
   await expect(page.getByTestId('notice')).toContainText('Linear accepts the stored access token');
-  await expect(page.getByTestId('workspace-facts')).toContainText(/Last check.*\(ok\)/);
+  await expect(page.getByTestId('workspace-facts')).toContainText(/Last check.*· ok/);
   await page.getByTestId('refresh-token').click();
   await expect(page).toHaveURL(/notice=refreshed$/);
   await expect(page.getByTestId('notice')).toContainText('Token refreshed');
-  await expect(page.getByTestId('workspace-facts')).toContainText(/Last refresh.*\(ok\)/);
+  await expect(page.getByTestId('workspace-facts')).toContainText(/Last refresh.*· ok/);
   // The workspace's own history, newest first.
   await expect(page.getByTestId('history-entry').first()).toContainText('workspace.refresh');
   await expect(page.getByTestId('workspace-history')).toContainText('workspace.check');
@@ -142,6 +142,7 @@ test('revoking a workspace asks for its slug and reports each step', async ({ pa
     'Revoke the tokens at Linear: done',
     'Delete the token bundle from Secrets Manager: done',
     "Delete the workspace's user links and invites: already done",
+    "Deactivate the workspace's project mappings: already done",
     'Delete the registry row: skipped',
   ]);
   await expect(page.getByTestId('health-panel').getByTestId('health')).toHaveText('Revoked');

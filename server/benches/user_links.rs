@@ -92,6 +92,7 @@ fn main() {
             linear_error: None,
             rows: rows(&linear, &links, &invites, &index, now),
             invites: Vec::new(),
+            unmatched: 0,
             now,
         };
         let wire = app::edge::convert::members(members, &query, "bgagent linear link {code}");

@@ -41,6 +41,7 @@ pub fn summary(w: &WorkspaceRow) -> WorkspaceSummary {
         installed_by_email: w.installer_email.clone(),
         open_incident: w.open_incident,
         spark: (!w.days.is_empty()).then(|| strip(&w.days, &[], 10, 12)),
+        slug_shared_with: w.slug_shared_with.clone(),
     }
 }
 

@@ -7,7 +7,7 @@ use console_core::health::CheckResult;
 use console_core::ids::OrgId;
 use console_core::services::audit::{Audited, Recorded};
 use console_core::services::incidents::TestAlert;
-use console_core::services::install::{Completed, Failed, GrantFate, InstallError, WebhookError, WebhookSource};
+use console_core::services::install::{Completed, Failed, GrantFate, InstallError, WebhookError, WebhookSaved, WebhookSource};
 use console_core::services::projects::{MapOutcome, ProjectsError};
 use console_core::services::removal::{OrphanRetry, RemovalError, Report};
 use console_core::services::upkeep::{RefreshOutcome, UpkeepError};
@@ -137,9 +137,10 @@ pub fn orphan_retried(org: &OrgId, done: Audited<Result<OrphanRetry, RemovalErro
 }
 
 /// The webhook signing secret an admin typed.
-pub fn webhook_saved(org: &OrgId, done: Audited<Result<(), WebhookError>>) -> String {
+pub fn webhook_saved(org: &OrgId, done: Audited<Result<WebhookSaved, WebhookError>>) -> String {
     let url = match &done.value {
-        Ok(()) => back(org, WorkspaceNotice::WebhookSaved),
+        Ok(WebhookSaved::Stored) => back(org, WorkspaceNotice::WebhookSaved),
+        Ok(WebhookSaved::Replaced) => back(org, WorkspaceNotice::WebhookReplaced),
         Err(WebhookError::Invalid) => back(org, WorkspaceNotice::WebhookInvalid),
         Err(WebhookError::NotInstalled) => back(org, WorkspaceNotice::WebhookNotInstalled),
         Err(WebhookError::RefreshDue) => back(org, WorkspaceNotice::WebhookRefreshDue),

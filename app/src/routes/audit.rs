@@ -8,6 +8,7 @@ use crate::components::access::Can;
 use crate::components::status::{ErrorNotice, Loading, PageHeader};
 use crate::functions::search_audit;
 use crate::identity::Role;
+use crate::relative_time::When;
 use crate::wire::AuditQuery;
 
 #[component]
@@ -77,7 +78,7 @@ pub fn AuditPage() -> impl IntoView {
                                 <tbody class="divide-y divide-slate-100 dark:divide-slate-800">
                                     {page.entries.into_iter().map(|e| view! {
                                         <tr data-testid="audit-row">
-                                            <td class="whitespace-nowrap px-4 py-2 font-mono text-xs">{e.at}</td>
+                                            <td class="whitespace-nowrap px-4 py-2 text-xs"><When at=e.at/></td>
                                             <td class="px-4 py-2">{e.actor_email.or(e.actor_sub).unwrap_or_else(|| "—".into())}</td>
                                             <td class="px-4 py-2 font-medium">{e.action}</td>
                                             <td class="px-4 py-2">{e.target.unwrap_or_default()}</td>

@@ -10,6 +10,7 @@ use crate::components::status::{ErrorNotice, Loading, PageHeader};
 use crate::errors::AppError;
 use crate::functions::list_incidents;
 use crate::identity::Role;
+use crate::relative_time::When;
 use crate::wire::{IncidentKind, IncidentQuery, IncidentState, IncidentView};
 
 fn message(key: &str, code: &str) -> Option<(bool, &'static str)> {
@@ -97,8 +98,8 @@ pub fn IncidentCard(i: IncidentView, act: bool) -> impl IntoView {
     let quiet = i
         .snoozed_until
         .clone()
-        .map(|t| format!("snoozed until {t}"))
-        .or(i.snoozed_until_resolved.then(|| "snoozed until resolved".to_owned()));
+        .map(|t| view! { <p class="mt-1 text-slate-500">"snoozed until " <When at=t class="inline"/></p> }.into_any())
+        .or(i.snoozed_until_resolved.then(|| view! { <p class="mt-1 text-slate-500">"snoozed until resolved"</p> }.into_any()));
     view! {
         <li data-testid="incident" data-kind=i.kind.code() data-state=i.state.code()
             class="rounded-lg border border-slate-200 bg-white p-4 text-sm dark:border-slate-800 dark:bg-slate-900">
@@ -106,13 +107,15 @@ pub fn IncidentCard(i: IncidentView, act: bool) -> impl IntoView {
                 <span class=format!("rounded-full px-2 py-0.5 text-xs font-medium {state_class}")>{i.state.code()}</span>
                 <strong>{i.kind.label()}</strong>
                 <a class="text-indigo-700 hover:underline dark:text-indigo-300" href=format!("/workspaces/{}", i.org_id)>{who}</a>
-                <span class="ml-auto text-xs text-slate-500">{format!("first seen {} · last seen {}", i.first_seen, i.last_seen)}</span>
+                <span class="ml-auto text-xs text-slate-500" data-testid="incident-times">
+                    "first seen " <When at=i.first_seen.clone() class="inline"/> " · last seen " <When at=i.last_seen.clone() class="inline"/>
+                </span>
             </div>
             <p class="mt-2" data-testid="evidence">{i.evidence.clone()}</p>
             <p class="mt-1 text-slate-500 dark:text-slate-400">{i.kind.action()}</p>
-            {i.resolved_at.clone().map(|at| view! { <p class="mt-1 text-emerald-700 dark:text-emerald-300">{format!("Resolved at {at}")}</p> })}
+            {i.resolved_at.clone().map(|at| view! { <p class="mt-1 text-emerald-700 dark:text-emerald-300">"Resolved " <When at class="inline"/></p> })}
             {i.acknowledged_by.clone().map(|by| view! { <p class="mt-1" data-testid="acknowledged">{format!("Acknowledged by {by}: {}", i.note.clone().unwrap_or_default())}</p> })}
-            {quiet.map(|q| view! { <p class="mt-1 text-slate-500">{q}</p> })}
+            {quiet}
             {(!i.deliveries.is_empty()).then(|| view! {
                 <ul data-testid="deliveries" class="mt-2 space-y-0.5 text-xs text-slate-600 dark:text-slate-300">
                     {i.deliveries.iter().map(|d| view! {

@@ -9,6 +9,7 @@ use crate::components::status::{ErrorNotice, Loading, NoticeBanner, PageHeader};
 use crate::functions::{search_platform_users, UnlinkIdentity};
 use crate::identity::Role;
 use crate::outcomes::{Notice, UsersNotice};
+use crate::relative_time::When;
 use crate::url::enc;
 use crate::user_links_view::PlatformUserLinks;
 
@@ -83,7 +84,7 @@ fn UserLinks(u: PlatformUserLinks, prefix: String, unlink: ServerAction<UnlinkId
                                 <li data-testid="identity" class="flex flex-wrap items-center gap-2 text-xs">
                                     <a class="text-indigo-700 hover:underline dark:text-indigo-300" href=format!("/workspaces/{}/users", l.org_id)>{ws}</a>
                                     <span class="font-mono">{l.linear_user_id.clone()}</span>
-                                    <span class="text-slate-500">{format!("since {}{}", l.linked_at.clone().unwrap_or_default(), l.link_method.clone().map(|m| format!(" · {m}")).unwrap_or_default())}</span>
+                                    <span class="text-slate-500">"linked " {l.linked_at.clone().map(|at| view! { <When at class="inline"/> })}{l.link_method.clone().map(|m| format!(" · {m}")).unwrap_or_default()}</span>
                                     {may(Role::Operator).then(|| view! {
                                     <details class="inline-block">
                                         <summary data-testid="unlink" class="cursor-pointer list-none rounded-md border border-slate-300 px-2 py-0.5 dark:border-slate-700">"Unlink…"</summary>

@@ -10,6 +10,7 @@ use crate::components::status::{ErrorNotice, HealthBadge, Loading, NoticeBanner,
 use crate::functions::{get_workspace, search_audit, CheckWorkspace, RefreshWorkspace, RemoveWorkspace, RetryOrphan, SaveWebhookSecret};
 use crate::identity::Role;
 use crate::outcomes::{Notice, WorkspaceNotice};
+use crate::relative_time::When;
 use crate::routes::incidents::IncidentCard;
 use crate::wire::{AuditEntry, AuditQuery, BundleState, RegistryState, WorkspaceDetail};
 
@@ -63,7 +64,7 @@ fn History(org_id: String, entries: Vec<AuditEntry>) -> impl IntoView {
                     <ul class="divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white text-sm dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900">
                         {entries.into_iter().take(10).map(|e| view! {
                             <li data-testid="history-entry" class="flex flex-wrap gap-x-3 px-4 py-2">
-                                <span class="font-mono text-xs text-slate-500 dark:text-slate-400">{e.at}</span>
+                                <When at=e.at class="text-xs text-slate-500 dark:text-slate-400"/>
                                 <span class="font-medium">{e.action}</span>
                                 <span>{e.outcome}</span>
                                 <span class="text-slate-500 dark:text-slate-400">{e.actor_email.or(e.actor_sub).unwrap_or_default()}</span>
@@ -106,13 +107,29 @@ fn Detail(d: WorkspaceDetail, webhook_missing: bool, retype: bool) -> impl IntoV
     let remove = ServerAction::<RemoveWorkspace>::new();
     let orphan = ServerAction::<RetryOrphan>::new();
     let webhook = ServerAction::<SaveWebhookSecret>::new();
+    let webhook_replace = ServerAction::<SaveWebhookSecret>::new();
     // One copy per form: each form's children own what they show.
     let (org_check, org_refresh, org_orphan, org_webhook, org_remove) =
         (w.org_id.clone(), w.org_id.clone(), w.org_id.clone(), w.org_id.clone(), w.org_id.clone());
+    let org_replace = w.org_id.clone();
     let can_act = w.state == RegistryState::Active && !d.vault_managed && may(Role::Operator);
     let admin = may(Role::Admin);
     let confirm_word = w.slug.clone().unwrap_or_else(|| w.org_id.clone());
     let button = "rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800";
+    let time_row = |label: &'static str, at: Option<String>, note: Option<String>| {
+        view! {
+            <div class="grid grid-cols-3 gap-4 px-4 py-2">
+                <dt class="text-slate-500 dark:text-slate-400">{label}</dt>
+                <dd class="col-span-2" data-testid="time-fact">{match at {
+                    Some(at) => view! {
+                        <When at class="inline"/>
+                        {note.map(|n| view! { <span class="text-slate-500 dark:text-slate-400">{format!(" · {n}")}</span> })}
+                    }.into_any(),
+                    None => "—".into_any(),
+                }}</dd>
+            </div>
+        }
+    };
     let row = |label: &'static str, value: Option<String>| {
         view! {
             <div class="grid grid-cols-3 gap-4 px-4 py-2">
@@ -192,6 +209,29 @@ fn Detail(d: WorkspaceDetail, webhook_missing: bool, retype: bool) -> impl IntoV
                 </ActionForm>
             </section>
         })}
+        {(!w.slug_shared_with.is_empty()).then(|| view! {
+            <p data-testid="slug-shared" role="alert" class="mb-6 rounded-lg border border-amber-300 bg-amber-50 p-4 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100">
+                {format!("Another active registry row claims the url key {}: {}. {}", w.slug.clone().unwrap_or_default(), w.slug_shared_with.join(", "), crate::routes::workspaces::SHARED_SLUG_WORDS)}
+            </p>
+        })}
+        {(has_webhook == Some(true) && admin).then(|| view! {
+            <details data-testid="replace-webhook" class="mb-6 rounded-lg border border-slate-200 bg-white p-4 text-sm dark:border-slate-800 dark:bg-slate-900">
+                <summary class="cursor-pointer font-medium">"Replace webhook signing secret…"</summary>
+                <p class="mt-2">"Linear invalidates the old secret the moment it is rotated in the Linear app's webhook settings. Until the platform reads the new one, it answers this workspace's webhooks 401 and drops them: up to 60 seconds after you save here (its bundle cache)."</p>
+                <ol class="mt-2 list-decimal pl-5">
+                    <li>"Have this form open, then rotate the secret in Linear's webhook settings and copy the new one."</li>
+                    <li>"Paste it here and save at once: each second between the two is a second of dropped issues."</li>
+                    <li>"A workspace whose bundle has no secret uses the stack-wide one instead, which the platform caches for 5 minutes: replacing it here gives the workspace a secret of its own."</li>
+                </ol>
+                <ActionForm action=webhook_replace attr:class="mt-3 flex flex-wrap gap-2">
+                    <input type="hidden" name="org_id" value=org_replace/>
+                    <label class="sr-only" for="new_webhook_secret">"New webhook signing secret"</label>
+                    <input id="new_webhook_secret" name="webhook_secret" type="password" autocomplete="off" required data-testid="new-webhook-secret"
+                        class="w-80 rounded-md border border-slate-300 px-3 py-1.5 font-mono dark:border-slate-700 dark:bg-slate-900"/>
+                    <button type="submit" data-testid="replace-webhook-submit" class="rounded-md bg-slate-900 px-3 py-1.5 font-medium text-white hover:bg-slate-700 dark:bg-slate-100 dark:text-slate-900">"Replace secret"</button>
+                </ActionForm>
+            </details>
+        })}
         <dl data-testid="workspace-facts" class="divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white text-sm dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900">
             <div class="grid grid-cols-3 gap-4 px-4 py-2">
                 <dt class="text-slate-500 dark:text-slate-400">"Organization id"</dt>
@@ -199,18 +239,15 @@ fn Detail(d: WorkspaceDetail, webhook_missing: bool, retype: bool) -> impl IntoV
             </div>
             {row("Slug", w.slug.clone())}
             {row("Registry status", w.raw_status.clone())}
-            {row("Installed at", w.installed_at.clone())}
+            {time_row("Installed", w.installed_at.clone(), None)}
             {row("Installed by", w.installed_by_email.clone().map(|e| format!("{e} ({})", d.installed_by.clone().unwrap_or_default())).or(d.installed_by.clone()))}
-            {row("Updated at", d.updated_at.clone())}
+            {time_row("Updated", d.updated_at.clone(), None)}
             {row("Teams", Some(w.team_keys.join(", ")).filter(|t| !t.is_empty()))}
             {row("Token bundle", Some(bundle_state.to_owned()))}
             {row("Scopes", scope)}
-            {row("Access token expires at", expires)}
-            {row("Last check", w.last_check_at.clone().map(|at| format!("{at} ({})", w.last_check_result.clone().unwrap_or_default())))}
-            {row("Last refresh", w.last_refresh_at.clone().map(|at| match &w.last_refresh_error {
-                Some(e) => format!("{at} (failed: {e})"),
-                None => format!("{at} (ok)"),
-            }))}
+            {time_row("Access token expires", expires, None)}
+            {time_row("Last check", w.last_check_at.clone(), w.last_check_result.clone())}
+            {time_row("Last refresh", w.last_refresh_at.clone(), Some(w.last_refresh_error.clone().map(|e| format!("failed: {e}")).unwrap_or_else(|| "ok".into())))}
             {row("Webhook signing secret", has_webhook.map(|h| if h { "present".to_owned() } else { "missing".to_owned() }))}
             {row("Secret ARN", d.secret_arn.clone())}
             {row("Token vault", Some(if d.vault_managed { "vault-managed (AgentCore)".to_owned() } else { "no".to_owned() }))}
@@ -237,6 +274,7 @@ fn Detail(d: WorkspaceDetail, webhook_missing: bool, retype: bool) -> impl IntoV
                 <li>"revoke the refresh and access tokens at Linear (the app loses access to the workspace);"</li>
                 <li>"delete the token bundle from Secrets Manager, without recovery;"</li>
                 <li>"optionally, delete this workspace's user links and pending invites;"</li>
+                <li>"optionally, deactivate the project mappings that name this workspace (the platform would still route their issues);"</li>
                 <li>"Remove only: delete the registry row."</li>
             </ol>
             <p class="mt-2">"Running it again after a failure finishes the job; nothing is done twice."</p>

@@ -11,7 +11,7 @@ use crate::errors::AppError;
 use crate::functions::workspace_list;
 use crate::identity::Role;
 use crate::registry_view::{RegistryQuery, Sort, Summary};
-use crate::relative_time::relative;
+use crate::relative_time::When;
 use crate::wire::{Health, WorkspaceSummary};
 
 #[component]
@@ -96,9 +96,18 @@ impl Pager {
     }
 }
 
+/// What the platform does with a url key two active rows claim.
+pub const SHARED_SLUG_WORDS: &str = "The platform's CLI and its remove-workspace API find a workspace by url key with one filtered Scan of the registry: with two active rows claiming the key they may act on either. Revoke or remove the stale one.";
+
 #[component]
 fn SummaryStrip(summary: Summary) -> impl IntoView {
+    let shared = (!summary.shared_slugs.is_empty()).then(|| view! {
+        <p data-testid="shared-slugs" role="alert" class="mb-3 w-full rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100">
+            {format!("Url key claimed by more than one active row: {}. {SHARED_SLUG_WORDS}", summary.shared_slugs.join(", "))}
+        </p>
+    });
     view! {
+        {shared}
         <nav data-testid="summary" aria-label="Health summary" class="mb-4 flex flex-wrap gap-2 text-sm">
             <span data-testid="attention" class="rounded-md bg-red-50 px-3 py-1 font-medium text-red-800 dark:bg-red-950 dark:text-red-200">
                 {format!("{} need attention", summary.attention)}
@@ -143,6 +152,14 @@ fn Filters(view: RegistryQuery) -> impl IntoView {
     }
 }
 
+/// An organization id as the table shows it: its first 8 characters (the whole on hover, and copied).
+fn short_id(id: &str) -> String {
+    match id.char_indices().nth(8) {
+        Some((i, _)) => format!("{}…", &id[..i]),
+        None => id.to_owned(),
+    }
+}
+
 #[component]
 fn WorkspaceTable(rows: Vec<WorkspaceSummary>, as_of: String) -> impl IntoView {
     view! {
@@ -150,29 +167,35 @@ fn WorkspaceTable(rows: Vec<WorkspaceSummary>, as_of: String) -> impl IntoView {
             <table class="min-w-full divide-y divide-slate-200 text-sm dark:divide-slate-800">
                 <thead class="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500 dark:bg-slate-900 dark:text-slate-400">
                     <tr>
-                        <th class="px-4 py-2">"Workspace"</th>
-                        <th class="px-4 py-2">"Organization id"</th>
-                        <th class="px-4 py-2">"Health"</th>
-                        <th class="px-4 py-2">"Registry status"</th>
-                        <th class="px-4 py-2">"Token expires"</th>
-                        <th class="px-4 py-2">"Last check"</th>
-                        <th class="px-4 py-2">"Last refresh"</th>
-                        <th class="px-4 py-2">"Installed"</th>
-                        <th class="px-4 py-2">"Installed by"</th>
-                        <th class="px-4 py-2">"Teams"</th>
+                        <th class="px-3 py-2">"Workspace"</th>
+                        <th class="px-3 py-2">"Organization id"</th>
+                        <th class="px-3 py-2">"Health"</th>
+                        <th class="px-3 py-2">"Registry status"</th>
+                        <th class="px-3 py-2">"Token expires"</th>
+                        <th class="px-3 py-2">"Last check"</th>
+                        <th class="px-3 py-2">"Last refresh"</th>
+                        <th class="px-3 py-2">"Installed"</th>
+                        <th class="px-3 py-2">"Teams"</th>
                     </tr>
                 </thead>
                 <tbody class="divide-y divide-slate-100 dark:divide-slate-800">
                     {rows.into_iter().map(|w| view! {
                         <tr data-testid="workspace-row">
-                            <td class="px-4 py-2">
+                            <td class="px-3 py-2">
                                 <a class="font-medium text-indigo-700 hover:underline dark:text-indigo-300" href=format!("/workspaces/{}", w.org_id)>
                                     {w.slug.clone().unwrap_or_else(|| "—".into())}
                                 </a>
                                 {w.name.clone().map(|n| view! { <span class="block text-xs text-slate-500 dark:text-slate-400">{n}</span> })}
+                                {(!w.slug_shared_with.is_empty()).then(|| view! {
+                                    <span data-testid="slug-shared" title=format!("Also claimed by {}. {SHARED_SLUG_WORDS}", w.slug_shared_with.join(", "))
+                                        class="mt-1 inline-block rounded bg-amber-100 px-1.5 py-0.5 text-xs font-medium text-amber-900 dark:bg-amber-900 dark:text-amber-100">"url key claimed twice"</span>
+                                })}
                             </td>
-                            <td class="whitespace-nowrap px-4 py-2 font-mono text-xs"><span data-testid="org-id">{w.org_id.clone()}</span><CopyButton text=w.org_id.clone() what="organization id".to_string()/></td>
-                            <td class="px-4 py-2">
+                            <td class="whitespace-nowrap px-3 py-2 font-mono text-xs">
+                                <span data-testid="org-id" title=w.org_id.clone()>{short_id(&w.org_id)}</span>
+                                <CopyButton text=w.org_id.clone() what="organization id".to_string()/>
+                            </td>
+                            <td class="px-3 py-2">
                                 <div class="flex flex-wrap items-center gap-1">
                                     <HealthBadge health=w.health/>
                                     {w.open_incident.map(|k| view! {
@@ -182,19 +205,24 @@ fn WorkspaceTable(rows: Vec<WorkspaceSummary>, as_of: String) -> impl IntoView {
                                 </div>
                                 {w.spark.clone().map(|src| view! { <img data-testid="spark" src=src alt="The last 7 days' health" width="70" height="16" class="mt-1"/> })}
                             </td>
-                            <td class="px-4 py-2"><StateBadge state=w.state raw=w.raw_status.clone()/></td>
-                            <td class="px-4 py-2 text-xs" data-testid="expires">{match w.token_expires_at.clone() {
-                                Some(at) => {
-                                    let text = relative(&as_of, &at).unwrap_or_else(|| at.clone());
-                                    view! { <time datetime=at.clone() title=at>{text}</time> }.into_any()
-                                }
+                            <td class="px-3 py-2"><StateBadge state=w.state raw=w.raw_status.clone()/></td>
+                            <td class="whitespace-nowrap px-3 py-2 text-xs" data-testid="expires">{match w.token_expires_at.clone() {
+                                Some(at) => view! { <When at now=as_of.clone() class="inline"/> }.into_any(),
                                 None => "—".into_any(),
                             }}</td>
-                            <td class="px-4 py-2 text-xs">{w.last_check_at.clone().map(|a| format!("{a} · {}", w.last_check_result.clone().unwrap_or_default())).unwrap_or_else(|| "—".into())}</td>
-                            <td class="px-4 py-2 text-xs">{w.last_refresh_at.clone().map(|a| match &w.last_refresh_error { Some(e) => format!("{a} · {e}"), None => format!("{a} · ok") }).unwrap_or_else(|| "—".into())}</td>
-                            <td class="px-4 py-2 text-slate-600 dark:text-slate-400">{w.installed_at.clone().unwrap_or_default()}</td>
-                            <td class="px-4 py-2 text-xs" data-testid="installed-by">{w.installed_by_email.clone().or(w.installed_by.clone()).unwrap_or_else(|| "—".into())}</td>
-                            <td class="px-4 py-2">{w.team_keys.join(", ")}</td>
+                            <td class="px-3 py-2 text-xs">{w.last_check_at.clone().map(|a| view! {
+                                <When at=a now=as_of.clone() class="whitespace-nowrap"/>
+                                <span class="text-slate-500 dark:text-slate-400">{w.last_check_result.clone().unwrap_or_default()}</span>
+                            }.into_any()).unwrap_or_else(|| "—".into_any())}</td>
+                            <td class="px-3 py-2 text-xs">{w.last_refresh_at.clone().map(|a| view! {
+                                <When at=a now=as_of.clone() class="whitespace-nowrap"/>
+                                <span class="text-slate-500 dark:text-slate-400">{w.last_refresh_error.clone().unwrap_or_else(|| "ok".into())}</span>
+                            }.into_any()).unwrap_or_else(|| "—".into_any())}</td>
+                            <td class="px-3 py-2 text-xs text-slate-600 dark:text-slate-400">
+                                {w.installed_at.clone().map(|at| view! { <When at now=as_of.clone() class="whitespace-nowrap"/> })}
+                                <span class="block break-all" data-testid="installed-by">{w.installed_by_email.clone().or(w.installed_by.clone()).unwrap_or_else(|| "—".into())}</span>
+                            </td>
+                            <td class="px-3 py-2">{w.team_keys.join(", ")}</td>
                         </tr>
                     }).collect_view()}
                 </tbody>

@@ -239,6 +239,15 @@ pub enum WebhookError {
     Secrets(#[source] Unavailable),
 }
 
+/// What saving a webhook signing secret did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WebhookSaved {
+    /// The bundle had none.
+    Stored,
+    /// The bundle's secret was replaced.
+    Replaced,
+}
+
 /// The Linear app as configured (its credentials may also come from a bundle).
 #[derive(Debug, Clone, Default)]
 pub struct InstallSettings {
@@ -615,16 +624,22 @@ impl Installer {
         self.write_registry(admin_sub, u, None).await
     }
 
-    /// Stores the webhook signing secret an admin typed, validated, in the workspace's bundle;
-    /// audited (never with the value).
-    pub async fn save_webhook_secret(&self, actor: &Actor, org: &OrgId, typed: &SecretString) -> Audited<Result<(), WebhookError>> {
+    /// Stores the webhook signing secret an admin typed, validated, in the workspace's bundle
+    /// (replacing the one there, if any); audited (never with the value).
+    pub async fn save_webhook_secret(
+        &self,
+        actor: &Actor,
+        org: &OrgId,
+        typed: &SecretString,
+    ) -> Audited<Result<WebhookSaved, WebhookError>> {
         let result = match WebhookSecret::parse(typed.expose_secret()) {
             Ok(secret) => self.set_webhook_secret(org, secret).await,
             Err(_) => Err(WebhookError::Invalid),
         };
         self.p.views.bump();
         let (outcome, detail) = match &result {
-            Ok(()) => (Outcome::Success, "webhook signing secret stored".to_owned()),
+            Ok(WebhookSaved::Stored) => (Outcome::Success, "webhook signing secret stored".to_owned()),
+            Ok(WebhookSaved::Replaced) => (Outcome::Success, "webhook signing secret replaced (the previous one is gone)".to_owned()),
             Err(e @ (WebhookError::Registry(_) | WebhookError::Secrets(_) | WebhookError::Unreadable)) => (Outcome::Failure, chain(e)),
             Err(e) => (Outcome::Refused, e.to_string()),
         };
@@ -632,7 +647,7 @@ impl Installer {
         Audited::new(result, recorded)
     }
 
-    async fn set_webhook_secret(&self, org: &OrgId, secret: WebhookSecret) -> Result<(), WebhookError> {
+    async fn set_webhook_secret(&self, org: &OrgId, secret: WebhookSecret) -> Result<WebhookSaved, WebhookError> {
         let row = self.p.registry.get(org).await.map_err(WebhookError::Registry)?;
         let arn = row.and_then(|r| r.secret_arn).ok_or(WebhookError::NotInstalled)?;
         let stored = self.p.vault.read(&arn).await.map_err(WebhookError::Secrets)?;
@@ -644,8 +659,10 @@ impl Installer {
         if expires.is_some_and(|e| e - self.p.clock.now() < time::Duration::minutes(5)) {
             return Err(WebhookError::RefreshDue);
         }
+        let saved = if bundle.webhook_signing_secret.is_some() { WebhookSaved::Replaced } else { WebhookSaved::Stored };
         let value = secret.into_bundle(&stored.value).map_err(|_| WebhookError::Unreadable)?;
-        self.p.vault.put_value(&arn, &value).await.map_err(WebhookError::Secrets)
+        self.p.vault.put_value(&arn, &value).await.map_err(WebhookError::Secrets)?;
+        Ok(saved)
     }
 }
 
@@ -846,10 +863,18 @@ mod tests {
         let bad = installer.save_webhook_secret(&admin(), &ws.org, &SecretString::from("whsec_nope".to_owned())).await;
         assert!(matches!(bad.value, Err(WebhookError::Invalid)));
         let typed = SecretString::from("lin_wh_0123456789abcdef".to_owned());
-        assert!(installer.save_webhook_secret(&admin(), &ws.org, &typed).await.value.is_ok());
+        assert_eq!(installer.save_webhook_secret(&admin(), &ws.org, &typed).await.value.unwrap(), WebhookSaved::Stored);
         let stored: serde_json::Value = serde_json::from_str(&f.vault.value(&ws.arn).unwrap()).unwrap();
         assert_eq!(stored["webhook_signing_secret"], "lin_wh_0123456789abcdef");
-        assert!(f.audit.entries().iter().all(|e| !e.detail.as_deref().unwrap_or("").contains("lin_wh_0123")));
+        // A second one replaces it, and says so.
+        let rotated = SecretString::from("lin_wh_rotated0000000000".to_owned());
+        assert_eq!(installer.save_webhook_secret(&admin(), &ws.org, &rotated).await.value.unwrap(), WebhookSaved::Replaced);
+        let stored: serde_json::Value = serde_json::from_str(&f.vault.value(&ws.arn).unwrap()).unwrap();
+        assert_eq!(stored["webhook_signing_secret"], "lin_wh_rotated0000000000");
+        assert_eq!(stored["access_token"], ws.access, "nothing else in the bundle changed");
+        assert!(f.audit.entries().iter().any(|e| e.detail.as_deref().is_some_and(|d| d.contains("replaced"))));
+        let details: Vec<String> = f.audit.entries().iter().filter_map(|e| e.detail.clone()).collect();
+        assert!(details.iter().all(|d| !d.contains("lin_wh_0123") && !d.contains("lin_wh_rotated")), "{details:?}");
         // Within five minutes of the token's expiry the platform may rewrite the bundle: refused.
         f.vault.edit_bundle(&ws.arn, |b| b["expires_at"] = iso_millis(f.clock.now() + time::Duration::minutes(4)).into());
         assert!(matches!(installer.save_webhook_secret(&admin(), &ws.org, &typed).await.value, Err(WebhookError::RefreshDue)));

@@ -42,6 +42,20 @@ pub struct WorkspaceRow {
     /// The worst health of each recent day, oldest first (`None`: nothing recorded that day);
     /// empty when nothing was recorded at all.
     pub days: Vec<Option<Health>>,
+    /// Other active rows claiming the same url key (org ids): the platform's lookups by slug (its
+    /// CLI, its remove-workspace API) find one row by a filtered Scan and may act on either.
+    pub slug_shared_with: Vec<String>,
+}
+
+/// Each active row's other active rows with the same url key.
+fn mark_shared_slugs(rows: &mut [WorkspaceRow]) {
+    let claims: Vec<(String, String)> =
+        rows.iter().filter(|w| w.record.is_active()).filter_map(|w| Some((w.record.slug.clone()?, w.record.org_id.to_string()))).collect();
+    for w in rows.iter_mut().filter(|w| w.record.is_active()) {
+        let Some(slug) = w.record.slug.as_deref() else { continue };
+        let org = w.record.org_id.as_str();
+        w.slug_shared_with = claims.iter().filter(|(s, o)| s == slug && o != org).map(|(_, o)| o.clone()).collect();
+    }
 }
 
 /// What a workspace's token bundle says, without its secrets (also the wire's, as the workspace page
@@ -129,6 +143,7 @@ fn row_of(r: &RegistryRecord, now: OffsetDateTime) -> WorkspaceRow {
         installer_email: None,
         open_incident: None,
         days: Vec::new(),
+        slug_shared_with: Vec::new(),
     }
 }
 
@@ -144,6 +159,7 @@ impl Workspaces {
     pub async fn overview(&self, freshness: Freshness) -> Result<Arc<Vec<WorkspaceRow>>, ReadError> {
         let read = || async {
             let mut rows = self.read_overview().await?;
+            mark_shared_slugs(&mut rows);
             self.add_incidents(&mut rows, freshness).await;
             Ok(Arc::new(rows))
         };
@@ -261,6 +277,19 @@ impl Workspaces {
         };
         let (incidents, timeline) = self.history(org, freshness).await;
         row.open_incident = incidents.iter().find(|l| l.incident.resolved_at.is_none()).map(|l| l.incident.kind);
+        // Other rows claiming its url key: from the overview's rows (shared with the overview page).
+        if let (true, Some(slug)) = (record.is_active(), record.slug.as_deref()) {
+            match self.overview(Freshness::Shared).await {
+                Ok(all) => {
+                    row.slug_shared_with = all
+                        .iter()
+                        .filter(|w| w.record.is_active() && w.record.slug.as_deref() == Some(slug) && w.record.org_id != *org)
+                        .map(|w| w.record.org_id.to_string())
+                        .collect();
+                }
+                Err(e) => tracing::warn!(error = %crate::error::chain(&e), "the registry could not be read for url keys claimed twice"),
+            }
+        }
         Ok(Some(WorkspaceView { row, bundle, incidents, timeline }))
     }
 
@@ -309,6 +338,25 @@ mod tests {
         f.views.bump();
         let _ = workspaces.overview(Freshness::SinceChange).await.unwrap();
         assert_eq!(f.registry.script.count("all"), 2, "read again after a change");
+    }
+
+    #[tokio::test]
+    async fn two_active_rows_claiming_one_url_key_are_flagged_on_both_and_a_revoked_one_is_not() {
+        let f = Fakes::new();
+        let a = f.install(Workspace::active("globex"));
+        let b = f.install(Workspace::active("globex-b"));
+        let c = f.install(Workspace::active("globex-c").revoked());
+        for org in [&b.org, &c.org] {
+            f.registry.edit(org, |r| r.slug = Some("globex".into()));
+        }
+        let workspaces = f.workspaces_caching(Duration::ZERO);
+        let rows = workspaces.overview(Freshness::SinceChange).await.unwrap();
+        let shared = |org: &OrgId| rows.iter().find(|w| w.record.org_id == *org).unwrap().slug_shared_with.clone();
+        assert_eq!(shared(&a.org), [b.org.to_string()]);
+        assert_eq!(shared(&b.org), [a.org.to_string()]);
+        assert!(shared(&c.org).is_empty(), "a revoked row is not found by the platform's lookups");
+        let page = workspaces.workspace(&a.org, Freshness::SinceChange).await.unwrap().unwrap();
+        assert_eq!(page.row.slug_shared_with, [b.org.to_string()]);
     }
 
     #[tokio::test]

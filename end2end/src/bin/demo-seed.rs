@@ -58,6 +58,23 @@ impl Demo {
         }
     }
 
+    /// Maps the workspace's project named `name` to `repo`.
+    async fn map_project(&self, org_id: &str, name: &str, repo: &str) -> Result<(), String> {
+        let body = format!("org_id={org_id}&query[q]={}&query[page]=0", end2end::url_encode(name));
+        let res = self
+            .browser
+            .post(format!("{}/api/workspace_projects", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let page: serde_json::Value = res.json().await.map_err(|e| format!("projects: {e}"))?;
+        let rows = page["rows"].as_array().cloned().unwrap_or_default();
+        let found = rows.iter().find(|p| p["name"] == name).and_then(|p| p["id"].as_str()).ok_or(format!("no project {name}"))?.to_owned();
+        self.call("map_project", &[("org_id", org_id), ("project_id", &found), ("repo", repo), ("version", "new")]).await
+    }
+
     async fn call(&self, function: &str, form: &[(&str, &str)]) -> Result<(), String> {
         let res = self.browser.post(format!("{}/api/{function}", self.base)).form(form).send().await.map_err(|e| e.to_string())?;
         if res.status().is_success() || res.status().is_redirection() {
@@ -89,12 +106,17 @@ async fn seed() -> Result<(), String> {
     if location(&res) != "/workspaces" {
         return Err("the demo admin could not sign in".into());
     }
-    demo.control("org", serde_json::json!({ "id": GLOBEX_ID, "name": "Globex", "url_key": "globex", "teams": ["OPS"] })).await?;
-    demo.control("org", serde_json::json!({ "id": UMBRELLA_ID, "name": "Umbrella", "url_key": "umbrella", "teams": ["LAB"] })).await?;
+    // Url keys of their own: the fixture's rows already claim `globex` and `umbrella`, and two active
+    // rows claiming one key break the platform's lookups by slug.
+    let globex = serde_json::json!({ "id": GLOBEX_ID, "name": "Globex Labs", "url_key": "globex-labs", "teams": ["OPS"], "projects": ["Ops portal", "Billing"] });
+    demo.control("org", globex).await?;
+    let umbrella = serde_json::json!({ "id": UMBRELLA_ID, "name": "Umbrella Corp", "url_key": "umbrella-corp", "teams": ["LAB"] });
+    demo.control("org", umbrella).await?;
 
-    // Healthy, with its suggested links made.
+    // Healthy, with its suggested links made and a project mapped to an onboarded repository.
     demo.install(INITRODE_ID).await?;
     demo.call("link_suggested", &[("org_id", INITRODE_ID)]).await?;
+    demo.map_project(INITRODE_ID, "Core platform", "initrode/core").await?;
     // Expiring soon: Linear issues its token for 40 minutes.
     demo.control("token-lifetime", serde_json::json!({ "seconds": 2400 })).await?;
     demo.install(GLOBEX_ID).await?;
@@ -113,7 +135,9 @@ async fn seed() -> Result<(), String> {
 async fn main() {
     match seed().await {
         Ok(()) => {
-            println!("demo-seed: initrode (healthy, members linked), globex (expiring soon), umbrella (grant revoked: an open incident)")
+            println!(
+                "demo-seed: initrode (healthy, members linked, a project mapped), globex-labs (expiring soon), umbrella-corp (grant revoked: an open incident)"
+            )
         }
         Err(e) => {
             eprintln!("demo-seed: {e}");

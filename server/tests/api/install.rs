@@ -389,11 +389,24 @@ async fn without_a_stack_webhook_secret_the_admin_is_asked_for_one() {
     bundle_usable(&b.to_string()).unwrap();
     let page = app.client.get(app.url(&format!("/workspaces/{ACME_ID}"))).send().await.unwrap().text().await.unwrap();
     assert!(!page.contains("lin_wh_admin0000pasted0000value"), "never echoed back");
+    assert!(page.contains("data-testid=\"replace-webhook\""), "a present secret can be replaced");
+
+    // Rotated in Linear: replaced here, the rest of the bundle as it was.
+    let before = bundle(&app, &slug).await.unwrap();
+    let replaced = app.submit("webhook_secret", &[("org_id", ACME_ID), ("webhook_secret", "lin_wh_rotated000000000000000000")]).await;
+    assert_eq!(replaced, format!("/workspaces/{ACME_ID}?notice=webhook_replaced"));
+    let after = bundle(&app, &slug).await.unwrap();
+    assert_eq!(after["webhook_signing_secret"], "lin_wh_rotated000000000000000000");
+    assert_eq!(
+        (after["access_token"].clone(), after["refresh_token"].clone()),
+        (before["access_token"].clone(), before["refresh_token"].clone())
+    );
+    bundle_usable(&after.to_string()).unwrap();
 
     // A new install keeps the bundle's secret rather than asking again.
     let res = app.consent(Some(ACME_ID), ACME_ID, "authorize").await;
     assert_eq!(location(&res), format!("/workspaces/{ACME_ID}?notice=reconnected"));
-    assert_eq!(bundle(&app, &slug).await.unwrap()["webhook_signing_secret"], "lin_wh_admin0000pasted0000value");
+    assert_eq!(bundle(&app, &slug).await.unwrap()["webhook_signing_secret"], "lin_wh_rotated000000000000000000");
 }
 
 #[tokio::test]

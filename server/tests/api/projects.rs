@@ -184,6 +184,26 @@ async fn several_projects_are_mapped_at_once_and_bad_input_writes_nothing() {
 }
 
 #[tokio::test]
+async fn removing_a_workspace_deactivates_the_mappings_that_name_it() {
+    let app = spawn_app().await;
+    app.sign_in_admin().await;
+    installed(&app, ACME_ID).await;
+    let web = WEB_APP_PROJECT_ID;
+    assert!(app
+        .submit("map_project", &[("org_id", ACME_ID), ("project_id", web), ("repo", "acme/web"), ("version", "new")])
+        .await
+        .contains("notice=mapped"));
+    let slug = app.linear.slug(ACME_ID).await;
+    let fields =
+        [("org_id", ACME_ID), ("confirm", slug.as_str()), ("delete_links", "on"), ("deactivate_projects", "on"), ("mode", "remove")];
+    let to = app.submit("remove_workspace", &fields).await;
+    assert!(to.contains("links.already,projects.done,row.done"), "{to}");
+    let row = project_row(&app, web).await.unwrap();
+    assert_eq!((s(&row, "status"), s(&row, "repo")), ("removed".into(), "acme/web".into()));
+    assert_eq!(processor_routes(Some(&row), &["bgagent"]), None);
+}
+
+#[tokio::test]
 async fn a_mapping_the_cli_wrote_is_shown_and_the_platforms_removal_leaves_it_for_the_console_to_deactivate() {
     let app = spawn_app().await;
     app.sign_in_admin().await;

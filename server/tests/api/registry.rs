@@ -87,8 +87,15 @@ async fn warm_pages_stay_within_three_aws_calls() {
             res.text().await.unwrap()
         }
     };
-    for page in [format!("/workspaces/{org}"), "/incidents".to_owned(), "/workspaces".to_owned(), "/audit".to_owned(), "/users".to_owned()]
-    {
+    let pages = [
+        format!("/workspaces/{org}"),
+        format!("/workspaces/{org}/projects"),
+        "/incidents".to_owned(),
+        "/workspaces".to_owned(),
+        "/audit".to_owned(),
+        "/users".to_owned(),
+    ];
+    for page in pages {
         load(page.clone()).await;
         faults.reset_calls();
         load(page.clone()).await;

@@ -79,7 +79,7 @@ async fn revoke_runs_every_step_and_a_rerun_does_nothing_twice() {
     assert_eq!(row(&app, ACME_ID).await.unwrap()["status"].as_s().unwrap(), "active");
 
     let loc = run(&app, ACME_ID, &slug, "revoke").await;
-    assert_eq!(loc, format!("/workspaces/{ACME_ID}?steps=mark.done,revoke.done,secret.done,links.done,row.skipped"));
+    assert_eq!(loc, format!("/workspaces/{ACME_ID}?steps=mark.done,revoke.done,secret.done,links.done,projects.skipped,row.skipped"));
     // Linear: the grant is gone.
     assert_eq!(app.linear.refresh(bundle["refresh_token"].as_str().unwrap()).await.status(), 400);
     // The registry: revoked as the platform writes it.
@@ -93,7 +93,10 @@ async fn revoke_runs_every_step_and_a_rerun_does_nothing_twice() {
     let revoked_at = r["revoked_at"].clone();
 
     let loc = run(&app, ACME_ID, &slug, "revoke").await;
-    assert_eq!(loc, format!("/workspaces/{ACME_ID}?steps=mark.already,revoke.already,secret.already,links.already,row.skipped"));
+    assert_eq!(
+        loc,
+        format!("/workspaces/{ACME_ID}?steps=mark.already,revoke.already,secret.already,links.already,projects.skipped,row.skipped")
+    );
     assert_eq!(row(&app, ACME_ID).await.unwrap()["revoked_at"], revoked_at, "the first revocation's time stands");
 
     let events: Vec<app::wire::AuditEntry> = app.call(&app.client, "/api/audit").await.json().await.unwrap();
@@ -110,7 +113,7 @@ async fn a_failure_at_linear_stops_the_later_steps_and_a_rerun_finishes() {
     let (slug, _) = installed(&app, ACME_ID).await;
     app.linear.fail("revoke", 1, "5xx").await;
     let loc = run(&app, ACME_ID, &slug, "remove").await;
-    assert_eq!(loc, format!("/workspaces/{ACME_ID}?steps=mark.done,revoke.failed,secret.notrun,links.notrun,row.notrun"));
+    assert_eq!(loc, format!("/workspaces/{ACME_ID}?steps=mark.done,revoke.failed,secret.notrun,links.notrun,projects.notrun,row.notrun"));
     // The platform stopped using the workspace before Linear was asked: no active row holds
     // tokens that may be dead.
     assert_eq!(row(&app, ACME_ID).await.unwrap()["status"].as_s().unwrap(), "revoked", "marked revoked first");
@@ -119,7 +122,10 @@ async fn a_failure_at_linear_stops_the_later_steps_and_a_rerun_finishes() {
     assert!(page.contains("Not finished: a step failed"), "the page reports each step");
 
     let loc = run(&app, ACME_ID, &slug, "remove").await;
-    assert_eq!(loc, format!("/workspaces?removed={slug}&steps=mark.already,revoke.done,secret.done,links.already,row.done"));
+    assert_eq!(
+        loc,
+        format!("/workspaces?removed={slug}&steps=mark.already,revoke.done,secret.done,links.already,projects.skipped,row.done")
+    );
     assert!(row(&app, ACME_ID).await.is_none(), "Remove deletes the row last");
     assert!(!secret_exists(&app, &slug).await);
     let events: Vec<app::wire::AuditEntry> = app.call(&app.client, "/api/audit").await.json().await.unwrap();
@@ -147,14 +153,17 @@ async fn a_failure_marking_the_row_stops_before_the_secret_and_a_rerun_finishes(
     let (slug, _) = installed(&app, ACME_ID).await;
     faults.fail("UpdateItem", &app.local.registry_table, 1);
     let loc = run(&app, ACME_ID, &slug, "revoke").await;
-    assert_eq!(loc, format!("/workspaces/{ACME_ID}?steps=mark.failed,revoke.notrun,secret.notrun,links.notrun,row.skipped"));
+    assert_eq!(
+        loc,
+        format!("/workspaces/{ACME_ID}?steps=mark.failed,revoke.notrun,secret.notrun,links.notrun,projects.notrun,row.skipped")
+    );
     assert_eq!(row(&app, ACME_ID).await.unwrap()["status"].as_s().unwrap(), "active", "the failed mark wrote nothing");
     assert!(secret_exists(&app, &slug).await, "the secret stays while the row still points at it");
     let live = bundle(&app, &slug).await.unwrap();
     assert_eq!(app.linear.refresh(live["refresh_token"].as_str().unwrap()).await.status(), 200, "nothing was revoked at Linear either");
 
     let loc = run(&app, ACME_ID, &slug, "revoke").await;
-    assert_eq!(loc, format!("/workspaces/{ACME_ID}?steps=mark.done,revoke.done,secret.done,links.already,row.skipped"));
+    assert_eq!(loc, format!("/workspaces/{ACME_ID}?steps=mark.done,revoke.done,secret.done,links.already,projects.skipped,row.skipped"));
     assert_eq!(row(&app, ACME_ID).await.unwrap()["status"].as_s().unwrap(), "revoked");
     assert!(!secret_exists(&app, &slug).await);
 }
@@ -169,7 +178,7 @@ async fn a_failed_secret_deletion_is_recorded_as_an_orphan_and_retry_deletes_it(
     faults.fail("DeleteSecret", "", 1);
     let loc = run(&app, ACME_ID, &slug, "remove").await;
     // The links do not depend on the secret and still go; the row stays as the orphan's record.
-    assert_eq!(loc, format!("/workspaces/{ACME_ID}?steps=mark.done,revoke.done,secret.failed,links.done,row.notrun"));
+    assert_eq!(loc, format!("/workspaces/{ACME_ID}?steps=mark.done,revoke.done,secret.failed,links.done,projects.skipped,row.notrun"));
     let r = row(&app, ACME_ID).await.unwrap();
     assert_eq!(r["secret_deletion_failed"].as_bool().unwrap(), &true);
     assert_eq!(r["orphaned_oauth_secret_arn"].as_s().unwrap(), &arn);
@@ -189,7 +198,10 @@ async fn a_failed_secret_deletion_is_recorded_as_an_orphan_and_retry_deletes_it(
     assert_eq!(r["status"].as_s().unwrap(), "revoked");
 
     let loc = run(&app, ACME_ID, &slug, "remove").await;
-    assert_eq!(loc, format!("/workspaces?removed={slug}&steps=mark.already,revoke.already,secret.already,links.already,row.done"));
+    assert_eq!(
+        loc,
+        format!("/workspaces?removed={slug}&steps=mark.already,revoke.already,secret.already,links.already,projects.skipped,row.done")
+    );
     let events: Vec<app::wire::AuditEntry> = app.call(&app.client, "/api/audit").await.json().await.unwrap();
     assert!(events.iter().any(|e| e.action == "workspace.orphan_retry" && e.outcome == "success"));
 }
@@ -213,12 +225,15 @@ async fn a_failure_deleting_links_keeps_the_row_and_a_rerun_deletes_them() {
     three_links(&app, ACME_ID).await;
     faults.fail("DeleteItem", &app.local.user_mapping_table, 1);
     let loc = run(&app, ACME_ID, &slug, "remove").await;
-    assert_eq!(loc, format!("/workspaces/{ACME_ID}?steps=mark.done,revoke.done,secret.done,links.failed,row.notrun"));
+    assert_eq!(loc, format!("/workspaces/{ACME_ID}?steps=mark.done,revoke.done,secret.done,links.failed,projects.notrun,row.notrun"));
     assert_eq!(mapping_keys(&app).await.len(), 3, "nothing deleted before the failure");
     assert_eq!(row(&app, ACME_ID).await.unwrap()["status"].as_s().unwrap(), "revoked");
 
     let loc = run(&app, ACME_ID, &slug, "remove").await;
-    assert_eq!(loc, format!("/workspaces?removed={slug}&steps=mark.already,revoke.already,secret.already,links.done,row.done"));
+    assert_eq!(
+        loc,
+        format!("/workspaces?removed={slug}&steps=mark.already,revoke.already,secret.already,links.done,projects.skipped,row.done")
+    );
     assert!(mapping_keys(&app).await.is_empty());
     assert!(row(&app, ACME_ID).await.is_none());
 }

@@ -41,7 +41,14 @@ async fn every_server_function_refuses_without_an_admin_session() {
     app.sign_in_admin().await;
     for (path, method) in &paths {
         let res = call_with_arguments(&app, &app.client, path, method).await;
-        let unknown_workspace = ["/api/workspace", "/api/workspace_users", "/api/suggested_links", "/api/reload_linear_users"];
+        let unknown_workspace = [
+            "/api/workspace",
+            "/api/workspace_users",
+            "/api/suggested_links",
+            "/api/reload_linear_users",
+            "/api/workspace_projects",
+            "/api/unmatched_members",
+        ];
         let expected = if unknown_workspace.contains(path) { 404 } else { 200 };
         assert_eq!(res.status(), expected, "{path} as an admin");
     }

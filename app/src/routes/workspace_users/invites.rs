@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use super::{view_fields, Forms, BUTTON};
 use crate::components::access::may;
 use crate::identity::Role;
+use crate::relative_time::When;
 use crate::user_links_view::{InviteView, UsersQuery};
 
 /// The code to hand over, with the platform command that redeems it.
@@ -12,8 +13,8 @@ pub(super) fn InviteHandover(invite: InviteView, command: String) -> impl IntoVi
     let cmd = command.replace("{code}", &invite.code);
     view! {
         <section data-testid="invite-handover" class="mb-4 rounded-lg border border-sky-300 bg-sky-50 p-4 text-sm text-sky-950 dark:border-sky-800 dark:bg-sky-950 dark:text-sky-100">
-            <p>{format!("Invite for {}: give them this code. It works until {}.",
-                invite.linear_user_name.clone().unwrap_or_default(), invite.expires_at.clone().unwrap_or_default())}</p>
+            <p>{format!("Invite for {}: give them this code. It works until ", invite.linear_user_name.clone().unwrap_or_default())}
+                <When at=invite.expires_at.clone().unwrap_or_default() class="inline"/>"."</p>
             <p class="mt-2"><code data-testid="invite-code" class="rounded bg-white px-2 py-1 font-mono text-base dark:bg-slate-900">{invite.code.clone()}</code></p>
             <p class="mt-2">"They redeem it, signed in to the platform, with:"</p>
             <pre data-testid="invite-command" class="mt-1 overflow-x-auto rounded bg-white p-2 font-mono text-xs dark:bg-slate-900">{cmd}</pre>
@@ -39,7 +40,7 @@ pub(super) fn Invites(org_id: String, invites: Vec<InviteView>, query: UsersQuer
                                 <span>{i.linear_user_name.clone().or(i.linear_user_id.clone()).unwrap_or_default()}</span>
                                 <span class="text-xs text-slate-500 dark:text-slate-400">{i.linear_user_email.clone().unwrap_or_default()}</span>
                                 <span class=if i.expired { "text-xs font-medium text-amber-700 dark:text-amber-300" } else { "text-xs text-slate-500 dark:text-slate-400" }>
-                                    {if i.expired { format!("expired {}", i.expires_at.clone().unwrap_or_default()) } else { format!("until {}", i.expires_at.clone().unwrap_or_default()) }}
+                                    {if i.expired { "expired " } else { "until " }}<When at=i.expires_at.clone().unwrap_or_default() class="inline"/>
                                 </span>
                                 {may(Role::Operator).then(|| view! {
                                     <ActionForm action=forms.revoke attr:class="ml-auto">

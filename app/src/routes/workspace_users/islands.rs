@@ -283,7 +283,7 @@ pub(super) fn ReloadForm(org_id: String, query: UsersQuery, fetched_at: Option<S
                 <input type="hidden" name="org_id" value=org_id/>
                 {view_fields(&query)}
                 <span class="text-xs text-slate-500 dark:text-slate-400" data-testid="fetched-at">
-                    {fetched_at.map(|at| format!("Linear users as of {at}")).unwrap_or_else(|| "Linear users not fetched".into())}
+                    {fetched_at.map(|at| format!("Linear users as of {}", crate::relative_time::exact(&at))).unwrap_or_else(|| "Linear users not fetched".into())}
                 </span>
                 <button type="submit" data-testid="reload" class="rounded-md border border-slate-300 px-3 py-1.5 font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">"Reload from Linear"</button>
             </form>

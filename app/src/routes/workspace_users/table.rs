@@ -6,6 +6,7 @@ use super::islands::{BulkCreate, BulkLink, ReloadForm};
 use super::{state_class, view_fields, Forms, BUTTON, PRIMARY};
 use crate::components::access::may;
 use crate::identity::Role;
+use crate::relative_time::When;
 use crate::url::enc;
 use crate::user_links_view::{LinkState, UsersQuery, WorkspaceUserRow, WorkspaceUsers};
 
@@ -216,7 +217,7 @@ fn UserRow(r: WorkspaceUserRow, org_id: String, query: UsersQuery, writable: boo
             </td>
             <td class="px-4 py-2 text-xs" data-testid="platform-user">
                 {platform_text}
-                {r.linked_at.clone().map(|at| view! { <span class="block text-slate-500 dark:text-slate-400">{format!("since {at}{}", r.link_method.clone().map(|m| format!(" · {m}")).unwrap_or_default())}</span> })}
+                {r.linked_at.clone().map(|at| view! { <span class="block text-slate-500 dark:text-slate-400">"linked " <When at class="inline"/>{r.link_method.clone().map(|m| format!(" · {m}")).unwrap_or_default()}</span> })}
             </td>
             <td class="px-4 py-2">{actions}</td>
         </tr>
