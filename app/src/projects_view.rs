@@ -144,18 +144,22 @@ impl ProjectsQuery {
     }
 }
 
-/// Rows matching `query`, then its page: (rows, matching, page, pages).
-pub fn page(rows: Vec<ProjectView>, query: &ProjectsQuery) -> (Vec<ProjectView>, usize, usize, usize) {
+/// Every row matching `query`'s search and view (all pages: an export's rows).
+pub fn matching(rows: Vec<ProjectView>, query: &ProjectsQuery) -> Vec<ProjectView> {
     let q = query.q.trim().to_lowercase();
-    let matching: Vec<ProjectView> = rows
-        .into_iter()
+    rows.into_iter()
         .filter(|r| query.show.is_none_or(|s| r.shown_by(s)))
         .filter(|r| {
             q.is_empty()
                 || r.name.to_lowercase().contains(&q)
                 || r.mapping.as_ref().and_then(|m| m.repo.as_deref()).is_some_and(|repo| repo.to_lowercase().contains(&q))
         })
-        .collect();
+        .collect()
+}
+
+/// Rows matching `query`, then its page: (rows, matching, page, pages).
+pub fn page(rows: Vec<ProjectView>, query: &ProjectsQuery) -> (Vec<ProjectView>, usize, usize, usize) {
+    let matching = matching(rows, query);
     let total = matching.len();
     let pages = total.div_ceil(PAGE_SIZE).max(1);
     let page = query.page.min(pages - 1);

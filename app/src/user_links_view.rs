@@ -161,12 +161,11 @@ impl UsersQuery {
     }
 }
 
-/// Rows matching `query`, then its page.
-pub fn page(rows: Vec<WorkspaceUserRow>, query: &UsersQuery) -> (Vec<WorkspaceUserRow>, usize, usize, usize) {
+/// Every row matching `query`'s search and state (all pages: an export's rows).
+pub fn matching(rows: Vec<WorkspaceUserRow>, query: &UsersQuery) -> Vec<WorkspaceUserRow> {
     let q = query.q.trim().to_lowercase();
     let state = query.state;
-    let matching: Vec<WorkspaceUserRow> = rows
-        .into_iter()
+    rows.into_iter()
         .filter(|r| state.is_none_or(|s| r.state == s))
         .filter(|r| {
             q.is_empty()
@@ -175,7 +174,12 @@ pub fn page(rows: Vec<WorkspaceUserRow>, query: &UsersQuery) -> (Vec<WorkspaceUs
                 || r.user.email.as_deref().is_some_and(|e| e.to_lowercase().contains(&q))
                 || r.platform_user.as_ref().and_then(|p| p.email.as_deref()).is_some_and(|e| e.to_lowercase().contains(&q))
         })
-        .collect();
+        .collect()
+}
+
+/// Rows matching `query`, then its page.
+pub fn page(rows: Vec<WorkspaceUserRow>, query: &UsersQuery) -> (Vec<WorkspaceUserRow>, usize, usize, usize) {
+    let matching = matching(rows, query);
     let total = matching.len();
     let pages = total.div_ceil(PAGE_SIZE).max(1);
     let page = query.page.min(pages - 1);

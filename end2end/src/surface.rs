@@ -221,6 +221,12 @@ pub const PLAIN_ROUTES: &[PlainRoute] = &[
     PlainRoute { method: "POST", path: "/linear/connect", needs: Needs::Admin, form: "workspace=" },
     PlainRoute { method: "GET", path: "/linear/callback?code=x&state=y", needs: Needs::Admin, form: "" },
     PlainRoute { method: "GET", path: "/audit.csv", needs: Needs::Operator, form: "" },
+    PlainRoute { method: "GET", path: "/workspaces.csv", needs: Needs::Operator, form: "" },
+    PlainRoute { method: "GET", path: "/workspaces.json", needs: Needs::Operator, form: "" },
+    PlainRoute { method: "GET", path: "/workspaces/00000000-0000-4000-8000-000000000000/users.csv", needs: Needs::Operator, form: "" },
+    PlainRoute { method: "GET", path: "/workspaces/00000000-0000-4000-8000-000000000000/users.json", needs: Needs::Operator, form: "" },
+    PlainRoute { method: "GET", path: "/workspaces/00000000-0000-4000-8000-000000000000/projects.csv", needs: Needs::Operator, form: "" },
+    PlainRoute { method: "GET", path: "/workspaces/00000000-0000-4000-8000-000000000000/projects.json", needs: Needs::Operator, form: "" },
 ];
 
 /// The state-changing routes anyone may post to (sign-in and its steps): cross-site refused.

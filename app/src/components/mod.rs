@@ -1,6 +1,7 @@
 //! Pieces shared by several pages.
 pub mod access;
 pub mod copy;
+pub mod export;
 pub mod layout;
 pub mod status;
 pub mod theme;

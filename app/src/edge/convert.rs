@@ -162,6 +162,12 @@ fn row(r: MemberRow, now: i64) -> WorkspaceUserRow {
 }
 
 /// A workspace's users page: the members with their states, filtered and paged as the URL asks.
+/// Every member's row (an export's), before any view.
+pub fn member_rows(m: Members) -> Vec<WorkspaceUserRow> {
+    let now = m.now;
+    m.rows.into_iter().map(|r| row(r, now)).collect()
+}
+
 pub fn members(m: Members, query: &UsersQuery, redeem_command: &str) -> WorkspaceUsers {
     let now = m.now;
     let all: Vec<WorkspaceUserRow> = m.rows.into_iter().map(|r| row(r, now)).collect();
@@ -306,14 +312,10 @@ fn mapping_view(
     }
 }
 
-/// A workspace's Projects page for the URL's view (only that page crosses the wire).
-pub fn projects(
-    v: console_core::services::projects::ProjectsView,
-    query: &crate::projects_view::ProjectsQuery,
-) -> crate::projects_view::WorkspaceProjects {
-    use crate::projects_view::{counts, page, ProjectView, StrayView, TeamView, WorkspaceProjects};
-    let all: Vec<ProjectView> = v
-        .projects
+/// Every project's row (an export's), before any view.
+pub fn project_rows(v: &console_core::services::projects::ProjectsView) -> Vec<crate::projects_view::ProjectView> {
+    use crate::projects_view::{ProjectView, TeamView};
+    v.projects
         .iter()
         .map(|r| ProjectView {
             id: r.project.id.to_string(),
@@ -323,7 +325,16 @@ pub fn projects(
             mapping: r.mapping.as_ref().map(|m| mapping_view(m, r.onboarding.clone(), r.last_change.as_ref())),
             problem: r.problem.as_ref().map(problem_words),
         })
-        .collect();
+        .collect()
+}
+
+/// A workspace's Projects page for the URL's view (only that page crosses the wire).
+pub fn projects(
+    v: console_core::services::projects::ProjectsView,
+    query: &crate::projects_view::ProjectsQuery,
+) -> crate::projects_view::WorkspaceProjects {
+    use crate::projects_view::{counts, page, ProjectView, StrayView, WorkspaceProjects};
+    let all: Vec<ProjectView> = project_rows(&v);
     let counts = counts(&all);
     let (rows, matching, page_no, pages) = page(all, query);
     WorkspaceProjects {

@@ -8,6 +8,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::access::may;
+use crate::components::export::ExportLinks;
 use crate::components::status::{ErrorNotice, Loading, NoticeBanner};
 use crate::errors::AppError;
 use crate::functions::{get_workspace_projects, MapProject, MapProjects, ReloadProjects, SetProjectStatus};
@@ -190,6 +191,7 @@ fn Projects(w: WorkspaceProjects, query: ProjectsQuery) -> impl IntoView {
                 </label>
                 <button type="submit" class="rounded-md bg-slate-900 px-3 py-1.5 font-medium text-white dark:bg-slate-100 dark:text-slate-900">"Apply"</button>
                 <a href=base.clone() class="py-1.5 text-slate-500 underline">"Clear"</a>
+                <ExportLinks base=base.clone() query=crate::url::query(&[("q", &query.q), ("show", query.show.map_or("", Show::code))])/>
             </form>
             {bulk_form}
         </div>

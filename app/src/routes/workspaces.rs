@@ -6,6 +6,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::components::access::Can;
 use crate::components::copy::CopyButton;
+use crate::components::export::ExportLinks;
 use crate::components::status::{ErrorNotice, HealthBadge, Loading, PageHeader, StateBadge, StepsReport};
 use crate::errors::AppError;
 use crate::functions::workspace_list;
@@ -148,6 +149,7 @@ fn Filters(view: RegistryQuery) -> impl IntoView {
             </label>
             <button type="submit" data-testid="apply" class="rounded-md bg-slate-900 px-3 py-1.5 font-medium text-white dark:bg-slate-100 dark:text-slate-900">"Apply"</button>
             <a href="/workspaces" class="py-1.5 text-slate-500 underline">"Clear"</a>
+            <span class="ml-auto"><ExportLinks base="/workspaces" query=view.to_query_at(0)/></span>
         </form>
     }
 }

@@ -54,19 +54,11 @@ pub async fn csv_export(
     }
 }
 
-/// The CSV of an audit view. Cells that a spreadsheet would run as a formula are quoted with `'`.
+/// The CSV of an audit view (cells quoted and formulas defused by [`crate::web::csv::line`]).
 pub fn to_csv(entries: &[AuditEntry]) -> String {
-    let cell = |s: &str| {
-        let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_owned() };
-        if s.contains([',', '"', '\n', '\r']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s
-        }
-    };
-    let mut out = String::from("time,actor_email,actor_sub,action,workspace,outcome,detail,request_id\n");
+    let mut out = crate::web::csv::line(&["time", "actor_email", "actor_sub", "action", "workspace", "outcome", "detail", "request_id"]);
     for e in entries {
-        let row = [
+        out.push_str(&crate::web::csv::line(&[
             e.at.as_str(),
             e.actor_email.as_deref().unwrap_or(""),
             e.actor_sub.as_deref().unwrap_or(""),
@@ -75,9 +67,7 @@ pub fn to_csv(entries: &[AuditEntry]) -> String {
             e.outcome.as_str(),
             e.detail.as_deref().unwrap_or(""),
             e.request_id.as_deref().unwrap_or(""),
-        ];
-        out.push_str(&row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(","));
-        out.push('\n');
+        ]));
     }
     out
 }

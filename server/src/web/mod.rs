@@ -4,6 +4,8 @@
 pub mod assets;
 pub mod audit_csv;
 pub mod client_address;
+pub mod csv;
+pub mod exports;
 pub mod install;
 pub mod lambda;
 pub mod probes;
@@ -80,6 +82,12 @@ pub fn router(state: AppState) -> Router {
         .route("/linear/connect", post(install::connect).get(install::connect_page_instead))
         .route("/linear/callback", get(install::callback))
         .route("/audit.csv", get(audit_csv::csv_export))
+        .route("/workspaces.csv", get(exports::registry_csv))
+        .route("/workspaces.json", get(exports::registry_json))
+        .route("/workspaces/{org_id}/users.csv", get(exports::users_csv))
+        .route("/workspaces/{org_id}/users.json", get(exports::users_json))
+        .route("/workspaces/{org_id}/projects.csv", get(exports::projects_csv))
+        .route("/workspaces/{org_id}/projects.json", get(exports::projects_json))
         .nest_service("/pkg", assets::service(&state.leptos_options))
         .leptos_routes_with_context(&state, routes, move || provide_context(console.clone()), {
             let options = state.leptos_options.clone();
