@@ -596,6 +596,91 @@ pub async fn reload_projects(org_id: String, q: Option<String>, show: Option<Str
     Ok(land(landing::projects_reloaded(&org, &view, done)))
 }
 
+// ---- install links --------------------------------------------------------------------------
+
+/// Where the session keeps a link just made, until the connect page shows it (once).
+#[cfg(feature = "ssr")]
+const NEW_LINK_KEY: &str = "new_install_link";
+
+/// The admins' list of install links, newest first (never a token).
+#[server(prefix = "/api", endpoint = "install_links")]
+pub async fn list_install_links() -> Result<Vec<crate::install_links_view::LinkRow>, AppError> {
+    Member::require(Role::Admin)?;
+    let links = Console::get()?.services.install_links.list().await.map_err(|e| failed(&e))?;
+    let now = crate::edge::now_unix();
+    Ok(links.iter().map(|l| convert::link_row(l, now)).collect())
+}
+
+/// *Make link*: for a new workspace, or to reconnect `org_id`; optionally only for one Linear
+/// workspace (url key or org id), with a note, for 1 hour to 7 days. The URL is kept in the
+/// session and shown once by the connect page.
+#[server(prefix = "/api", endpoint = "create_install_link")]
+pub async fn create_install_link(
+    org_id: Option<String>,
+    only_for: Option<String>,
+    note: Option<String>,
+    hours: Option<String>,
+) -> Result<String, AppError> {
+    use console_core::records::install_links::{note as parse_note, Bound, Purpose, DEFAULT_HOURS};
+    use console_core::services::install_links::NewLink;
+    let member = Member::require(Role::Admin)?;
+    let purpose = match crate::edge::optional_arg::<OrgId>("org_id", org_id.as_deref().filter(|o| !o.trim().is_empty()))? {
+        Some(org) => Purpose::Reconnect(org),
+        None => Purpose::Install,
+    };
+    let only_for = only_for.unwrap_or_default();
+    checked(validate::text("only_for", &only_for, 64))?;
+    let only_for = only_for.trim();
+    let bound = if only_for.is_empty() {
+        None
+    } else if let Ok(key) = console_core::ids::UrlKey::parse(only_for) {
+        // A url key and an org id share their characters: an org id is 36 characters with dashes.
+        if only_for.len() == 36 && only_for.matches('-').count() == 4 {
+            Some(Bound::Org(arg("only_for", only_for)?))
+        } else {
+            Some(Bound::UrlKey(key))
+        }
+    } else {
+        Some(Bound::Org(arg("only_for", only_for)?))
+    };
+    let note = parse_note(note.as_deref().unwrap_or("")).map_err(invalid)?;
+    let hours = match hours.as_deref().map(str::trim).filter(|h| !h.is_empty()) {
+        None => DEFAULT_HOURS,
+        Some(h) => h.parse::<u32>().map_err(|_| invalid("hours must be a whole number of hours (1 to 168)."))?,
+    };
+    let console = Console::get()?;
+    let done = console.services.install_links.create(&member.actor(), NewLink { purpose, bound, note, hours }).await;
+    if let Ok((token, _)) = &done.value {
+        let session: tower_sessions::Session = leptos_axum::extract().await.map_err(|e| unavailable("sessions", &e))?;
+        let url = format!("{}/install/{}", console.public_url.trim_end_matches('/'), token.expose());
+        if let Err(e) = session.insert(NEW_LINK_KEY, url).await {
+            tracing::error!(error = %e, "the new install link could not be kept to show");
+        }
+    }
+    Ok(land(landing::link_made(done.map(|r| r.map(|_| ())))))
+}
+
+/// The link just made, shown once (taken out of the session).
+#[server(prefix = "/api", endpoint = "new_install_link")]
+pub async fn take_new_install_link() -> Result<Option<String>, AppError> {
+    Member::require(Role::Admin)?;
+    let session: tower_sessions::Session = leptos_axum::extract().await.map_err(|e| unavailable("sessions", &e))?;
+    Ok(session.remove::<String>(NEW_LINK_KEY).await.ok().flatten())
+}
+
+/// *Revoke* a waiting install link.
+#[server(prefix = "/api", endpoint = "revoke_install_link")]
+pub async fn revoke_install_link(id: String) -> Result<String, AppError> {
+    let member = Member::require(Role::Admin)?;
+    let id = checked(validate::id("id", id.trim()))?;
+    let done = Console::get()?.services.install_links.revoke(&member.actor(), id).await;
+    let url = match &done.value {
+        Ok(()) => "/workspaces/connect?link=revoked#install-links".to_owned(),
+        Err(_) => "/workspaces/connect?link=not_waiting#install-links".to_owned(),
+    };
+    Ok(land(if done.recorded.is_recorded() { url } else { format!("{url}&unrecorded=1") }))
+}
+
 // ---- the member's own page ----------------------------------------------------------------
 
 /// The signed-in member's profile: role and second factor (and an enrolment under way).

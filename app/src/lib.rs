@@ -8,6 +8,7 @@ pub mod edge;
 pub mod errors;
 pub mod functions;
 pub mod identity;
+pub mod install_links_view;
 pub mod outcomes;
 pub mod projects_view;
 pub mod registry_view;
@@ -27,9 +28,22 @@ use leptos_router::{
 
 use crate::components::layout::Layout;
 use crate::routes::{
-    audit::AuditPage, connect::ConnectPage, forbidden::ForbiddenPage, incidents::IncidentsPage, login::LoginPage, mfa::MfaPage,
-    new_password::NewPasswordPage, not_found::NotFound, profile::ProfilePage, settings::SettingsPage, users::UsersPage,
-    workspace::WorkspacePage, workspace_projects::WorkspaceProjectsPage, workspace_users::WorkspaceUsersPage, workspaces::WorkspacesPage,
+    audit::AuditPage,
+    connect::ConnectPage,
+    forbidden::ForbiddenPage,
+    incidents::IncidentsPage,
+    install_link::{InstallDonePage, InstallLinkPage},
+    login::LoginPage,
+    mfa::MfaPage,
+    new_password::NewPasswordPage,
+    not_found::NotFound,
+    profile::ProfilePage,
+    settings::SettingsPage,
+    users::UsersPage,
+    workspace::WorkspacePage,
+    workspace_projects::WorkspaceProjectsPage,
+    workspace_users::WorkspaceUsersPage,
+    workspaces::WorkspacesPage,
 };
 
 /// The document around every page. On the server it also sets the per-response
@@ -74,6 +88,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login/new-password") view=NewPasswordPage/>
                 <Route path=path!("/login/mfa") view=MfaPage/>
                 <Route path=path!("/forbidden") view=ForbiddenPage/>
+                <Route path=path!("/install/done") view=InstallDonePage/>
+                <Route path=path!("/install/:link") view=InstallLinkPage/>
                 <ParentRoute path=path!("") view=Layout>
                     <Route path=path!("/") view=|| view! { <Redirect path="/workspaces"/> }/>
                     <Route path=path!("/workspaces") view=WorkspacesPage/>

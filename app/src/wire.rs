@@ -183,6 +183,9 @@ codes! {
         RegistryUnfinished = "registry_unfinished",
         NothingToFinish = "nothing_to_finish",
         SessionUnavailable = "session_unavailable",
+        LinkUnusable = "link_unusable",
+        LinkWrongWorkspace = "link_wrong_workspace",
+        LinkUnavailable = "link_unavailable",
     }
 }
 

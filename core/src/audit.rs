@@ -31,6 +31,8 @@ codes! {
         UserInvite = "user.invite",
         UserInviteRevoke = "user.invite_revoke",
         UserCreate = "user.create",
+        InstallLinkCreate = "install_link.create",
+        InstallLinkRevoke = "install_link.revoke",
         ProjectMap = "project.map",
         ProjectChange = "project.change",
         ProjectDeactivate = "project.deactivate",

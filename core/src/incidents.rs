@@ -273,6 +273,8 @@ codes! {
         Resolved = "resolved",
         Reminder = "reminder",
         Test = "test",
+        /// Not an incident: an install link was used (its maker is told).
+        LinkUsed = "link_used",
     }
 }
 
@@ -285,7 +287,9 @@ pub struct AlertMessage {
     pub workspace: String,
     pub slug: Option<String>,
     pub org_id: String,
-    pub kind: IncidentKind,
+    /// The incident's kind (none for a notice such as a used install link).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<IncidentKind>,
     pub title: String,
     pub text: String,
     pub link: String,
@@ -317,6 +321,7 @@ impl AlertMessage {
                 format!("{named} is healthy again after {} ({kind}).", lasted(incident.resolved_at.unwrap_or(now) - incident.first_seen)),
             ),
             AlertEvent::Test => ("Test alert from the Linear console".to_owned(), "This channel receives the console's alerts.".to_owned()),
+            AlertEvent::LinkUsed => (format!("Linear workspace {who} connected through an install link"), incident.evidence.clone()),
         };
         AlertMessage {
             event,
@@ -324,7 +329,7 @@ impl AlertMessage {
             workspace: named,
             slug: incident.slug.clone(),
             org_id: incident.org_id.clone(),
-            kind: incident.kind,
+            kind: (event != AlertEvent::LinkUsed).then_some(incident.kind),
             title,
             text,
             link: format!("{}/workspaces/{}", console_url.trim_end_matches('/'), incident.org_id),

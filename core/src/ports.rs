@@ -15,6 +15,7 @@ use crate::error::{StoreError, Unavailable};
 use crate::health::{CheckResult, Health};
 use crate::ids::{InviteCode, LinkKey, MappingKey, OrgId, PlatformUserId, ProjectId, UrlKey};
 use crate::incidents::{AlertMessage, Incident, IncidentKind};
+use crate::records::install_links::{InstallLink, LinkToken, LinkUse};
 use crate::records::members::{LinearUser, PlatformUser};
 use crate::records::projects::{LinearProject, ProjectMapping, Repository, Version};
 use crate::records::registry::{Expect, RegistryRecord};
@@ -459,8 +460,26 @@ pub trait SignInCounters: Send + Sync {
     async fn clear(&self, key: &str) -> Result<(), Unavailable>;
 }
 
-/// Fresh ids: unique ones (incidents, audit events, console instances) and invite codes.
+/// Fresh ids: unique ones (incidents, audit events, console instances), invite codes and the
+/// tokens of install links (256 random bits).
 pub trait Ids: Send + Sync {
     fn unique(&self) -> String;
     fn invite_code(&self) -> InviteCode;
+    fn link_token(&self) -> LinkToken;
+}
+
+// ---- install links ---------------------------------------------------------------------------
+
+/// Install and reconnect links, kept by the SHA-256 of their token. A link changes only while it
+/// is waiting: conditional writes, so it is used once and never after it was revoked.
+#[async_trait]
+pub trait InstallLinkStore: Send + Sync {
+    /// A new link; `Conflict` if its id exists.
+    async fn create(&self, link: &InstallLink) -> Result<(), StoreError>;
+    async fn get(&self, id: &str) -> Result<Option<InstallLink>, Unavailable>;
+    async fn all(&self) -> Result<Vec<InstallLink>, Unavailable>;
+    /// Marks a waiting, unexpired (at `now`) link used as `used` says; `Conflict` otherwise.
+    async fn claim(&self, id: &str, now: i64, used: &LinkUse) -> Result<(), StoreError>;
+    /// Revokes a waiting link; `Conflict` otherwise.
+    async fn revoke(&self, id: &str, by: &str, at: i64) -> Result<(), StoreError>;
 }

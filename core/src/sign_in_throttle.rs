@@ -23,6 +23,11 @@ pub const ACCOUNT: Limits = Limits { slow_after: 5, lock_after: 20, window: 900,
 /// One client address, which an office or a VPN shares: higher thresholds, same shape.
 pub const ADDRESS: Limits = Limits { slow_after: 20, lock_after: 100, window: 900, lock_for: 900, max_wait: 60 };
 
+/// The public install-link pages, per client address: every request counts; 60 in 15 minutes
+/// lock the address out of them for 15 minutes (a link's token cannot be guessed, but a flood of
+/// tries would still read the table).
+pub const PUBLIC_LINKS: Limits = Limits { slow_after: 60, lock_after: 60, window: 900, lock_for: 900, max_wait: 0 };
+
 /// The failures recorded for a key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Failures {

@@ -207,6 +207,15 @@ pub const SERVER_FUNCTIONS: &[ServerFn] = &[
         args: org!("&q="),
         fields: &[("org_id", Field::Id), ("q", Field::Text)],
     },
+    ServerFn { path: "/api/install_links", needs: Needs::Admin, args: "", fields: &[] },
+    ServerFn {
+        path: "/api/create_install_link",
+        needs: Needs::Admin,
+        args: "org_id=&only_for=&note=&hours=24",
+        fields: &[("org_id", Field::Id), ("only_for", Field::Text), ("note", Field::Text), ("hours", Field::Id)],
+    },
+    ServerFn { path: "/api/new_install_link", needs: Needs::Admin, args: "", fields: &[] },
+    ServerFn { path: "/api/revoke_install_link", needs: Needs::Admin, args: "id=0000", fields: &[("id", Field::Id)] },
 ];
 
 /// A plain route (not a server function) that needs a signed-in member.
@@ -230,7 +239,13 @@ pub const PLAIN_ROUTES: &[PlainRoute] = &[
 ];
 
 /// The state-changing routes anyone may post to (sign-in and its steps): cross-site refused.
-pub const PUBLIC_POSTS: &[&str] = &["/login", "/login/new-password", "/login/mfa", "/logout"];
+pub const PUBLIC_POSTS: &[&str] = &[
+    "/login",
+    "/login/new-password",
+    "/login/mfa",
+    "/logout",
+    "/install/0000000000000000000000000000000000000000000000000000000000000000",
+];
 
 /// Values no field accepts, by kind (each with what it tries).
 pub fn bad_values(kind: Field) -> Vec<(&'static str, String)> {

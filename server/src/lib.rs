@@ -25,6 +25,7 @@ use crate::adapters::cognito::id_token::IdTokenVerifier;
 use crate::adapters::cognito::sign_in::CognitoAuth;
 use crate::adapters::dynamodb::audit::DynamoAudit;
 use crate::adapters::dynamodb::incidents::DynamoIncidents;
+use crate::adapters::dynamodb::install_links::DynamoInstallLinks;
 use crate::adapters::dynamodb::leases::DynamoLeases;
 use crate::adapters::dynamodb::projects::{DynamoProjectMappings, DynamoRepositories};
 use crate::adapters::dynamodb::registry::DynamoRegistry;
@@ -147,6 +148,7 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
         registry: Arc::new(DynamoRegistry::new(aws.dynamodb.clone(), config.tables.registry.clone())),
         vault: Arc::new(SecretsVault::new(aws.secrets.clone())),
         mappings: Arc::new(DynamoMappings::new(aws.dynamodb.clone(), config.tables.user_mapping.clone())),
+        install_links: Arc::new(DynamoInstallLinks::new(aws.dynamodb.clone(), config.tables.incidents.clone())),
         project_mappings: Arc::new(DynamoProjectMappings::new(aws.dynamodb.clone(), config.tables.project_mapping.clone())),
         repositories: config
             .tables
@@ -185,6 +187,7 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
     let console = app::edge::Console {
         services: services.clone(),
         redirect_uri: l.redirect_uri.clone(),
+        public_url: config.public_url.clone(),
         sweep_interval: config.sweep.interval,
         webhook_signed: a.webhook_secret.is_some(),
         profile: web::profile::port(mfa.clone()),

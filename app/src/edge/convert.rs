@@ -361,6 +361,57 @@ pub fn projects(
     }
 }
 
+// ---- install links ----------------------------------------------------------------------------
+
+/// A link as the admins' list shows it (never its token).
+pub fn link_row(l: &console_core::records::install_links::InstallLink, now: i64) -> crate::install_links_view::LinkRow {
+    use console_core::records::install_links::{LinkUse, Purpose};
+    crate::install_links_view::LinkRow {
+        id: l.id.clone(),
+        tail: l.tail.clone(),
+        created_by: l.created_by_email.clone(),
+        created_at: iso_of_unix(l.created_at),
+        expires_at: iso_of_unix(l.expires_at),
+        purpose: match &l.purpose {
+            Purpose::Install => "Install a workspace".to_owned(),
+            Purpose::Reconnect(org) => format!("Reconnect {}", l.slug.clone().unwrap_or_else(|| org.to_string())),
+        },
+        bound: l.bound.as_ref().map(|b| b.describe()),
+        note: l.note.clone(),
+        status: l.status(now),
+        used: match &l.state {
+            LinkUse::Used { at, org_id, slug, stated_by } => Some(format!(
+                "used {} for {}{}",
+                iso_of_unix(*at),
+                slug.clone().unwrap_or_else(|| org_id.clone()),
+                stated_by.as_ref().map(|s| format!(" by a Linear admin who gave their name as {s:?}")).unwrap_or_default()
+            )),
+            _ => None,
+        },
+        revoked: match &l.state {
+            LinkUse::Revoked { at, by } => Some(format!("revoked {} by {by}", iso_of_unix(*at))),
+            _ => None,
+        },
+    }
+}
+
+/// What a Linear admin opening a waiting link sees.
+pub fn link_landing(l: &console_core::records::install_links::InstallLink) -> crate::install_links_view::LinkLanding {
+    use console_core::records::install_links::Purpose;
+    crate::install_links_view::LinkLanding {
+        asked_by: l.created_by_email.clone(),
+        reconnect: match &l.purpose {
+            Purpose::Reconnect(_) => {
+                Some(l.slug.clone().map(|s| format!("linear.app/{s}")).unwrap_or_else(|| "a workspace already connected".to_owned()))
+            }
+            Purpose::Install => None,
+        },
+        only_for: l.bound.as_ref().map(|b| b.public_words()),
+        note: l.note.clone(),
+        expires_at: iso_of_unix(l.expires_at),
+    }
+}
+
 #[cfg(test)]
 mod project_tests {
     use super::*;

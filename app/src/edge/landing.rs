@@ -185,7 +185,44 @@ pub fn install_failure(e: &InstallError) -> InstallFailure {
         InstallError::SlugInUse { .. } => InstallFailure::SlugInUse,
         InstallError::Secrets(_) | InstallError::BundleGone | InstallError::RegistryRead(_) => InstallFailure::SecretsUnavailable,
         InstallError::Unfinished { .. } => InstallFailure::RegistryUnfinished,
+        InstallError::LinkUnusable => InstallFailure::LinkUnusable,
+        InstallError::LinkWrongWorkspace { .. } => InstallFailure::LinkWrongWorkspace,
+        InstallError::LinkStore(_) => InstallFailure::LinkUnavailable,
     }
+}
+
+/// Where a Linear admin's consent through an install link lands: the public page saying how it
+/// went (no workspace page: they have no console account).
+pub fn installed_via_link(result: &Result<Completed, Failed>, rid: &str) -> String {
+    match result {
+        Ok(c) => format!("/install/done?result={}&workspace={}", if c.reconnected { "reconnected" } else { "installed" }, enc(&c.slug)),
+        Err(failed) => {
+            let f = install_failure(&failed.error);
+            tracing::warn!(request_id = rid, failure = f.code(), error = %chain(&failed.error), "install through a link failed");
+            let grant = match &failed.grant {
+                Some(g) if g.dead() => "&grant=revoked",
+                Some(_) => "&grant=revoke_failed",
+                None => "",
+            };
+            format!("/install/done?error={}{grant}&rid={}", f.code(), enc(rid))
+        }
+    }
+}
+
+/// *Make an install link*: back to the connect page, which shows the new link once.
+pub fn link_made(done: Audited<Result<(), console_core::services::install_links::LinkError>>) -> String {
+    use console_core::services::install_links::LinkError;
+    let url = match &done.value {
+        Ok(()) => "/workspaces/connect?link=made#install-links".to_owned(),
+        Err(LinkError::BadExpiry) => "/workspaces/connect?link=bad_expiry#install-links".to_owned(),
+        Err(LinkError::UnknownWorkspace) => "/workspaces/connect?link=unknown_workspace#install-links".to_owned(),
+        Err(LinkError::NotWaiting) => "/workspaces/connect?link=not_waiting#install-links".to_owned(),
+        Err(e @ LinkError::Unavailable(_)) => {
+            logged("install link", e);
+            "/workspaces/connect?link=unavailable#install-links".to_owned()
+        }
+    };
+    noting(url, done.recorded)
 }
 
 /// Where a finished or stopped install lands: the workspace's page, or the connect page saying

@@ -32,6 +32,8 @@ pub struct Console {
     pub services: Arc<Services>,
     /// The redirect URI to register with the Linear app.
     pub redirect_uri: String,
+    /// The console's public URL (install links are made on it).
+    pub public_url: String,
     /// How often the health sweep runs, if it does.
     pub sweep_interval: Option<std::time::Duration>,
     /// Alert webhooks are signed (a secret is configured).
@@ -106,6 +108,15 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Member {
     async fn from_request_parts(parts: &mut http::request::Parts, _state: &S) -> Result<Self, Self::Rejection> {
         use axum::response::IntoResponse;
         parts.extensions.get::<Member>().cloned().ok_or_else(|| axum::response::Redirect::to("/login").into_response())
+    }
+}
+
+/// The member, where a route may be reached without one (the Linear callback of an install link).
+impl<S: Send + Sync> axum::extract::OptionalFromRequestParts<S> for Member {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut http::request::Parts, _state: &S) -> Result<Option<Self>, Self::Rejection> {
+        Ok(parts.extensions.get::<Member>().cloned())
     }
 }
 

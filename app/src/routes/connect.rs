@@ -1,13 +1,17 @@
 //! `/workspaces/connect`: where an install starts (the *Connect Linear workspace* button, the
-//! redirect URI to register on the Linear app) and where a failed one explains itself.
+//! redirect URI to register on the Linear app), where a failed one explains itself, and where
+//! admins make install links for a Linear workspace admin.
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::access::may;
-use crate::components::status::{ErrorNotice, Loading, PageHeader};
-use crate::functions::get_connect_info;
+use crate::components::copy::CopyButton;
+use crate::components::status::{ErrorNotice, Loading, NoticeBanner, PageHeader};
+use crate::functions::{get_connect_info, list_install_links, take_new_install_link, CreateInstallLink, RevokeInstallLink};
 use crate::identity::Role;
+use crate::install_links_view::LinkStatus;
+use crate::relative_time::When;
 use crate::wire::{ConnectInfo, CredentialSource, InstallFailure};
 
 /// What the page says for each failure: a headline and what to do next.
@@ -33,6 +37,9 @@ pub fn failure_text(f: InstallFailure) -> (&'static str, &'static str) {
         RegistryUnfinished => ("Tokens saved, but the registry was not updated", "The workspace's tokens are safely in Secrets Manager, but its registry row could not be written, so the platform does not see it yet. Finish the install below; it reuses the saved tokens and creates no second secret."),
         NothingToFinish => ("There is no unfinished install in this session", "Nothing was written. If an install failed earlier, connect the workspace again: it updates the same secret."),
         SessionUnavailable => ("The session store is unavailable", "The consent could not be kept in your session. Nothing was written. Try again shortly."),
+        LinkUnusable => ("This install link can no longer be used", "It was used already, revoked, or it expired. Nothing was written, and the access Linear just granted was revoked. Ask the person who sent it for a new link."),
+        LinkWrongWorkspace => ("This link is for another Linear workspace", "You authorized a different workspace than the one this link is for. Nothing was written, and the access Linear just granted was revoked. Open the link again and pick the right workspace on Linear's page."),
+        LinkUnavailable => ("Install links are unavailable right now", "The console could not read its install links. Nothing was written, and the access Linear just granted was revoked. Try again in a few minutes."),
     }
 }
 
@@ -68,6 +75,91 @@ pub fn ConnectPage() -> impl IntoView {
                 Ok(info) => view! { <ConnectPanel info/> }.into_any(),
             })}
         </Suspense>
+        {may(Role::Admin).then(|| view! { <InstallLinks/> })}
+    }
+}
+
+/// The outcome of a link form (`?link=`), in words.
+fn link_outcome(code: &str) -> Option<(bool, &'static str)> {
+    Some(match code {
+        "made" => (true, "Install link made. Copy it now: it is shown once and only its hash is kept."),
+        "revoked" => (true, "Install link revoked: it opens nothing any more."),
+        "bad_expiry" => (false, "A link lives from 1 hour to 7 days (168 hours). Nothing was made."),
+        "unknown_workspace" => (false, "That workspace is not in the registry. Nothing was made."),
+        "not_waiting" => (false, "That link is no longer waiting (used, expired or revoked). Nothing changed."),
+        "unavailable" => (false, "DynamoDB is unavailable; nothing was made. Try again shortly."),
+        _ => return None,
+    })
+}
+
+/// *Install links for a Linear admin*: make one (shown once), see each one's state, revoke.
+#[component]
+fn InstallLinks() -> impl IntoView {
+    let query = use_query_map();
+    let outcome = move || query.read().get("link").and_then(|c| link_outcome(&c));
+    let made = Resource::new(|| (), |_| take_new_install_link());
+    let links = Resource::new(|| (), |_| list_install_links());
+    let create = ServerAction::<CreateInstallLink>::new();
+    let revoke = ServerAction::<RevokeInstallLink>::new();
+    let field = "mt-1 block w-full rounded-md border border-slate-300 px-2 py-1 text-sm dark:border-slate-700 dark:bg-slate-900";
+    view! {
+        <section id="install-links" data-testid="install-links" class="mt-8 rounded-lg border border-slate-200 bg-white p-6 text-sm dark:border-slate-800 dark:bg-slate-900">
+            <h2 class="text-lg font-semibold">"Install links for a Linear admin"</h2>
+            <p class="mt-1 text-slate-600 dark:text-slate-300">
+                "Only a Linear workspace admin can consent to the app's install. Send them a link: they need no console account, see who asks and what the app may do, and consent on Linear. What it writes is what your own install writes (you are the installer). Single use; you are told when it is used."
+            </p>
+            {move || outcome().map(|(good, text)| view! { <NoticeBanner good text/> })}
+            <Suspense fallback=|| ()>
+                {move || made.get().and_then(|r| r.ok().flatten()).map(|url| view! {
+                    <div data-testid="new-link" class="my-3 rounded-md border border-emerald-300 bg-emerald-50 p-3 dark:border-emerald-800 dark:bg-emerald-950">
+                        <p class="font-medium">"The link (shown once):"</p>
+                        <code data-testid="new-link-url" class="mt-1 block break-all font-mono text-xs">{url.clone()}</code>
+                        <CopyButton text=url what="install link".to_string()/>
+                    </div>
+                })}
+            </Suspense>
+            <ActionForm action=create attr:class="mt-4 grid gap-3 sm:grid-cols-2" attr:data-testid="make-link">
+                <label>"Only for the Linear workspace (url key or organization id; optional)"
+                    <input name="only_for" maxlength="64" placeholder="acme-eng" data-testid="link-only-for" class=field/>
+                </label>
+                <label>"Valid for (hours, 1 to 168)"
+                    <input name="hours" type="number" min="1" max="168" value="24" data-testid="link-hours" class=field/>
+                </label>
+                <label class="sm:col-span-2">"A note for the person (optional)"
+                    <textarea name="note" maxlength="500" rows="2" data-testid="link-note-input" class=field></textarea>
+                </label>
+                <div class="sm:col-span-2">
+                    <button type="submit" data-testid="make-link-submit" class="rounded-md bg-indigo-600 px-3 py-1.5 font-medium text-white hover:bg-indigo-500">"Make install link"</button>
+                </div>
+            </ActionForm>
+            <Suspense fallback=|| view! { <Loading what="install links"/> }>
+                {move || links.get().map(|r| match r {
+                    Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+                    Ok(rows) if rows.is_empty() => view! { <p class="mt-4 text-slate-500">"No install link yet."</p> }.into_any(),
+                    Ok(rows) => view! {
+                        <ul class="mt-4 divide-y divide-slate-100 rounded-md border border-slate-200 dark:divide-slate-800 dark:border-slate-800">
+                            {rows.into_iter().map(|l| view! {
+                                <li data-testid="link-row" data-status=l.status.code() class="flex flex-wrap items-center gap-x-3 gap-y-1 px-3 py-2">
+                                    <code class="font-mono text-xs">{format!("…{}", l.tail)}</code>
+                                    <span class="font-medium">{l.purpose.clone()}</span>
+                                    <span data-testid="link-status" class="rounded-full bg-slate-100 px-2 py-0.5 text-xs dark:bg-slate-800">{l.status.code()}</span>
+                                    <span class="text-xs text-slate-500">{format!("by {}", l.created_by)}</span>
+                                    <span class="text-xs text-slate-500">"until " <When at=l.expires_at.clone() class="inline"/></span>
+                                    {l.bound.clone().map(|b| view! { <span class="text-xs">{format!("only {b}")}</span> })}
+                                    {l.used.clone().or(l.revoked.clone()).map(|u| view! { <span data-testid="link-use" class="w-full text-xs text-slate-600 dark:text-slate-300">{u}</span> })}
+                                    {(l.status == LinkStatus::Waiting).then(|| view! {
+                                        <ActionForm action=revoke attr:class="ml-auto">
+                                            <input type="hidden" name="id" value=l.id.clone()/>
+                                            <button type="submit" data-testid="revoke-link" class="rounded-md border border-slate-300 px-2 py-0.5 text-xs dark:border-slate-700">"Revoke"</button>
+                                        </ActionForm>
+                                    })}
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                })}
+            </Suspense>
+        </section>
     }
 }
 

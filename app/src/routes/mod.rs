@@ -3,6 +3,7 @@ pub mod audit;
 pub mod connect;
 pub mod forbidden;
 pub mod incidents;
+pub mod install_link;
 pub mod login;
 pub mod mfa;
 pub mod new_password;

@@ -112,6 +112,8 @@ fn Detail(d: WorkspaceDetail, webhook_missing: bool, retype: bool) -> impl IntoV
     let (org_check, org_refresh, org_orphan, org_webhook, org_remove) =
         (w.org_id.clone(), w.org_id.clone(), w.org_id.clone(), w.org_id.clone(), w.org_id.clone());
     let org_replace = w.org_id.clone();
+    let org_link = w.org_id.clone();
+    let reconnect_link = ServerAction::<crate::functions::CreateInstallLink>::new();
     let can_act = w.state == RegistryState::Active && !d.vault_managed && may(Role::Operator);
     let admin = may(Role::Admin);
     let confirm_word = w.slug.clone().unwrap_or_else(|| w.org_id.clone());
@@ -265,6 +267,22 @@ fn Detail(d: WorkspaceDetail, webhook_missing: bool, retype: bool) -> impl IntoV
                 view! { <ul class="mt-3 space-y-3">{d.incidents.clone().into_iter().map(|i| view! { <IncidentCard i act/> }).collect_view()}</ul> }.into_any()
             }}
         </section>
+        {admin.then(|| view! {
+            <details data-testid="reconnect-link" class="mt-8 rounded-lg border border-slate-200 bg-white p-4 text-sm dark:border-slate-800 dark:bg-slate-900">
+                <summary class="cursor-pointer font-medium">"Make a reconnect link for a Linear admin…"</summary>
+                <p class="mt-2">"Only a Linear workspace admin can consent again. The link lets one reconnect this workspace without a console account; it works once, for this workspace only, and you are told when it is used."</p>
+                <ActionForm action=reconnect_link attr:class="mt-3 flex flex-wrap items-end gap-2">
+                    <input type="hidden" name="org_id" value=org_link/>
+                    <label class="flex flex-col">"Valid for (hours)"
+                        <input name="hours" type="number" min="1" max="168" value="24" class="w-24 rounded-md border border-slate-300 px-2 py-1 dark:border-slate-700 dark:bg-slate-900"/>
+                    </label>
+                    <label class="flex flex-col">"A note (optional)"
+                        <input name="note" maxlength="500" class="w-80 rounded-md border border-slate-300 px-2 py-1 dark:border-slate-700 dark:bg-slate-900"/>
+                    </label>
+                    <button type="submit" data-testid="make-reconnect-link" class=button>"Make reconnect link"</button>
+                </ActionForm>
+            </details>
+        })}
         {admin.then(|| view! {
         <details data-testid="remove-panel" open=retype class="mt-8 rounded-lg border border-red-300 bg-white p-4 text-sm dark:border-red-800 dark:bg-slate-900">
             <summary class="cursor-pointer font-semibold text-red-800 dark:text-red-300">"Revoke or remove this workspace…"</summary>

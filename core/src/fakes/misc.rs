@@ -9,6 +9,7 @@ use super::{lock, Script};
 use crate::error::{Service, Unavailable};
 use crate::ids::InviteCode;
 use crate::ports::{Ids, Leases, SignInCounters};
+use crate::records::install_links::LinkToken;
 use crate::sign_in_throttle::{Failures, Limits};
 
 pub struct FakeLeases {
@@ -88,5 +89,11 @@ impl Ids for FakeIds {
 
     fn invite_code(&self) -> InviteCode {
         super::code(self.next.fetch_add(1, Ordering::SeqCst) + 1)
+    }
+
+    /// `0…0<n>` in 64 hex characters: distinct per call, of the shape a link's URL holds.
+    fn link_token(&self) -> LinkToken {
+        let n = self.unique().bytes().fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
+        LinkToken::parse(&format!("{n:064x}")).expect("a token of 64 hex characters")
     }
 }

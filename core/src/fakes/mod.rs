@@ -7,6 +7,7 @@ mod audit;
 mod clock;
 mod directory;
 mod incidents;
+mod install_links;
 mod linear;
 mod mappings;
 mod misc;
@@ -22,6 +23,7 @@ pub use audit::FakeAuditStore;
 pub use clock::FakeClock;
 pub use directory::FakeDirectory;
 pub use incidents::{FakeIncidents, FakeSender};
+pub use install_links::FakeInstallLinks;
 pub use linear::{FakeApi, FakeOAuth, LinearOrg};
 pub use mappings::FakeMappings;
 pub use misc::{FakeCounters, FakeIds, FakeLeases};
@@ -42,6 +44,7 @@ use crate::services::alerts::Alerts;
 use crate::services::audit::AuditLog;
 use crate::services::incidents::{IncidentRules, Watch};
 use crate::services::install::{InstallParts, InstallSettings, Installer};
+use crate::services::install_links::{InstallLinks, InstallLinksParts};
 use crate::services::mapping_cache::CachedMappings;
 use crate::services::projects::{Projects, ProjectsParts};
 use crate::services::removal::{RemovalParts, Removals};
@@ -139,6 +142,7 @@ pub struct Fakes {
     pub mappings: Arc<FakeMappings>,
     pub project_mappings: Arc<FakeProjectMappings>,
     pub repositories: Arc<FakeRepositories>,
+    pub install_link_store: Arc<FakeInstallLinks>,
     pub oauth: Arc<FakeOAuth>,
     pub api: Arc<FakeApi>,
     pub directory: Arc<FakeDirectory>,
@@ -174,6 +178,7 @@ impl Fakes {
             mappings: Arc::new(FakeMappings::new(Script::new("mappings", &journal))),
             project_mappings: Arc::new(FakeProjectMappings::new(Script::new("project_mappings", &journal))),
             repositories: Arc::new(FakeRepositories::new(Script::new("repositories", &journal))),
+            install_link_store: Arc::new(FakeInstallLinks::new(Script::new("install_links", &journal))),
             oauth: Arc::new(FakeOAuth::new(Script::new("oauth", &journal), world.clone())),
             api: Arc::new(FakeApi::new(Script::new("api", &journal), world)),
             directory: Arc::new(FakeDirectory::new(Script::new("directory", &journal))),
@@ -201,6 +206,7 @@ impl Fakes {
             "mappings" => &self.mappings.script,
             "project_mappings" => &self.project_mappings.script,
             "repositories" => &self.repositories.script,
+            "install_links" => &self.install_link_store.script,
             "oauth" => &self.oauth.script,
             "api" => &self.api.script,
             "directory" => &self.directory.script,
@@ -277,6 +283,7 @@ impl Fakes {
                 client_secret: Some("client-secret".to_owned().into()),
                 webhook_secret_arn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:stack-webhook-AbCdEf".into(),
             },
+            links: self.install_link_store.clone(),
         })
     }
 
@@ -297,6 +304,16 @@ impl Fakes {
             },
             page_cache: Duration::ZERO,
             views: self.views.clone(),
+        })
+    }
+
+    pub fn install_links(&self) -> InstallLinks {
+        InstallLinks::new(InstallLinksParts {
+            links: self.install_link_store.clone(),
+            registry: self.registry.clone(),
+            audit: Arc::new(self.audit_log()),
+            clock: self.clock(),
+            ids: self.ids.clone(),
         })
     }
 

@@ -2,6 +2,7 @@
 //! rows, token bundles, user-mapping rows, project mappings and repositories, and the people on
 //! either side of a link. Typed and pure: adapters turn stored items into these and back, and
 //! nothing else handles a raw item.
+pub mod install_links;
 pub mod members;
 pub mod projects;
 pub mod registry;

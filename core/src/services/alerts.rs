@@ -118,6 +118,33 @@ impl Alerts {
         retried
     }
 
+    /// Tells every channel that an install link was used (once each, not retried: a notice, not an
+    /// incident). Failures are logged.
+    pub async fn announce_link_used(&self, org_id: &str, slug: &str, text: String) {
+        let now = self.clock.unix();
+        let notice = Incident {
+            id: format!("link-{org_id}-{now}"),
+            org_id: org_id.to_owned(),
+            slug: Some(slug.to_owned()),
+            name: None,
+            kind: IncidentKind::Degraded,
+            first_seen: now,
+            last_seen: now,
+            resolved_at: None,
+            evidence: text,
+            acknowledged_by: None,
+            note: None,
+            snoozed_until: None,
+            snoozed_until_resolved: false,
+        };
+        let msg = AlertMessage::of(&notice, AlertEvent::LinkUsed, &self.console_url, now);
+        for channel in &self.channels {
+            if let Err(e) = self.sender.send(channel, &msg, now).await {
+                tracing::warn!(channel = %channel.label(), error = %e, "an install link's notice was not delivered");
+            }
+        }
+    }
+
     /// *Send test alert* to one channel (not claimed: a test may be sent again). `None`: no such
     /// channel.
     pub async fn test(&self, index: usize) -> Option<Result<(), SendError>> {

@@ -249,6 +249,16 @@ impl Watch {
         Audited::new(done, recorded)
     }
 
+    /// Tells the alert channels (and so the link's maker) that an install link was used.
+    pub async fn announce_link_used(&self, link: &crate::records::install_links::InstallLink, done: &crate::services::install::Completed) {
+        let how = if done.reconnected { "reconnected" } else { "connected" };
+        let text = format!(
+            "A Linear workspace admin {how} {} ({}) through the install link …{} that {} made. The audit log has the details.",
+            done.name, done.slug, link.tail, link.created_by_email
+        );
+        self.alerts.announce_link_used(done.org_id.as_str(), &done.slug, text).await;
+    }
+
     /// *Send test alert* to channel `index`; audited.
     pub async fn test_alert(&self, actor: &Actor, index: usize) -> Audited<TestAlert> {
         let (result, outcome, detail) = match self.alerts.test(index).await {

@@ -14,9 +14,10 @@ use crate::cache::Epoch;
 use crate::error::{chain, StoreError, Unavailable};
 use crate::ids::{OrgId, UrlKey};
 use crate::ports::{
-    ApiError, AppCredentials, InstallFacts, IssuedTokens, LinearApi, LinearOAuth, RegistryStore, Revocation, TokenError, TokenKind,
-    TokenVault,
+    ApiError, AppCredentials, InstallFacts, InstallLinkStore, IssuedTokens, LinearApi, LinearOAuth, RegistryStore, Revocation, TokenError,
+    TokenKind, TokenVault,
 };
+use crate::records::install_links::{InstallLink, LinkUse, Purpose};
 use crate::records::registry::{Expect, InstallRecord, RegistryRecord};
 use crate::records::token_bundle::{StoredBundle, TokenBundle, WebhookSecret};
 use crate::services::audit::{AuditLog, Audited, Recorded};
@@ -34,11 +35,27 @@ pub struct PendingConsent {
     pub verifier: String,
     pub expires_at: i64,
     pub reconnect: Option<ReconnectTarget>,
+    /// The install link a Linear admin opened, when the consent came through one.
+    #[serde(default)]
+    pub via_link: Option<ViaLink>,
+}
+
+/// The install link a consent came through: its id (the token's hash), its tail, and who the person
+/// said they were (Linear does not say who consented to an `actor=app` install).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ViaLink {
+    pub id: String,
+    pub tail: String,
+    pub stated_by: Option<String>,
 }
 
 impl std::fmt::Debug for PendingConsent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PendingConsent").field("expires_at", &self.expires_at).field("reconnect", &self.reconnect).finish_non_exhaustive()
+        f.debug_struct("PendingConsent")
+            .field("expires_at", &self.expires_at)
+            .field("reconnect", &self.reconnect)
+            .field("via_link", &self.via_link.as_ref().map(|v| &v.tail))
+            .finish_non_exhaustive()
     }
 }
 
@@ -168,6 +185,12 @@ pub enum InstallError {
     BundleGone,
     #[error("registry read: {0}")]
     RegistryRead(#[source] StoreError),
+    #[error("the install link was used, revoked or expired meanwhile")]
+    LinkUnusable,
+    #[error("Linear authorized {authorized_slug} ({authorized_name}), but the install link is for {bound} only")]
+    LinkWrongWorkspace { authorized_name: String, authorized_slug: String, bound: String },
+    #[error("install links: {0}")]
+    LinkStore(#[source] Unavailable),
     #[error("tokens saved in {} but the registry row was not written: {cause}", unfinished.secret_arn)]
     Unfinished { cause: StoreError, unfinished: Box<Unfinished> },
 }
@@ -267,6 +290,7 @@ pub struct InstallParts {
     pub clock: Arc<dyn Clock>,
     pub views: Epoch,
     pub settings: InstallSettings,
+    pub links: Arc<dyn InstallLinkStore>,
 }
 
 pub struct Installer {
@@ -327,8 +351,46 @@ impl Installer {
             verifier: auth.verifier.expose_secret().to_owned(),
             expires_at: self.p.clock.unix() + CONSENT_WINDOW.as_secs() as i64,
             reconnect,
+            via_link: None,
         };
         Ok((auth.url, pending))
+    }
+
+    /// Starts the consent of an install link (a reconnect when the link is one), for a Linear
+    /// admin with no console account; `stated_by` is who they said they were.
+    pub async fn begin_link(&self, link: &InstallLink, stated_by: Option<String>) -> Result<(String, PendingConsent), InstallError> {
+        let reconnect = match &link.purpose {
+            Purpose::Reconnect(org) => Some(org),
+            Purpose::Install => None,
+        };
+        let (url, mut pending) = self.begin(reconnect).await?;
+        pending.via_link = Some(ViaLink { id: link.id.clone(), tail: link.tail.clone(), stated_by });
+        Ok((url, pending))
+    }
+
+    /// The link a consent came through, for the actor its install is made as (the link's maker).
+    pub async fn link_of(&self, via: &ViaLink) -> Result<Option<InstallLink>, InstallError> {
+        self.p.links.get(&via.id).await.map_err(InstallError::LinkStore)
+    }
+
+    /// Uses the consent's install link for the organization Linear authorized: it must be the
+    /// workspace the link is bound to, and still waiting (claimed conditionally: used once).
+    async fn claim_link(&self, via: &ViaLink, org_id: &OrgId, key: &UrlKey, name: &str) -> Result<(), InstallError> {
+        let link = self.link_of(via).await?.ok_or(InstallError::LinkUnusable)?;
+        if let Some(bound) = link.must_be().filter(|b| !b.matches(org_id, key.as_str())) {
+            return Err(InstallError::LinkWrongWorkspace {
+                authorized_name: name.to_owned(),
+                authorized_slug: key.to_string(),
+                bound: bound.describe(),
+            });
+        }
+        let now = self.p.clock.unix();
+        let used = LinkUse::Used { at: now, org_id: org_id.to_string(), slug: Some(key.to_string()), stated_by: via.stated_by.clone() };
+        match self.p.links.claim(&via.id, now, &used).await {
+            Ok(()) => Ok(()),
+            Err(StoreError::Conflict) => Err(InstallError::LinkUnusable),
+            Err(StoreError::Unavailable(u)) => Err(InstallError::LinkStore(u)),
+        }
     }
 
     /// A callback that matched no consent of the session (nothing written): audited.
@@ -369,7 +431,7 @@ impl Installer {
 
     async fn record_outcome(&self, actor: &Actor, consent: &PendingConsent, result: &Result<Completed, Failed>) -> Recorded {
         let reconnect = consent.reconnect.as_ref().map(|r| r.org_id.clone());
-        let (action, target, outcome, detail) = match result {
+        let (action, target, outcome, mut detail) = match result {
             Ok(done) => (action_of(done.reconnected), Some(done.org_id.clone()), Outcome::Success, done.detail()),
             Err(failed) => {
                 let target = match &failed.error {
@@ -379,6 +441,14 @@ impl Installer {
                 (action_of(reconnect.is_some()), target, Outcome::Failure, failure_detail(failed))
             }
         };
+        if let Some(via) = &consent.via_link {
+            let who =
+                via.stated_by.as_deref().map(|w| format!("who gave their name as {w:?}")).unwrap_or_else(|| "who gave no name".to_owned());
+            detail.push_str(&format!(
+                "; through install link …{} made by {}, consented on Linear by a workspace admin {who} (Linear does not name them for an app install)",
+                via.tail, actor.email
+            ));
+        }
         self.p.audit.record(actor.event(action, target.as_ref().map(OrgId::as_str), outcome, detail)).await
     }
 
@@ -444,6 +514,10 @@ impl Installer {
                     authorized_org: org.id.clone(),
                 });
             }
+        }
+        // Through an install link: the bound workspace, and the link used once, before anything is written.
+        if let Some(via) = &pending.via_link {
+            self.timed(t, "install-link", self.claim_link(via, &org_id, &key, &org.name)).await?;
         }
 
         // Two independent reads side by side: the bundle under this slug and the registry row
@@ -718,6 +792,82 @@ mod tests {
         assert!(url.contains(&pending.state));
         let _ = f;
         pending
+    }
+
+    fn creator() -> Actor {
+        Actor { sub: "sub-creator".into(), email: "creator@example.com".into(), request_id: None }
+    }
+
+    /// A link made by `creator()`, with its consent begun as a Linear admin opening it would.
+    async fn link_consent(
+        f: &Fakes,
+        installer: &Installer,
+        purpose: Purpose,
+        bound: Option<crate::records::install_links::Bound>,
+    ) -> (InstallLink, PendingConsent) {
+        use crate::services::install_links::NewLink;
+        let (_, link) = f.install_links().create(&creator(), NewLink { purpose, bound, note: None, hours: 24 }).await.value.unwrap();
+        let (_, pending) = installer.begin_link(&link, Some("Lin Admin".into())).await.unwrap();
+        (link, pending)
+    }
+
+    #[tokio::test]
+    async fn a_links_consent_writes_what_an_admins_install_writes_once_and_names_the_link() {
+        let f = Fakes::new();
+        let org = f.api.org(LinearOrg::new("org-1", "acme-eng", "Acme"));
+        let installer = f.installer();
+        let (link, pending) = link_consent(&f, &installer, Purpose::Install, None).await;
+        let code = ConsentAnswer::Code(f.oauth.code_for(&org));
+        let done = installer.callback(&creator(), &pending, code, &mut Timings::default()).await.value.unwrap();
+        let row = f.registry.row(&done.org_id).unwrap();
+        assert_eq!(row.installed_by.as_deref(), Some("sub-creator"), "the installer is the link's maker");
+        let stored = f.install_link_store.all_links().pop().unwrap();
+        assert!(
+            matches!(&stored.state, LinkUse::Used { org_id, stated_by, .. } if org_id == "org-1" && stated_by.as_deref() == Some("Lin Admin"))
+        );
+        let detail = f.audit.entries().pop().unwrap().detail.unwrap();
+        assert!(detail.contains(&format!("install link …{}", link.tail)) && detail.contains("Lin Admin"), "{detail}");
+        // The same link again: nothing written, the new grant revoked at Linear.
+        let (_, again) = installer.begin(None).await.unwrap();
+        let again = PendingConsent { via_link: pending.via_link.clone(), ..again };
+        let before = f.journal().iter().filter(|j| j.starts_with("vault.write")).count();
+        let refused = installer.callback(&creator(), &again, ConsentAnswer::Code(f.oauth.code_for(&org)), &mut Timings::default()).await;
+        let failed = refused.value.unwrap_err();
+        assert!(matches!(failed.error, InstallError::LinkUnusable), "{:?}", failed.error);
+        assert_eq!(failed.grant, Some(GrantFate::Revoked));
+        assert_eq!(f.journal().iter().filter(|j| j.starts_with("vault.write")).count(), before, "nothing written");
+    }
+
+    #[tokio::test]
+    async fn a_link_for_another_workspace_or_an_expired_one_writes_nothing_and_revokes_the_grant() {
+        use crate::records::install_links::Bound;
+        let f = Fakes::new();
+        let other = f.api.org(LinearOrg::new("org-2", "globex", "Globex"));
+        let installer = f.installer();
+        let bound = Some(Bound::UrlKey(UrlKey::parse("acme-eng").unwrap()));
+        let (_, pending) = link_consent(&f, &installer, Purpose::Install, bound).await;
+        let done = installer.callback(&creator(), &pending, ConsentAnswer::Code(f.oauth.code_for(&other)), &mut Timings::default()).await;
+        let failed = done.value.unwrap_err();
+        assert!(
+            matches!(&failed.error, InstallError::LinkWrongWorkspace { bound, .. } if bound == "linear.app/acme-eng"),
+            "{:?}",
+            failed.error
+        );
+        assert_eq!(failed.grant, Some(GrantFate::Revoked));
+        assert!(f.registry.row(&other).is_none());
+        assert!(
+            f.install_link_store.all_links().iter().all(|l| l.state == LinkUse::Waiting),
+            "the link still waits for the right workspace"
+        );
+        // Expired meanwhile (the consent itself is still within its window).
+        let (_, pending) = link_consent(&f, &installer, Purpose::Install, None).await;
+        f.clock.advance(Duration::from_secs(24 * 3600 - 60));
+        let (_, fresh) = installer.begin(None).await.unwrap();
+        let late = PendingConsent { via_link: pending.via_link.clone(), ..fresh };
+        f.clock.advance(Duration::from_secs(120));
+        let done = installer.callback(&creator(), &late, ConsentAnswer::Code(f.oauth.code_for(&other)), &mut Timings::default()).await;
+        assert!(matches!(done.value.unwrap_err().error, InstallError::LinkUnusable));
+        assert!(f.registry.row(&other).is_none());
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod alerts;
 pub mod audit;
 pub mod incidents;
 pub mod install;
+pub mod install_links;
 pub mod mapping_cache;
 pub mod projects;
 pub mod removal;
@@ -21,8 +22,8 @@ use std::time::Duration;
 use crate::access::RoleGroups;
 use crate::cache::Epoch;
 use crate::ports::{
-    AlertSender, AuditStore, Channel, Directory, Ids, IncidentStore, Leases, LinearApi, LinearOAuth, Mappings, ProjectMappings,
-    RegistryStore, Repositories, SignInCounters, TokenVault,
+    AlertSender, AuditStore, Channel, Directory, Ids, IncidentStore, InstallLinkStore, Leases, LinearApi, LinearOAuth, Mappings,
+    ProjectMappings, RegistryStore, Repositories, SignInCounters, TokenVault,
 };
 use crate::time::Clock;
 
@@ -34,6 +35,7 @@ pub struct Backends {
     pub project_mappings: Arc<dyn ProjectMappings>,
     /// The platform's repository table, when configured.
     pub repositories: Option<Arc<dyn Repositories>>,
+    pub install_links: Arc<dyn InstallLinkStore>,
     pub oauth: Arc<dyn LinearOAuth>,
     pub api: Arc<dyn LinearApi>,
     pub directory: Arc<dyn Directory>,
@@ -69,6 +71,7 @@ pub struct Services {
     pub upkeep: Arc<upkeep::Upkeep>,
     pub removals: Arc<removal::Removals>,
     pub installer: Arc<install::Installer>,
+    pub install_links: Arc<install_links::InstallLinks>,
     pub user_links: Arc<user_links::UserLinks>,
     pub projects: Arc<projects::Projects>,
     pub workspaces: Arc<workspaces::Workspaces>,
@@ -127,6 +130,14 @@ impl Services {
             clock: b.clock.clone(),
             views: views.clone(),
             settings: s.install,
+            links: b.install_links.clone(),
+        }));
+        let install_links = Arc::new(install_links::InstallLinks::new(install_links::InstallLinksParts {
+            links: b.install_links.clone(),
+            registry: b.registry.clone(),
+            audit: audit.clone(),
+            clock: b.clock.clone(),
+            ids: b.ids.clone(),
         }));
         let projects = Arc::new(projects::Projects::new(projects::ProjectsParts {
             registry: b.registry.clone(),
@@ -174,6 +185,20 @@ impl Services {
         }));
         let access = Arc::new(access::Access::new(b.directory.clone(), s.role_groups, s.recheck, b.clock.clone()));
         let throttle = Arc::new(sign_in_throttle::SignInThrottle::new(b.counters.clone(), audit.clone(), b.clock.clone()));
-        Services { audit, watch, upkeep, removals, installer, user_links, projects, workspaces, sweeper, access, throttle, views }
+        Services {
+            audit,
+            watch,
+            upkeep,
+            removals,
+            installer,
+            install_links,
+            user_links,
+            projects,
+            workspaces,
+            sweeper,
+            access,
+            throttle,
+            views,
+        }
     }
 }

@@ -10,7 +10,7 @@ use crate::audit::{Action, AuditEvent, Outcome};
 use crate::error::{chain, Unavailable};
 use crate::ports::SignInCounters;
 use crate::services::audit::AuditLog;
-use crate::sign_in_throttle::{stricter, Failures, Limits, Transition, Verdict, ACCOUNT, ADDRESS};
+use crate::sign_in_throttle::{stricter, Failures, Limits, Transition, Verdict, ACCOUNT, ADDRESS, PUBLIC_LINKS};
 use crate::time::{iso_of_unix, Clock};
 
 pub struct SignInThrottle {
@@ -61,6 +61,20 @@ impl SignInThrottle {
             futures::join!(self.counters.fail(&k.account, &ACCOUNT, now), self.counters.fail(&k.address, &ADDRESS, now));
         self.announce(&ACCOUNT, account, Some(email), "account", now).await;
         self.announce(&ADDRESS, by_address, None, &format!("address {address}"), now).await;
+    }
+
+    /// Counts one request to the public install-link pages from `address`; whether it may be
+    /// answered (an outage of the counters lets it through, logged).
+    pub async fn public_link_try(&self, address: &str) -> bool {
+        let key = format!("throttle#link#{}", keys("", address).address.trim_start_matches("throttle#address#"));
+        let now = self.clock.unix();
+        match self.counters.fail(&key, &PUBLIC_LINKS, now).await {
+            Ok(f) => f.count <= PUBLIC_LINKS.lock_after,
+            Err(e) => {
+                tracing::warn!(error = %chain(&e), "install-link counters unavailable; this request is not throttled");
+                true
+            }
+        }
     }
 
     /// A successful sign-in forgets the account's failures (not the address's: one good password
@@ -135,6 +149,19 @@ mod tests {
         assert_eq!(throttled.len(), 3, "slowed and locked for the account, slowed for the address: {throttled:?}");
         f.clock.advance(Duration::from_secs(16 * 60));
         assert!(throttle.verdict("ada@example.com", "198.51.100.7").await.allows(), "the lock ends");
+    }
+
+    #[tokio::test]
+    async fn the_public_link_pages_allow_sixty_requests_an_address_in_a_quarter_hour() {
+        let f = Fakes::new();
+        let throttle = f.throttle();
+        for _ in 0..60 {
+            assert!(throttle.public_link_try("203.0.113.9").await);
+        }
+        assert!(!throttle.public_link_try("203.0.113.9").await, "the 61st");
+        assert!(throttle.public_link_try("198.51.100.7").await, "another address");
+        f.clock.advance(Duration::from_secs(16 * 60));
+        assert!(throttle.public_link_try("203.0.113.9").await, "a quarter hour later");
     }
 
     #[tokio::test]

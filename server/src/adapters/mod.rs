@@ -122,4 +122,11 @@ impl Ids for RandomIds {
         let mut rng = rand::rng();
         InviteCode::from_picks(|| rng.random_range(0..usize::MAX))
     }
+
+    /// 32 random bytes in hex.
+    fn link_token(&self) -> console_core::records::install_links::LinkToken {
+        let mut rng = rand::rng();
+        let hex: String = (0..32).map(|_| format!("{:02x}", rng.random::<u8>())).collect();
+        console_core::records::install_links::LinkToken::new(secrecy::SecretString::from(hex))
+    }
 }

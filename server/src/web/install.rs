@@ -12,8 +12,9 @@ use tower_sessions::Session;
 
 use app::edge::{landing, now_unix, Member, UNFINISHED_KEY};
 use app::identity::Role;
-use console_core::ids::OrgId;
-use console_core::services::install::{ConsentAnswer, InstallError, PendingConsent, Timings, Unfinished};
+use console_core::audit::Actor;
+use console_core::ids::{OrgId, RequestId};
+use console_core::services::install::{ConsentAnswer, InstallError, PendingConsent, Timings, Unfinished, ViaLink};
 
 use crate::web::state::AppState;
 
@@ -58,17 +59,23 @@ pub async fn connect(
             return Redirect::to(&landing::connect_page(landing::install_failure(&e), &[], &rid)).into_response();
         }
     };
+    if keep_consent(&session, pending).await.is_err() {
+        return Redirect::to(&landing::connect_page(landing::install_failure(&InstallError::SessionUnavailable), &[], &rid))
+            .into_response();
+    }
+    Redirect::to(&url).into_response()
+}
+
+/// Keeps a consent under way in the session (the newest few, unexpired ones).
+pub async fn keep_consent(session: &Session, pending: PendingConsent) -> Result<(), ()> {
     let mut consents: Vec<PendingConsent> = session.get(CONSENTS_KEY).await.ok().flatten().unwrap_or_default();
     consents.retain(|c| c.expires_at > now_unix());
     consents.push(pending);
     let excess = consents.len().saturating_sub(MAX_CONSENTS);
     consents.drain(..excess);
-    if let Err(e) = session.insert(CONSENTS_KEY, consents).await {
+    session.insert(CONSENTS_KEY, consents).await.map_err(|e| {
         tracing::error!(error = %e, "could not keep the consent state in the session");
-        return Redirect::to(&landing::connect_page(landing::install_failure(&InstallError::SessionUnavailable), &[], &rid))
-            .into_response();
-    }
-    Redirect::to(&url).into_response()
+    })
 }
 
 #[derive(Deserialize, Default)]
@@ -106,23 +113,57 @@ pub async fn connect_page_instead() -> Response {
     Redirect::to("/workspaces/connect").into_response()
 }
 
-/// Linear sends the admin back here with `code` + `state`, or with `error`.
+fn answer_of(p: CallbackParams) -> ConsentAnswer {
+    match (p.error, p.code) {
+        (Some(error), _) => ConsentAnswer::Error(error),
+        (None, Some(code)) if !code.is_empty() => ConsentAnswer::Code(code),
+        _ => ConsentAnswer::Nothing,
+    }
+}
+
+/// The callback of a consent made through an install link: written as the link's maker would
+/// have (installer: the maker), the link used once; the person lands on the public done page.
+async fn via_link(state: &AppState, consent: &PendingConsent, via: &ViaLink, p: CallbackParams, rid: &str) -> Response {
+    let installer = &state.services.installer;
+    let link = installer.link_of(via).await.ok().flatten();
+    let actor = match &link {
+        Some(l) => Actor { sub: l.created_by_sub.clone(), email: l.created_by_email.clone(), request_id: RequestId::parse(rid).ok() },
+        // Gone meanwhile: the claim refuses it and the grant is revoked.
+        None => Actor { sub: "install-link".into(), email: "an install link".into(), request_id: RequestId::parse(rid).ok() },
+    };
+    let done = installer.callback(&actor, consent, answer_of(p), &mut Timings::default()).await;
+    if let (Ok(completed), Some(link)) = (&done.value, &link) {
+        state.services.watch.announce_link_used(link, completed).await;
+    }
+    Redirect::to(&landing::installed_via_link(&done.value, rid)).into_response()
+}
+
+/// Linear sends the admin (or, through an install link, a Linear admin with no console
+/// account) back here with `code` + `state`, or with `error`.
 pub async fn callback(
     State(state): State<AppState>,
     session: Session,
-    member: Member,
+    member: Option<Member>,
     headers: HeaderMap,
     Query(p): Query<CallbackParams>,
 ) -> Response {
     let rid = request_id(&headers);
-    let admin = match member.at_least(Role::Admin) {
-        Ok(admin) => admin,
-        Err(refused) => return refused.into_response(),
-    };
-    let actor = admin.actor();
     let installer = &state.services.installer;
     let started = std::time::Instant::now();
-    let consent = match take_consent(&session, p.state.as_deref().unwrap_or("")).await {
+    let taken = take_consent(&session, p.state.as_deref().unwrap_or("")).await;
+    // Through an install link: whoever holds the consent's session, made as the link's maker.
+    if let Ok(consent) = &taken {
+        if let Some(via) = &consent.via_link {
+            return via_link(&state, consent, via, p, &rid).await;
+        }
+    }
+    let admin = match member.map(|m| m.at_least(Role::Admin)) {
+        Some(Ok(admin)) => admin,
+        Some(Err(refused)) => return refused.into_response(),
+        None => return Redirect::to("/login?next=%2Fworkspaces%2Fconnect").into_response(),
+    };
+    let actor = admin.actor();
+    let consent = match taken {
         Ok(c) => c,
         Err(e) => {
             let recorded = installer.refused(&actor, &e).await;
@@ -131,11 +172,7 @@ pub async fn callback(
             return Redirect::to(&url).into_response();
         }
     };
-    let answer = match (p.error, p.code) {
-        (Some(error), _) => ConsentAnswer::Error(error),
-        (None, Some(code)) if !code.is_empty() => ConsentAnswer::Code(code),
-        _ => ConsentAnswer::Nothing,
-    };
+    let answer = answer_of(p);
     let mut timings = Timings::default();
     timings.0.push(("session", started.elapsed()));
     let done = installer.callback(&actor, &consent, answer, &mut timings).await;

@@ -7,6 +7,7 @@ pub mod client_address;
 pub mod csv;
 pub mod exports;
 pub mod install;
+pub mod install_links;
 pub mod lambda;
 pub mod probes;
 pub mod profile;
@@ -81,6 +82,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(probes::readyz))
         .route("/linear/connect", post(install::connect).get(install::connect_page_instead))
         .route("/linear/callback", get(install::callback))
+        .route("/install/{link}", post(install_links::start))
         .route("/audit.csv", get(audit_csv::csv_export))
         .route("/workspaces.csv", get(exports::registry_csv))
         .route("/workspaces.json", get(exports::registry_json))
@@ -94,6 +96,7 @@ pub fn router(state: AppState) -> Router {
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), install_links::lookup))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::member_gate))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::foreign_referer_dropped))
         .layer(sessions)
@@ -107,7 +110,8 @@ pub fn router(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
             let rid = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
-            tracing::info_span!("request", request_id = %rid, method = %req.method(), path = %req.uri().path())
+            let path = install_links::loggable_path(req.uri().path());
+            tracing::info_span!("request", request_id = %rid, method = %req.method(), path = %path)
         }))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .layer(axum::middleware::from_fn(security::foreign_request_id_dropped))

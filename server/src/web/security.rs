@@ -15,10 +15,12 @@ use console_core::services::access::Standing;
 
 use crate::web::state::AppState;
 
-/// Paths anyone may load: sign-in, its pages, static assets and probes.
+/// Paths anyone may load: sign-in, its pages, static assets, probes, and an install link's pages
+/// (for a Linear admin with no console account; rate-limited by address, see `install_links`).
 pub fn is_public(path: &str) -> bool {
     matches!(path, "/login" | "/login/new-password" | "/login/mfa" | "/forbidden" | "/logout" | "/healthz" | "/readyz" | "/favicon.ico")
         || path.starts_with("/pkg/")
+        || path.starts_with("/install/")
 }
 
 /// Every non-public path needs a live member session: pages redirect to `/login`
@@ -48,6 +50,8 @@ pub async fn member_gate(State(state): State<AppState>, session: Session, mut re
             }
         }
         Ok(Some(_)) => next.run(req).await,
+        // Back from Linear without a member: only a consent an install link started is taken there.
+        Ok(None) if path == "/linear/callback" => next.run(req).await,
         // A plain form post (no wasm yet) whose session ended goes to sign in, not to a JSON 401.
         Ok(None) if path.starts_with("/api/") && accepts_html(req.headers()) => Redirect::to("/login").into_response(),
         Ok(None) if path.starts_with("/api/") => unauthorized_json(),

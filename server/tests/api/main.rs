@@ -8,6 +8,7 @@ mod helpers;
 mod incidents;
 mod input;
 mod install;
+mod install_links;
 mod lambda;
 mod mfa;
 mod modules;

@@ -1,6 +1,7 @@
 //! DynamoDB tables: the platform's registry, user mapping, project mapping and repositories, the console's sessions and audit log.
 pub mod audit;
 pub mod incidents;
+pub mod install_links;
 pub mod leases;
 pub mod projects;
 pub mod registry;
