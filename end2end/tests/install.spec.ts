@@ -147,7 +147,7 @@ test('revoking a workspace asks for its slug and reports each step', async ({ pa
   ]);
   await expect(page.getByTestId('health-panel').getByTestId('health')).toHaveText('Revoked');
   await page.getByRole('link', { name: 'Audit', exact: true }).click();
-  await expect(page.getByTestId('audit-row').filter({ hasText: 'workspace.revoke' }).filter({ hasText: 'success' })).toBeVisible();
+  await expect(page.getByTestId('audit-row').filter({ hasText: 'workspace.revoke' }).filter({ hasText: INITRODE_ID }).filter({ hasText: 'success' })).toBeVisible();
 });
 
 test('the audit log filters by action in the URL and exports that view as CSV', async ({ page }) => {

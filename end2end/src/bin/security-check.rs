@@ -211,9 +211,33 @@ async fn main() {
     } else {
         r.check(false, "consent         install through the stand-in", authorize);
     }
+    // 6. An install link: shown once to its maker (that answer is not scanned); its public pages
+    //    (kept and scanned) must not repeat it, nor may the log.
+    let made = admin.post(format!("{base}/api/create_install_link")).header("content-type", form).body("hours=1").send().await;
+    let shown = admin.post(format!("{base}/api/new_install_link")).header("content-type", form).send().await;
+    let link: Option<String> = match (made, shown) {
+        (Ok(_), Ok(res)) => res.json::<Option<String>>().await.ok().flatten(),
+        _ => None,
+    };
+    let token = link.as_deref().and_then(|u| u.rsplit('/').next()).unwrap_or("").to_owned();
+    r.check(token.len() == 64, "install link    made and shown once", format!("{} characters", token.len()));
+    let (status, _, _) = r.keep(send(&anon, "GET", &format!("{base}/install/{token}"), "", form).await).await;
+    r.check(status == 200, "install link    its page opens without a session", status.to_string());
+    let (status, _, _) = r.keep(send(&anon, "GET", &format!("{base}/install/{}", "f".repeat(64)), "", form).await).await;
+    r.check(status == 404, "install link    an unknown link gets the one refusal", status.to_string());
+    let (status, loc, _) = r.keep(send(&anon, "POST", &format!("{base}/install/{token}"), "stated_by=probe", form).await).await;
+    r.check(
+        status == 303 && loc.starts_with(&linear),
+        "install link    continues to Linear's consent",
+        format!("{status} {}", loc.chars().take(40).collect::<String>()),
+    );
+
     let issued: serde_json::Value =
         Client::new().get(format!("{linear}/_control/issued")).send().await.expect("issued").json().await.expect("issued json");
     let mut secrets: Vec<String> = Vec::new();
+    if !token.is_empty() {
+        secrets.push(token.clone());
+    }
     for key in ["access_tokens", "refresh_tokens"] {
         secrets.extend(issued[key].as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_owned)));
     }
