@@ -59,9 +59,15 @@ pub async fn workspace_list(
 ) -> Result<crate::registry_view::WorkspaceList, AppError> {
     Member::require(Role::Viewer)?;
     checked(validate::text("q", &query.q, 128))?;
-    let rows = Console::get()?.services.workspaces.overview(freshness(after_change)).await.map_err(|e| failed(&e))?;
+    let console = Console::get()?;
+    let rows = console.services.workspaces.overview(freshness(after_change)).await.map_err(|e| failed(&e))?;
     let mut list = crate::registry_view::page(rows.iter().map(convert::summary).collect(), &query);
     list.as_of = time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+    let records: Vec<_> = rows.iter().map(|w| w.record.clone()).collect();
+    match console.services.projects.orphans(&records, freshness(after_change)).await {
+        Ok(o) => list.orphan_mappings = (o.revoked, o.gone),
+        Err(e) => tracing::warn!(error = %console_core::error::chain(&e), "project mappings unavailable for the overview"),
+    }
     Ok(list)
 }
 

@@ -60,6 +60,9 @@ pub struct WorkspaceList {
     pub summary: Summary,
     /// When the server answered (ISO UTC): "expires in" is relative to it.
     pub as_of: String,
+    /// Active project mappings naming a revoked workspace, and a workspace the registry no longer has.
+    #[serde(default)]
+    pub orphan_mappings: (usize, usize),
 }
 
 /// The rows of `query`'s page.
@@ -70,7 +73,7 @@ pub fn page(rows: Vec<WorkspaceSummary>, query: &RegistryQuery) -> WorkspaceList
     let page = query.page.min(pages - 1);
     let total = matching.len();
     let rows = matching.into_iter().skip(page * PAGE_SIZE).take(PAGE_SIZE).collect();
-    WorkspaceList { rows, matching: total, page, pages, summary, as_of: String::new() }
+    WorkspaceList { rows, matching: total, page, pages, summary, as_of: String::new(), orphan_mappings: (0, 0) }
 }
 
 console_core::codes! {

@@ -4,4 +4,5 @@ pub mod copy;
 pub mod export;
 pub mod layout;
 pub mod status;
+pub mod table;
 pub mod theme;

@@ -10,6 +10,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use crate::components::access::may;
 use crate::components::export::ExportLinks;
 use crate::components::status::{ErrorNotice, Loading, NoticeBanner};
+use crate::components::table::{PageNav, Table};
 use crate::errors::AppError;
 use crate::functions::{get_workspace_projects, MapProject, MapProjects, ReloadProjects, SetProjectStatus};
 use crate::identity::Role;
@@ -198,32 +199,12 @@ fn Projects(w: WorkspaceProjects, query: ProjectsQuery) -> impl IntoView {
         {if w.rows.is_empty() {
             view! { <p data-testid="no-projects" class="p-6 text-center text-sm text-slate-500">"No project matches this view."</p> }.into_any()
         } else {
+            let body = w.rows.into_iter().map(|p| view! { <ProjectRow p org_id=org.clone() query=query.clone() can_map/> }).collect_view();
             view! {
-                <div class="overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
-                    <table class="min-w-full divide-y divide-slate-200 text-sm dark:divide-slate-800">
-                        <thead class="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500 dark:bg-slate-900 dark:text-slate-400">
-                            <tr>
-                                <th class="px-3 py-2"><span class="sr-only">"Select"</span></th>
-                                <th class="px-3 py-2">"Project"</th>
-                                <th class="px-3 py-2">"Repository"</th>
-                                <th class="px-3 py-2">"Mapped"</th>
-                                <th class="px-3 py-2">"Actions"</th>
-                            </tr>
-                        </thead>
-                        <tbody class="divide-y divide-slate-100 dark:divide-slate-800">
-                            {w.rows.into_iter().map(|p| view! { <ProjectRow p org_id=org.clone() query=query.clone() can_map/> }).collect_view()}
-                        </tbody>
-                    </table>
-                </div>
+                <Table heads=vec!["", "Project", "Repository", "Mapped", "Actions"]>{body}</Table>
             }.into_any()
         }}
-        {pager.map(|(prev, next, label)| view! {
-            <nav aria-label="Pages" class="mt-3 flex items-center gap-4 text-sm">
-                <span data-testid="page-label" class="text-slate-500">{label}</span>
-                {prev.map(|h| view! { <a href=h class="underline">"← Previous"</a> })}
-                {next.map(|h| view! { <a href=h data-testid="next-page" class="underline">"Next →"</a> })}
-            </nav>
-        })}
+        {pager.map(|(prev, next, label)| view! { <PageNav prev next label/> })}
         {(!w.strays.is_empty()).then(|| view! { <Strays strays=w.strays org_id=org query/> })}
     }
 }

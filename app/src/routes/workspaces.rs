@@ -54,7 +54,16 @@ pub fn WorkspacesPage() -> impl IntoView {
                 Ok(list) => {
                     let v = registry_query().unwrap_or_default();
                     let pager = Pager::new(&v, list.page, list.pages, list.matching);
+                    let (revoked, gone) = list.orphan_mappings;
+                    let orphans = (revoked + gone > 0).then(|| view! {
+                        <p data-testid="orphan-mappings" class="mb-3 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100">
+                            {format!(
+                                "Active project mappings that do nothing: {revoked} name a revoked workspace (the platform answers its webhooks 401), {gone} a workspace no longer in the registry. Deactivate them from the workspace's Projects page, or when removing a workspace."
+                            )}
+                        </p>
+                    });
                     view! {
+                        {orphans}
                         <SummaryStrip summary=list.summary/>
                         <Filters view=v/>
                         {if list.rows.is_empty() {

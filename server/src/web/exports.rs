@@ -151,8 +151,26 @@ pub async fn registry(
     download(format, "linear-workspaces", &header, rows, &items)
 }
 
-fn org_of(raw: &str) -> Result<OrgId, String> {
-    OrgId::parse(raw).map_err(|e| e.about("org_id"))
+/// A workspace export's workspace and view, or the refusal (a 400 naming the field) or the
+/// member's (403, 429).
+fn workspace_view<Q>(
+    raw_org: &str,
+    q: &HashMap<String, String>,
+    parse: fn(&ParamsMap) -> app::validate::Checked<Q>,
+    member: Member,
+    session: &tower_sessions::Session,
+    limits: &ExportLimits,
+) -> Result<(OrgId, Q), Box<Response>> {
+    let org = OrgId::parse(raw_org).map_err(|e| Box::new(refused(e.about("org_id"))))?;
+    let view = parse(&params(q)).map_err(|why| Box::new(refused(why)))?;
+    if let Some(r) = refusal(member, session, limits) {
+        return Err(Box::new(r));
+    }
+    Ok((org, view))
+}
+
+fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, "That workspace is not in the registry.").into_response()
 }
 
 /// `/workspaces/<org id>/users.csv` and `.json`.
@@ -165,21 +183,14 @@ pub async fn users(
     raw_org: String,
     q: HashMap<String, String>,
 ) -> Response {
-    let org = match org_of(&raw_org) {
-        Ok(org) => org,
-        Err(why) => return refused(why),
+    let (org, view) = match workspace_view(&raw_org, &q, app::user_links_view::UsersQuery::from_params, member, &session, &limits) {
+        Ok(found) => found,
+        Err(r) => return *r,
     };
-    let view = match app::user_links_view::UsersQuery::from_params(&params(&q)) {
-        Ok(v) => v,
-        Err(why) => return refused(why),
-    };
-    if let Some(r) = refusal(member, &session, &limits) {
-        return r;
-    }
     use console_core::services::user_links::LinkingError;
     let members = match state.services.user_links.members_of(&org, Freshness::SinceChange).await {
         Ok(m) => m,
-        Err(LinkingError::UnknownWorkspace) => return (StatusCode::NOT_FOUND, "That workspace is not in the registry.").into_response(),
+        Err(LinkingError::UnknownWorkspace) => return not_found(),
         Err(e) => return unavailable("links", &e),
     };
     let slug = members.slug.clone().unwrap_or_else(|| org.to_string());
@@ -240,21 +251,14 @@ pub async fn projects(
     raw_org: String,
     q: HashMap<String, String>,
 ) -> Response {
-    let org = match org_of(&raw_org) {
-        Ok(org) => org,
-        Err(why) => return refused(why),
+    let (org, view) = match workspace_view(&raw_org, &q, app::projects_view::ProjectsQuery::from_params, member, &session, &limits) {
+        Ok(found) => found,
+        Err(r) => return *r,
     };
-    let view = match app::projects_view::ProjectsQuery::from_params(&params(&q)) {
-        Ok(v) => v,
-        Err(why) => return refused(why),
-    };
-    if let Some(r) = refusal(member, &session, &limits) {
-        return r;
-    }
     use console_core::services::projects::ProjectsError;
     let read = match state.services.projects.view(&org, Freshness::SinceChange).await {
         Ok(v) => v,
-        Err(ProjectsError::UnknownWorkspace) => return (StatusCode::NOT_FOUND, "That workspace is not in the registry.").into_response(),
+        Err(ProjectsError::UnknownWorkspace) => return not_found(),
         Err(e) => return unavailable("project mappings", &e),
     };
     let slug = read.slug.clone().unwrap_or_else(|| org.to_string());

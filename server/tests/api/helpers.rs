@@ -392,3 +392,17 @@ pub async fn installed(app: &TestApp, org_id: &str) -> String {
 pub async fn detail(app: &TestApp, org_id: &str) -> app::wire::WorkspaceDetail {
     app.client.post(app.url("/api/workspace")).form(&[("org_id", org_id)]).send().await.unwrap().json().await.unwrap()
 }
+
+/// A server function's JSON answer, called as a page's script calls it (urlencoded `body`).
+pub async fn call_json<T: serde::de::DeserializeOwned>(app: &TestApp, client: &reqwest::Client, path: &str, body: &str) -> T {
+    let res =
+        client.post(app.url(path)).header("content-type", "application/x-www-form-urlencoded").body(body.to_owned()).send().await.unwrap();
+    assert_eq!(res.status(), 200, "{path}");
+    res.json().await.unwrap()
+}
+
+/// The audit log's events about `workspace` whose action starts with `action`, read afresh.
+pub async fn audit_events(app: &TestApp, workspace: &str, action: &str) -> app::wire::AuditPage {
+    call_json(app, &app.client, "/api/audit_search", &format!("query[workspace]={workspace}&query[action]={action}&after_change=true"))
+        .await
+}

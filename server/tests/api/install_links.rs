@@ -9,28 +9,10 @@ use crate::helpers::*;
 async fn make_link(app: &TestApp, fields: &[(&str, &str)]) -> String {
     let to = app.submit("create_install_link", fields).await;
     assert!(to.contains("link=made"), "{to}");
-    let shown: Option<String> = app
-        .client
-        .post(app.url("/api/new_install_link"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let shown: Option<String> = call_json(app, &app.client, "/api/new_install_link", "").await;
     let url = shown.expect("the new link, shown once");
     assert!(url.starts_with(&app.base), "{url}");
-    let again: Option<String> = app
-        .client
-        .post(app.url("/api/new_install_link"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let again: Option<String> = call_json(app, &app.client, "/api/new_install_link", "").await;
     assert_eq!(again, None, "shown once");
     url.rsplit('/').next().unwrap().to_owned()
 }
@@ -77,29 +59,10 @@ async fn a_link_installs_a_workspace_for_a_linear_admin_once_as_the_admins_insta
     assert_eq!(registry_row["status"].as_s().unwrap(), "active");
     crate::contract::bundle_usable(&bundle(&app, &acme).await.unwrap().to_string()).unwrap();
     // The admin sees it used, by whom and for what; the audit event names the link and the person.
-    let links: Vec<app::install_links_view::LinkRow> = app
-        .client
-        .post(app.url("/api/install_links"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let links: Vec<app::install_links_view::LinkRow> = call_json(&app, &app.client, "/api/install_links", "").await;
     assert_eq!(links[0].status, app::install_links_view::LinkStatus::Used);
     assert!(links[0].used.as_deref().unwrap().contains(&acme) && links[0].used.as_deref().unwrap().contains("Lin Admin"));
-    let page: app::wire::AuditPage = app
-        .client
-        .post(app.url("/api/audit_search"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!("query[workspace]={ACME_ID}&query[action]=workspace.install&after_change=true"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page = audit_events(&app, ACME_ID, "workspace.install").await;
     let detail = page.entries[0].detail.clone().unwrap();
     assert!(detail.contains("through install link") && detail.contains("Lin Admin"), "{detail}");
     assert_eq!(page.entries[0].actor_email.as_deref(), Some("admin@example.com"));
@@ -176,16 +139,7 @@ async fn only_admins_make_links_the_public_pages_are_throttled_and_a_revoked_lin
     let res = app.form("create_install_link", &[("hours", "500")]).await;
     assert_eq!(location(&res), "/workspaces/connect?link=bad_expiry#install-links");
     // Revoked: opens nothing.
-    let links: Vec<app::install_links_view::LinkRow> = app
-        .client
-        .post(app.url("/api/install_links"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let links: Vec<app::install_links_view::LinkRow> = call_json(&app, &app.client, "/api/install_links", "").await;
     assert!(app.submit("revoke_install_link", &[("id", &links[0].id)]).await.contains("link=revoked"));
     let stranger = browser(&app.url(""));
     assert_eq!(stranger.get(app.url(&format!("/install/{token}"))).send().await.unwrap().status(), 404);

@@ -19,10 +19,7 @@ async fn projects(app: &TestApp, org_id: &str, show: &str) -> WorkspaceProjects 
 
 async fn searched(app: &TestApp, org_id: &str, show: &str, q: &str) -> WorkspaceProjects {
     let body = format!("org_id={org_id}&query[q]={}&query[show]={show}&query[page]=0&after_change=true", end2end::url_encode(q));
-    let res = app.client.post(app.url("/api/workspace_projects")).header("content-type", "application/x-www-form-urlencoded").body(body);
-    let res = res.send().await.unwrap();
-    assert_eq!(res.status(), 200);
-    res.json().await.unwrap()
+    call_json(app, &app.client, "/api/workspace_projects", &body).await
 }
 
 async fn project_row(app: &TestApp, id: &str) -> Option<Item> {
@@ -108,17 +105,7 @@ async fn an_operator_maps_two_projects_one_warned_and_the_platform_routes_only_t
     assert_eq!(processor_routes(project_row(&app, web).await.as_ref(), &["bug"]), None);
 
     // Every change is in the audit log under the workspace.
-    let page: app::wire::AuditPage = app
-        .client
-        .post(app.url("/api/audit_search"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!("query[workspace]={ACME_ID}&query[action]=project.&after_change=true"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page = audit_events(&app, ACME_ID, "project.").await;
     let actions: Vec<&str> = page.entries.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions, ["project.deactivate", "project.map", "project.map"]);
 }
@@ -194,10 +181,17 @@ async fn removing_a_workspace_deactivates_the_mappings_that_name_it() {
         .await
         .contains("notice=mapped"));
     let slug = app.linear.slug(ACME_ID).await;
+    // Revoked without deactivating: the overview counts the mapping as doing nothing.
+    let revoke = [("org_id", ACME_ID), ("confirm", slug.as_str()), ("mode", "revoke")];
+    assert!(app.submit("remove_workspace", &revoke).await.contains("projects.skipped"));
+    let list: app::registry_view::WorkspaceList = call_json(&app, &app.client, "/api/workspace_list", "query[q]=&after_change=true").await;
+    assert_eq!(list.orphan_mappings, (1, 0));
     let fields =
         [("org_id", ACME_ID), ("confirm", slug.as_str()), ("delete_links", "on"), ("deactivate_projects", "on"), ("mode", "remove")];
     let to = app.submit("remove_workspace", &fields).await;
-    assert!(to.contains("links.already,projects.done,row.done"), "{to}");
+    assert!(to.contains("projects.done,row.done"), "{to}");
+    let list: app::registry_view::WorkspaceList = call_json(&app, &app.client, "/api/workspace_list", "query[q]=&after_change=true").await;
+    assert_eq!(list.orphan_mappings, (0, 0), "deactivated with the removal");
     let row = project_row(&app, web).await.unwrap();
     assert_eq!((s(&row, "status"), s(&row, "repo")), ("removed".into(), "acme/web".into()));
     assert_eq!(processor_routes(Some(&row), &["bgagent"]), None);

@@ -520,17 +520,7 @@ async fn every_unmatched_member_is_made_a_platform_user_at_once() {
     let after = users(&app, INITRODE_ID, "linked", 0).await;
     assert_eq!(after.matching, 2);
     assert_eq!(users(&app, INITRODE_ID, "", 0).await.unmatched, 0);
-    let page: app::wire::AuditPage = app
-        .client
-        .post(app.url("/api/audit_search"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!("query[workspace]={INITRODE_ID}&query[action]=user.create&after_change=true"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page = audit_events(&app, INITRODE_ID, "user.create").await;
     assert_eq!(page.entries.iter().filter(|e| e.outcome == "success").count(), 2);
 }
 

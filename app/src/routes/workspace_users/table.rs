@@ -6,6 +6,7 @@ use super::islands::{BulkCreate, BulkLink, ReloadForm};
 use super::{state_class, view_fields, Forms, BUTTON, PRIMARY};
 use crate::components::access::may;
 use crate::components::export::ExportLinks;
+use crate::components::table::{PageNav, Table};
 use crate::identity::Role;
 use crate::relative_time::When;
 use crate::url::enc;
@@ -80,31 +81,12 @@ pub(super) fn Users(w: WorkspaceUsers, query: UsersQuery, just_invited: Option<S
         {if w.rows.is_empty() {
             view! { <p data-testid="no-users" class="p-6 text-center text-sm text-slate-500">"No user matches this view."</p> }.into_any()
         } else {
+            let body = w.rows.into_iter().map(|r| view! { <UserRow r org_id=org.clone() query=query.clone() writable/> }).collect_view();
             view! {
-                <div class="overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
-                    <table class="min-w-full divide-y divide-slate-200 text-sm dark:divide-slate-800">
-                        <thead class="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500 dark:bg-slate-900 dark:text-slate-400">
-                            <tr>
-                                <th class="px-4 py-2">"Linear user"</th>
-                                <th class="px-4 py-2">"State"</th>
-                                <th class="px-4 py-2">"Platform user"</th>
-                                <th class="px-4 py-2">"Actions"</th>
-                            </tr>
-                        </thead>
-                        <tbody class="divide-y divide-slate-100 dark:divide-slate-800">
-                            {w.rows.into_iter().map(|r| view! { <UserRow r org_id=org.clone() query=query.clone() writable/> }).collect_view()}
-                        </tbody>
-                    </table>
-                </div>
+                <Table heads=vec!["Linear user", "State", "Platform user", "Actions"]>{body}</Table>
             }.into_any()
         }}
-        {pager.map(|(prev, next, label)| view! {
-            <nav aria-label="Pages" class="mt-3 flex items-center gap-4 text-sm">
-                <span data-testid="page-label" class="text-slate-500">{label}</span>
-                {prev.map(|h| view! { <a href=h class="underline">"← Previous"</a> })}
-                {next.map(|h| view! { <a href=h data-testid="next-page" class="underline">"Next →"</a> })}
-            </nav>
-        })}
+        {pager.map(|(prev, next, label)| view! { <PageNav prev next label/> })}
         <Invites org_id=org invites=w.invites query=query command=w.redeem_command/>
     }
 }
