@@ -179,7 +179,7 @@ pub async fn search_platform_users(
 ) -> Result<PlatformUserPage, AppError> {
     Member::require(Role::Viewer)?;
     checked(validate::email_prefix("prefix", &prefix))?;
-    checked(validate::text("next", next.as_deref().unwrap_or(""), 2048))?;
+    checked(validate::page_token("next", next.as_deref().unwrap_or("")))?;
     let links = Console::get()?.services.user_links.clone();
     let page = links.platform_users(&prefix, next, 60, freshness(after_change)).await.map_err(linking_failed)?;
     Ok(convert::platform_users(page))

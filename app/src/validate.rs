@@ -28,6 +28,18 @@ pub fn email_prefix<'a>(field: &str, v: &'a str) -> Checked<&'a str> {
     Ok(v)
 }
 
+/// A page token the user pool gave (`next`): base64 characters only, at most 2048; whether the
+/// pool made it is the pool's to say (a refusal answered as the client's mistake).
+pub fn page_token<'a>(field: &str, v: &'a str) -> Checked<&'a str> {
+    if v.len() > 2048 {
+        return Err(format!("{field} is too long (at most 2048 characters)."));
+    }
+    if !v.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_')) {
+        return Err(format!("{field} must be a page token the console gave (letters, digits, +, /, =)."));
+    }
+    Ok(v)
+}
+
 /// A key a form names a row by (a link's `<org>#<user>`, or an invite's `pending#<code>`):
 /// bounded, of id characters and `#`. Whether it is a key of a row is the service's to say (a
 /// refusal it audits).

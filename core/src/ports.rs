@@ -279,7 +279,7 @@ pub trait Directory: Send + Sync {
     /// The pool user with this `sub`, if there is one.
     async fn by_sub(&self, sub: &str) -> Result<Option<PlatformUser>, Unavailable>;
     /// Users whose email starts with `prefix`, a page at a time (Cognito's pagination token).
-    async fn search(&self, prefix: &str, token: Option<String>, limit: usize) -> Result<(Vec<PlatformUser>, Option<String>), Unavailable>;
+    async fn search(&self, prefix: &str, token: Option<String>, limit: usize) -> Result<(Vec<PlatformUser>, Option<String>), SearchError>;
     /// The members of a group.
     async fn group_members(&self, group: &str) -> Result<Vec<PlatformUser>, Unavailable>;
     /// Every user of the pool.
@@ -287,6 +287,16 @@ pub trait Directory: Send + Sync {
     /// Creates a user whose username and verified email are `email`; the pool emails them a
     /// temporary password. `None` when a user with that username exists already.
     async fn create(&self, email: &str) -> Result<Option<PlatformUser>, Unavailable>;
+}
+
+/// Why a search of the pool answered no page.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    /// The pool refused the page token: not one of its own (the client's mistake).
+    #[error("next is not a page of this search")]
+    BadPageToken,
+    #[error("{0}")]
+    Unavailable(#[from] Unavailable),
 }
 
 // ---- the audit log ---------------------------------------------------------------------------

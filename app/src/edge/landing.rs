@@ -282,6 +282,7 @@ fn link_refusal(e: &LinkingError) -> LinkNotice {
         LinkingError::PlatformUserDisabled => LinkNotice::PlatformUserDisabled,
         LinkingError::BadIdentity => LinkNotice::BadIdentity,
         LinkingError::NoEmail => LinkNotice::NoEmail,
+        LinkingError::BadPageToken => LinkNotice::BadIdentity,
         LinkingError::AmbiguousEmail => LinkNotice::AmbiguousEmail,
         LinkingError::Conflict => LinkNotice::Conflict,
         LinkingError::Linear(_) => LinkNotice::LinearUnavailable,

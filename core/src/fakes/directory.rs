@@ -6,7 +6,7 @@ use async_trait::async_trait;
 
 use super::{lock, Script};
 use crate::error::{Service, Unavailable};
-use crate::ports::Directory;
+use crate::ports::{Directory, SearchError};
 use crate::records::members::PlatformUser;
 
 #[derive(Default)]
@@ -58,9 +58,12 @@ impl Directory for FakeDirectory {
         Ok(lock(&self.pool).users.iter().find(|u| u.sub == sub).cloned())
     }
 
-    async fn search(&self, prefix: &str, token: Option<String>, limit: usize) -> Result<(Vec<PlatformUser>, Option<String>), Unavailable> {
+    async fn search(&self, prefix: &str, token: Option<String>, limit: usize) -> Result<(Vec<PlatformUser>, Option<String>), SearchError> {
         self.enter("search")?;
-        let skip: usize = token.and_then(|t| t.parse().ok()).unwrap_or(0);
+        let skip: usize = match token {
+            None => 0,
+            Some(t) => t.parse().map_err(|_| SearchError::BadPageToken)?,
+        };
         let all: Vec<PlatformUser> =
             lock(&self.pool).users.iter().filter(|u| u.email.as_deref().unwrap_or("").starts_with(prefix)).cloned().collect();
         let page: Vec<PlatformUser> = all.iter().skip(skip).take(limit).cloned().collect();

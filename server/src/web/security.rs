@@ -252,6 +252,28 @@ pub fn error_page(status: StatusCode, request_id: &str) -> Response {
         .unwrap_or_else(|_| status.into_response())
 }
 
+/// The path without a trailing slash or repeated slashes (`/workspaces/` → `/workspaces`), when
+/// it has either: such a path names no page of the console and must not reach one with an empty
+/// id.
+pub fn canonical(path: &str) -> Option<String> {
+    if path.len() <= 1 || (!path.ends_with('/') && !path.contains("//")) {
+        return None;
+    }
+    let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+    Some(format!("/{}", parts.join("/")))
+}
+
+/// Sends a non-canonical path to its canonical form (a permanent redirect, the query kept).
+pub async fn canonical_path(req: Request, next: Next) -> Response {
+    match canonical(req.uri().path()) {
+        Some(path) => {
+            let query = req.uri().query().map(|q| format!("?{q}")).unwrap_or_default();
+            Redirect::permanent(&format!("{path}{query}")).into_response()
+        }
+        None => next.run(req).await,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -306,5 +328,17 @@ mod tests {
         assert!(body.contains("req-123"), "{body}");
         assert!(!body.contains("boom"), "the cause stays in the log");
         assert_eq!(app.oneshot(req("/fine")).await.unwrap().status(), StatusCode::OK);
+    }
+}
+
+#[cfg(test)]
+mod canonical_tests {
+    #[test]
+    fn a_trailing_or_doubled_slash_is_dropped() {
+        assert_eq!(super::canonical("/workspaces/"), Some("/workspaces".into()));
+        assert_eq!(super::canonical("/workspaces//users"), Some("/workspaces/users".into()));
+        assert_eq!(super::canonical("//"), Some("/".into()));
+        assert_eq!(super::canonical("/"), None);
+        assert_eq!(super::canonical("/workspaces/abc"), None);
     }
 }

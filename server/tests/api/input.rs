@@ -34,6 +34,11 @@ async fn malformed_fields_answer_400_naming_the_field_and_write_nothing() {
         ("unlink_identity", vec![("identity", "a b"), ("platform_user_id", "s")], "identity"),
         ("platform_users", vec![("prefix", "a\"b")], "prefix"),
         ("platform_users", vec![("prefix", "\u{7}")], "prefix"),
+        ("platform_users", vec![("prefix", "a"), ("next", "../")], "next"),
+        ("platform_users", vec![("prefix", "a"), ("next", "<b>")], "next"),
+        ("platform_users", vec![("prefix", "a"), ("next", "éabc")], "next"),
+        // Shaped like a page token, but not one the pool gave: still the client's mistake.
+        ("platform_users", vec![("prefix", "a"), ("next", "bm90LWEtdG9rZW4=")], "next"),
         ("audit_search", vec![("query[from]", "yesterday")], "from"),
         ("audit_search", vec![("query[before]", "2026-11-30|")], "before"),
         ("remove_workspace", vec![("org_id", ACME_ID), ("confirm", &long), ("mode", "revoke")], "confirm"),
@@ -85,4 +90,16 @@ async fn plain_routes_refuse_malformed_input_with_400() {
     }
     let page = app.client.get(app.url("/workspaces/..%2F..%2Fx")).send().await.unwrap();
     assert_eq!(page.status(), 400, "a malformed workspace id in a page's URL");
+}
+
+#[tokio::test]
+async fn a_path_with_a_trailing_or_doubled_slash_goes_to_its_page_not_to_an_error() {
+    let app = spawn_app().await;
+    app.sign_in_admin().await;
+    for (path, to) in [("/workspaces/", "/workspaces"), ("/workspaces//users?q=a", "/workspaces/users?q=a"), ("/audit/", "/audit")] {
+        let res = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), 308, "{path}");
+        assert_eq!(location(&res), to);
+    }
+    assert_eq!(app.client.get(app.url("/workspaces")).send().await.unwrap().status(), 200);
 }

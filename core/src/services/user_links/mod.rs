@@ -15,7 +15,7 @@ use crate::cache::{Epoch, Freshness, ReadCache};
 use crate::error::{chain, StoreError, Unavailable};
 use crate::ids::{InviteCode, LinearUserId, LinkKey, MappingKey, OrgId, PlatformUserId};
 use crate::link_states::{self as matching, LinkState, MemberRow, PlatformIndex};
-use crate::ports::{ApiError, Directory, Ids, LinearApi, Mappings, RegistryStore};
+use crate::ports::{ApiError, Directory, Ids, LinearApi, Mappings, RegistryStore, SearchError};
 use crate::records::members::{LinearUser, PlatformUser};
 use crate::records::user_mapping::{Invite, InviteFor, Link, MappingRow};
 use crate::services::audit::{AuditLog, Audited, Recorded};
@@ -68,6 +68,8 @@ pub enum LinkingError {
     PlatformUserDisabled,
     #[error("that is not a Linear identity (`<workspace id>#<user id>`)")]
     BadIdentity,
+    #[error("next is not a page of this search: start the search again")]
+    BadPageToken,
     #[error("that Linear user has no email address to make a platform user with")]
     NoEmail,
     #[error("several platform users have this email address: pick one to link instead")]
@@ -602,7 +604,10 @@ impl UserLinks {
         limit: usize,
         freshness: Freshness,
     ) -> Result<PlatformUsers, LinkingError> {
-        let (users, next) = self.p.directory.search(prefix, token, limit).await.map_err(LinkingError::Unavailable)?;
+        let (users, next) = self.p.directory.search(prefix, token, limit).await.map_err(|e| match e {
+            SearchError::BadPageToken => LinkingError::BadPageToken,
+            SearchError::Unavailable(u) => LinkingError::Unavailable(u),
+        })?;
         let slugs = self.slugs().await;
         let lookups = users.iter().map(|u| async move {
             match PlatformUserId::parse(&u.sub) {

@@ -2,10 +2,11 @@
 //! picker), the members of the console's groups, the whole pool for link suggestions, and new users
 //! made from Linear members.
 use async_trait::async_trait;
+use aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata;
 use aws_sdk_cognitoidentityprovider::types::UserType;
 use aws_sdk_cognitoidentityprovider::Client;
 use console_core::error::{Service, Unavailable};
-use console_core::ports::Directory;
+use console_core::ports::{Directory, SearchError};
 use console_core::records::members::PlatformUser;
 
 use crate::adapters::unavailable;
@@ -66,14 +67,27 @@ impl Directory for CognitoDirectory {
     }
 
     /// All users when `prefix` is empty.
-    async fn search(&self, prefix: &str, token: Option<String>, limit: usize) -> Result<(Vec<PlatformUser>, Option<String>), Unavailable> {
+    async fn search(&self, prefix: &str, token: Option<String>, limit: usize) -> Result<(Vec<PlatformUser>, Option<String>), SearchError> {
+        let paged = token.is_some();
         let mut req = self.client.list_users().user_pool_id(&self.pool_id).limit(limit.clamp(1, 60) as i32).set_pagination_token(token);
         let prefix = prefix.trim();
         if !prefix.is_empty() {
             let Some(p) = filter_value(prefix) else { return Ok((Vec::new(), None)) };
             req = req.filter(format!("email ^= \"{p}\""));
         }
-        let out = req.send().await.map_err(cognito)?;
+        let out = match req.send().await {
+            Ok(out) => out,
+            // A page token the pool did not make (Cognito: InvalidParameterException; moto: InvalidToken).
+            Err(e)
+                if paged
+                    && e.as_service_error()
+                        .and_then(|s| s.code())
+                        .is_some_and(|c| matches!(c, "InvalidParameterException" | "InvalidToken")) =>
+            {
+                return Err(SearchError::BadPageToken)
+            }
+            Err(e) => return Err(SearchError::Unavailable(cognito(e))),
+        };
         Ok((out.users().iter().map(platform_user).collect(), out.pagination_token().map(str::to_owned)))
     }
 
