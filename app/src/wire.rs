@@ -330,4 +330,8 @@ pub struct SettingsView {
     pub reminder_after_minutes: u64,
     pub sweep_interval_seconds: Option<u64>,
     pub webhook_signed: bool,
+    /// Requests arrive through a proxy (`X-Forwarded-For`) while no proxy hop is trusted: every
+    /// client shares the proxy's address for the sign-in throttle.
+    #[serde(default)]
+    pub proxy_without_hops: bool,
 }

@@ -190,6 +190,7 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
         public_url: config.public_url.clone(),
         sweep_interval: config.sweep.interval,
         webhook_signed: a.webhook_secret.is_some(),
+        proxy_without_hops: Arc::default(),
         profile: web::profile::port(mfa.clone()),
     };
     let config = Arc::new(config);

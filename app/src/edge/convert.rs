@@ -109,6 +109,7 @@ pub fn settings(channels: &[console_core::ports::Channel], rules: IncidentRules,
         reminder_after_minutes: (rules.remind_after / 60) as u64,
         sweep_interval_seconds: console.sweep_interval.map(|d| d.as_secs()),
         webhook_signed: console.webhook_signed,
+        proxy_without_hops: console.proxy_without_hops.load(std::sync::atomic::Ordering::Relaxed),
     }
 }
 

@@ -38,6 +38,8 @@ pub struct Console {
     pub sweep_interval: Option<std::time::Duration>,
     /// Alert webhooks are signed (a secret is configured).
     pub webhook_signed: bool,
+    /// Set once a request arrives with `X-Forwarded-For` while `CONSOLE_TRUSTED_PROXY_HOPS` is 0.
+    pub proxy_without_hops: Arc<std::sync::atomic::AtomicBool>,
     /// The member's own page (their second factor, in Cognito and the session).
     pub profile: Arc<dyn ProfilePort>,
 }

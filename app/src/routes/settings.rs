@@ -36,7 +36,13 @@ pub fn SettingsPage() -> impl IntoView {
                 Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
                 Ok(s) => {
                     let admin = may(Role::Admin);
+                    let proxy = s.proxy_without_hops.then(|| view! {
+                        <p role="alert" data-testid="proxy-warning" class="mb-6 rounded-lg border border-amber-300 bg-amber-50 p-4 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100">
+                            "Requests arrive through a proxy (they carry X-Forwarded-For), but CONSOLE_TRUSTED_PROXY_HOPS is 0: every client shares the proxy's address, so 20 wrong passwords from anyone slow every sign-in and 100 block them all. Set it to the number of proxies in front of the console."
+                        </p>
+                    });
                     view! {
+                        {proxy}
                         <section class="mb-6 rounded-lg border border-slate-200 bg-white p-4 text-sm dark:border-slate-800 dark:bg-slate-900">
                             <h2 class="font-semibold">"Alert channels"</h2>
                             {if s.channels.is_empty() {

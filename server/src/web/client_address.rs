@@ -7,6 +7,25 @@ use std::net::SocketAddr;
 use axum::extract::ConnectInfo;
 use axum::http::request::Parts;
 
+/// Notes (once, with a warning in the log and on `/settings`) that requests arrive through a proxy
+/// while no proxy hop is trusted: then every client shares the proxy's address, and the sign-in
+/// throttle's per-address counts slow or block everyone at once.
+pub async fn note_proxy_without_hops(
+    axum::extract::State(state): axum::extract::State<crate::web::state::AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if state.config.access.trusted_proxy_hops == 0 && req.headers().contains_key("x-forwarded-for") {
+        let seen = &state.console.proxy_without_hops;
+        if !seen.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            tracing::warn!(
+                "requests arrive with X-Forwarded-For but CONSOLE_TRUSTED_PROXY_HOPS is 0: every client shares the proxy's address, so the sign-in throttle's per-address limits slow or block all sign-ins at once; set it to the number of proxies in front"
+            );
+        }
+    }
+    next.run(req).await
+}
+
 /// The client's address, as an extractor for the routes that need it.
 pub struct ClientAddress(pub String);
 

@@ -101,6 +101,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::foreign_referer_dropped))
         .layer(sessions)
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::cross_site_guard))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), client_address::note_proxy_without_hops))
         .layer(axum::middleware::from_fn(security::canonical_path))
         .layer(axum::middleware::from_fn(security::catch_panics))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::security_headers))

@@ -119,3 +119,17 @@ async fn a_locked_account_is_refused_everywhere_and_a_locked_address_for_every_a
     // A forged X-Forwarded-For entry left of the proxy's does not move the client elsewhere.
     assert_eq!(try_sign_in(&app, "192.0.2.67, 192.0.2.66", USER_EMAIL, PASSWORD).await, REFUSED);
 }
+
+#[tokio::test]
+async fn a_proxy_without_trusted_hops_is_said_on_the_settings_page() {
+    let app = spawn_app().await;
+    app.sign_in_admin().await;
+    let settings: app::wire::SettingsView = call_json(&app, &app.client, "/api/settings", "").await;
+    assert!(!settings.proxy_without_hops, "no proxy seen yet");
+    let res = app.client.get(app.url("/login")).header("x-forwarded-for", "203.0.113.9").send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let settings: app::wire::SettingsView = call_json(&app, &app.client, "/api/settings", "").await;
+    assert!(settings.proxy_without_hops);
+    let page = app.client.get(app.url("/settings")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("data-testid=\"proxy-warning\""));
+}
