@@ -63,8 +63,7 @@ pub async fn workspace_list(
     let rows = console.services.workspaces.overview(freshness(after_change)).await.map_err(|e| failed(&e))?;
     let mut list = crate::registry_view::page(rows.iter().map(convert::summary).collect(), &query);
     list.as_of = time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
-    let records: Vec<_> = rows.iter().map(|w| w.record.clone()).collect();
-    match console.services.projects.orphans(&records, freshness(after_change)).await {
+    match console.services.projects.orphans(freshness(after_change)).await {
         Ok(o) => list.orphan_mappings = (o.revoked, o.gone),
         Err(e) => tracing::warn!(error = %console_core::error::chain(&e), "project mappings unavailable for the overview"),
     }

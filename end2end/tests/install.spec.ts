@@ -70,6 +70,20 @@ test('check now and refresh token report their outcome on the workspace page', a
   await expect(page.getByTestId('workspace-history')).toContainText('workspace.check');
 });
 
+test('a webhook signing secret rotated in Linear is replaced here, with the order to do it in', async ({ page }) => {
+  await signIn(page, ADMIN);
+  await page.goto(`/workspaces/${INITRODE_ID}`);
+  const panel = page.getByTestId('replace-webhook');
+  await panel.locator('summary').click();
+  await expect(panel).toContainText('up to 60 seconds');
+  await page.getByTestId('new-webhook-secret').fill('lin_wh_rotatedinbrowser000000000');
+  await page.getByTestId('replace-webhook-submit').click();
+  await expect(page).toHaveURL(/notice=webhook_replaced$/);
+  await expect(page.getByTestId('notice')).toContainText('Webhook signing secret replaced');
+  await expect(page.getByTestId('workspace-facts')).toContainText('Webhook signing secretpresent');
+  expect(await page.content()).not.toContain('lin_wh_rotatedinbrowser');
+});
+
 test('a workspace button works as a plain form post, before the wasm loads and after', async ({ browser, page, baseURL }) => {
   // The wasm never arrives (blocked): the form posts to the server function as plain HTML, and
   // the server answers with a redirect to the page and its outcome.

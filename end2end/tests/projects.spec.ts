@@ -54,6 +54,13 @@ test('an admin maps two projects, one warned as not onboarded, and deactivates i
 
   await page.goto(`${PROJECTS}?show=mapped`);
   await expect(page.getByTestId('project-row')).toHaveCount(1);
+  // The view downloads as CSV: the link carries it, and the file holds the view's rows.
+  const href = await page.getByTestId('export-csv').getAttribute('href');
+  expect(href).toBe(`${PROJECTS}.csv?show=mapped`);
+  const csv = (await (await page.request.get(href!)).text()).trim().split('\n');
+  expect(csv[0]).toMatch(/^linear_project_id,name,state,teams,repo,label_filter,/);
+  expect(csv.slice(1)).toHaveLength(1);
+  expect(csv[1]).toContain('acme/web');
   await page.goto('/audit?action=project.');
   await expect(page.getByTestId('audit-row').filter({ hasText: 'project.map' })).toHaveCount(2);
   await expect(page.getByTestId('audit-row').filter({ hasText: 'project.deactivate' })).toHaveCount(1);

@@ -192,7 +192,7 @@ fn Projects(w: WorkspaceProjects, query: ProjectsQuery) -> impl IntoView {
                 </label>
                 <button type="submit" class="rounded-md bg-slate-900 px-3 py-1.5 font-medium text-white dark:bg-slate-100 dark:text-slate-900">"Apply"</button>
                 <a href=base.clone() class="py-1.5 text-slate-500 underline">"Clear"</a>
-                <ExportLinks base=base.clone() query=crate::url::query(&[("q", &query.q), ("show", query.show.map_or("", Show::code))])/>
+                <ExportLinks base=base.clone() query=query.to_query_at(0)/>
             </form>
             {bulk_form}
         </div>

@@ -330,6 +330,7 @@ impl Fakes {
             linear_cache: Duration::from_secs(300),
             page_cache: Duration::ZERO,
             views: self.views.clone(),
+            workspaces: Arc::new(self.workspaces_caching(Duration::ZERO)),
         })
     }
 

@@ -139,6 +139,15 @@ impl Services {
             clock: b.clock.clone(),
             ids: b.ids.clone(),
         }));
+        let workspaces = Arc::new(workspaces::Workspaces::new(workspaces::WorkspacesParts {
+            registry: b.registry.clone(),
+            vault: b.vault.clone(),
+            directory: b.directory.clone(),
+            watch: watch.clone(),
+            clock: b.clock.clone(),
+            ttl: s.page_cache,
+            views: views.clone(),
+        }));
         let projects = Arc::new(projects::Projects::new(projects::ProjectsParts {
             registry: b.registry.clone(),
             upkeep: upkeep.clone(),
@@ -150,6 +159,7 @@ impl Services {
             linear_cache: s.linking.members_cache,
             page_cache: s.page_cache,
             views: views.clone(),
+            workspaces: workspaces.clone(),
         }));
         let user_links = Arc::new(user_links::UserLinks::new(user_links::UserLinksParts {
             registry: b.registry.clone(),
@@ -164,15 +174,7 @@ impl Services {
             page_cache: s.page_cache,
             views: views.clone(),
         }));
-        let workspaces = Arc::new(workspaces::Workspaces::new(workspaces::WorkspacesParts {
-            registry: b.registry.clone(),
-            vault: b.vault.clone(),
-            directory: b.directory.clone(),
-            watch: watch.clone(),
-            clock: b.clock.clone(),
-            ttl: s.page_cache,
-            views: views.clone(),
-        }));
+
         let sweeper = Arc::new(sweep::Sweeper::new(sweep::SweepParts {
             registry: b.registry.clone(),
             upkeep: upkeep.clone(),

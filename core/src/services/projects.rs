@@ -17,6 +17,7 @@ use crate::records::registry::RegistryRecord;
 use crate::services::audit::{AuditLog, Audited, Recorded};
 use crate::services::upkeep::Upkeep;
 use crate::services::user_links::MembersError;
+use crate::services::workspaces::{ReadError, Workspaces};
 use crate::time::{iso_millis, Clock};
 
 /// At most this many projects are mapped by one request.
@@ -163,6 +164,8 @@ pub struct ProjectsParts {
     pub page_cache: Duration,
     /// The registry's views (a revoke drops the pages' rows).
     pub views: Epoch,
+    /// The overview's shared read of the registry (for the workspaces mappings name).
+    pub workspaces: Arc<Workspaces>,
 }
 
 #[derive(Clone)]
@@ -282,7 +285,9 @@ impl Projects {
         let repos_slice = repos.as_deref().map(Vec::as_slice);
         let onboarding = |m: &ProjectMapping| m.repo.as_deref().map(|r| Onboarding::of(r, repos_slice));
         let by_id: HashMap<&str, &ProjectMapping> = rows.iter().map(|r| (r.project_id.as_str(), r)).collect();
-        let registry = self.registry_rows(&rows, org).await;
+        // Only rows stamped with another workspace need the registry (most pages have none).
+        let stamped_elsewhere = rows.iter().any(|m| m.workspace_id.as_deref().is_some_and(|w| w != org.as_str()));
+        let registry = if stamped_elsewhere { self.registry_rows(freshness).await? } else { HashMap::new() };
         let mut projects = Vec::new();
         for project in listed.iter().flat_map(|l| l.iter()) {
             let mapping = by_id.get(project.id.as_str()).map(|m| (*m).clone());
@@ -326,39 +331,33 @@ impl Projects {
         Ok(ProjectsView { org_id: org.clone(), slug: row.slug, writable, fetched_at, linear_error, projects, strays, repositories })
     }
 
-    /// The registry rows the mappings name other than `org` (one GetItem each, a few at most).
-    async fn registry_rows(&self, rows: &[ProjectMapping], org: &OrgId) -> HashMap<String, Option<RegistryRecord>> {
-        let mut others: Vec<&str> =
-            rows.iter().filter_map(|m| m.workspace_id.as_deref()).filter(|w| *w != org.as_str()).collect::<Vec<_>>();
-        others.sort_unstable();
-        others.dedup();
-        let mut found = HashMap::new();
-        for w in others.into_iter().take(20) {
-            if let Ok(id) = OrgId::parse(w) {
-                if let Ok(row) = self.p.registry.get(&id).await {
-                    found.insert(w.to_owned(), row);
-                }
-            }
-        }
-        found
+    /// Every registry row by org id, from the overview's shared read (the overview page reads the
+    /// same Scan; no GetItem per workspace a mapping names).
+    async fn registry_rows(&self, freshness: Freshness) -> Result<HashMap<String, RegistryRecord>, ProjectsError> {
+        let rows = self.p.workspaces.overview(freshness).await.map_err(|e| match e {
+            ReadError::Registry(e) => ProjectsError::from(e),
+            ReadError::Secrets(u) => ProjectsError::Unavailable(u),
+        })?;
+        Ok(rows.iter().map(|w| (w.record.org_id.to_string(), w.record.clone())).collect())
     }
 
     /// The problem of a mapping of this workspace's project stamped with another registry row.
-    fn stamped_elsewhere(&self, m: &ProjectMapping, org: &OrgId, registry: &HashMap<String, Option<RegistryRecord>>) -> Option<Problem> {
+    fn stamped_elsewhere(&self, m: &ProjectMapping, org: &OrgId, registry: &HashMap<String, RegistryRecord>) -> Option<Problem> {
         let other = m.workspace_id.as_deref().filter(|w| *w != org.as_str())?;
         Some(match registry.get(other) {
-            Some(Some(row)) => Problem::OtherWorkspace { workspace_id: other.to_owned(), slug: row.slug.clone(), active: row.is_active() },
-            _ => Problem::WorkspaceGone { workspace_id: other.to_owned() },
+            Some(row) => Problem::OtherWorkspace { workspace_id: other.to_owned(), slug: row.slug.clone(), active: row.is_active() },
+            None => Problem::WorkspaceGone { workspace_id: other.to_owned() },
         })
     }
 
     /// Active mappings across workspaces whose workspace is revoked or gone (for the overview).
-    pub async fn orphans(&self, registry: &[RegistryRecord], freshness: Freshness) -> Result<Orphans, ProjectsError> {
-        let rows = self.rows(freshness).await?;
+    pub async fn orphans(&self, freshness: Freshness) -> Result<Orphans, ProjectsError> {
+        let (rows, registry) = futures::join!(self.rows(freshness), self.registry_rows(freshness));
+        let (rows, registry) = (rows?, registry?);
         let mut orphans = Orphans { revoked: 0, gone: 0 };
         for m in rows.iter().filter(|m| m.is_active()) {
             let Some(w) = m.workspace_id.as_deref() else { continue };
-            match registry.iter().find(|r| r.org_id.as_str() == w) {
+            match registry.get(w) {
                 None => orphans.gone += 1,
                 Some(r) if !r.is_active() => orphans.revoked += 1,
                 Some(_) => {}
@@ -685,7 +684,7 @@ mod tests {
         let view = projects.view(&ws.org, Freshness::SinceChange).await.unwrap();
         assert!(!view.writable);
         assert_eq!(view.strays[0].problem, Problem::WorkspaceRevoked);
-        let orphans = projects.orphans(&[row], Freshness::SinceChange).await.unwrap();
+        let orphans = projects.orphans(Freshness::SinceChange).await.unwrap();
         assert_eq!(orphans, Orphans { revoked: 1, gone: 0 });
         // Its removal (with the projects ticked) deactivates it; a revoke without leaves it.
         use crate::services::removal::{Cleanup, Removal, RemovalStep, StepStatus};

@@ -70,7 +70,7 @@ pub(super) fn Users(w: WorkspaceUsers, query: UsersQuery, just_invited: Option<S
                 </label>
                 <button type="submit" class="rounded-md bg-slate-900 px-3 py-1.5 font-medium text-white dark:bg-slate-100 dark:text-slate-900">"Apply"</button>
                 <a href=base.clone() class="py-1.5 text-slate-500 underline">"Clear"</a>
-                <ExportLinks base=base.clone() query=crate::url::query(&[("q", &query.q), ("state", query.state.map_or("", LinkState::code))])/>
+                <ExportLinks base=base.clone() query=query.to_query_at(0)/>
             </form>
             // Also with nothing left to link: the island shows the report of a run that just finished.
             <div class="flex flex-wrap items-start gap-3">
