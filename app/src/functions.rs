@@ -744,3 +744,94 @@ pub async fn test_alert(channel: usize) -> Result<String, AppError> {
     let done = Console::get()?.services.watch.test_alert(&member.actor(), channel).await;
     Ok(land(landing::test_alert_sent(channel, done)))
 }
+
+// ---- sessions ----------------------------------------------------------------------------------
+
+/// A session's handle as the list gave it: 400 naming `handle` for anything else.
+#[cfg(feature = "ssr")]
+fn session_handle(raw: &str) -> Result<&str, AppError> {
+    let raw = raw.trim();
+    if console_core::services::sessions::is_handle(raw) {
+        Ok(raw)
+    } else {
+        Err(invalid("handle: not a session of this list"))
+    }
+}
+
+/// The signed-in member's live sessions, the one in use marked.
+#[server(prefix = "/api", endpoint = "my_sessions")]
+pub async fn my_sessions() -> Result<Vec<crate::wire::SessionView>, AppError> {
+    let member = Member::require(Role::Viewer)?;
+    let current = crate::edge::CurrentSession::get();
+    let live = Console::get()?.services.sessions.live(&member.identity().sub).await.map_err(|e| failed(&e))?;
+    Ok(live.iter().map(|s| convert::session(s, current.as_ref())).collect())
+}
+
+/// *Sign out* one of the member's own sessions (the one in use signs out, as the header's button).
+#[server(prefix = "/api", endpoint = "end_my_session")]
+pub async fn end_my_session(handle: String) -> Result<String, AppError> {
+    let member = Member::require(Role::Viewer)?;
+    let handle = session_handle(&handle)?;
+    let whose = console_core::services::sessions::Whose { sub: member.identity().sub.clone(), email: member.identity().email.clone() };
+    let done = Console::get()?.services.sessions.end(&member.actor(), &whose, handle).await;
+    if done.value.is_ok() && crate::edge::CurrentSession::get().is_some_and(|c| c.0 == handle) {
+        return Ok(land("/login?error=signed-out".to_owned()));
+    }
+    Ok(land(landing::session_ended("/profile", done)))
+}
+
+/// *Sign out everywhere else*: every session of the member but the one in use.
+#[server(prefix = "/api", endpoint = "end_my_other_sessions")]
+pub async fn end_my_other_sessions() -> Result<String, AppError> {
+    let member = Member::require(Role::Viewer)?;
+    let current = crate::edge::CurrentSession::get().ok_or_else(|| invalid("this request has no session"))?;
+    let whose = console_core::services::sessions::Whose { sub: member.identity().sub.clone(), email: member.identity().email.clone() };
+    let done = Console::get()?.services.sessions.end_all(&member.actor(), &whose, Some(&current.0)).await;
+    Ok(land(landing::sessions_ended("/profile", done)))
+}
+
+/// The member `sub` of the pool (404 when there is none), for an admin.
+#[cfg(feature = "ssr")]
+async fn session_owner(console: &Console, sub: &str) -> Result<console_core::services::sessions::Whose, AppError> {
+    let sub: PlatformUserId = arg("sub", sub)?;
+    match console.services.sessions.whose(sub.as_str()).await {
+        Ok(Some(whose)) => Ok(whose),
+        Ok(None) => Err(not_found("no such user in the pool")),
+        Err(e) => Err(failed(&e)),
+    }
+}
+
+/// An admin's view of a member's live sessions (`/users/<sub>/sessions`).
+#[server(prefix = "/api", endpoint = "member_sessions")]
+pub async fn member_sessions(sub: String) -> Result<crate::wire::MemberSessionsView, AppError> {
+    Member::require(Role::Admin)?;
+    let console = Console::get()?;
+    let whose = session_owner(&console, &sub).await?;
+    let current = crate::edge::CurrentSession::get();
+    let live = console.services.sessions.live(&whose.sub).await.map_err(|e| failed(&e))?;
+    let sessions = live.iter().map(|s| convert::session(s, current.as_ref())).collect();
+    Ok(crate::wire::MemberSessionsView { sub: whose.sub, email: whose.email, sessions })
+}
+
+/// An admin's *Sign out* of one session of a member.
+#[server(prefix = "/api", endpoint = "end_member_session")]
+pub async fn end_member_session(sub: String, handle: String) -> Result<String, AppError> {
+    let member = Member::require(Role::Admin)?;
+    let handle = session_handle(&handle)?;
+    let console = Console::get()?;
+    let whose = session_owner(&console, &sub).await?;
+    let page = format!("/users/{}/sessions", crate::url::enc(&whose.sub));
+    let done = console.services.sessions.end(&member.actor(), &whose, handle).await;
+    Ok(land(landing::session_ended(&page, done)))
+}
+
+/// An admin's *Sign out everywhere* for a member: every session of theirs.
+#[server(prefix = "/api", endpoint = "end_member_sessions")]
+pub async fn end_member_sessions(sub: String) -> Result<String, AppError> {
+    let member = Member::require(Role::Admin)?;
+    let console = Console::get()?;
+    let whose = session_owner(&console, &sub).await?;
+    let page = format!("/users/{}/sessions", crate::url::enc(&whose.sub));
+    let done = console.services.sessions.end_all(&member.actor(), &whose, None).await;
+    Ok(land(landing::sessions_ended(&page, done)))
+}

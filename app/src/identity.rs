@@ -40,6 +40,15 @@ pub struct MemberSession {
     /// has none): only the profile page and sign-out are open to this session.
     #[serde(default)]
     pub must_enrol: bool,
+    /// When it signed in (for the member's list of sessions).
+    #[serde(default)]
+    pub started_at: i64,
+    /// The address it signed in from.
+    #[serde(default)]
+    pub address: String,
+    /// The browser and system it signed in with, in words (`Firefox on Linux`).
+    #[serde(default)]
+    pub browser: String,
 }
 
 /// Activity is written back to the session at most this often.
@@ -57,6 +66,9 @@ impl MemberSession {
             touched_at: now,
             mfa: false,
             must_enrol: false,
+            started_at: now,
+            address: String::new(),
+            browser: String::new(),
         }
     }
 

@@ -34,6 +34,7 @@ use crate::routes::{
     incidents::IncidentsPage,
     install_link::{InstallDonePage, InstallLinkPage},
     login::LoginPage,
+    member_sessions::MemberSessionsPage,
     mfa::MfaPage,
     new_password::NewPasswordPage,
     not_found::NotFound,
@@ -99,6 +100,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/workspaces/:org_id/users") view=WorkspaceUsersPage/>
                     <Route path=path!("/workspaces/:org_id/projects") view=WorkspaceProjectsPage/>
                     <Route path=path!("/users") view=UsersPage/>
+                    <Route path=path!("/users/:sub/sessions") view=MemberSessionsPage/>
                     <Route path=path!("/audit") view=AuditPage/>
                     <Route path=path!("/profile") view=ProfilePage/>
                     <Route path=path!("/incidents") view=IncidentsPage/>

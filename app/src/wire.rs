@@ -335,3 +335,25 @@ pub struct SettingsView {
     #[serde(default)]
     pub proxy_without_hops: bool,
 }
+
+/// A live session of a member, as their list (or an admin's) shows it. Times are ISO-8601 UTC.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionView {
+    /// Names it for *Sign out* (a hash of its id: no browser can present it as a cookie).
+    pub handle: String,
+    pub started_at: String,
+    pub seen_at: String,
+    pub ends_at: String,
+    pub address: String,
+    pub browser: String,
+    /// The session this page was asked from.
+    pub current: bool,
+}
+
+/// A member's live sessions, for an admin.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberSessionsView {
+    pub sub: String,
+    pub email: String,
+    pub sessions: Vec<SessionView>,
+}

@@ -452,6 +452,33 @@ pub trait AlertSender: Send + Sync {
     async fn send(&self, channel: &Channel, message: &AlertMessage, now: i64) -> Result<(), SendError>;
 }
 
+// ---- members' sessions -----------------------------------------------------------------------
+
+/// A signed-in session as its member's list shows it. `handle` names it for ending it, and is not
+/// its id: it is the store's key (a hash of the id), which no browser can present as a cookie.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionSummary {
+    pub handle: String,
+    pub started_at: i64,
+    /// The last activity recorded (at most a minute behind).
+    pub seen_at: i64,
+    /// When it ends if nothing happens: its idle end, or its absolute end if sooner.
+    pub ends_at: i64,
+    /// The address it signed in from.
+    pub address: String,
+    /// The browser and system it signed in with, in words.
+    pub browser: String,
+}
+
+/// The members' sessions in the sessions table, by member.
+#[async_trait]
+pub trait MemberSessions: Send + Sync {
+    /// The member's stored sessions (ended ones too: the table's expiry deletion is lazy).
+    async fn of_member(&self, sub: &str) -> Result<Vec<SessionSummary>, Unavailable>;
+    /// Deletes the session `handle` if it is `sub`'s; whether it was there.
+    async fn end(&self, sub: &str, handle: &str) -> Result<bool, Unavailable>;
+}
+
 // ---- leases, counters, ids -------------------------------------------------------------------
 
 /// Short leases shared by console instances (the sweep's).

@@ -59,6 +59,14 @@ export class ConsoleBase extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    // A member's list of sessions (on /profile, and an admin's from /users) is one Query of this
+    // index; it keeps the list's attributes only, never a session's data.
+    this.sessions.addGlobalSecondaryIndex({
+      indexName: 'ByMember',
+      partitionKey: { name: 'member', type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: ['started_at', 'seen_at', 'ends_at', 'expires_at', 'address', 'browser'],
+    });
     this.audit = new dynamodb.Table(this, 'Audit', {
       partitionKey: { name: 'day', type: dynamodb.AttributeType.STRING },
       sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
@@ -121,6 +129,7 @@ export class ConsoleBase extends Construct {
             ...platformTables,
             ...platformTables.map((arn) => `${arn}/index/*`),
             this.sessions.tableArn,
+            `${this.sessions.tableArn}/index/ByMember`,
             this.audit.tableArn,
             `${this.audit.tableArn}/index/*`,
             this.incidents.tableArn,

@@ -87,6 +87,21 @@ test('the console tables are on demand, expire by TTL and keep point-in-time rec
   });
 });
 
+test('a member\'s sessions are one Query of an index that keeps no session data, and the role may query it', () => {
+  const sessions: any = Object.values(json.Resources).find(
+    (r: any) => r.Type === 'AWS::DynamoDB::Table' && r.Properties.TimeToLiveSpecification?.AttributeName === 'expires_at',
+  );
+  const index = sessions.Properties.GlobalSecondaryIndexes.find((i: any) => i.IndexName === 'ByMember');
+  assert.deepEqual(index.KeySchema, [{ AttributeName: 'member', KeyType: 'HASH' }]);
+  assert.equal(index.Projection.ProjectionType, 'INCLUDE');
+  assert.ok(!index.Projection.NonKeyAttributes.includes('data'), 'a session\'s data stays out of the index');
+  const statements: any[] = Object.values(json.Resources)
+    .filter((r: any) => r.Type === 'AWS::IAM::Policy')
+    .flatMap((r: any) => r.Properties.PolicyDocument.Statement);
+  const tables = JSON.stringify(statements.find((s) => s.Sid === 'PlatformAndConsoleTables').Resource);
+  assert.match(tables, /\/index\/ByMember/);
+});
+
 test('the three role groups are made in the platform pool, and the console may read their members', () => {
   for (const group of ['linear-console-admins', 'linear-console-operators', 'linear-console-viewers']) {
     template.hasResourceProperties('AWS::Cognito::UserPoolGroup', { UserPoolId: 'us-east-1_Example1', GroupName: group });

@@ -178,7 +178,7 @@ pub async fn bootstrap(endpoint: &str, region: &str, prefix: &str, demo_password
             .map(|(k, v)| (k.to_owned(), dynamodb::types::AttributeValue::S(v.to_owned())));
         ddb.put_item().table_name(&repo_table).set_item(Some(item.into())).send().await.map_err(fail("onboard a repository"))?;
     }
-    table(&ddb, &sessions_table, &[("id", KeyType::Hash)], &[], Some("expires_at")).await?;
+    sessions(&ddb, &sessions_table).await?;
     // The audit log, read newest first across days (`ByTime`) or for one workspace (`ByWorkspace`).
     let audit_indexes = [("ByTime", "feed", "sk"), ("ByWorkspace", "target", "sk")];
     table(&ddb, &audit_table, &[("day", KeyType::Hash), ("sk", KeyType::Range)], &audit_indexes, None).await?;
@@ -227,6 +227,49 @@ pub async fn bootstrap(endpoint: &str, region: &str, prefix: &str, demo_password
 /// The platform's workspace registry table: `linear_workspace_id` (S), nothing else.
 pub async fn create_registry_table(ddb: &dynamodb::Client, name: &str) -> Result<(), BootstrapError> {
     table(ddb, name, &[("linear_workspace_id", KeyType::Hash)], &[], None).await
+}
+
+/// The console's sessions: by id, and signed-in ones by member (`ByMember`: the attributes a
+/// member's list of sessions shows, not the session's data).
+async fn sessions(ddb: &dynamodb::Client, name: &str) -> Result<(), BootstrapError> {
+    let attr = |n: &str| AttributeDefinition::builder().attribute_name(n).attribute_type(ScalarAttributeType::S).build();
+    let key = |n: &str| KeySchemaElement::builder().attribute_name(n).key_type(KeyType::Hash).build();
+    let listed = ["started_at", "seen_at", "ends_at", "expires_at", "address", "browser"];
+    let index = GlobalSecondaryIndex::builder()
+        .index_name("ByMember")
+        .key_schema(key("member").map_err(fail("index key"))?)
+        .projection(
+            Projection::builder()
+                .projection_type(ProjectionType::Include)
+                .set_non_key_attributes(Some(listed.map(str::to_owned).to_vec()))
+                .build(),
+        )
+        .build()
+        .map_err(fail("index"))?;
+    let made = ddb
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(attr("id").map_err(fail("table attribute"))?)
+        .attribute_definitions(attr("member").map_err(fail("index attribute"))?)
+        .key_schema(key("id").map_err(fail("table key"))?)
+        .global_secondary_indexes(index)
+        .send()
+        .await;
+    match made {
+        Ok(_) => {}
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_in_use_exception()) => return Ok(()),
+        Err(e) => return Err(fail("create table")(e)),
+    }
+    ddb.update_time_to_live()
+        .table_name(name)
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder().enabled(true).attribute_name("expires_at").build().map_err(fail("ttl"))?,
+        )
+        .send()
+        .await
+        .map_err(fail("enable ttl"))?;
+    Ok(())
 }
 
 async fn table(

@@ -216,6 +216,34 @@ pub const SERVER_FUNCTIONS: &[ServerFn] = &[
     },
     ServerFn { path: "/api/new_install_link", needs: Needs::Admin, args: "", fields: &[] },
     ServerFn { path: "/api/revoke_install_link", needs: Needs::Admin, args: "id=0000", fields: &[("id", Field::Id)] },
+    // Sessions: a member's own (the one in use is kept by "everywhere else"), and an admin's view of
+    // another member's (an unknown member here: a 404 past every check).
+    ServerFn { path: "/api/my_sessions", needs: Needs::Viewer, args: "", fields: &[] },
+    ServerFn {
+        path: "/api/end_my_session",
+        needs: Needs::Viewer,
+        args: "handle=0000000000000000000000000000000000000000000000000000000000000000",
+        fields: &[("handle", Field::Id)],
+    },
+    ServerFn { path: "/api/end_my_other_sessions", needs: Needs::Viewer, args: "", fields: &[] },
+    ServerFn {
+        path: "/api/member_sessions",
+        needs: Needs::Admin,
+        args: "sub=00000000-0000-4000-8000-000000000000",
+        fields: &[("sub", Field::Id)],
+    },
+    ServerFn {
+        path: "/api/end_member_session",
+        needs: Needs::Admin,
+        args: "sub=00000000-0000-4000-8000-000000000000&handle=0000000000000000000000000000000000000000000000000000000000000000",
+        fields: &[("sub", Field::Id), ("handle", Field::Id)],
+    },
+    ServerFn {
+        path: "/api/end_member_sessions",
+        needs: Needs::Admin,
+        args: "sub=00000000-0000-4000-8000-000000000000",
+        fields: &[("sub", Field::Id)],
+    },
 ];
 
 /// A plain route (not a server function) that needs a signed-in member.

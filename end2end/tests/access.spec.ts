@@ -69,7 +69,7 @@ test('a member enrols an authenticator app on their profile and then signs in wi
   await expect(page.getByTestId('notice')).toContainText('now your second factor');
   await expect(page.getByTestId('mfa-state')).toHaveAttribute('data-enabled', 'true');
 
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByTestId('sign-out').click();
   await signIn(page, VIEWER, PASSWORD, '/login?next=/audit');
   await expect(page).toHaveURL(/\/login\/mfa$/);
   await page.getByLabel('Code').fill(totp(secret));

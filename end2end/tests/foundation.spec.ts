@@ -62,7 +62,7 @@ test('a signed-in non-admin gets a 403 page naming the group', async ({ page }) 
 test('sign-out returns to the sign-in page and ends the session', async ({ page }) => {
   await signIn(page, ADMIN);
   await expect(page.getByTestId('admin-email')).toBeVisible();
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByTestId('sign-out').click();
   await expect(page).toHaveURL(/\/login\?error=signed-out/);
   await expect(page.getByTestId('login-error')).toHaveText('You are signed out.');
   await page.goto('/workspaces');

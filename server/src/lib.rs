@@ -144,6 +144,8 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
     let l = &config.linear;
     let audit_table = DynamoAudit::new(aws.dynamodb.clone(), config.tables.audit.clone());
     let clock: Arc<dyn console_core::time::Clock> = Arc::new(SystemClock);
+    let session_store = adapters::dynamodb::sessions::DynamoSessionStore::new(aws.dynamodb.clone(), config.tables.sessions.clone())
+        .with_cache(config.access.session_cache);
     let backends = Backends {
         registry: Arc::new(DynamoRegistry::new(aws.dynamodb.clone(), config.tables.registry.clone())),
         vault: Arc::new(SecretsVault::new(aws.secrets.clone())),
@@ -163,6 +165,7 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
         sender: Arc::new(alerting::HttpSender::new(aws.sns.clone(), http("alert webhooks", Duration::from_secs(5))?)),
         leases: Arc::new(DynamoLeases::new(aws.dynamodb.clone(), config.tables.sessions.clone())),
         counters: Arc::new(DynamoCounters::new(aws.dynamodb.clone(), config.tables.sessions.clone())),
+        sessions: Arc::new(session_store.clone()),
         clock: clock.clone(),
         ids: Arc::new(RandomIds),
     };
@@ -203,6 +206,7 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
         audit_table,
         readiness: web::state::Readiness(console_core::cache::ReadCache::new(web::probes::READY_FOR, clock)),
         export_limits: Default::default(),
+        session_store,
         config,
         aws,
         verifier: Arc::new(verifier),

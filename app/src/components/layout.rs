@@ -43,7 +43,7 @@ pub fn Layout() -> impl IntoView {
                         </Suspense>
                         <ThemeToggle/>
                         <form method="post" action="/logout">
-                            <button type="submit" class="rounded-md bg-slate-900 px-3 py-1 text-white hover:bg-slate-700 dark:bg-slate-100 dark:text-slate-900 dark:hover:bg-slate-300">
+                            <button type="submit" data-testid="sign-out" class="rounded-md bg-slate-900 px-3 py-1 text-white hover:bg-slate-700 dark:bg-slate-100 dark:text-slate-900 dark:hover:bg-slate-300">
                                 "Sign out"
                             </button>
                         </form>

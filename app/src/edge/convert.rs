@@ -413,6 +413,19 @@ pub fn link_landing(l: &console_core::records::install_links::InstallLink) -> cr
     }
 }
 
+/// A live session as a list shows it; `current` names the one the request came in.
+pub fn session(s: &console_core::ports::SessionSummary, current: Option<&super::CurrentSession>) -> crate::wire::SessionView {
+    crate::wire::SessionView {
+        handle: s.handle.clone(),
+        started_at: iso_of_unix(s.started_at),
+        seen_at: iso_of_unix(s.seen_at),
+        ends_at: iso_of_unix(s.ends_at),
+        address: s.address.clone(),
+        browser: s.browser.clone(),
+        current: current.is_some_and(|c| c.0 == s.handle),
+    }
+}
+
 #[cfg(test)]
 mod project_tests {
     use super::*;

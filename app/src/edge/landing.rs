@@ -526,3 +526,32 @@ pub fn test_alert_sent(index: usize, done: Audited<TestAlert>) -> String {
     };
     noting(url, done.recorded)
 }
+
+// ---- sessions ------------------------------------------------------------------------------------
+
+/// Back to a list of sessions (`page`: `/profile` or an admin's `/users/<sub>/sessions`) after one
+/// was ended: `sessions=ended`, `sessions=gone` (already ended) or `error=unavailable`.
+pub fn session_ended(page: &str, done: Audited<Result<(), console_core::services::sessions::EndError>>) -> String {
+    use console_core::services::sessions::EndError;
+    let query = match &done.value {
+        Ok(()) => "sessions=ended".to_owned(),
+        Err(EndError::Gone) => "sessions=gone".to_owned(),
+        Err(e @ EndError::Unavailable(_)) => {
+            logged("ending a session failed", e);
+            "error=sessions-unavailable".to_owned()
+        }
+    };
+    format!("{}#sessions", noting(format!("{page}?{query}"), done.recorded))
+}
+
+/// Back to a list of sessions after ending all of them (or all but the one in use): how many.
+pub fn sessions_ended(page: &str, done: Audited<Result<usize, console_core::error::Unavailable>>) -> String {
+    let query = match &done.value {
+        Ok(n) => format!("sessions=ended&count={n}"),
+        Err(e) => {
+            logged("ending sessions failed", e);
+            "error=sessions-unavailable".to_owned()
+        }
+    };
+    format!("{}#sessions", noting(format!("{page}?{query}"), done.recorded))
+}

@@ -122,6 +122,18 @@ impl<S: Send + Sync> axum::extract::OptionalFromRequestParts<S> for Member {
     }
 }
 
+/// The request's own session, as the sessions table names it (its id hashed): put in the request
+/// by the server's gate, so a list of sessions can say which one is in use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CurrentSession(pub String);
+
+impl CurrentSession {
+    /// This request's, if the gate found one.
+    pub fn get() -> Option<CurrentSession> {
+        use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<CurrentSession>().cloned())
+    }
+}
+
 /// A plain route refused for the member's role: answers 403 with the reason.
 #[derive(Debug, Clone, Copy)]
 pub struct RoleRefused(pub Role);

@@ -5,6 +5,7 @@ pub mod forbidden;
 pub mod incidents;
 pub mod install_link;
 pub mod login;
+pub mod member_sessions;
 pub mod mfa;
 pub mod new_password;
 pub mod not_found;

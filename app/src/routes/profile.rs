@@ -1,12 +1,14 @@
 //! `/profile`: the signed-in member's role and second factor. Enrolling an authenticator app
 //! takes the password again (Cognito wants a fresh sign-in for it), shows the secret as a QR code
-//! drawn on the server and as text, then asks for the app's first code. Plain forms throughout.
+//! drawn on the server and as text, then asks for the app's first code. Below, the member's live
+//! sessions, each with *Sign out*, and *Sign out everywhere else*. Plain forms throughout.
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use crate::components::sessions::{SessionList, SessionsNotice};
 use crate::components::status::{ErrorNotice, Loading, PageHeader};
-use crate::functions::my_profile;
+use crate::functions::{my_profile, my_sessions};
 use crate::wire::{Enrolment, Profile};
 
 fn message(key: &str, code: &str) -> Option<(bool, &'static str)> {
@@ -29,6 +31,7 @@ fn message(key: &str, code: &str) -> Option<(bool, &'static str)> {
 pub fn ProfilePage() -> impl IntoView {
     let query = use_query_map();
     let profile = Resource::new(|| (), |_| my_profile());
+    let sessions = Resource::new(|| (), |_| my_sessions());
     let banner = move || {
         let q = query.read();
         ["error", "notice", "enrol"].into_iter().find_map(|k| q.get(k).and_then(|c| message(k, &c)))
@@ -49,6 +52,31 @@ pub fn ProfilePage() -> impl IntoView {
                 Ok(p) => view! { <ProfileView p/> }.into_any(),
             })}
         </Suspense>
+        <section id="sessions" class="mt-8">
+            <h2 class="mb-1 font-semibold">"Your sessions"</h2>
+            <p class="mb-3 text-sm text-slate-500 dark:text-slate-400">"Where you are signed in to this console. Signing a session out ends it on every console instance within seconds."</p>
+            <SessionsNotice/>
+            <Suspense fallback=|| view! { <Loading what="your sessions"/> }>
+                {move || sessions.get().map(|r| match r {
+                    Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+                    Ok(list) => {
+                        let others = list.iter().filter(|s| !s.current).count();
+                        view! {
+                            <SessionList sessions=list action="/api/end_my_session"/>
+                            {(others > 0).then(|| view! {
+                                <details class="mt-3 text-sm">
+                                    <summary data-testid="end-other-sessions" class="inline-block cursor-pointer list-none rounded-md border border-slate-300 px-3 py-1.5 font-medium dark:border-slate-700">"Sign out everywhere else…"</summary>
+                                    <form method="post" action="/api/end_my_other_sessions" class="mt-2 flex flex-wrap items-center gap-2">
+                                        <span>{format!("Your {others} other session(s) will end; this one stays signed in.")}</span>
+                                        <button type="submit" data-testid="confirm-end-other-sessions" class="rounded-md bg-red-700 px-3 py-1.5 font-medium text-white">"Sign out everywhere else"</button>
+                                    </form>
+                                </details>
+                            })}
+                        }.into_any()
+                    }
+                })}
+            </Suspense>
+        </section>
     }
 }
 

@@ -68,8 +68,11 @@ fn UserLinks(u: PlatformUserLinks, prefix: String, unlink: ServerAction<UnlinkId
         <li data-testid="user-row" class="px-4 py-3 text-sm">
             <div class="flex flex-wrap items-center justify-between gap-2">
                 <span class="font-medium">{email.clone()}</span>
-                <span class="text-xs text-slate-500">
+                <span class="flex items-center gap-3 text-xs text-slate-500">
                     {if user.enabled { user.status.clone() } else { format!("{} · disabled", user.status) }}
+                    {may(Role::Admin).then(|| view! {
+                        <a data-testid="user-sessions" href=format!("/users/{}/sessions", enc(&user.sub)) class="text-indigo-700 hover:underline dark:text-indigo-300">"Sessions"</a>
+                    })}
                 </span>
             </div>
             {if u.links.is_empty() {

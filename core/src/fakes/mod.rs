@@ -13,6 +13,7 @@ mod mappings;
 mod misc;
 mod projects;
 mod registry;
+mod sessions;
 mod vault;
 
 use std::collections::{HashMap, VecDeque};
@@ -29,6 +30,7 @@ pub use mappings::FakeMappings;
 pub use misc::{FakeCounters, FakeIds, FakeLeases};
 pub use projects::{FakeProjectMappings, FakeRepositories};
 pub use registry::FakeRegistry;
+pub use sessions::FakeSessions;
 pub use vault::FakeVault;
 
 use crate::access::RoleGroups;
@@ -48,6 +50,7 @@ use crate::services::install_links::{InstallLinks, InstallLinksParts};
 use crate::services::mapping_cache::CachedMappings;
 use crate::services::projects::{Projects, ProjectsParts};
 use crate::services::removal::{RemovalParts, Removals};
+use crate::services::sessions::Sessions;
 use crate::services::sign_in_throttle::SignInThrottle;
 use crate::services::sweep::{SweepParts, SweepSettings, Sweeper};
 use crate::services::upkeep::{Upkeep, UpkeepParts};
@@ -151,6 +154,7 @@ pub struct Fakes {
     pub sender: Arc<FakeSender>,
     pub leases: Arc<FakeLeases>,
     pub counters: Arc<FakeCounters>,
+    pub sessions: Arc<FakeSessions>,
     /// The registry's views epoch the services built here share.
     pub views: Epoch,
     journal: Journal,
@@ -187,6 +191,7 @@ impl Fakes {
             sender: Arc::new(FakeSender::new(Script::new("sender", &journal))),
             leases: Arc::new(FakeLeases::new(Script::new("leases", &journal))),
             counters: Arc::new(FakeCounters::new(Script::new("counters", &journal))),
+            sessions: Arc::new(FakeSessions::new(Script::new("sessions", &journal))),
             views: Epoch::default(),
             clock,
             journal,
@@ -214,12 +219,18 @@ impl Fakes {
             "incidents" => &self.incidents.script,
             "sender" => &self.sender.script,
             "leases" => &self.leases.script,
+            "sessions" => &self.sessions.script,
             _ => &self.counters.script,
         }
     }
 
     fn clock(&self) -> Arc<dyn Clock> {
         self.clock.clone()
+    }
+
+    /// The members' sessions service.
+    pub fn sessions_service(&self) -> Sessions {
+        Sessions::new(self.sessions.clone(), self.directory.clone(), Arc::new(self.audit_log()), self.clock())
     }
 
     pub fn audit_log(&self) -> AuditLog {

@@ -10,6 +10,7 @@ pub mod install_links;
 pub mod mapping_cache;
 pub mod projects;
 pub mod removal;
+pub mod sessions;
 pub mod sign_in_throttle;
 pub mod sweep;
 pub mod upkeep;
@@ -23,7 +24,7 @@ use crate::access::RoleGroups;
 use crate::cache::Epoch;
 use crate::ports::{
     AlertSender, AuditStore, Channel, Directory, Ids, IncidentStore, InstallLinkStore, Leases, LinearApi, LinearOAuth, Mappings,
-    ProjectMappings, RegistryStore, Repositories, SignInCounters, TokenVault,
+    MemberSessions, ProjectMappings, RegistryStore, Repositories, SignInCounters, TokenVault,
 };
 use crate::time::Clock;
 
@@ -44,6 +45,7 @@ pub struct Backends {
     pub sender: Arc<dyn AlertSender>,
     pub leases: Arc<dyn Leases>,
     pub counters: Arc<dyn SignInCounters>,
+    pub sessions: Arc<dyn MemberSessions>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn Ids>,
 }
@@ -78,6 +80,7 @@ pub struct Services {
     pub sweeper: Arc<sweep::Sweeper>,
     pub access: Arc<access::Access>,
     pub throttle: Arc<sign_in_throttle::SignInThrottle>,
+    pub sessions: Arc<sessions::Sessions>,
     /// What the registry's pages show was read in this epoch: bumping it (every change through the
     /// console does) makes the next page read afresh.
     pub views: Epoch,
@@ -187,6 +190,7 @@ impl Services {
         }));
         let access = Arc::new(access::Access::new(b.directory.clone(), s.role_groups, s.recheck, b.clock.clone()));
         let throttle = Arc::new(sign_in_throttle::SignInThrottle::new(b.counters.clone(), audit.clone(), b.clock.clone()));
+        let sessions = Arc::new(sessions::Sessions::new(b.sessions.clone(), b.directory.clone(), audit.clone(), b.clock.clone()));
         Services {
             audit,
             watch,
@@ -200,6 +204,7 @@ impl Services {
             sweeper,
             access,
             throttle,
+            sessions,
             views,
         }
     }

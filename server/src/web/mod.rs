@@ -14,6 +14,7 @@ pub mod profile;
 pub mod security;
 pub mod sign_in;
 pub mod state;
+pub mod user_agent;
 
 use app::{shell, App};
 use axum::http::{HeaderName, Request};
@@ -27,7 +28,6 @@ use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
-use crate::adapters::dynamodb::sessions::DynamoSessionStore;
 use state::AppState;
 
 pub const SESSION_COOKIE: &str = "lc_session";
@@ -56,9 +56,7 @@ pub fn router(state: AppState) -> Router {
     // first one serves pages.
     static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
     let routes = ROUTES.get_or_init(|| generate_route_list(App)).clone();
-    let store = DynamoSessionStore::new(state.aws.dynamodb.clone(), state.config.tables.sessions.clone())
-        .with_cache(state.config.access.session_cache);
-    let sessions = SessionManagerLayer::new(store)
+    let sessions = SessionManagerLayer::new(state.session_store.clone())
         .with_name(session_cookie(&state.config))
         .with_http_only(true)
         .with_same_site(SameSite::Lax)

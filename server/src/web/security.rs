@@ -39,6 +39,9 @@ pub async fn member_gate(State(state): State<AppState>, session: Session, mut re
     if let Ok(Some(m)) = &member {
         let rid = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).and_then(|v| RequestId::parse(v).ok());
         req.extensions_mut().insert(Member::new(m.identity(), rid));
+        if let Some(id) = session.id() {
+            req.extensions_mut().insert(app::edge::CurrentSession(crate::adapters::dynamodb::sessions::handle(&id)));
+        }
     }
     match member {
         // A member who must enrol a second factor first reaches only their profile page.

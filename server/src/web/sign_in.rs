@@ -17,6 +17,19 @@ use crate::web::client_address::ClientAddress;
 use crate::web::state::AppState;
 use console_core::audit::{Action, AuditEvent, Outcome, EMAIL_MAX};
 
+/// Where a sign-in comes from, for the member's list of sessions.
+struct Origin {
+    address: String,
+    browser: String,
+}
+
+impl Origin {
+    fn of(headers: &HeaderMap, address: String) -> Origin {
+        let ua = headers.get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        Origin { address, browser: crate::web::user_agent::describe(ua) }
+    }
+}
+
 /// The request id the edge gave this request (`x-request-id`).
 fn request_id(headers: &HeaderMap) -> Option<String> {
     headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned)
@@ -116,7 +129,7 @@ pub async fn login(
     match state.cognito_auth.password_auth(&email, &form.password).await {
         Ok(PasswordOutcome::Tokens(tokens)) => {
             state.services.throttle.succeeded(&email).await;
-            finish(&state, &session, &tokens, &email, &next, rid, false).await
+            finish(&state, &session, &tokens, &email, &next, rid, false, Origin::of(&headers, address)).await
         }
         Ok(PasswordOutcome::NewPasswordRequired(s)) => ask(&session, Challenge::NewPassword, email, s, next).await,
         Ok(PasswordOutcome::MfaRequired(s)) => ask(&session, Challenge::Mfa, email, s, next).await,
@@ -133,6 +146,7 @@ pub async fn new_password(
     State(state): State<AppState>,
     session: Session,
     headers: HeaderMap,
+    ClientAddress(address): ClientAddress,
     Form(form): Form<NewPasswordForm>,
 ) -> Response {
     let Some(pending) = pending(&session, Challenge::NewPassword).await else {
@@ -146,7 +160,7 @@ pub async fn new_password(
     match state.cognito_auth.answer_new_password(&pending.email, &form.password, &cognito_session).await {
         Ok(PasswordOutcome::Tokens(tokens)) => {
             let _ = session.remove::<PendingChallenge>(PENDING_KEY).await;
-            finish(&state, &session, &tokens, &pending.email, &pending.next, rid, false).await
+            finish(&state, &session, &tokens, &pending.email, &pending.next, rid, false, Origin::of(&headers, address)).await
         }
         Ok(PasswordOutcome::MfaRequired(s)) => ask(&session, Challenge::Mfa, pending.email, s, pending.next).await,
         Ok(PasswordOutcome::NewPasswordRequired(_)) | Err(SignInError::PasswordPolicy) => {
@@ -185,7 +199,7 @@ pub async fn mfa_code(
         Ok(PasswordOutcome::Tokens(tokens)) => {
             let _ = session.remove::<PendingChallenge>(PENDING_KEY).await;
             state.services.throttle.succeeded(&pending.email).await;
-            finish(&state, &session, &tokens, &pending.email, &pending.next, rid, true).await
+            finish(&state, &session, &tokens, &pending.email, &pending.next, rid, true, Origin::of(&headers, address)).await
         }
         Err(SignInError::WrongCode) => {
             state.services.throttle.failed(&pending.email, &address).await;
@@ -243,6 +257,7 @@ async fn finish(
     next: &str,
     rid: Option<String>,
     with_code: bool,
+    origin: Origin,
 ) -> Response {
     let identity = match state.verifier.verify(tokens.id.expose_secret()).await {
         Ok(id) => id,
@@ -264,6 +279,7 @@ async fn finish(
     let (lifetime, idle) = (state.config.session_ttl.as_secs() as i64, state.config.access.idle.as_secs() as i64);
     let mut admin = MemberSession::new(who, app::edge::now_unix(), lifetime, idle);
     admin.mfa = with_code;
+    (admin.address, admin.browser) = (origin.address, origin.browser);
     admin.must_enrol = role == Role::Admin && state.config.access.require_mfa_for_admins && !with_code;
     // A new id at sign-in: a session id planted before sign-in is worthless after it.
     let stored = async {

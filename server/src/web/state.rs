@@ -27,6 +27,9 @@ pub struct AppState {
     pub audit_table: DynamoAudit,
     pub readiness: Readiness,
     pub export_limits: ExportLimits,
+    /// The sessions table, shared by the session layer and the members' lists of sessions (so a
+    /// session ended here is forgotten by this instance's cache at once).
+    pub session_store: crate::adapters::dynamodb::sessions::DynamoSessionStore,
 }
 
 /// The last `/readyz` answer (ready?, the body), reused for `probes::READY_FOR`: concurrent probes

@@ -41,15 +41,19 @@ async fn every_server_function_refuses_without_an_admin_session() {
     app.sign_in_admin().await;
     for (path, method) in &paths {
         let res = call_with_arguments(&app, &app.client, path, method).await;
-        let unknown_workspace = [
+        // An unknown workspace, or an unknown member of the pool.
+        let unknown = [
             "/api/workspace",
             "/api/workspace_users",
             "/api/suggested_links",
             "/api/reload_linear_users",
             "/api/workspace_projects",
             "/api/unmatched_members",
+            "/api/member_sessions",
+            "/api/end_member_session",
+            "/api/end_member_sessions",
         ];
-        let expected = if unknown_workspace.contains(path) { 404 } else { 200 };
+        let expected = if unknown.contains(path) { 404 } else { 200 };
         assert_eq!(res.status(), expected, "{path} as an admin");
     }
 }

@@ -1,7 +1,7 @@
 //! The DynamoDB session store and the session's life: round trip, hashed keys, expiry on load,
 //! the idle and absolute ends, the re-check against Cognito, and sharing between instances.
 use app::identity::{Identity, MemberSession, Role, SESSION_MEMBER_KEY};
-use end2end::bootstrap::ADMIN_EMAIL;
+use end2end::bootstrap::{ADMIN_EMAIL, OPERATOR_EMAIL, VIEWER_EMAIL};
 use server::adapters::dynamodb::sessions::DynamoSessionStore;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::SessionStore;
@@ -220,4 +220,142 @@ async fn a_role_changed_in_cognito_applies_to_a_live_session() {
     assert_eq!(me["role"], "viewer");
     let res = app.form("check_workspace", &[("org_id", "9cfb4d1e-5b7a-4d25-9a3b-2f0c8e6d1a01")]).await;
     assert_eq!(res.status(), 403, "a viewer may not check");
+}
+
+/// A member's live sessions, as `/profile` lists them.
+async fn my_sessions(app: &TestApp, client: &reqwest::Client) -> Vec<app::wire::SessionView> {
+    call_json(app, client, "/api/my_sessions", "").await
+}
+
+/// A plain form post (before the wasm loads) with `client`: the 303's target.
+async fn post_form(app: &TestApp, client: &reqwest::Client, endpoint: &str, fields: &[(&str, &str)]) -> String {
+    let res = client.post(app.url(&format!("/api/{endpoint}"))).header("accept", "text/html").form(fields).send().await.unwrap();
+    assert_eq!(res.status(), 303, "{endpoint}: {}", res.status());
+    location(&res)
+}
+
+#[tokio::test]
+async fn a_member_sees_their_two_sessions_ends_the_other_and_keeps_this_one() {
+    let app = spawn_app().await;
+    let (laptop, phone) = (browser(&app.base), browser(&app.base));
+    let ua = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
+    let signed = laptop
+        .post(app.url("/login"))
+        .header("user-agent", ua)
+        .form(&[("email", OPERATOR_EMAIL), ("password", PASSWORD), ("next", "/profile")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&signed), "/profile");
+    app.sign_in_with(&phone, OPERATOR_EMAIL, PASSWORD).await;
+
+    let listed = my_sessions(&app, &laptop).await;
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    let this = listed.iter().find(|s| s.current).expect("the session in use is marked");
+    assert_eq!(this.browser, "Firefox on Linux");
+    assert_eq!(this.address, "127.0.0.1");
+    assert!(this.started_at.ends_with('Z') && this.ends_at > this.started_at, "{this:?}");
+    let other = listed.iter().find(|s| !s.current).unwrap().clone();
+    // What a page shows names neither session's cookie.
+    let cookie = laptop.post(app.url("/api/my_sessions")).send().await.unwrap();
+    assert!(cookie.headers().get("set-cookie").is_none());
+
+    let to = post_form(&app, &laptop, "end_my_session", &[("handle", &other.handle)]).await;
+    assert_eq!(to, "/profile?sessions=ended#sessions");
+    assert_eq!(app.call(&phone, "/api/whoami").await.status(), 401, "the phone's session ended");
+    assert_eq!(app.call(&laptop, "/api/whoami").await.status(), 200, "the laptop's session goes on");
+    let left = my_sessions(&app, &laptop).await;
+    assert_eq!(left.iter().map(|s| s.current).collect::<Vec<_>>(), [true]);
+
+    // Again: already ended, said so; a handle of another shape is the client's mistake.
+    assert_eq!(post_form(&app, &laptop, "end_my_session", &[("handle", &other.handle)]).await, "/profile?sessions=gone#sessions");
+    let bad = laptop.post(app.url("/api/end_my_session")).form(&[("handle", "../s#1")]).send().await.unwrap();
+    assert_eq!(bad.status(), 400);
+    assert!(bad.text().await.unwrap().contains("handle"));
+
+    let page: app::wire::AuditPage = call_json(&app, &laptop, "/api/audit_search", "query[action]=session.ended&after_change=true").await;
+    let ended: Vec<_> = page.entries.iter().filter(|e| e.outcome == "success").collect();
+    assert_eq!(ended.len(), 1, "{:?}", page.entries);
+    let detail = ended[0].detail.clone().unwrap();
+    assert!(detail.starts_with("own sessions: ended the session signed in"), "{detail}");
+    assert!(!detail.contains(&other.handle));
+}
+
+#[tokio::test]
+async fn sign_out_everywhere_else_keeps_only_the_session_in_use() {
+    let app = spawn_app().await;
+    let clients: Vec<_> = (0..3).map(|_| browser(&app.base)).collect();
+    for c in &clients {
+        app.sign_in_with(c, VIEWER_EMAIL, PASSWORD).await;
+    }
+    assert_eq!(my_sessions(&app, &clients[0]).await.len(), 3);
+    let to = post_form(&app, &clients[0], "end_my_other_sessions", &[]).await;
+    assert_eq!(to, "/profile?sessions=ended&count=2#sessions");
+    assert_eq!(app.call(&clients[0], "/api/whoami").await.status(), 200);
+    for c in &clients[1..] {
+        assert_eq!(app.call(c, "/api/whoami").await.status(), 401);
+    }
+}
+
+#[tokio::test]
+async fn an_admin_ends_a_members_sessions_and_another_instance_sends_the_member_to_sign_in_within_its_cache() {
+    let a = spawn_app().await;
+    let b = spawn_app_sharing(&a).await;
+    a.sign_in_admin().await;
+    let member = browser(&b.base);
+    b.sign_in_with(&member, OPERATOR_EMAIL, PASSWORD).await;
+    assert_eq!(b.call(&member, "/api/whoami").await.status(), 200, "B now holds the session in its cache");
+    let sub = sub_of(&a, OPERATOR_EMAIL).await;
+
+    let view: app::wire::MemberSessionsView = call_json(&a, &a.client, "/api/member_sessions", &format!("sub={sub}")).await;
+    assert_eq!((view.email.as_str(), view.sessions.len()), (OPERATOR_EMAIL, 1));
+    assert!(!view.sessions[0].current);
+    // Only admins: an operator may not list or end another member's sessions.
+    let op = browser(&a.base);
+    a.sign_in_with(&op, OPERATOR_EMAIL, PASSWORD).await;
+    assert_eq!(op.post(a.url("/api/member_sessions")).form(&[("sub", &sub)]).send().await.unwrap().status(), 403);
+
+    let to = post_form(&a, &a.client, "end_member_sessions", &[("sub", &sub)]).await;
+    assert_eq!(to, format!("/users/{sub}/sessions?sessions=ended&count=2#sessions"));
+    let ended = std::time::Instant::now();
+    loop {
+        let page = member.get(b.url("/workspaces")).send().await.unwrap();
+        if page.status() == 303 || page.status() == 307 {
+            assert!(location(&page).starts_with("/login"), "{}", location(&page));
+            break;
+        }
+        assert!(ended.elapsed() < std::time::Duration::from_secs(7), "ended on A, still signed in on B");
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    assert_eq!(a.call(&op, "/api/whoami").await.status(), 401, "both of the operator's sessions ended");
+    let page: app::wire::AuditPage = call_json(&a, &a.client, "/api/audit_search", "query[action]=session.ended&after_change=true").await;
+    assert!(page.entries.iter().any(|e| e.actor_email.as_deref() == Some(ADMIN_EMAIL)
+        && e.detail.as_deref() == Some(&format!("sessions of {OPERATOR_EMAIL}: 2 session(s) ended") as &str)));
+    // An unknown member is a 404, a malformed one a 400.
+    let unknown =
+        a.client.post(a.url("/api/member_sessions")).form(&[("sub", "00000000-0000-0000-0000-000000000000")]).send().await.unwrap();
+    assert_eq!(unknown.status(), 404);
+}
+
+#[tokio::test]
+async fn a_session_ended_elsewhere_is_not_saved_back_by_an_instance_that_still_holds_it() {
+    let app = spawn_app().await;
+    let store = DynamoSessionStore::new(app.aws.dynamodb.clone(), app.local.sessions_table.clone());
+    let sub = sub_of(&app, ADMIN_EMAIL).await;
+    let mut rec = record_of(&sub, 600, 600);
+    store.create(&mut rec).await.unwrap();
+    let handle = server::adapters::dynamodb::sessions::handle(&rec.id);
+    let other = DynamoSessionStore::new(app.aws.dynamodb.clone(), app.local.sessions_table.clone());
+    use console_core::ports::MemberSessions;
+    assert_eq!(other.of_member(&sub).await.unwrap().len(), 1);
+    assert!(other.end(&sub, &handle).await.unwrap());
+    // The first instance records activity on the session it still holds: the session stays ended.
+    store.save(&rec).await.unwrap();
+    let raw = app.aws.dynamodb.scan().table_name(&app.local.sessions_table).send().await.unwrap();
+    assert!(raw.items().iter().all(|i| i.get("member").is_none()), "no session was written back");
+    // Another member cannot end it by naming the handle.
+    let mut again = record_of(&sub, 600, 600);
+    store.create(&mut again).await.unwrap();
+    assert!(!other.end("someone-else", &server::adapters::dynamodb::sessions::handle(&again.id)).await.unwrap());
+    assert!(store.load(&again.id).await.unwrap().is_some());
 }

@@ -5,6 +5,9 @@
 //! A record read is reused for a few seconds (`with_cache`), so a page and its server functions do
 //! not each read the table; what this instance writes or deletes replaces it at once, and a session
 //! ended on another instance ends here within that time.
+//! A signed-in session also carries its member's sub and what their list of sessions shows
+//! (started, last seen, end, address, browser), indexed by member (`ByMember`, those attributes
+//! only), so a member's sessions are one Query and ending one is one conditional delete.
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,7 +19,11 @@ use console_core::cache::{Freshness, ReadCache};
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
 
-use crate::adapters::SystemClock;
+use app::identity::{MemberSession, SESSION_MEMBER_KEY};
+use console_core::error::Unavailable;
+use console_core::ports::{MemberSessions, SessionSummary};
+
+use crate::adapters::{dynamo_answer, dynamo_down, SystemClock};
 
 /// Item layout: `id` (S, partition key: `s#` + SHA-256 of the session id, hex), `data` (S, JSON of the session map),
 /// `expires_at` (N, epoch seconds; the table's TTL attribute).
@@ -24,8 +31,14 @@ use crate::adapters::SystemClock;
 pub struct DynamoSessionStore {
     client: Client,
     table: String,
-    cache: ReadCache<Id, Record>,
+    /// By table key (the hashed id), so a session ended by its handle is forgotten here too.
+    cache: ReadCache<String, Record>,
 }
+
+/// The index of signed-in sessions by member.
+pub const BY_MEMBER: &str = "ByMember";
+/// What the index keeps of a session besides its keys.
+pub const LISTED: [&str; 6] = ["started_at", "seen_at", "ends_at", "expires_at", "address", "browser"];
 
 /// Why a session was not loaded: there is none (nothing to keep), or the table failed.
 enum Load {
@@ -69,21 +82,36 @@ impl DynamoSessionStore {
 
     fn item(record: &Record) -> session_store::Result<HashMap<String, AttributeValue>> {
         let data = serde_json::to_string(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))?;
-        Ok(HashMap::from([
+        let mut item = HashMap::from([
             ("id".to_owned(), AttributeValue::S(key(&record.id))),
             ("data".to_owned(), AttributeValue::S(data)),
             ("expires_at".to_owned(), AttributeValue::N(record.expiry_date.unix_timestamp().to_string())),
-        ]))
+        ]);
+        let member = record.data.get(SESSION_MEMBER_KEY).and_then(|v| serde_json::from_value::<MemberSession>(v.clone()).ok());
+        if let Some(m) = member {
+            let n = |v: i64| AttributeValue::N(v.to_string());
+            item.insert("member".to_owned(), AttributeValue::S(m.sub.clone()));
+            item.insert("started_at".to_owned(), n(m.started_at));
+            item.insert("seen_at".to_owned(), n(m.touched_at));
+            item.insert("ends_at".to_owned(), n(m.idle_until.min(m.expires_at)));
+            item.insert("address".to_owned(), AttributeValue::S(m.address.clone()));
+            item.insert("browser".to_owned(), AttributeValue::S(m.browser.clone()));
+        }
+        Ok(item)
     }
 }
 
 /// The table key of a session: its id hashed. The id is 128 random bits, so a plain SHA-256
 /// is enough (no salt or slow hash: there is nothing to guess).
 pub fn key(id: &Id) -> String {
+    format!("s#{}", handle(id))
+}
+
+/// What a list of sessions names a session by: the hash of its id (its table key without `s#`).
+pub fn handle(id: &Id) -> String {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(id.to_string().as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("s#{hex}")
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn backend(e: impl std::fmt::Display) -> session_store::Error {
@@ -105,7 +133,7 @@ impl SessionStore for DynamoSessionStore {
                 .await;
             match put {
                 Ok(_) => {
-                    self.cache.put(record.id, record.clone());
+                    self.cache.put(key(&record.id), record.clone());
                     return Ok(());
                 }
                 Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
@@ -117,24 +145,33 @@ impl SessionStore for DynamoSessionStore {
         Err(backend("could not draw an unused session id"))
     }
 
+    /// Only a session still stored is saved: one ended meanwhile (signed out elsewhere, ended from
+    /// a list of sessions) stays ended, and its next request finds none.
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        self.client
+        let put = self
+            .client
             .put_item()
             .table_name(&self.table)
             .set_item(Some(Self::item(record)?))
+            .condition_expression("attribute_exists(id)")
             .send()
-            .await
-            .map_err(|e| backend(aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
-        self.cache.put(record.id, record.clone());
+            .await;
+        match put {
+            Ok(_) => self.cache.put(key(&record.id), record.clone()),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
+                self.cache.forget(&key(&record.id))
+            }
+            Err(e) => return Err(backend(aws_sdk_dynamodb::error::DisplayErrorContext(e))),
+        }
         Ok(())
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        match self.cache.get_or_read(*id, Freshness::SinceChange, || self.read(id)).await {
+        match self.cache.get_or_read(key(id), Freshness::SinceChange, || self.read(id)).await {
             // Expiry is enforced here: DynamoDB's TTL deletion is lazy.
             Ok(record) if record.expiry_date > time::OffsetDateTime::now_utc() => Ok(Some(record)),
             Ok(_) => {
-                self.cache.forget(id);
+                self.cache.forget(&key(id));
                 Ok(None)
             }
             Err(Load::Missing) => Ok(None),
@@ -143,7 +180,7 @@ impl SessionStore for DynamoSessionStore {
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        self.cache.forget(id);
+        self.cache.forget(&key(id));
         self.client
             .delete_item()
             .table_name(&self.table)
@@ -153,4 +190,61 @@ impl SessionStore for DynamoSessionStore {
             .map_err(|e| backend(aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
         Ok(())
     }
+}
+
+#[async_trait]
+impl MemberSessions for DynamoSessionStore {
+    async fn of_member(&self, sub: &str) -> Result<Vec<SessionSummary>, Unavailable> {
+        let mut found = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(BY_MEMBER)
+                .key_condition_expression("#m = :sub")
+                .expression_attribute_names("#m", "member")
+                .expression_attribute_values(":sub", AttributeValue::S(sub.to_owned()))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(dynamo_down)?;
+            found.extend(out.items().iter().filter_map(summary));
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return Ok(found);
+            }
+        }
+    }
+
+    async fn end(&self, sub: &str, handle: &str) -> Result<bool, Unavailable> {
+        let id = format!("s#{handle}");
+        let deleted = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key("id", AttributeValue::S(id.clone()))
+            .condition_expression("#m = :sub")
+            .expression_attribute_names("#m", "member")
+            .expression_attribute_values(":sub", AttributeValue::S(sub.to_owned()))
+            .send()
+            .await;
+        self.cache.forget(&id);
+        dynamo_answer(deleted)
+    }
+}
+
+/// A listed session from the index's attributes (an item missing one is skipped: not a member's).
+fn summary(item: &HashMap<String, AttributeValue>) -> Option<SessionSummary> {
+    let s = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).cloned();
+    let n = |k: &str| item.get(k).and_then(|v| v.as_n().ok()).and_then(|v| v.parse::<i64>().ok());
+    Some(SessionSummary {
+        handle: s("id")?.strip_prefix("s#")?.to_owned(),
+        started_at: n("started_at")?,
+        seen_at: n("seen_at")?,
+        ends_at: n("ends_at")?.min(n("expires_at")?),
+        address: s("address").unwrap_or_default(),
+        browser: s("browser").unwrap_or_default(),
+    })
 }

@@ -1,0 +1,48 @@
+//! `/users/<sub>/sessions`: an admin's view of one member's live sessions, each with *Sign out*,
+//! and *Sign out everywhere* (after a confirmation). Ending one takes effect on every console
+//! instance within the session cache's seconds. Plain forms.
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use crate::components::sessions::{SessionList, SessionsNotice};
+use crate::components::status::{ErrorNotice, Loading, PageHeader};
+use crate::functions::member_sessions;
+
+#[component]
+pub fn MemberSessionsPage() -> impl IntoView {
+    let params = use_params_map();
+    let sub = move || params.read().get("sub").unwrap_or_default();
+    let view_of = Resource::new(sub, member_sessions);
+    view! {
+        <Title text="Sessions"/>
+        <PageHeader title="Sessions" subtitle="Where this member is signed in to the console."/>
+        <p class="mb-4 text-sm"><a href="/users" class="underline">"← Platform users"</a></p>
+        <SessionsNotice/>
+        <Suspense fallback=|| view! { <Loading what="their sessions"/> }>
+            {move || view_of.get().map(|r| match r {
+                Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+                Ok(v) => {
+                    let count = v.sessions.len();
+                    let hidden = vec![("sub", v.sub.clone())];
+                    view! {
+                        <h2 data-testid="sessions-of" class="mb-2 font-semibold">{v.email.clone()}</h2>
+                        <div id="sessions">
+                            <SessionList sessions=v.sessions action="/api/end_member_session" hidden/>
+                        </div>
+                        {(count > 0).then(|| view! {
+                            <details class="mt-3 text-sm">
+                                <summary data-testid="end-all-sessions" class="inline-block cursor-pointer list-none rounded-md border border-slate-300 px-3 py-1.5 font-medium dark:border-slate-700">"Sign out everywhere…"</summary>
+                                <form method="post" action="/api/end_member_sessions" class="mt-2 flex flex-wrap items-center gap-2">
+                                    <input type="hidden" name="sub" value=v.sub.clone()/>
+                                    <span>{format!("All {count} session(s) of {} will end; they will have to sign in again.", v.email)}</span>
+                                    <button type="submit" data-testid="confirm-end-all-sessions" class="rounded-md bg-red-700 px-3 py-1.5 font-medium text-white">"Sign out everywhere"</button>
+                                </form>
+                            </details>
+                        })}
+                    }.into_any()
+                }
+            })}
+        </Suspense>
+    }
+}
