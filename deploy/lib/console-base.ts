@@ -4,6 +4,7 @@ import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 
@@ -35,6 +36,9 @@ export class ConsoleBase extends Construct {
   readonly sessions: dynamodb.Table;
   readonly audit: dynamodb.Table;
   readonly incidents: dynamodb.Table;
+  /** The key the sessions table's data is sealed with: only the console's role reads it, so whoever
+   * reads the table (a backup, a support query) sees no token or secret of a session. */
+  readonly sessionKey: secretsmanager.Secret;
   /** The console's alert topic: subscribe email, Slack (AWS Chatbot) or PagerDuty to it. */
   readonly alertTopic: sns.Topic;
   readonly adminGroupName: string;
@@ -57,6 +61,11 @@ export class ConsoleBase extends Construct {
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       timeToLiveAttribute: 'expires_at',
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.sessionKey = new secretsmanager.Secret(this, 'SessionKey', {
+      description: 'Linear admin console: the key its sessions table data is sealed with',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
       removalPolicy: RemovalPolicy.DESTROY,
     });
     // A member's list of sessions (on /profile, and an admin's from /users) is one Query of this
@@ -177,6 +186,13 @@ export class ConsoleBase extends Construct {
       );
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({
+          sid: 'SessionKey',
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: [this.sessionKey.secretArn],
+        }),
+      );
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
           sid: 'StackWebhookSecret',
           actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
           resources: [p.webhookSecretArn],
@@ -217,6 +233,7 @@ export class ConsoleBase extends Construct {
       PLATFORM_STACK_NAME: this.platformStackName,
       CONSOLE_PUBLIC_URL: publicUrl,
       CONSOLE_SESSIONS_TABLE: this.sessions.tableName,
+      CONSOLE_SESSION_KEY_SECRET_ARN: this.sessionKey.secretArn,
       CONSOLE_AUDIT_TABLE: this.audit.tableName,
       CONSOLE_INCIDENTS_TABLE: this.incidents.tableName,
       CONSOLE_ALERT_SNS_TOPIC_ARNS: [this.alertTopic.topicArn, ...this.alertTopicArns].join(','),

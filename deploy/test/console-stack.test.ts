@@ -102,6 +102,20 @@ test('a member\'s sessions are one Query of an index that keeps no session data,
   assert.match(tables, /\/index\/ByMember/);
 });
 
+test('the sessions table is sealed with a generated key only the console reads', () => {
+  template.hasResourceProperties('AWS::SecretsManager::Secret', {
+    GenerateSecretString: Match.objectLike({ PasswordLength: 64, ExcludePunctuation: true }),
+  });
+  const statements: any[] = Object.values(json.Resources)
+    .filter((r: any) => r.Type === 'AWS::IAM::Policy')
+    .flatMap((r: any) => r.Properties.PolicyDocument.Statement);
+  const key = statements.find((s) => s.Sid === 'SessionKey');
+  assert.equal(key.Action, 'secretsmanager:GetSecretValue');
+  assert.match(JSON.stringify(key.Resource), /SessionKey/);
+  const fn: any = Object.values(json.Resources).find((r: any) => r.Type === 'AWS::Lambda::Function' && r.Properties.Environment?.Variables?.CONSOLE_SESSIONS_TABLE);
+  assert.match(JSON.stringify(fn.Properties.Environment.Variables.CONSOLE_SESSION_KEY_SECRET_ARN), /SessionKey/);
+});
+
 test('the three role groups are made in the platform pool, and the console may read their members', () => {
   for (const group of ['linear-console-admins', 'linear-console-operators', 'linear-console-viewers']) {
     template.hasResourceProperties('AWS::Cognito::UserPoolGroup', { UserPoolId: 'us-east-1_Example1', GroupName: group });

@@ -52,6 +52,8 @@ pub struct Local {
     /// The SNS topic the console's alerts go to locally.
     pub alert_topic_arn: String,
     pub webhook_secret_arn: String,
+    /// The console's own: the key its sessions table's data is sealed with.
+    pub session_key_secret_arn: String,
     pub user_pool_id: String,
     pub app_client_id: String,
     pub admin_group: String,
@@ -75,6 +77,7 @@ impl Local {
             ("CONSOLE_AUDIT_TABLE", self.audit_table.clone()),
             ("CONSOLE_INCIDENTS_TABLE", self.incidents_table.clone()),
             ("LINEAR_WEBHOOK_SECRET_ARN", self.webhook_secret_arn.clone()),
+            ("CONSOLE_SESSION_KEY_SECRET_ARN", self.session_key_secret_arn.clone()),
             ("COGNITO_USER_POOL_ID", self.user_pool_id.clone()),
             ("COGNITO_APP_CLIENT_ID", self.app_client_id.clone()),
             ("CONSOLE_ADMIN_GROUP", self.admin_group.clone()),
@@ -187,6 +190,7 @@ pub async fn bootstrap(endpoint: &str, region: &str, prefix: &str, demo_password
     let alert_topic_arn = topic.map_err(fail("create the alert topic"))?.topic_arn.unwrap_or_default();
 
     let webhook_secret_arn = webhook_secret(&sm, &format!("{prefix}-LinearWebhookSecret")).await?;
+    let session_key_secret_arn = session_key(&sm, &format!("{prefix}-console-session-key")).await?;
     let (user_pool_id, app_client_id) = user_pool(&idp, &format!("{prefix}-users")).await?;
     for group in [ADMIN_GROUP, OPERATOR_GROUP, VIEWER_GROUP] {
         let made = idp.create_group().user_pool_id(&user_pool_id).group_name(group).send().await;
@@ -215,6 +219,7 @@ pub async fn bootstrap(endpoint: &str, region: &str, prefix: &str, demo_password
         incidents_table,
         alert_topic_arn,
         webhook_secret_arn,
+        session_key_secret_arn,
         user_pool_id,
         app_client_id,
         admin_group: ADMIN_GROUP.to_owned(),
@@ -328,6 +333,19 @@ async fn webhook_secret(sm: &secrets::Client, name: &str) -> Result<String, Boot
         Err(e) => return Err(fail("describe webhook secret")(e)),
     }
     let out = sm.create_secret().name(name).secret_string(LOCAL_WEBHOOK_SECRET).send().await.map_err(fail("create webhook secret"))?;
+    Ok(out.arn.unwrap_or_default())
+}
+
+/// The console's session key: 64 random letters and digits, as the deployment generates it.
+async fn session_key(sm: &secrets::Client, name: &str) -> Result<String, BootstrapError> {
+    use rand::Rng;
+    match sm.describe_secret().secret_id(name).send().await {
+        Ok(d) => return Ok(d.arn.unwrap_or_default()),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => {}
+        Err(e) => return Err(fail("describe the session key")(e)),
+    }
+    let value: String = rand::rng().sample_iter(rand::distr::Alphanumeric).take(64).map(char::from).collect();
+    let out = sm.create_secret().name(name).secret_string(value).send().await.map_err(fail("create the session key"))?;
     Ok(out.arn.unwrap_or_default())
 }
 

@@ -19,6 +19,9 @@ pub struct Config {
     pub aws_endpoint: Option<String>,
     pub tables: Tables,
     pub webhook_secret_arn: String,
+    /// The console's own secret whose value keys the sealing of the sessions table's data
+    /// (`CONSOLE_SESSION_KEY_SECRET_ARN`; the deployment makes it).
+    pub session_key_secret_arn: String,
     pub cognito: CognitoConfig,
     pub linear: LinearConfig,
     pub session_ttl: Duration,
@@ -300,6 +303,7 @@ impl Config {
             incidents: r.or("CONSOLE_INCIDENTS_TABLE", "linear-console-incidents"),
         };
         let webhook_secret_arn = r.required("LINEAR_WEBHOOK_SECRET_ARN");
+        let session_key_secret_arn = r.required("CONSOLE_SESSION_KEY_SECRET_ARN");
         let cognito = CognitoConfig::read(&mut r, &region, aws_endpoint.as_deref());
         let linear = LinearConfig::read(&mut r, &public_url);
         let session_ttl = r.minutes("CONSOLE_SESSION_TTL_MINUTES", 480, 1..=7 * 24 * 60);
@@ -333,6 +337,7 @@ impl Config {
             aws_endpoint,
             tables,
             webhook_secret_arn,
+            session_key_secret_arn,
             cognito,
             linear,
             session_ttl,
@@ -490,6 +495,7 @@ mod tests {
             ("LINEAR_USER_MAPPING_TABLE", "users"),
             ("LINEAR_PROJECT_MAPPING_TABLE", "projects"),
             ("LINEAR_WEBHOOK_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:1:secret:wh"),
+            ("CONSOLE_SESSION_KEY_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:1:secret:sk"),
             ("COGNITO_USER_POOL_ID", "us-east-1_abc123"),
             ("COGNITO_APP_CLIENT_ID", "client"),
         ]
@@ -525,6 +531,7 @@ mod tests {
             "LINEAR_USER_MAPPING_TABLE",
             "LINEAR_PROJECT_MAPPING_TABLE",
             "LINEAR_WEBHOOK_SECRET_ARN",
+            "CONSOLE_SESSION_KEY_SECRET_ARN",
             "COGNITO_USER_POOL_ID",
             "COGNITO_APP_CLIENT_ID",
         ] {

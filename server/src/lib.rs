@@ -144,7 +144,8 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
     let l = &config.linear;
     let audit_table = DynamoAudit::new(aws.dynamodb.clone(), config.tables.audit.clone());
     let clock: Arc<dyn console_core::time::Clock> = Arc::new(SystemClock);
-    let session_store = adapters::dynamodb::sessions::DynamoSessionStore::new(aws.dynamodb.clone(), config.tables.sessions.clone())
+    let seal = Arc::new(adapters::session_seal::SessionSeal::from_secret(aws.secrets.clone(), config.session_key_secret_arn.clone()));
+    let session_store = adapters::dynamodb::sessions::DynamoSessionStore::new(aws.dynamodb.clone(), config.tables.sessions.clone(), seal)
         .with_cache(config.access.session_cache);
     let backends = Backends {
         registry: Arc::new(DynamoRegistry::new(aws.dynamodb.clone(), config.tables.registry.clone())),

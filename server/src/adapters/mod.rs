@@ -7,6 +7,7 @@ pub mod cognito;
 pub mod dynamodb;
 pub mod linear;
 pub mod secrets;
+pub mod session_seal;
 
 use std::time::Duration;
 

@@ -406,3 +406,38 @@ pub async fn audit_events(app: &TestApp, workspace: &str, action: &str) -> app::
     call_json(app, &app.client, "/api/audit_search", &format!("query[workspace]={workspace}&query[action]={action}&after_change=true"))
         .await
 }
+
+/// The key the app seals its sessions table's data with.
+pub fn session_seal(app: &TestApp) -> server::adapters::session_seal::SessionSeal {
+    server::adapters::session_seal::SessionSeal::from_secret(app.aws.secrets.clone(), app.local.session_key_secret_arn.clone())
+}
+
+/// The app's sessions table, as the app reads and writes it (sealed with its key).
+pub fn store_of(app: &TestApp) -> server::adapters::dynamodb::sessions::DynamoSessionStore {
+    let seal = std::sync::Arc::new(session_seal(app));
+    server::adapters::dynamodb::sessions::DynamoSessionStore::new(app.aws.dynamodb.clone(), app.local.sessions_table.clone(), seal)
+}
+
+/// Every stored session's item and its data, opened with the app's key.
+pub async fn sessions_opened(app: &TestApp) -> Vec<(HashMap<String, aws_sdk_dynamodb::types::AttributeValue>, serde_json::Value)> {
+    let seal = session_seal(app);
+    let items = app.aws.dynamodb.scan().table_name(&app.local.sessions_table).send().await.unwrap().items.unwrap_or_default();
+    let mut opened = Vec::new();
+    for item in items {
+        let (Some(id), Some(sealed)) = (item.get("id").and_then(|v| v.as_s().ok()), item.get("sealed").and_then(|v| v.as_b().ok())) else {
+            continue;
+        };
+        let plain = seal.open(id, sealed.as_ref()).await.unwrap().expect("sealed with the app's key");
+        let data = serde_json::from_slice(&plain).unwrap();
+        opened.push((item.clone(), data));
+    }
+    opened
+}
+
+/// Writes a session's data back, sealed as the app seals it.
+pub async fn reseal(app: &TestApp, mut item: HashMap<String, aws_sdk_dynamodb::types::AttributeValue>, data: &serde_json::Value) {
+    let id = item["id"].as_s().unwrap().clone();
+    let sealed = session_seal(app).seal(&id, data.to_string().as_bytes()).await.unwrap();
+    item.insert("sealed".into(), aws_sdk_dynamodb::types::AttributeValue::B(aws_sdk_dynamodb::primitives::Blob::new(sealed)));
+    app.aws.dynamodb.put_item().table_name(&app.local.sessions_table).set_item(Some(item)).send().await.unwrap();
+}

@@ -241,15 +241,12 @@ async fn the_state_is_single_use_and_must_match_and_be_fresh() {
 
 /// Moves every pending consent of the app's sessions `seconds` into the past.
 async fn age_consents(app: &TestApp, seconds: i64) {
-    let items = app.aws.dynamodb.scan().table_name(&app.local.sessions_table).send().await.unwrap().items.unwrap_or_default();
-    for mut item in items {
-        let mut data: Value = serde_json::from_str(item["data"].as_s().unwrap()).unwrap();
+    for (item, mut data) in sessions_opened(app).await {
         let Some(consents) = data.get_mut("linear_consents").and_then(Value::as_array_mut) else { continue };
         for c in consents.iter_mut() {
             c["expires_at"] = (c["expires_at"].as_i64().unwrap() - seconds).into();
         }
-        item.insert("data".into(), AttributeValue::S(data.to_string()));
-        app.aws.dynamodb.put_item().table_name(&app.local.sessions_table).set_item(Some(item)).send().await.unwrap();
+        reseal(app, item, &data).await;
     }
 }
 
@@ -315,15 +312,15 @@ async fn a_url_key_the_platform_would_refuse_is_not_installed() {
 
 #[tokio::test]
 async fn a_secrets_manager_failure_writes_no_registry_row() {
-    let base = spawn_app().await;
-    let sdk = end2end::sdk_config(&base.local.endpoint, &base.local.region).await;
-    let broken = aws_sdk_secretsmanager::config::Builder::from(&sdk).endpoint_url("http://127.0.0.1:9").build();
-    let aws = server::adapters::AwsClients { secrets: aws_sdk_secretsmanager::Client::from_conf(broken), ..base.aws.clone() };
-    let app = spawn_app_with(base.local.clone(), &[], aws).await;
+    // Secrets Manager answers the session key (sign-in needs it) and refuses every write of a bundle.
+    let (app, faults) = spawn_app_with_faults().await;
     app.sign_in_admin().await;
+    for write in ["CreateSecret", "PutSecretValue"] {
+        faults.fail(write, "", 10);
+    }
     let q = failure(&app.consent(None, ACME_ID, "authorize").await);
     assert_eq!(q["error"], "secrets_unavailable");
-    assert!(row(&base, ACME_ID).await.is_none());
+    assert!(row(&app, ACME_ID).await.is_none());
     let e = audit(&app).await.into_iter().find(|e| e.action == "workspace.install").unwrap();
     assert_eq!(e.outcome, "failure");
 }

@@ -51,9 +51,8 @@ async fn an_admin_enrols_an_authenticator_then_signs_in_with_its_code() {
     assert_eq!((p["mfa_enabled"].as_bool(), p["enrolment"].is_null()), (Some(true), true), "{p}");
     let events: Vec<serde_json::Value> = app.call(c, "/api/audit").await.json().await.unwrap();
     assert!(events.iter().any(|e| e["action"] == "mfa.enrolled" && e["actor_email"] == ADMIN_EMAIL));
-    let sessions = app.aws.dynamodb.scan().table_name(&app.local.sessions_table).send().await.unwrap();
     assert!(
-        sessions.items().iter().all(|i| !i.get("data").and_then(|d| d.as_s().ok()).is_some_and(|d| d.contains("mfa_enrolment"))),
+        sessions_opened(&app).await.iter().all(|(_, data)| data.get("mfa_enrolment").is_none()),
         "the enrolment (and its access token) left the session when used"
     );
 
@@ -89,4 +88,60 @@ async fn where_admins_must_have_a_second_factor_an_admin_without_one_enrols_firs
     // Other roles are not asked.
     let operator = browser(&app.base);
     assert_eq!(location(&app.sign_in_with(&operator, OPERATOR_EMAIL, PASSWORD).await), "/audit");
+}
+
+/// Every console table's items as text (strings as they are, binaries as far as they read as
+/// UTF-8): what whoever can read the tables sees.
+async fn console_tables_as_text(app: &TestApp) -> String {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    fn text(v: &AttributeValue, out: &mut String) {
+        match v {
+            AttributeValue::S(s) | AttributeValue::N(s) => out.push_str(s),
+            AttributeValue::B(b) => out.push_str(&String::from_utf8_lossy(b.as_ref())),
+            AttributeValue::M(m) => m.values().for_each(|v| text(v, out)),
+            AttributeValue::L(l) => l.iter().for_each(|v| text(v, out)),
+            AttributeValue::Ss(l) => l.iter().for_each(|s| out.push_str(s)),
+            _ => {}
+        }
+        out.push('\n');
+    }
+    let mut out = String::new();
+    for table in [&app.local.sessions_table, &app.local.audit_table, &app.local.incidents_table] {
+        let items = app.aws.dynamodb.scan().table_name(table).send().await.unwrap().items.unwrap_or_default();
+        for item in items {
+            for (k, v) in item {
+                out.push_str(&k);
+                out.push('=');
+                text(&v, &mut out);
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn during_an_enrolment_and_a_second_factor_sign_in_no_table_holds_a_cognito_token_or_the_secret_in_clear() {
+    let base = spawn_app().await;
+    let app = spawn_app_for(base.local.clone(), &[("CONSOLE_REQUIRE_MFA_FOR_ADMINS", "1")]).await;
+    let c = &app.client;
+    // An admin signs in and is made to enrol: the session holds the sign-in's access token and the
+    // pending secret until the code is verified.
+    assert_eq!(location(&app.sign_in(ADMIN_EMAIL, PASSWORD).await), "/profile?enrol=required");
+    assert_eq!(profile(&app, c).await["enrolment"]["secret"], MOTO_SECRET);
+    let opened = sessions_opened(&app).await;
+    assert!(opened.iter().any(|(_, d)| d["mfa_enrolment"]["access_token"].as_str().is_some_and(|t| t.starts_with("eyJ"))));
+    let tables = console_tables_as_text(&app).await;
+    for clear in ["eyJ", MOTO_SECRET, "access_token", "mfa_enrolment"] {
+        assert!(!tables.contains(clear), "{clear} is in a table in clear");
+    }
+    assert_eq!(post(c, app.url("/profile/mfa/verify"), &[("code", &code_now(MOTO_SECRET))]).await, "/profile?notice=mfa-on");
+
+    // Signing in again waits for the code: the session holds Cognito's challenge session meanwhile.
+    let again = browser(&app.base);
+    assert_eq!(location(&app.sign_in_with(&again, ADMIN_EMAIL, PASSWORD).await), "/login/mfa");
+    let challenge =
+        sessions_opened(&app).await.into_iter().find_map(|(_, d)| d["pending_challenge"]["cognito_session"].as_str().map(str::to_owned));
+    let challenge = challenge.expect("the challenge waits in a session");
+    let tables = console_tables_as_text(&app).await;
+    assert!(!tables.contains(&challenge) && !tables.contains("cognito_session"), "the challenge's session is in a table in clear");
 }

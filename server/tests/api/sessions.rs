@@ -2,7 +2,6 @@
 //! the idle and absolute ends, the re-check against Cognito, and sharing between instances.
 use app::identity::{Identity, MemberSession, Role, SESSION_MEMBER_KEY};
 use end2end::bootstrap::{ADMIN_EMAIL, OPERATOR_EMAIL, VIEWER_EMAIL};
-use server::adapters::dynamodb::sessions::DynamoSessionStore;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::SessionStore;
 
@@ -33,7 +32,7 @@ async fn sub_of(app: &TestApp, email: &str) -> String {
 #[tokio::test]
 async fn round_trip_update_and_delete() {
     let app = spawn_app().await;
-    let store = DynamoSessionStore::new(app.aws.dynamodb.clone(), app.local.sessions_table.clone());
+    let store = store_of(&app);
     let mut rec = record(600, 600);
     store.create(&mut rec).await.unwrap();
     let loaded = store.load(&rec.id).await.unwrap().expect("stored");
@@ -52,7 +51,7 @@ async fn round_trip_update_and_delete() {
 #[tokio::test]
 async fn an_expired_record_is_not_loaded_even_if_ttl_has_not_deleted_it() {
     let app = spawn_app().await;
-    let store = DynamoSessionStore::new(app.aws.dynamodb.clone(), app.local.sessions_table.clone());
+    let store = store_of(&app);
     let mut rec = record(-5, 600);
     store.create(&mut rec).await.unwrap();
     let raw = app.aws.dynamodb.scan().table_name(&app.local.sessions_table).send().await.unwrap();
@@ -63,7 +62,7 @@ async fn an_expired_record_is_not_loaded_even_if_ttl_has_not_deleted_it() {
 #[tokio::test]
 async fn an_admin_session_past_its_own_expiry_is_refused() {
     let app = spawn_app().await;
-    let store = DynamoSessionStore::new(app.aws.dynamodb.clone(), app.local.sessions_table.clone());
+    let store = store_of(&app);
     let sub = sub_of(&app, ADMIN_EMAIL).await;
     let mut rec = record_of(&sub, 600, -1);
     store.create(&mut rec).await.unwrap();
@@ -143,7 +142,7 @@ async fn the_table_holds_a_hash_of_the_session_id_not_the_id() {
 #[tokio::test]
 async fn an_idle_session_ends_and_activity_moves_its_idle_end_at_most_once_a_minute() {
     let app = spawn_app().await;
-    let store = DynamoSessionStore::new(app.aws.dynamodb.clone(), app.local.sessions_table.clone());
+    let store = store_of(&app);
     let sub = sub_of(&app, ADMIN_EMAIL).await;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
 
@@ -340,12 +339,12 @@ async fn an_admin_ends_a_members_sessions_and_another_instance_sends_the_member_
 #[tokio::test]
 async fn a_session_ended_elsewhere_is_not_saved_back_by_an_instance_that_still_holds_it() {
     let app = spawn_app().await;
-    let store = DynamoSessionStore::new(app.aws.dynamodb.clone(), app.local.sessions_table.clone());
+    let store = store_of(&app);
     let sub = sub_of(&app, ADMIN_EMAIL).await;
     let mut rec = record_of(&sub, 600, 600);
     store.create(&mut rec).await.unwrap();
     let handle = server::adapters::dynamodb::sessions::handle(&rec.id);
-    let other = DynamoSessionStore::new(app.aws.dynamodb.clone(), app.local.sessions_table.clone());
+    let other = store_of(&app);
     use console_core::ports::MemberSessions;
     assert_eq!(other.of_member(&sub).await.unwrap().len(), 1);
     assert!(other.end(&sub, &handle).await.unwrap());

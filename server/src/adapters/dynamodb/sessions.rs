@@ -8,6 +8,7 @@
 //! A signed-in session also carries its member's sub and what their list of sessions shows
 //! (started, last seen, end, address, browser), indexed by member (`ByMember`, those attributes
 //! only), so a member's sessions are one Query and ending one is one conditional delete.
+//! The session's data is sealed (`session_seal`): the table holds no token, secret or email in clear.
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,14 +24,17 @@ use app::identity::{MemberSession, SESSION_MEMBER_KEY};
 use console_core::error::Unavailable;
 use console_core::ports::{MemberSessions, SessionSummary};
 
+use crate::adapters::session_seal::SessionSeal;
 use crate::adapters::{dynamo_answer, dynamo_down, SystemClock};
 
-/// Item layout: `id` (S, partition key: `s#` + SHA-256 of the session id, hex), `data` (S, JSON of the session map),
-/// `expires_at` (N, epoch seconds; the table's TTL attribute).
+/// Item layout: `id` (S, partition key: `s#` + SHA-256 of the session id, hex), `sealed` (B, the JSON of
+/// the session map sealed for that key), `expires_at` (N, epoch seconds; the table's TTL attribute); a
+/// signed-in session also `member` and the attributes of [`LISTED`].
 #[derive(Clone, Debug)]
 pub struct DynamoSessionStore {
     client: Client,
     table: String,
+    seal: Arc<SessionSeal>,
     /// By table key (the hashed id), so a session ended by its handle is forgotten here too.
     cache: ReadCache<String, Record>,
 }
@@ -47,8 +51,8 @@ enum Load {
 }
 
 impl DynamoSessionStore {
-    pub fn new(client: Client, table: impl Into<String>) -> Self {
-        DynamoSessionStore { client, table: table.into(), cache: ReadCache::new(Duration::ZERO, Arc::new(SystemClock)) }
+    pub fn new(client: Client, table: impl Into<String>, seal: Arc<SessionSeal>) -> Self {
+        DynamoSessionStore { client, table: table.into(), seal, cache: ReadCache::new(Duration::ZERO, Arc::new(SystemClock)) }
     }
 
     /// Reuses a record read for up to `ttl` (zero: read the table every time).
@@ -75,16 +79,27 @@ impl DynamoSessionStore {
             .and_then(|n| n.parse::<i64>().ok())
             .ok_or_else(|| decode("expires_at missing".into()))?;
         let expiry_date = time::OffsetDateTime::from_unix_timestamp(expires).map_err(|e| decode(e.to_string()))?;
-        let data = item.get("data").and_then(|v| v.as_s().ok()).ok_or_else(|| decode("data missing".into()))?;
-        let data = serde_json::from_str(data).map_err(|e| decode(e.to_string()))?;
+        // Sealed for this key, or it is no session of this console (a clear one written before
+        // sealing, another key, an altered blob): signed out, as for a missing one.
+        let Some(sealed) = item.get("sealed").and_then(|v| v.as_b().ok()) else { return Err(Load::Missing) };
+        let plain = match self.seal.open(&key(id), sealed.as_ref()).await {
+            Ok(Some(plain)) => plain,
+            Ok(None) => {
+                tracing::warn!("a stored session did not open with the session key: treated as signed out");
+                return Err(Load::Missing);
+            }
+            Err(e) => return Err(Load::Failed(backend(console_core::error::chain(&e)))),
+        };
+        let data = serde_json::from_slice(&plain).map_err(|e| decode(e.to_string()))?;
         Ok(Record { id: *id, data, expiry_date })
     }
 
-    fn item(record: &Record) -> session_store::Result<HashMap<String, AttributeValue>> {
-        let data = serde_json::to_string(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))?;
+    async fn item(&self, record: &Record) -> session_store::Result<HashMap<String, AttributeValue>> {
+        let data = serde_json::to_vec(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        let sealed = self.seal.seal(&key(&record.id), &data).await.map_err(|e| backend(console_core::error::chain(&e)))?;
         let mut item = HashMap::from([
             ("id".to_owned(), AttributeValue::S(key(&record.id))),
-            ("data".to_owned(), AttributeValue::S(data)),
+            ("sealed".to_owned(), AttributeValue::B(aws_sdk_dynamodb::primitives::Blob::new(sealed))),
             ("expires_at".to_owned(), AttributeValue::N(record.expiry_date.unix_timestamp().to_string())),
         ]);
         let member = record.data.get(SESSION_MEMBER_KEY).and_then(|v| serde_json::from_value::<MemberSession>(v.clone()).ok());
@@ -127,7 +142,7 @@ impl SessionStore for DynamoSessionStore {
                 .client
                 .put_item()
                 .table_name(&self.table)
-                .set_item(Some(Self::item(record)?))
+                .set_item(Some(self.item(record).await?))
                 .condition_expression("attribute_not_exists(id)")
                 .send()
                 .await;
@@ -152,7 +167,7 @@ impl SessionStore for DynamoSessionStore {
             .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(Self::item(record)?))
+            .set_item(Some(self.item(record).await?))
             .condition_expression("attribute_exists(id)")
             .send()
             .await;
