@@ -11,6 +11,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ConsoleBase, ConsoleBaseProps } from './console-base';
 
@@ -37,6 +38,18 @@ export class ConsoleStack extends Stack {
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaBasicExecutionRole')],
     });
     base.grantConsole(role);
+    // Only CloudFront reaches the function: it adds this secret as the `x-origin-verify` header
+    // (replacing any a viewer sent), and the console refuses any request without one of its values.
+    // (An origin access control on a function URL would need a payload hash on every POST, which
+    // browsers do not send with a form.) Rotation: README, "Deploy to AWS".
+    const originSecret = new secretsmanager.Secret(this, 'OriginSecret', {
+      description: 'Linear admin console: the header value CloudFront adds so that only it reaches the function',
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'OriginSecret', actions: ['secretsmanager:GetSecretValue'], resources: [originSecret.secretArn] }),
+    );
 
     // The same binary the tests run; Lambda sets AWS_LAMBDA_RUNTIME_API and it serves events.
     const fn = new lambda.Function(this, 'Console', {
@@ -50,7 +63,11 @@ export class ConsoleStack extends Stack {
       // CloudFront appends the viewer's address, the function URL CloudFront's.
       // The package carries `site/pkg/output-name` (see `make lambda-package`): pages link the
       // hashed file names CloudFront serves from the bucket.
-      environment: { ...base.environment(props.publicUrl, 2), LEPTOS_SITE_ROOT: '/var/task/site' },
+      environment: {
+        ...base.environment(props.publicUrl, 2),
+        LEPTOS_SITE_ROOT: '/var/task/site',
+        CONSOLE_ORIGIN_SECRET_ARN: originSecret.secretArn,
+      },
     });
     const url = fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
 
@@ -64,7 +81,8 @@ export class ConsoleStack extends Stack {
     });
     const distribution = new cloudfront.Distribution(this, 'Cdn', {
       defaultBehavior: {
-        origin: new origins.FunctionUrlOrigin(url),
+        // A dynamic reference: CloudFormation reads the value at deploy time; it is not in the template.
+        origin: new origins.FunctionUrlOrigin(url, { customHeaders: { 'x-origin-verify': originSecret.secretValue.unsafeUnwrap() } }),
         allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
         cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
         originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,

@@ -179,6 +179,26 @@ test('CloudFront serves the site from S3 and the rest from the function; the red
   template.hasOutput('LinearRedirectUri', { Value: 'https://console.example.com/linear/callback' });
 });
 
+test('CloudFront adds the origin secret to every request to the function, which refuses any without it', () => {
+  const dist: any = Object.values(json.Resources).find((r: any) => r.Type === 'AWS::CloudFront::Distribution');
+  const origins: any[] = dist.Properties.DistributionConfig.Origins;
+  const fnOrigin = origins.find((o) => o.CustomOriginConfig);
+  const header = fnOrigin.OriginCustomHeaders.find((h: any) => h.HeaderName === 'x-origin-verify');
+  const value = JSON.stringify(header.HeaderValue);
+  assert.match(value, /resolve:secretsmanager:/, 'a dynamic reference, not the value');
+  assert.match(value, /OriginSecret/);
+  // The S3 origin (the site) does not get it.
+  assert.ok(origins.filter((o) => o.S3OriginConfig).every((o) => !o.OriginCustomHeaders));
+  const fn: any = Object.values(json.Resources).find((r: any) => r.Type === 'AWS::Lambda::Function' && r.Properties.Handler === 'bootstrap');
+  assert.match(JSON.stringify(fn.Properties.Environment.Variables.CONSOLE_ORIGIN_SECRET_ARN), /OriginSecret/);
+  const statements: any[] = Object.values(json.Resources)
+    .filter((r: any) => r.Type === 'AWS::IAM::Policy')
+    .flatMap((r: any) => r.Properties.PolicyDocument.Statement);
+  const read = statements.find((s) => s.Sid === 'OriginSecret');
+  assert.equal(read.Action, 'secretsmanager:GetSecretValue');
+  assert.match(JSON.stringify(read.Resource), /OriginSecret/);
+});
+
 test('hashed site files are uploaded cached for a year, the plain ones revalidated, and the function links the hashed names', () => {
   const uploads = Object.values(json.Resources).filter((r: any) => r.Type === 'Custom::CDKBucketDeployment') as any[];
   assert.equal(uploads.length, 2);

@@ -112,6 +112,12 @@ pub struct AccessSettings {
     /// Admins must sign in with a second factor (`CONSOLE_REQUIRE_MFA_FOR_ADMINS=1`); one without
     /// is sent to enrol first.
     pub require_mfa_for_admins: bool,
+    /// The secret CloudFront adds as the `x-origin-verify` header (`CONSOLE_ORIGIN_SECRET_ARN`): when
+    /// set, a request without one of its values is refused (403).
+    pub origin_secret_arn: Option<String>,
+    /// How often the origin secret's values are read again (`CONSOLE_ORIGIN_SECRET_REFRESH_SECONDS`,
+    /// default 300): a rotation is accepted within it.
+    pub origin_secret_refresh: Duration,
 }
 
 /// Every problem found, so one start reports them all.
@@ -431,6 +437,8 @@ impl AccessSettings {
             debug_timing: r.flag("CONSOLE_DEBUG_TIMING"),
             session_cache: r.seconds("CONSOLE_SESSION_CACHE_SECONDS", 5, 0..=30),
             require_mfa_for_admins: r.flag("CONSOLE_REQUIRE_MFA_FOR_ADMINS"),
+            origin_secret_arn: r.get("CONSOLE_ORIGIN_SECRET_ARN").map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()),
+            origin_secret_refresh: r.seconds("CONSOLE_ORIGIN_SECRET_REFRESH_SECONDS", 300, 1..=3600),
         }
     }
 }

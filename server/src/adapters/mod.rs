@@ -6,6 +6,7 @@ pub mod cloudformation;
 pub mod cognito;
 pub mod dynamodb;
 pub mod linear;
+pub mod origin_secret;
 pub mod secrets;
 pub mod session_seal;
 

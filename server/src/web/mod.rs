@@ -9,6 +9,7 @@ pub mod exports;
 pub mod install;
 pub mod install_links;
 pub mod lambda;
+pub mod origin_guard;
 pub mod probes;
 pub mod profile;
 pub mod security;
@@ -102,6 +103,8 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), client_address::note_proxy_without_hops))
         .layer(axum::middleware::from_fn(security::canonical_path))
         .layer(axum::middleware::from_fn(security::catch_panics))
+        // Behind CloudFront, nothing else gets further (before the session is read).
+        .layer(axum::middleware::from_fn_with_state(state.clone(), origin_guard::origin_guard))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::security_headers))
         .layer(CompressionLayer::new())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT))

@@ -30,6 +30,8 @@ pub struct AppState {
     /// The sessions table, shared by the session layer and the members' lists of sessions (so a
     /// session ended here is forgotten by this instance's cache at once).
     pub session_store: crate::adapters::dynamodb::sessions::DynamoSessionStore,
+    /// The values CloudFront's origin header must carry, when configured.
+    pub origin_secret: Option<std::sync::Arc<crate::adapters::origin_secret::OriginSecret>>,
 }
 
 /// The last `/readyz` answer (ready?, the body), reused for `probes::READY_FOR`: concurrent probes

@@ -12,6 +12,7 @@ mod install_links;
 mod lambda;
 mod mfa;
 mod modules;
+mod origin;
 mod platform;
 mod probes;
 mod projects;
