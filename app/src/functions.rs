@@ -28,13 +28,16 @@ use {
     std::sync::Arc,
 };
 
-/// How fresh a page's read must be: after its viewer's change, what was read since.
+/// How fresh a page's read must be: for a viewer who just changed something (the page a change
+/// lands on, or any page they open within the pages' time), what was read since; for others, the
+/// shared read.
 #[cfg(feature = "ssr")]
 fn freshness(after_change: bool) -> Freshness {
-    if after_change {
-        Freshness::SinceChange
-    } else {
-        Freshness::Shared
+    let member = use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<Member>().cloned());
+    match (Console::get(), member) {
+        (Ok(console), Some(m)) => console.services.audit.freshness_for(&m.identity().sub, after_change),
+        _ if after_change => Freshness::SinceChange,
+        _ => Freshness::Shared,
     }
 }
 
@@ -91,7 +94,7 @@ pub async fn get_connect_info() -> Result<ConnectInfo, AppError> {
 #[server(prefix = "/api", endpoint = "audit")]
 pub async fn recent_audit() -> Result<Vec<AuditEntry>, AppError> {
     Member::require(Role::Viewer)?;
-    Console::get()?.services.audit.recent(200, Freshness::Shared).await.map_err(|e| failed(&e))
+    Console::get()?.services.audit.recent(200, freshness(false)).await.map_err(|e| failed(&e))
 }
 
 /// A page of the audit log (100 events) for the view in `/audit`'s URL.

@@ -5,10 +5,14 @@
 //! the services after every change they make to what the entries hold) drops them all, and a read
 //! that was under way across an invalidation is returned to its caller but not kept. Concurrent
 //! misses of one key wait for a single read. An entry past its `ttl` is read again by one caller
-//! while the others are answered with it for up to another `ttl`. After an invalidation the same
-//! holds for reads that may show older data ([`Freshness::Shared`], a page that shows no change
-//! of its viewer's); [`Freshness::SinceChange`] reads (the page after a change, and every read a
-//! change makes) wait for data read since the change.
+//! while the others are answered with it for up to another `ttl`.
+//!
+//! An invalidation concerns [`Freshness::SinceChange`] reads only (the page after a change, and
+//! every read a change makes): they wait for data read since the change. A read that may show
+//! older data ([`Freshness::Shared`], a page that shows no change of its viewer's) is answered
+//! with the entry while it is younger than `ttl`, changes or not, and past it as above. So a steady
+//! stream of changes (people linking, each change an audit event) costs the pages at most one read
+//! per key per `ttl`, not one per change: nobody but the viewer of a change waits for a read.
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -106,8 +110,8 @@ impl<K: Eq + Hash + Clone, V: Clone> ReadCache<K, V> {
         ((any_epoch || *e == epoch) && self.age(*at) < age).then(|| v.clone())
     }
 
-    fn fresh(&self, key: &K) -> Option<V> {
-        self.within(key, self.ttl, false)
+    fn fresh(&self, key: &K, freshness: Freshness) -> Option<V> {
+        self.within(key, self.ttl, freshness == Freshness::Shared)
     }
 
     /// The entry for `key`, or `read()`'s answer (kept if it succeeded and nothing was invalidated
@@ -120,7 +124,7 @@ impl<K: Eq + Hash + Clone, V: Clone> ReadCache<K, V> {
         if self.ttl.is_zero() {
             return read().await;
         }
-        if let Some(v) = self.fresh(&key) {
+        if let Some(v) = self.fresh(&key, freshness) {
             return Ok(v);
         }
         // (The guard must be gone before any await: the future is sent between threads.)
@@ -134,7 +138,7 @@ impl<K: Eq + Hash + Clone, V: Clone> ReadCache<K, V> {
             (None, None) => lock.lock().await,
         };
         // Another caller may have read it while this one waited.
-        if let Some(v) = self.fresh(&key) {
+        if let Some(v) = self.fresh(&key, freshness) {
             return Ok(v);
         }
         let epoch = self.epoch.now();
@@ -296,10 +300,30 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_stream_of_changes_costs_other_pages_one_read_per_ttl() {
+        let (cache, clock) = cache::<&str, usize>(10);
+        let reads = AtomicUsize::new(0);
+        let read = || async { Ok::<_, ()>(reads.fetch_add(1, Ordering::SeqCst) + 1) };
+        assert_eq!(cache.get_or_read("k", Freshness::Shared, read).await, Ok(1));
+        // A change every second for 25 s, a page view between each: three reads, not twenty-five.
+        for _ in 0..25 {
+            cache.invalidate();
+            clock.advance(Duration::from_secs(1));
+            let _ = cache.get_or_read("k", Freshness::Shared, read).await;
+        }
+        assert_eq!(reads.load(Ordering::SeqCst), 3);
+        // The viewer of the last change reads since it.
+        cache.invalidate();
+        assert_eq!(cache.get_or_read("k", Freshness::SinceChange, read).await, Ok(4));
+    }
+
+    #[tokio::test]
     async fn after_a_change_only_its_viewer_waits_for_the_new_read() {
-        let (cache, _) = cache::<&str, usize>(10);
+        let (cache, clock) = cache::<&str, usize>(10);
         let read = |v| move || async move { Ok::<_, ()>(v) };
         assert_eq!(cache.get_or_read("k", Freshness::SinceChange, read(1)).await, Ok(1));
+        // Past its time: the next page reads it anew, the others meanwhile get it.
+        clock.advance(Duration::from_secs(11));
         cache.invalidate();
         let (tx, rx) = futures::channel::oneshot::channel::<()>();
         let reader = {

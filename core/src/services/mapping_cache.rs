@@ -114,6 +114,8 @@ mod tests {
             "admin",
         );
         cached.put_new_link(&link).await.unwrap();
-        assert_eq!(read().await.unwrap().len(), 1, "the write dropped the cached rows");
+        assert_eq!(cached.workspace_rows_shared(&org, Freshness::SinceChange).await.unwrap().len(), 1, "the write dropped the cached rows");
+        assert_eq!(read().await.unwrap().len(), 1, "and the pages share that read");
+        assert_eq!(f.mappings.script.count("workspace_rows"), 2);
     }
 }
