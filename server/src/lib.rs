@@ -207,6 +207,7 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
         audit_table,
         readiness: web::state::Readiness(console_core::cache::ReadCache::new(web::probes::READY_FOR, clock)),
         export_limits: Default::default(),
+        people_pages: Default::default(),
         session_store,
         origin_secret: config.access.origin_secret_arn.as_ref().map(|arn| {
             Arc::new(adapters::origin_secret::OriginSecret::new(aws.secrets.clone(), arn.clone(), config.access.origin_secret_refresh))

@@ -232,6 +232,49 @@ async fn main() {
         format!("{status} {}", loc.chars().take(40).collect::<String>()),
     );
 
+    // 7. Personal data: a viewer sees no one's email but their own, from any list of people (pages
+    //    and server functions); operators and admins see them; and no session reads more than 60
+    //    pages of people a minute.
+    let initrode = end2end::linear::seed::INITRODE_ID;
+    for (role, email) in members {
+        let c = &clients[&role];
+        let mut found: Vec<String> = Vec::new();
+        for (method, path, body) in [
+            ("GET", "/audit".to_owned(), ""),
+            ("GET", "/users".to_owned(), ""),
+            ("GET", format!("/workspaces/{initrode}/users"), ""),
+            ("POST", "/api/audit".to_owned(), ""),
+            ("POST", "/api/audit_search".to_owned(), "query[actor]="),
+            ("POST", "/api/platform_users".to_owned(), "prefix="),
+        ] {
+            let url = format!("{base}{path}");
+            let (status, _, text) = r.keep(send(c, method, &url, body, form).await).await;
+            r.check(status == 200, format!("people          as {:<8} {method} {path}", role.label()), status.to_string());
+            found.extend(full_emails(&text));
+        }
+        let others: Vec<&String> = found.iter().filter(|e| !e.eq_ignore_ascii_case(email)).collect();
+        if role == Needs::Viewer {
+            r.check(others.is_empty(), "people          a viewer sees no other email in full", format!("{} found", others.len()));
+        } else {
+            let sees = others.iter().any(|e| e.eq_ignore_ascii_case(ADMIN_EMAIL) || e.eq_ignore_ascii_case(OPERATOR_EMAIL));
+            r.check(sees, format!("people          an {} sees people's emails", role.label()), format!("{} found", others.len()));
+        }
+    }
+    let viewer = &clients[&Needs::Viewer];
+    let mut first_refusal = None;
+    for n in 1..=70 {
+        let (status, _, _) = r.keep(send(viewer, "POST", &format!("{base}/api/audit"), "", form).await).await;
+        if status == 429 {
+            first_refusal = Some(n);
+            break;
+        }
+    }
+    r.check(
+        first_refusal.is_some_and(|n| n <= 61),
+        "people          60 pages a minute per session, then 429",
+        format!("first refusal at call {first_refusal:?}"),
+    );
+
     let issued: serde_json::Value =
         Client::new().get(format!("{linear}/_control/issued")).send().await.expect("issued").json().await.expect("issued json");
     let mut secrets: Vec<String> = Vec::new();
@@ -263,4 +306,23 @@ async fn main() {
     }
     println!("security-check: {} checks, {} passed, {failed} failed", r.rows.len(), r.rows.len() - failed);
     std::process::exit(if failed == 0 { 0 } else { 1 });
+}
+
+/// The emails in `text` written out in full (a masked one, `a***@example.com`, is not), URL-encoded
+/// ones too.
+fn full_emails(text: &str) -> Vec<String> {
+    let local = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '+' | '-' | '*');
+    let domain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-');
+    let text = text.replace("%40", "@");
+    let mut out = Vec::new();
+    for (i, _) in text.match_indices('@') {
+        let before: String = text[..i].chars().rev().take_while(|c| local(*c)).collect::<Vec<_>>().into_iter().rev().collect();
+        let after: String = text[i + 1..].chars().take_while(|c| domain(*c)).collect();
+        let after = after.trim_end_matches(['.', '-']);
+        if before.is_empty() || before.ends_with("***") || !after.contains('.') {
+            continue;
+        }
+        out.push(format!("{before}@{after}"));
+    }
+    out
 }

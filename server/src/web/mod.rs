@@ -10,6 +10,7 @@ pub mod install;
 pub mod install_links;
 pub mod lambda;
 pub mod origin_guard;
+pub mod personal_data;
 pub mod probes;
 pub mod profile;
 pub mod security;
@@ -96,6 +97,8 @@ pub fn router(state: AppState) -> Router {
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), install_links::lookup))
+        // Inside the gate (it names the member): a viewer's answers masked, pages of people counted.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), personal_data::personal_data))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::member_gate))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::foreign_referer_dropped))
         .layer(sessions)

@@ -27,6 +27,8 @@ pub struct AppState {
     pub audit_table: DynamoAudit,
     pub readiness: Readiness,
     pub export_limits: ExportLimits,
+    /// Pages of people read per session (the personal-data rule).
+    pub people_pages: PeoplePages,
     /// The sessions table, shared by the session layer and the members' lists of sessions (so a
     /// session ended here is forgotten by this instance's cache at once).
     pub session_store: crate::adapters::dynamodb::sessions::DynamoSessionStore,
@@ -44,23 +46,43 @@ pub const EXPORTS_PER_MINUTE: usize = 5;
 
 /// Recent exports by session, in this process (a per-instance limit: enough to stop one browser
 /// from turning exports into a flood of DynamoDB reads).
-#[derive(Clone, Default)]
-pub struct ExportLimits(std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Vec<i64>>>>);
+pub type ExportLimits = PerMinute<EXPORTS_PER_MINUTE>;
 
-impl ExportLimits {
-    /// Records an export by `who` at `now` if fewer than [`EXPORTS_PER_MINUTE`] were made in the
-    /// last minute; `false` (nothing recorded) otherwise.
+/// Pages of people (`web::personal_data`) by session, in this process.
+pub type PeoplePages = PerMinute<PEOPLE_PAGES_PER_MINUTE>;
+
+/// Pages of people per session per minute, whatever the role (pages and server functions alike).
+pub const PEOPLE_PAGES_PER_MINUTE: usize = 60;
+
+/// At most `N` of something per key in any minute, counted in this process.
+#[derive(Clone, Default)]
+pub struct PerMinute<const N: usize>(std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Vec<i64>>>>);
+
+impl<const N: usize> PerMinute<N> {
+    /// Records one for `who` at `now` if fewer than `N` were in the last minute; `false` (nothing
+    /// recorded) otherwise.
     pub fn allow(&self, who: &str, now: i64) -> bool {
-        let Ok(mut recent) = self.0.lock() else { return false };
+        if self.full(who, now) {
+            return false;
+        }
+        self.record(who, now);
+        true
+    }
+
+    /// Whether `who` has had `N` in the last minute.
+    pub fn full(&self, who: &str, now: i64) -> bool {
+        let Ok(mut recent) = self.0.lock() else { return true };
         recent.retain(|_, times| {
             times.retain(|t| now - t < 60);
             !times.is_empty()
         });
-        let times = recent.entry(who.to_owned()).or_default();
-        if times.len() >= EXPORTS_PER_MINUTE {
-            return false;
+        recent.get(who).is_some_and(|t| t.len() >= N)
+    }
+
+    /// Counts one for `who` at `now`.
+    pub fn record(&self, who: &str, now: i64) {
+        if let Ok(mut recent) = self.0.lock() {
+            recent.entry(who.to_owned()).or_default().push(now);
         }
-        times.push(now);
-        true
     }
 }

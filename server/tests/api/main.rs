@@ -13,6 +13,7 @@ mod lambda;
 mod mfa;
 mod modules;
 mod origin;
+mod personal_data;
 mod platform;
 mod probes;
 mod projects;
