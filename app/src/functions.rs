@@ -838,3 +838,15 @@ pub async fn end_member_sessions(sub: String) -> Result<String, AppError> {
     let done = console.services.sessions.end_all(&member.actor(), &whose, None).await;
     Ok(land(landing::sessions_ended(&page, done)))
 }
+
+/// An admin's *Reset second factor* of a member: the console's own authenticator is removed (the
+/// member enrols again; an admin at their next sign-in when one is required). Audited.
+#[server(prefix = "/api", endpoint = "reset_second_factor")]
+pub async fn reset_second_factor(sub: String) -> Result<String, AppError> {
+    let member = Member::require(Role::Admin)?;
+    let console = Console::get()?;
+    let whose = session_owner(&console, &sub).await?;
+    let page = format!("/users/{}/sessions", crate::url::enc(&whose.sub));
+    let done = console.services.second_factors.reset(&member.actor(), &whose).await;
+    Ok(land(landing::factor_reset(&page, done)))
+}

@@ -229,6 +229,16 @@ pub struct Profile {
     pub must_enrol: bool,
     /// An enrolment under way (the secret to add to the app, as a QR code and as text).
     pub enrolment: Option<Enrolment>,
+    /// Whose second factor: `cognito` (the pool's software token) or `console` (the console's own,
+    /// where the pool's MFA is off); empty when the pool could not be asked.
+    #[serde(default)]
+    pub factor_kind: String,
+    /// The recovery codes of an enrolment just finished: shown this once.
+    #[serde(default)]
+    pub recovery_codes: Vec<String>,
+    /// Recovery codes left (the console's own factor).
+    #[serde(default)]
+    pub recovery_left: Option<usize>,
 }
 
 /// An authenticator enrolment under way: shown to its own member only, until it is verified.

@@ -45,6 +45,7 @@ codes! {
         SignInThrottled = "sign_in.throttled",
         SessionEnded = "session.ended",
         MfaEnrolled = "mfa.enrolled",
+        MfaReset = "mfa.reset",
     }
 }
 

@@ -17,6 +17,7 @@ pub mod records;
 pub mod services;
 pub mod sign_in_throttle;
 pub mod time;
+pub mod totp;
 
 #[cfg(any(test, feature = "fakes"))]
 pub mod fakes;

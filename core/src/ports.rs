@@ -497,12 +497,53 @@ pub trait SignInCounters: Send + Sync {
     async fn clear(&self, key: &str) -> Result<(), Unavailable>;
 }
 
-/// Fresh ids: unique ones (incidents, audit events, console instances), invite codes and the
-/// tokens of install links (256 random bits).
+/// Fresh ids: unique ones (incidents, audit events, console instances), invite codes, the
+/// tokens of install links (256 random bits), and random bytes (authenticator secrets).
 pub trait Ids: Send + Sync {
     fn unique(&self) -> String;
     fn invite_code(&self) -> InviteCode;
     fn link_token(&self) -> LinkToken;
+    fn random_bytes(&self, n: usize) -> Vec<u8>;
+}
+
+// ---- the console's own second factor -------------------------------------------------------------
+
+/// Where a member's console authenticator is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FactorStage {
+    /// Enrolment started: the secret is made, no code has proved the app holds it yet.
+    Pending,
+    Active,
+}
+
+/// A member's console authenticator as the store holds it (the secret sealed at rest).
+#[derive(Debug, Clone)]
+pub struct Factor {
+    pub stage: FactorStage,
+    /// The base32 secret.
+    pub secret: SecretString,
+    /// The step of the last code accepted (none is accepted again).
+    pub last_step: i64,
+    /// The unused recovery codes' hashes.
+    pub recovery: Vec<String>,
+    pub enrolled_at: i64,
+}
+
+/// The members' console authenticators. Every change is conditional, so two requests racing
+/// (a code typed twice, a recovery code used in two tabs) cannot both succeed.
+#[async_trait]
+pub trait Factors: Send + Sync {
+    async fn get(&self, sub: &str) -> Result<Option<Factor>, Unavailable>;
+    /// Stores a pending factor unless an active one exists (`false` then).
+    async fn put_pending(&self, sub: &str, secret: &SecretString, now: i64) -> Result<bool, Unavailable>;
+    /// Makes the pending factor active, its first code's step used; `false` if none was pending.
+    async fn activate(&self, sub: &str, step: i64, recovery: &[String], now: i64) -> Result<bool, Unavailable>;
+    /// Records `step` as used if it is later than the last one; `false` for a replay.
+    async fn use_step(&self, sub: &str, step: i64) -> Result<bool, Unavailable>;
+    /// Uses up one recovery code's hash; `false` if it was not there (used already).
+    async fn use_recovery(&self, sub: &str, hash: &str) -> Result<bool, Unavailable>;
+    /// Removes the factor; whether there was one.
+    async fn delete(&self, sub: &str) -> Result<bool, Unavailable>;
 }
 
 // ---- install links ---------------------------------------------------------------------------

@@ -202,12 +202,15 @@ export class ConsoleBase extends Construct {
         new iam.PolicyStatement({
           sid: 'PlatformUsers',
           // ListUsersInGroup: the roster sessions are re-checked against; AdminGetUser: a member's
-          // second factor on their profile page; AdminCreateUser: platform users made from Linear members.
+          // second factor on their profile page; GetUserPoolMfaConfig: whether Cognito's software tokens take
+          // in the pool (else the console keeps its own second factor); AdminCreateUser: platform users made
+          // from Linear members.
           actions: [
             'cognito-idp:ListUsers',
             'cognito-idp:ListUsersInGroup',
             'cognito-idp:AdminGetUser',
             'cognito-idp:DescribeUserPool',
+            'cognito-idp:GetUserPoolMfaConfig',
             'cognito-idp:AdminCreateUser',
           ],
           resources: [stack.formatArn({ service: 'cognito-idp', resource: 'userpool', resourceName: p.userPoolId })],

@@ -126,6 +126,8 @@ test('the three role groups are made in the platform pool, and the console may r
   const users = statements.find((s) => s.Sid === 'PlatformUsers');
   assert.ok([users.Action].flat().includes('cognito-idp:ListUsersInGroup'), JSON.stringify(users));
   assert.ok([users.Action].flat().includes('cognito-idp:AdminGetUser'), JSON.stringify(users));
+  // The pool's MFA configuration decides whose second factor members get (Cognito's or the console's).
+  assert.ok([users.Action].flat().includes('cognito-idp:GetUserPoolMfaConfig'), JSON.stringify(users));
   assert.doesNotMatch(JSON.stringify(users.Resource), /"\*"/);
   // The one Cognito write: platform users made from Linear members, on the platform's pool only.
   const writes = statements.flatMap((s) => [s.Action].flat().filter((a: string) => /^cognito-idp:Admin(?!GetUser)/.test(a)));

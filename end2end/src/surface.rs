@@ -244,6 +244,12 @@ pub const SERVER_FUNCTIONS: &[ServerFn] = &[
         args: "sub=00000000-0000-4000-8000-000000000000",
         fields: &[("sub", Field::Id)],
     },
+    ServerFn {
+        path: "/api/reset_second_factor",
+        needs: Needs::Admin,
+        args: "sub=00000000-0000-4000-8000-000000000000",
+        fields: &[("sub", Field::Id)],
+    },
 ];
 
 /// A plain route (not a server function) that needs a signed-in member.
@@ -256,6 +262,9 @@ pub struct PlainRoute {
 
 pub const PLAIN_ROUTES: &[PlainRoute] = &[
     PlainRoute { method: "POST", path: "/linear/connect", needs: Needs::Admin, form: "workspace=" },
+    PlainRoute { method: "POST", path: "/profile/mfa/start", needs: Needs::Viewer, form: "password=not-the-password" },
+    PlainRoute { method: "POST", path: "/profile/mfa/verify", needs: Needs::Viewer, form: "code=000000" },
+    PlainRoute { method: "POST", path: "/profile/mfa/saved", needs: Needs::Viewer, form: "" },
     PlainRoute { method: "GET", path: "/linear/callback?code=x&state=y", needs: Needs::Admin, form: "" },
     PlainRoute { method: "GET", path: "/audit.csv", needs: Needs::Operator, form: "" },
     PlainRoute { method: "GET", path: "/workspaces.csv", needs: Needs::Operator, form: "" },

@@ -1,3 +1,4 @@
+import * as crypto from 'crypto';
 import { test as base, expect, Page } from '@playwright/test';
 import { linearBase } from '../playwright.config';
 
@@ -52,4 +53,18 @@ export async function consentOnLinear(page: Page, workspace: RegExp, button: 'Au
   await expect(page.getByRole('heading', { name: /wants to access your Linear workspace/ })).toBeVisible();
   await page.getByLabel(workspace).check();
   await page.getByRole('button', { name: button }).click();
+}
+
+/** The code an authenticator app shows for `secret` (base32), `steps` 30-second steps from now:
+ * RFC 6238, SHA-1, 6 digits. */
+export function totp(secret: string, steps = 0): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secret.toUpperCase().replace(/=+$/, '')) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const key = Buffer.from((bits.match(/.{8}/g) ?? []).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 1000 / 30) + steps));
+  const h: Buffer = crypto.createHmac('sha1', key).update(counter).digest();
+  const o = h[19] & 0x0f;
+  return String((h.readUInt32BE(o) & 0x7fffffff) % 1_000_000).padStart(6, '0');
 }

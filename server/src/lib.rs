@@ -145,8 +145,9 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
     let audit_table = DynamoAudit::new(aws.dynamodb.clone(), config.tables.audit.clone());
     let clock: Arc<dyn console_core::time::Clock> = Arc::new(SystemClock);
     let seal = Arc::new(adapters::session_seal::SessionSeal::from_secret(aws.secrets.clone(), config.session_key_secret_arn.clone()));
-    let session_store = adapters::dynamodb::sessions::DynamoSessionStore::new(aws.dynamodb.clone(), config.tables.sessions.clone(), seal)
-        .with_cache(config.access.session_cache);
+    let session_store =
+        adapters::dynamodb::sessions::DynamoSessionStore::new(aws.dynamodb.clone(), config.tables.sessions.clone(), seal.clone())
+            .with_cache(config.access.session_cache);
     let backends = Backends {
         registry: Arc::new(DynamoRegistry::new(aws.dynamodb.clone(), config.tables.registry.clone())),
         vault: Arc::new(SecretsVault::new(aws.secrets.clone())),
@@ -167,6 +168,7 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
         leases: Arc::new(DynamoLeases::new(aws.dynamodb.clone(), config.tables.sessions.clone())),
         counters: Arc::new(DynamoCounters::new(aws.dynamodb.clone(), config.tables.sessions.clone())),
         sessions: Arc::new(session_store.clone()),
+        factors: Arc::new(adapters::dynamodb::factors::DynamoFactors::new(aws.dynamodb.clone(), config.tables.incidents.clone(), seal)),
         clock: clock.clone(),
         ids: Arc::new(RandomIds),
     };
@@ -195,7 +197,7 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
         sweep_interval: config.sweep.interval,
         webhook_signed: a.webhook_secret.is_some(),
         proxy_without_hops: Arc::default(),
-        profile: web::profile::port(mfa.clone()),
+        profile: web::profile::port(mfa.clone(), services.clone()),
     };
     let config = Arc::new(config);
     Ok(AppState {

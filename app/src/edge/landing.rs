@@ -555,3 +555,17 @@ pub fn sessions_ended(page: &str, done: Audited<Result<usize, console_core::erro
     };
     format!("{}#sessions", noting(format!("{page}?{query}"), done.recorded))
 }
+
+/// Back to a member's page after *Reset second factor*: `factor=reset`, `factor=none` (there was
+/// none of the console's) or `error=factor-unavailable`.
+pub fn factor_reset(page: &str, done: Audited<Result<bool, console_core::error::Unavailable>>) -> String {
+    let query = match &done.value {
+        Ok(true) => "factor=reset",
+        Ok(false) => "factor=none",
+        Err(e) => {
+            logged("resetting a second factor failed", e);
+            "error=factor-unavailable"
+        }
+    };
+    format!("{}#factor", noting(format!("{page}?{query}"), done.recorded))
+}

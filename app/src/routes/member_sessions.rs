@@ -1,12 +1,13 @@
 //! `/users/<sub>/sessions`: an admin's view of one member's live sessions, each with *Sign out*,
 //! and *Sign out everywhere* (after a confirmation). Ending one takes effect on every console
-//! instance within the session cache's seconds. Plain forms.
+//! instance within the session cache's seconds. Below, *Reset second factor…* (the console's own
+//! authenticator, where the pool's MFA is off). Plain forms.
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::sessions::{SessionList, SessionsNotice};
-use crate::components::status::{ErrorNotice, Loading, PageHeader};
+use crate::components::status::{ErrorNotice, Loading, NoticeBanner, PageHeader};
 use crate::functions::member_sessions;
 
 #[component]
@@ -14,6 +15,15 @@ pub fn MemberSessionsPage() -> impl IntoView {
     let params = use_params_map();
     let sub = move || params.read().get("sub").unwrap_or_default();
     let view_of = Resource::new(sub, member_sessions);
+    let query = use_query_map();
+    let factor_notice = move || match (query.read().get("factor").as_deref(), query.read().get("error").as_deref()) {
+        (Some("reset"), _) => {
+            Some((true, "Second factor reset: they set up an authenticator again (admins at their next sign-in, when one is required)."))
+        }
+        (Some("none"), _) => Some((true, "They had no authenticator of the console's to reset (one kept by Cognito is reset in Cognito).")),
+        (_, Some("factor-unavailable")) => Some((false, "The console's table could not be reached: nothing was reset. Try again.")),
+        _ => None,
+    };
     view! {
         <Title text="Sessions"/>
         <PageHeader title="Sessions" subtitle="Where this member is signed in to the console."/>
@@ -40,6 +50,18 @@ pub fn MemberSessionsPage() -> impl IntoView {
                                 </form>
                             </details>
                         })}
+                        <section id="factor" class="mt-8 text-sm">
+                            <h2 class="mb-2 font-semibold">"Second factor"</h2>
+                            {move || factor_notice().map(|(good, text)| view! { <NoticeBanner good text/> })}
+                            <details>
+                                <summary data-testid="reset-factor" class="inline-block cursor-pointer list-none rounded-md border border-slate-300 px-3 py-1.5 font-medium dark:border-slate-700">"Reset second factor…"</summary>
+                                <form method="post" action="/api/reset_second_factor" class="mt-2 flex flex-wrap items-center gap-2">
+                                    <input type="hidden" name="sub" value=v.sub.clone()/>
+                                    <span>{format!("{}'s authenticator app will no longer sign them in; they set one up again. Their recovery codes stop working.", v.email)}</span>
+                                    <button type="submit" data-testid="confirm-reset-factor" class="rounded-md bg-red-700 px-3 py-1.5 font-medium text-white">"Reset second factor"</button>
+                                </form>
+                            </details>
+                        </section>
                     }.into_any()
                 }
             })}

@@ -14,6 +14,7 @@ use crate::wire::{Enrolment, Profile};
 fn message(key: &str, code: &str) -> Option<(bool, &'static str)> {
     Some(match (key, code) {
         ("notice", "mfa-on") => (true, "Your authenticator app is now your second factor: sign-in will ask for its code."),
+        ("notice", "codes-saved") => (true, "Your recovery codes will not be shown again."),
         ("notice", "mfa-already") => (true, "Your account already has an authenticator app as its second factor."),
         ("enrol", "required") => {
             (false, "Admins of this console must sign in with a second factor: set up an authenticator app to continue.")
@@ -82,19 +83,41 @@ pub fn ProfilePage() -> impl IntoView {
 
 #[component]
 fn ProfileView(p: Profile) -> impl IntoView {
-    let factor = match p.mfa_enabled {
-        Some(true) => "An authenticator app (time-based codes).",
-        Some(false) => "None: sign-in asks for your password only.",
-        None => "Unknown right now (Cognito did not answer).",
+    let whose = match p.factor_kind.as_str() {
+        "console" => " Kept by this console (the user pool's own MFA is off).",
+        "cognito" => " Kept by the Cognito user pool.",
+        _ => "",
     };
+    let factor = match p.mfa_enabled {
+        Some(true) => format!("An authenticator app (time-based codes).{whose}"),
+        Some(false) => "None: sign-in asks for your password only.".to_owned(),
+        None => "Unknown right now (Cognito did not answer).".to_owned(),
+    };
+    let recovery_left = p.recovery_left;
+    let codes = p.recovery_codes.clone();
     let offer_setup = p.mfa_enabled != Some(true) && p.enrolment.is_none();
     view! {
         <dl data-testid="profile" class="mb-6 divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white text-sm dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900">
             <div class="grid grid-cols-3 gap-4 px-4 py-2"><dt class="text-slate-500">"Email"</dt><dd class="col-span-2">{p.email.clone()}</dd></div>
             <div class="grid grid-cols-3 gap-4 px-4 py-2"><dt class="text-slate-500">"Role"</dt><dd class="col-span-2" data-testid="profile-role">{p.role.label()}</dd></div>
-            <div class="grid grid-cols-3 gap-4 px-4 py-2"><dt class="text-slate-500">"Second factor"</dt><dd class="col-span-2" data-testid="mfa-state" data-enabled=p.mfa_enabled.map(|b| b.to_string()).unwrap_or_default()>{factor}</dd></div>
+            <div class="grid grid-cols-3 gap-4 px-4 py-2"><dt class="text-slate-500">"Second factor"</dt><dd class="col-span-2" data-testid="mfa-state" data-kind=p.factor_kind.clone() data-enabled=p.mfa_enabled.map(|b| b.to_string()).unwrap_or_default()>{factor}</dd></div>
+            {recovery_left.map(|n| view! {
+                <div class="grid grid-cols-3 gap-4 px-4 py-2"><dt class="text-slate-500">"Recovery codes"</dt><dd class="col-span-2" data-testid="recovery-left">{format!("{n} unused")}</dd></div>
+            })}
             <div class="grid grid-cols-3 gap-4 px-4 py-2"><dt class="text-slate-500">"This sign-in"</dt><dd class="col-span-2">{if p.signed_in_with_code { "with an authenticator code" } else { "with a password" }}</dd></div>
         </dl>
+        {(!codes.is_empty()).then(|| view! {
+            <section data-testid="recovery-codes" class="mb-6 rounded-lg border border-amber-300 bg-amber-50 p-4 text-sm dark:border-amber-800 dark:bg-amber-950">
+                <h2 class="font-semibold">"Your recovery codes"</h2>
+                <p class="mt-1">"Keep these somewhere safe, away from your phone: each signs you in once without your authenticator app. They are shown until you say you saved them (ten minutes at most), never again."</p>
+                <ul class="mt-3 grid grid-cols-2 gap-1 font-mono sm:grid-cols-5">
+                    {codes.into_iter().map(|c| view! { <li data-testid="recovery-code">{c}</li> }).collect_view()}
+                </ul>
+                <form method="post" action="/profile/mfa/saved" class="mt-3">
+                    <button type="submit" data-testid="codes-saved" class="rounded-md bg-slate-900 px-3 py-1.5 font-medium text-white dark:bg-slate-100 dark:text-slate-900">"I have saved them"</button>
+                </form>
+            </section>
+        })}
         {p.enrolment.map(|e| view! { <EnrolmentPanel e/> })}
         {offer_setup.then(|| view! {
             <section data-testid="mfa-setup" class="rounded-lg border border-slate-200 bg-white p-4 text-sm dark:border-slate-800 dark:bg-slate-900">

@@ -96,4 +96,10 @@ impl Ids for FakeIds {
         let n = self.unique().bytes().fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
         LinkToken::parse(&format!("{n:064x}")).expect("a token of 64 hex characters")
     }
+
+    /// Bytes distinct per call (`n`, then the call's number, repeated).
+    fn random_bytes(&self, n: usize) -> Vec<u8> {
+        let call = self.next.fetch_add(1, Ordering::SeqCst) as u8;
+        (0..n).map(|i| call.wrapping_mul(37).wrapping_add(i as u8)).collect()
+    }
 }

@@ -6,6 +6,7 @@
 mod audit;
 mod clock;
 mod directory;
+mod factors;
 mod incidents;
 mod install_links;
 mod linear;
@@ -23,6 +24,7 @@ use std::time::Duration;
 pub use audit::FakeAuditStore;
 pub use clock::FakeClock;
 pub use directory::FakeDirectory;
+pub use factors::FakeFactors;
 pub use incidents::{FakeIncidents, FakeSender};
 pub use install_links::FakeInstallLinks;
 pub use linear::{FakeApi, FakeOAuth, LinearOrg};
@@ -155,6 +157,7 @@ pub struct Fakes {
     pub leases: Arc<FakeLeases>,
     pub counters: Arc<FakeCounters>,
     pub sessions: Arc<FakeSessions>,
+    pub factors: Arc<FakeFactors>,
     /// The registry's views epoch the services built here share.
     pub views: Epoch,
     journal: Journal,
@@ -192,6 +195,7 @@ impl Fakes {
             leases: Arc::new(FakeLeases::new(Script::new("leases", &journal))),
             counters: Arc::new(FakeCounters::new(Script::new("counters", &journal))),
             sessions: Arc::new(FakeSessions::new(Script::new("sessions", &journal))),
+            factors: Arc::new(FakeFactors::new(Script::new("factors", &journal))),
             views: Epoch::default(),
             clock,
             journal,
@@ -220,6 +224,7 @@ impl Fakes {
             "sender" => &self.sender.script,
             "leases" => &self.leases.script,
             "sessions" => &self.sessions.script,
+            "factors" => &self.factors.script,
             _ => &self.counters.script,
         }
     }
@@ -231,6 +236,11 @@ impl Fakes {
     /// The members' sessions service.
     pub fn sessions_service(&self) -> Sessions {
         Sessions::new(self.sessions.clone(), self.directory.clone(), Arc::new(self.audit_log()), self.clock())
+    }
+
+    /// The console's own second factor.
+    pub fn second_factors(&self) -> crate::services::second_factor::SecondFactors {
+        crate::services::second_factor::SecondFactors::new(self.factors.clone(), Arc::new(self.audit_log()), self.clock(), self.ids.clone())
     }
 
     pub fn audit_log(&self) -> AuditLog {

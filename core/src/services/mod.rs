@@ -10,6 +10,7 @@ pub mod install_links;
 pub mod mapping_cache;
 pub mod projects;
 pub mod removal;
+pub mod second_factor;
 pub mod sessions;
 pub mod sign_in_throttle;
 pub mod sweep;
@@ -23,7 +24,7 @@ use std::time::Duration;
 use crate::access::RoleGroups;
 use crate::cache::Epoch;
 use crate::ports::{
-    AlertSender, AuditStore, Channel, Directory, Ids, IncidentStore, InstallLinkStore, Leases, LinearApi, LinearOAuth, Mappings,
+    AlertSender, AuditStore, Channel, Directory, Factors, Ids, IncidentStore, InstallLinkStore, Leases, LinearApi, LinearOAuth, Mappings,
     MemberSessions, ProjectMappings, RegistryStore, Repositories, SignInCounters, TokenVault,
 };
 use crate::time::Clock;
@@ -46,6 +47,7 @@ pub struct Backends {
     pub leases: Arc<dyn Leases>,
     pub counters: Arc<dyn SignInCounters>,
     pub sessions: Arc<dyn MemberSessions>,
+    pub factors: Arc<dyn Factors>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn Ids>,
 }
@@ -81,6 +83,7 @@ pub struct Services {
     pub access: Arc<access::Access>,
     pub throttle: Arc<sign_in_throttle::SignInThrottle>,
     pub sessions: Arc<sessions::Sessions>,
+    pub second_factors: Arc<second_factor::SecondFactors>,
     /// What the registry's pages show was read in this epoch: bumping it (every change through the
     /// console does) makes the next page read afresh.
     pub views: Epoch,
@@ -190,6 +193,7 @@ impl Services {
         }));
         let access = Arc::new(access::Access::new(b.directory.clone(), s.role_groups, s.recheck, b.clock.clone()));
         let throttle = Arc::new(sign_in_throttle::SignInThrottle::new(b.counters.clone(), audit.clone(), b.clock.clone()));
+        let second_factors = Arc::new(second_factor::SecondFactors::new(b.factors.clone(), audit.clone(), b.clock.clone(), b.ids.clone()));
         let sessions = Arc::new(sessions::Sessions::new(b.sessions.clone(), b.directory.clone(), audit.clone(), b.clock.clone()));
         Services {
             audit,
@@ -205,6 +209,7 @@ impl Services {
             access,
             throttle,
             sessions,
+            second_factors,
             views,
         }
     }

@@ -131,4 +131,9 @@ impl Ids for RandomIds {
         let hex: String = (0..32).map(|_| format!("{:02x}", rng.random::<u8>())).collect();
         console_core::records::install_links::LinkToken::new(secrecy::SecretString::from(hex))
     }
+
+    fn random_bytes(&self, n: usize) -> Vec<u8> {
+        let mut rng = rand::rng();
+        (0..n).map(|_| rng.random::<u8>()).collect()
+    }
 }

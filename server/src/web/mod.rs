@@ -77,6 +77,7 @@ pub fn router(state: AppState) -> Router {
         .route("/login/mfa", post(sign_in::mfa_code))
         .route("/profile/mfa/start", post(profile::start))
         .route("/profile/mfa/verify", post(profile::verify))
+        .route("/profile/mfa/saved", post(profile::codes_saved))
         .route("/logout", post(sign_in::logout))
         .route("/healthz", get(probes::healthz))
         .route("/readyz", get(probes::readyz))

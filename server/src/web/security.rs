@@ -71,7 +71,7 @@ pub async fn member_gate(State(state): State<AppState>, session: Session, mut re
 
 /// What a member who must enrol a second factor may reach: the profile page and what it uses.
 fn open_before_enrolment(path: &str) -> bool {
-    matches!(path, "/profile" | "/profile/mfa/start" | "/profile/mfa/verify" | "/api/whoami" | "/api/profile")
+    matches!(path, "/profile" | "/profile/mfa/start" | "/profile/mfa/verify" | "/profile/mfa/saved" | "/api/whoami" | "/api/profile")
 }
 
 /// The session's member after the re-check, saving what changed; `None` when there is none (or

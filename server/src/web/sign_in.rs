@@ -60,11 +60,15 @@ pub struct CodeForm {
     code: String,
 }
 
-/// Which answer Cognito waits for.
+/// Which answer sign-in waits for.
 #[derive(Serialize, Deserialize, Clone, Copy, PartialEq, Eq)]
 enum Challenge {
     NewPassword,
+    /// Cognito's software-token challenge.
     Mfa,
+    /// The console's own second factor (a pool whose MFA is off): the password was right, the code
+    /// or a recovery code is asked here.
+    ConsoleCode,
 }
 
 /// Between the password and the challenge's answer: kept only in the server-side session,
@@ -73,6 +77,8 @@ enum Challenge {
 struct PendingChallenge {
     kind: Challenge,
     email: String,
+    /// Cognito's challenge session, or (the console's own code) the sign-in's ID token; sealed at
+    /// rest with the rest of the session.
     cognito_session: String,
     next: String,
     expires_at: i64,
@@ -86,8 +92,19 @@ fn login_error(code: &str, next: &str) -> Response {
 
 /// The challenge this session waits an answer to, if it is of `kind` and still fresh.
 async fn pending(session: &Session, kind: Challenge) -> Option<PendingChallenge> {
+    pending_of(session, &[kind]).await
+}
+
+/// As [`pending`], for any of `kinds`.
+async fn pending_of(session: &Session, kinds: &[Challenge]) -> Option<PendingChallenge> {
     let p: Option<PendingChallenge> = session.get(PENDING_KEY).await.ok().flatten();
-    p.filter(|p| p.kind == kind && p.expires_at > app::edge::now_unix())
+    p.filter(|p| kinds.contains(&p.kind) && p.expires_at > app::edge::now_unix())
+}
+
+/// A recovery code as the console makes them (`k3m9x-q2w7p`), give or take case and the dash.
+fn recovery_shaped(code: &str) -> bool {
+    let letters = code.chars().filter(|c| *c != '-').count();
+    letters == 10 && code.len() <= 11 && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
 }
 
 /// Keeps a challenge for its answer and sends the browser to the page that asks for it.
@@ -106,7 +123,7 @@ async fn ask(session: &Session, kind: Challenge, email: String, cognito_session:
     }
     let page = match kind {
         Challenge::NewPassword => "/login/new-password",
-        Challenge::Mfa => "/login/mfa",
+        Challenge::Mfa | Challenge::ConsoleCode => "/login/mfa",
     };
     Redirect::to(page).into_response()
 }
@@ -129,7 +146,7 @@ pub async fn login(
     match state.cognito_auth.password_auth(&email, &form.password).await {
         Ok(PasswordOutcome::Tokens(tokens)) => {
             state.services.throttle.succeeded(&email).await;
-            finish(&state, &session, &tokens, &email, &next, rid, false, Origin::of(&headers, address)).await
+            finish(&state, &session, &tokens, &email, &next, rid, None, Origin::of(&headers, address)).await
         }
         Ok(PasswordOutcome::NewPasswordRequired(s)) => ask(&session, Challenge::NewPassword, email, s, next).await,
         Ok(PasswordOutcome::MfaRequired(s)) => ask(&session, Challenge::Mfa, email, s, next).await,
@@ -160,7 +177,7 @@ pub async fn new_password(
     match state.cognito_auth.answer_new_password(&pending.email, &form.password, &cognito_session).await {
         Ok(PasswordOutcome::Tokens(tokens)) => {
             let _ = session.remove::<PendingChallenge>(PENDING_KEY).await;
-            finish(&state, &session, &tokens, &pending.email, &pending.next, rid, false, Origin::of(&headers, address)).await
+            finish(&state, &session, &tokens, &pending.email, &pending.next, rid, None, Origin::of(&headers, address)).await
         }
         Ok(PasswordOutcome::MfaRequired(s)) => ask(&session, Challenge::Mfa, pending.email, s, pending.next).await,
         Ok(PasswordOutcome::NewPasswordRequired(_)) | Err(SignInError::PasswordPolicy) => {
@@ -182,11 +199,13 @@ pub async fn mfa_code(
     ClientAddress(address): ClientAddress,
     Form(form): Form<CodeForm>,
 ) -> Response {
-    let Some(mut pending) = pending(&session, Challenge::Mfa).await else {
+    let Some(mut pending) = pending_of(&session, &[Challenge::Mfa, Challenge::ConsoleCode]).await else {
         return login_error("expired", "/workspaces");
     };
     let code = form.code.trim();
-    if code.len() != 6 || !code.chars().all(|c| c.is_ascii_digit()) {
+    let console = pending.kind == Challenge::ConsoleCode;
+    let six_digits = code.len() == 6 && code.chars().all(|c| c.is_ascii_digit());
+    if !(six_digits || (console && recovery_shaped(code))) {
         return Redirect::to("/login/mfa?error=shape").into_response();
     }
     let rid = request_id(&headers);
@@ -194,12 +213,16 @@ pub async fn mfa_code(
         let _ = session.remove::<PendingChallenge>(PENDING_KEY).await;
         return login_error("invalid", &pending.next);
     }
+    if console {
+        return console_code(&state, &session, pending, code, &headers, address).await;
+    }
     let cognito_session = SecretString::from(pending.cognito_session.clone());
     match state.cognito_auth.answer_mfa(&pending.email, code, &cognito_session).await {
         Ok(PasswordOutcome::Tokens(tokens)) => {
             let _ = session.remove::<PendingChallenge>(PENDING_KEY).await;
             state.services.throttle.succeeded(&pending.email).await;
-            finish(&state, &session, &tokens, &pending.email, &pending.next, rid, true, Origin::of(&headers, address)).await
+            let how = Some("an authenticator code".to_owned());
+            finish(&state, &session, &tokens, &pending.email, &pending.next, rid, how, Origin::of(&headers, address)).await
         }
         Err(SignInError::WrongCode) => {
             state.services.throttle.failed(&pending.email, &address).await;
@@ -232,6 +255,64 @@ pub async fn mfa_code(
     }
 }
 
+/// The console's own second factor at sign-in: an authenticator code not used before, or a
+/// recovery code (used up). A wrong or replayed code counts as a failed sign-in, as Cognito's do.
+async fn console_code(
+    state: &AppState,
+    session: &Session,
+    mut pending: PendingChallenge,
+    code: &str,
+    headers: &HeaderMap,
+    address: String,
+) -> Response {
+    use console_core::services::second_factor::{FactorError, Proof};
+    let rid = request_id(headers);
+    let id = SecretString::from(pending.cognito_session.clone());
+    let identity = match state.verifier.verify(id.expose_secret()).await {
+        Ok(identity) => identity,
+        Err(e) => {
+            let _ = session.remove::<PendingChallenge>(PENDING_KEY).await;
+            tracing::warn!(error = %e, "the ID token kept for the code was refused");
+            return login_error("expired", &pending.next);
+        }
+    };
+    match state.services.second_factors.verify(&identity.sub, code).await {
+        Ok(proof) => {
+            let _ = session.remove::<PendingChallenge>(PENDING_KEY).await;
+            state.services.throttle.succeeded(&pending.email).await;
+            let how = match proof {
+                Proof::Code => "an authenticator code".to_owned(),
+                Proof::Recovery { left } => format!("a recovery code ({left} left)"),
+            };
+            let tokens = Tokens { id, access: SecretString::from(String::new()) };
+            finish(state, session, &tokens, &pending.email, &pending.next, rid, Some(how), Origin::of(headers, address)).await
+        }
+        Err(e @ (FactorError::WrongCode | FactorError::Replayed)) => {
+            state.services.throttle.failed(&pending.email, &address).await;
+            let why = if matches!(e, FactorError::Replayed) { "an authenticator code used before" } else { "wrong authenticator code" };
+            audit(state, Action::SignIn, Some(&identity.sub), &pending.email, Outcome::Failure, Some(why.into()), rid).await;
+            pending.tries += 1;
+            if pending.tries >= CODE_TRIES {
+                let _ = session.remove::<PendingChallenge>(PENDING_KEY).await;
+                return login_error("invalid", &pending.next);
+            }
+            if session.insert(PENDING_KEY, &pending).await.is_err() {
+                return login_error("unavailable", &pending.next);
+            }
+            Redirect::to("/login/mfa?error=code").into_response()
+        }
+        Err(FactorError::Unavailable(e)) => {
+            let _ = session.remove::<PendingChallenge>(PENDING_KEY).await;
+            sign_in_failed(state, SignInError::Unavailable(console_core::error::chain(&e)), &pending.email, &pending.next, rid).await
+        }
+        // Reset (or never active) meanwhile: sign in again from the start.
+        Err(_) => {
+            let _ = session.remove::<PendingChallenge>(PENDING_KEY).await;
+            login_error("expired", &pending.next)
+        }
+    }
+}
+
 async fn sign_in_failed(state: &AppState, e: SignInError, email: &str, next: &str, rid: Option<String>) -> Response {
     let code = match &e {
         SignInError::InvalidCredentials | SignInError::PasswordPolicy | SignInError::WrongCode => "invalid",
@@ -256,7 +337,7 @@ async fn finish(
     email: &str,
     next: &str,
     rid: Option<String>,
-    with_code: bool,
+    with_code: Option<String>,
     origin: Origin,
 ) -> Response {
     let identity = match state.verifier.verify(tokens.id.expose_secret()).await {
@@ -275,12 +356,26 @@ async fn finish(
         audit(state, Action::SignIn, Some(&identity.sub), &identity.email, Outcome::Refused, Some(detail), rid).await;
         return Redirect::to(&format!("/forbidden?group={}", app::url::enc(&groups.admin))).into_response();
     };
+    // The console's own second factor: the password was right; its code is asked next.
+    if with_code.is_none() {
+        let needed = async {
+            Ok::<_, String>(
+                crate::web::profile::console_factor(state).await.map_err(|e| e.to_string())?
+                    && state.services.second_factors.active(&identity.sub).await.map_err(|e| console_core::error::chain(&e))?,
+            )
+        };
+        match needed.await {
+            Ok(true) => return ask(session, Challenge::ConsoleCode, email.to_owned(), tokens.id.clone(), next.to_owned()).await,
+            Ok(false) => {}
+            Err(e) => return sign_in_failed(state, SignInError::Unavailable(e), email, next, rid).await,
+        }
+    }
     let who = Identity { sub: identity.sub.clone(), email: identity.email.clone(), role };
     let (lifetime, idle) = (state.config.session_ttl.as_secs() as i64, state.config.access.idle.as_secs() as i64);
     let mut admin = MemberSession::new(who, app::edge::now_unix(), lifetime, idle);
-    admin.mfa = with_code;
+    admin.mfa = with_code.is_some();
     (admin.address, admin.browser) = (origin.address, origin.browser);
-    admin.must_enrol = role == Role::Admin && state.config.access.require_mfa_for_admins && !with_code;
+    admin.must_enrol = role == Role::Admin && state.config.access.require_mfa_for_admins && with_code.is_none();
     // A new id at sign-in: a session id planted before sign-in is worthless after it.
     let stored = async {
         session.cycle_id().await?;
@@ -291,11 +386,11 @@ async fn finish(
         tracing::error!(error = %e, "could not store the session");
         return login_error("unavailable", next);
     }
-    let how = if with_code { " with an authenticator code" } else { "" };
+    let how = with_code.map(|w| format!(" with {w}")).unwrap_or_default();
     audit(state, Action::SignIn, Some(&admin.sub), &admin.email, Outcome::Success, Some(format!("as {}{how}", role.label())), rid).await;
     if admin.must_enrol {
         // Started here from this sign-in's access token; if that fails, the profile page starts it.
-        if let Err(e) = crate::web::profile::start_enrolment(state, session, &tokens.access).await {
+        if let Err(e) = crate::web::profile::start_enrolment(state, session, &admin.sub, &tokens.access).await {
             tracing::warn!(error = %e, "could not start the required enrolment at sign-in");
         }
         return Redirect::to("/profile?enrol=required").into_response();

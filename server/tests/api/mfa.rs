@@ -1,11 +1,27 @@
-//! A second factor through Cognito (software token MFA), as far as moto implements it: enrolment
-//! with the member's password and an authenticator code, sign-in asking for the code, and the
-//! setting that makes admins enrol before anything else. moto checks codes against one fixed
-//! secret (the one it hands out), which is what an authenticator app would hold.
+//! A second factor on either kind of pool. Where the pool lets Cognito's software tokens take (MFA
+//! optional, tokens enabled): Cognito's, as far as moto implements it (moto checks codes against
+//! one fixed secret, the one it hands out). Where the pool's MFA is off (the platform's, and the
+//! local pool's by default): the console's own, and no call to Cognito's TOTP APIs. Enrolment with
+//! the member's password and an authenticator code, sign-in asking for the code, recovery codes,
+//! an admin's reset, and the setting that makes admins enrol before anything else.
 use end2end::bootstrap::{ADMIN_EMAIL, OPERATOR_EMAIL};
 use end2end::totp::{code_now, MOTO_SECRET};
 
 use crate::helpers::*;
+
+/// Lets Cognito's software-token MFA take in the app's pool (MFA optional, tokens enabled): before
+/// the first sign-in, since the console reads the pool's configuration once.
+async fn cognito_tokens_take(app: &TestApp) {
+    use aws_sdk_cognitoidentityprovider::types::{SoftwareTokenMfaConfigType, UserPoolMfaType};
+    app.idp()
+        .set_user_pool_mfa_config()
+        .user_pool_id(&app.local.user_pool_id)
+        .mfa_configuration(UserPoolMfaType::Optional)
+        .software_token_mfa_configuration(SoftwareTokenMfaConfigType::builder().enabled(true).build())
+        .send()
+        .await
+        .unwrap();
+}
 
 async fn profile(app: &TestApp, client: &reqwest::Client) -> serde_json::Value {
     let res = app.call(client, "/api/profile").await;
@@ -30,6 +46,7 @@ fn wrong_code() -> String {
 #[tokio::test]
 async fn an_admin_enrols_an_authenticator_then_signs_in_with_its_code() {
     let app = spawn_app().await;
+    cognito_tokens_take(&app).await;
     app.sign_in_admin().await;
     let c = &app.client;
     let p = profile(&app, c).await;
@@ -71,6 +88,7 @@ async fn an_admin_enrols_an_authenticator_then_signs_in_with_its_code() {
 #[tokio::test]
 async fn where_admins_must_have_a_second_factor_an_admin_without_one_enrols_first() {
     let base = spawn_app().await;
+    cognito_tokens_take(&base).await;
     let app = spawn_app_for(base.local.clone(), &[("CONSOLE_REQUIRE_MFA_FOR_ADMINS", "1")]).await;
     let c = &app.client;
     let res = app.sign_in(ADMIN_EMAIL, PASSWORD).await;
@@ -122,6 +140,7 @@ async fn console_tables_as_text(app: &TestApp) -> String {
 #[tokio::test]
 async fn during_an_enrolment_and_a_second_factor_sign_in_no_table_holds_a_cognito_token_or_the_secret_in_clear() {
     let base = spawn_app().await;
+    cognito_tokens_take(&base).await;
     let app = spawn_app_for(base.local.clone(), &[("CONSOLE_REQUIRE_MFA_FOR_ADMINS", "1")]).await;
     let c = &app.client;
     // An admin signs in and is made to enrol: the session holds the sign-in's access token and the
@@ -144,4 +163,144 @@ async fn during_an_enrolment_and_a_second_factor_sign_in_no_table_holds_a_cognit
     let challenge = challenge.expect("the challenge waits in a session");
     let tables = console_tables_as_text(&app).await;
     assert!(!tables.contains(&challenge) && !tables.contains("cognito_session"), "the challenge's session is in a table in clear");
+}
+
+/// Cognito calls a console made, by operation (`AssociateSoftwareToken`, …).
+#[derive(Clone, Default, Debug)]
+struct CognitoCalls(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl aws_sdk_cognitoidentityprovider::config::Intercept for CognitoCalls {
+    fn name(&self) -> &'static str {
+        "cognito-calls"
+    }
+
+    fn read_before_execution(
+        &self,
+        context: &aws_sdk_cognitoidentityprovider::config::interceptors::BeforeSerializationInterceptorContextRef<'_>,
+        _cfg: &mut aws_sdk_cognitoidentityprovider::config::ConfigBag,
+    ) -> Result<(), aws_sdk_cognitoidentityprovider::error::BoxError> {
+        let input = format!("{:?}", context.input());
+        let name = input.split(" {").next().unwrap_or("").rsplit(':').next().unwrap_or("").trim_end_matches("Input").to_owned();
+        self.0.lock().unwrap().push(name);
+        Ok(())
+    }
+}
+
+/// A console on a fresh local stack (its pool's MFA off, as the platform's), its Cognito calls counted.
+async fn console_counting_cognito(extra: &[(&str, &str)]) -> (TestApp, CognitoCalls) {
+    let local = end2end::bootstrap(&moto_endpoint(), "us-east-1", &unique_prefix(), PASSWORD).await.expect("bootstrap");
+    let calls = CognitoCalls::default();
+    let sdk = end2end::sdk_config(&local.endpoint, &local.region).await;
+    let mut aws = server::adapters::AwsClients::from_sdk(&sdk);
+    aws.cognito = aws_sdk_cognitoidentityprovider::Client::from_conf(
+        aws_sdk_cognitoidentityprovider::config::Builder::from(&sdk).interceptor(calls.clone()).build(),
+    );
+    (spawn_app_with(local, extra, aws).await, calls)
+}
+
+/// The code of `secret` `steps` steps from now.
+fn code_in(secret: &str, steps: i64) -> String {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    end2end::totp::code(secret, (now + 30 * steps) as u64)
+}
+
+#[tokio::test]
+async fn on_a_pool_with_mfa_off_the_console_keeps_its_own_factor_and_never_calls_cognitos_totp() {
+    let (app, calls) = console_counting_cognito(&[]).await;
+    app.sign_in_admin().await;
+    let c = &app.client;
+    let p = profile(&app, c).await;
+    assert_eq!((p["factor_kind"].as_str(), p["mfa_enabled"].as_bool()), (Some("console"), Some(false)));
+
+    // Enrol: the password again, then the console's own secret (not moto's), then the app's code.
+    assert_eq!(post(c, app.url("/profile/mfa/start"), &[("password", "Wrong-password-1")]).await, "/profile?error=password");
+    assert_eq!(post(c, app.url("/profile/mfa/start"), &[("password", PASSWORD)]).await, "/profile?enrol=started");
+    let secret = profile(&app, c).await["enrolment"]["secret"].as_str().unwrap().to_owned();
+    assert_ne!(secret, MOTO_SECRET);
+    assert_eq!(secret.len(), 32, "160 bits in base32");
+    let tables = console_tables_as_text(&app).await;
+    assert!(!tables.contains(&secret), "the pending secret is sealed at rest");
+    assert_eq!(post(c, app.url("/profile/mfa/verify"), &[("code", &wrong_code())]).await, "/profile?error=code");
+    let first = code_in(&secret, 0);
+    assert_eq!(post(c, app.url("/profile/mfa/verify"), &[("code", &first)]).await, "/profile?notice=mfa-on");
+    let p = profile(&app, c).await;
+    let codes: Vec<String> = p["recovery_codes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_owned()).collect();
+    assert_eq!((codes.len(), p["mfa_enabled"].as_bool(), p["enrolment"].is_null()), (10, Some(true), true));
+    assert_eq!(profile(&app, c).await["recovery_codes"].as_array().unwrap().len(), 10, "shown until saved");
+    assert_eq!(post(c, app.url("/profile/mfa/saved"), &[]).await, "/profile?notice=codes-saved");
+    let again = profile(&app, c).await;
+    assert!(again["recovery_codes"].as_array().unwrap().is_empty(), "and never again");
+    assert_eq!(again["recovery_left"], 10);
+    let tables = console_tables_as_text(&app).await;
+    assert!(!tables.contains(&secret) && codes.iter().all(|code| !tables.contains(code.as_str())), "secret and codes: not in clear");
+
+    // Sign-in asks for the code: the enrolment's code is not taken twice, the next one once.
+    let b = browser(&app.base);
+    assert_eq!(location(&app.sign_in_with(&b, ADMIN_EMAIL, PASSWORD).await), "/login/mfa");
+    assert_eq!(app.call(&b, "/api/whoami").await.status(), 401, "no session before the code");
+    assert_eq!(post(&b, app.url("/login/mfa"), &[("code", &first)]).await, "/login/mfa?error=code", "a replayed code");
+    let next = code_in(&secret, 1);
+    assert_eq!(post(&b, app.url("/login/mfa"), &[("code", &next)]).await, "/audit");
+    let replay = browser(&app.base);
+    assert_eq!(location(&app.sign_in_with(&replay, ADMIN_EMAIL, PASSWORD).await), "/login/mfa");
+    assert_eq!(post(&replay, app.url("/login/mfa"), &[("code", &next)]).await, "/login/mfa?error=code", "used once");
+
+    // A recovery code signs in once.
+    let lost = browser(&app.base);
+    assert_eq!(location(&app.sign_in_with(&lost, ADMIN_EMAIL, PASSWORD).await), "/login/mfa");
+    assert_eq!(post(&lost, app.url("/login/mfa"), &[("code", &codes[0].to_uppercase())]).await, "/audit");
+    let twice = browser(&app.base);
+    assert_eq!(location(&app.sign_in_with(&twice, ADMIN_EMAIL, PASSWORD).await), "/login/mfa");
+    assert_eq!(post(&twice, app.url("/login/mfa"), &[("code", &codes[0])]).await, "/login/mfa?error=code");
+    let events: Vec<serde_json::Value> = app.call(c, "/api/audit").await.json().await.unwrap();
+    assert!(events.iter().any(|e| e["detail"].as_str().is_some_and(|d| d.contains("with a recovery code (9 left)"))));
+
+    // Not one of Cognito's TOTP calls was made.
+    let made = calls.0.lock().unwrap().clone();
+    for totp in
+        ["AssociateSoftwareToken", "VerifySoftwareToken", "SetUserMFAPreference", "RespondToAuthChallenge", "AdminSetUserMFAPreference"]
+    {
+        assert!(!made.iter().any(|m| m == totp), "{totp} was called: {made:?}");
+    }
+    assert!(made.iter().any(|m| m == "GetUserPoolMfaConfig"), "the pool was asked: {made:?}");
+}
+
+#[tokio::test]
+async fn an_admin_resets_a_members_console_factor_and_they_sign_in_without_it_until_they_enrol_again() {
+    let (app, _) = console_counting_cognito(&[]).await;
+    let operator = browser(&app.base);
+    app.sign_in_with(&operator, OPERATOR_EMAIL, PASSWORD).await;
+    assert_eq!(post(&operator, app.url("/profile/mfa/start"), &[("password", PASSWORD)]).await, "/profile?enrol=started");
+    let secret = profile(&app, &operator).await["enrolment"]["secret"].as_str().unwrap().to_owned();
+    assert_eq!(post(&operator, app.url("/profile/mfa/verify"), &[("code", &code_in(&secret, 0))]).await, "/profile?notice=mfa-on");
+
+    app.sign_in_admin().await;
+    let sub = app.idp().admin_get_user().user_pool_id(&app.local.user_pool_id).username(OPERATOR_EMAIL).send().await.unwrap();
+    let sub = sub.user_attributes().iter().find(|a| a.name() == "sub").and_then(|a| a.value()).unwrap().to_owned();
+    let to = post(&app.client, app.url("/api/reset_second_factor"), &[("sub", &sub)]).await;
+    assert_eq!(to, format!("/users/{sub}/sessions?factor=reset#factor"));
+    let events: Vec<serde_json::Value> = app.call(&app.client, "/api/audit").await.json().await.unwrap();
+    assert!(events.iter().any(|e| e["action"] == "mfa.reset" && e["actor_email"] == ADMIN_EMAIL));
+    let later = browser(&app.base);
+    assert_eq!(location(&app.sign_in_with(&later, OPERATOR_EMAIL, PASSWORD).await), "/audit", "no code asked any more");
+    // An operator may not reset anyone's.
+    assert_eq!(operator.post(app.url("/api/reset_second_factor")).form(&[("sub", &sub)]).send().await.unwrap().status(), 403);
+}
+
+#[tokio::test]
+async fn on_a_pool_with_mfa_off_an_admin_without_a_factor_enrols_the_consoles_first() {
+    let (app, calls) = console_counting_cognito(&[("CONSOLE_REQUIRE_MFA_FOR_ADMINS", "1")]).await;
+    let c = &app.client;
+    assert_eq!(location(&app.sign_in(ADMIN_EMAIL, PASSWORD).await), "/profile?enrol=required");
+    assert_eq!(location(&c.get(app.url("/workspaces")).send().await.unwrap()), "/profile?enrol=required");
+    let p = profile(&app, c).await;
+    assert_eq!((p["must_enrol"].as_bool(), p["factor_kind"].as_str()), (Some(true), Some("console")));
+    let secret = p["enrolment"]["secret"].as_str().expect("the enrolment was started at sign-in").to_owned();
+    assert_eq!(post(c, app.url("/profile/mfa/verify"), &[("code", &code_in(&secret, 0))]).await, "/profile?notice=mfa-on");
+    assert_eq!(c.get(app.url("/workspaces")).send().await.unwrap().status(), 200);
+    // Next time the code is asked, and then nothing else is.
+    let b = browser(&app.base);
+    assert_eq!(location(&app.sign_in_with(&b, ADMIN_EMAIL, PASSWORD).await), "/login/mfa");
+    assert_eq!(post(&b, app.url("/login/mfa"), &[("code", &code_in(&secret, 1))]).await, "/audit");
+    assert!(!calls.0.lock().unwrap().iter().any(|m| m == "AssociateSoftwareToken"));
 }

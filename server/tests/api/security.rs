@@ -52,6 +52,7 @@ async fn every_server_function_refuses_without_an_admin_session() {
             "/api/member_sessions",
             "/api/end_member_session",
             "/api/end_member_sessions",
+            "/api/reset_second_factor",
         ];
         let expected = if unknown.contains(path) { 404 } else { 200 };
         assert_eq!(res.status(), expected, "{path} as an admin");

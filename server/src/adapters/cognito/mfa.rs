@@ -9,6 +9,8 @@ use secrecy::{ExposeSecret, SecretString};
 pub struct Mfa {
     client: Client,
     pool_id: String,
+    /// Whether the pool lets Cognito's software-token MFA take, read once.
+    pool_takes_tokens: std::sync::Arc<tokio::sync::OnceCell<bool>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -28,7 +30,27 @@ fn unavailable(e: impl std::error::Error + 'static) -> MfaError {
 
 impl Mfa {
     pub fn new(client: Client, pool_id: impl Into<String>) -> Mfa {
-        Mfa { client, pool_id: pool_id.into() }
+        Mfa { client, pool_id: pool_id.into(), pool_takes_tokens: Default::default() }
+    }
+
+    /// Whether the pool lets Cognito's software-token MFA take: its MFA configuration is `ON` or
+    /// `OPTIONAL` with software tokens enabled. With MFA `OFF` (the platform's pool sets none)
+    /// Cognito neither keeps an enrolment nor asks a code at sign-in, so the console keeps its own
+    /// second factor instead and calls none of Cognito's TOTP APIs. Read once (the answer is kept).
+    pub async fn pool_takes_tokens(&self) -> Result<bool, MfaError> {
+        let read = || async {
+            let out = self.client.get_user_pool_mfa_config().user_pool_id(&self.pool_id).send().await.map_err(unavailable)?;
+            let on = matches!(
+                out.mfa_configuration(),
+                Some(
+                    aws_sdk_cognitoidentityprovider::types::UserPoolMfaType::On
+                        | aws_sdk_cognitoidentityprovider::types::UserPoolMfaType::Optional
+                )
+            );
+            let tokens = out.software_token_mfa_configuration().is_some_and(|c| c.enabled());
+            Ok::<_, MfaError>(on && tokens)
+        };
+        self.pool_takes_tokens.get_or_try_init(read).await.copied()
     }
 
     /// Whether the account has a verified software token as its second factor.

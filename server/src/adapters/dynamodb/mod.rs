@@ -1,5 +1,6 @@
 //! DynamoDB tables: the platform's registry, user mapping, project mapping and repositories, the console's sessions and audit log.
 pub mod audit;
+pub mod factors;
 pub mod incidents;
 pub mod install_links;
 pub mod leases;
