@@ -33,9 +33,11 @@ use {
 /// shared read.
 #[cfg(feature = "ssr")]
 fn freshness(after_change: bool) -> Freshness {
+    // Asked quietly: where the request's parts or services are not in context (a page's read run
+    // outside its request), the viewer is unknown and only `after_change` decides.
     let member = use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<Member>().cloned());
-    match (Console::get(), member) {
-        (Ok(console), Some(m)) => console.services.audit.freshness_for(&m.identity().sub, after_change),
+    match (use_context::<Console>(), member) {
+        (Some(console), Some(m)) => console.services.audit.freshness_for(&m.identity().sub, after_change),
         _ if after_change => Freshness::SinceChange,
         _ => Freshness::Shared,
     }
