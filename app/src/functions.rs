@@ -28,18 +28,21 @@ use {
     std::sync::Arc,
 };
 
-/// How fresh a page's read must be: for a viewer who just changed something (the page a change
-/// lands on, or any page they open within the pages' time), what was read since; for others, the
-/// shared read.
+/// How fresh a page's read must be: for a session that just changed something (the page a change
+/// lands on, or any page it opens within the pages' time), what was read since; for the others,
+/// the shared read.
 #[cfg(feature = "ssr")]
 fn freshness(after_change: bool) -> Freshness {
-    // Asked quietly: where the request's parts or services are not in context (a page's read run
-    // outside its request), the viewer is unknown and only `after_change` decides.
-    let member = use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<Member>().cloned());
-    match (use_context::<Console>(), member) {
-        (Some(console), Some(m)) => console.services.audit.freshness_for(&m.identity().sub, after_change),
-        _ if after_change => Freshness::SinceChange,
-        _ => Freshness::Shared,
+    // Asked quietly: where the request's parts or services are not in context, only `after_change`
+    // decides.
+    let lately = match (use_context::<Console>(), crate::edge::CurrentSession::get()) {
+        (Some(console), Some(session)) => console.recent_changes.lately(&session.0, crate::edge::now_unix(), console.page_cache_seconds),
+        _ => false,
+    };
+    if after_change || lately {
+        Freshness::SinceChange
+    } else {
+        Freshness::Shared
     }
 }
 

@@ -198,6 +198,8 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
         webhook_signed: a.webhook_secret.is_some(),
         proxy_without_hops: Arc::default(),
         profile: web::profile::port(mfa.clone(), services.clone()),
+        recent_changes: Default::default(),
+        page_cache_seconds: config.overview_cache.as_secs() as i64,
     };
     let config = Arc::new(config);
     Ok(AppState {

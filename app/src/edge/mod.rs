@@ -42,6 +42,37 @@ pub struct Console {
     pub proxy_without_hops: Arc<std::sync::atomic::AtomicBool>,
     /// The member's own page (their second factor, in Cognito and the session).
     pub profile: Arc<dyn ProfilePort>,
+    /// The sessions that changed something lately, so their pages read since the change.
+    pub recent_changes: RecentChanges,
+    /// How long the pages' reads are shared (`CONSOLE_OVERVIEW_CACHE_SECONDS`).
+    pub page_cache_seconds: i64,
+}
+
+/// The sessions of this instance that made a change lately (by their handle), and when: for the
+/// pages' time after a change, that session's pages read since it (the audit log it opens next shows
+/// its event); every other session's pages keep the shared read. By session, not by member: many
+/// sessions of one account (a shared admin, a load test) do not make each other's pages read anew.
+#[derive(Clone, Debug, Default)]
+pub struct RecentChanges(Arc<std::sync::Mutex<std::collections::HashMap<String, i64>>>);
+
+/// More sessions than this and the list starts afresh (at worst a page reads anew).
+const MAX_RECENT_CHANGES: usize = 10_000;
+
+impl RecentChanges {
+    /// `session` changed something at `now`.
+    pub fn note(&self, session: &str, now: i64) {
+        if let Ok(mut m) = self.0.lock() {
+            if m.len() >= MAX_RECENT_CHANGES {
+                m.clear();
+            }
+            m.insert(session.to_owned(), now);
+        }
+    }
+
+    /// Whether `session` changed something in the `within` seconds before `now`.
+    pub fn lately(&self, session: &str, now: i64, within: i64) -> bool {
+        self.0.lock().ok().and_then(|m| m.get(session).copied()).is_some_and(|at| now - at < within)
+    }
 }
 
 /// The signed-in member's own page: their second factor.
@@ -210,6 +241,9 @@ pub fn internal(what: &str) -> AppError {
 /// Answers a change with where the browser goes next. A plain HTML form post (before the wasm
 /// loads) gets a 303 to it; a server-function call gets leptos' redirect header.
 pub fn land(location: String) -> String {
+    if let (Some(console), Some(session)) = (use_context::<Console>(), CurrentSession::get()) {
+        console.recent_changes.note(&session.0, now_unix());
+    }
     leptos_axum::redirect(&location);
     let plain_form = use_context::<http::request::Parts>()
         .and_then(|p| p.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).map(|v| v.contains("text/html")))
@@ -251,5 +285,20 @@ pub fn set_page_security_headers() {
     );
     if let Ok(v) = HeaderValue::from_str(&csp) {
         res.insert_header(header::CONTENT_SECURITY_POLICY, v);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RecentChanges;
+
+    #[test]
+    fn a_session_that_changed_something_reads_anew_for_the_pages_time_and_no_other_does() {
+        let recent = RecentChanges::default();
+        assert!(!recent.lately("a", 100, 10));
+        recent.note("a", 100);
+        assert!(recent.lately("a", 109, 10), "its next pages, within the pages' time");
+        assert!(!recent.lately("a", 110, 10), "then the shared read again");
+        assert!(!recent.lately("b", 105, 10), "another session of the same member: the shared read");
     }
 }

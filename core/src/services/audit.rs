@@ -59,47 +59,19 @@ pub struct AuditLog {
     clock: Arc<dyn Clock>,
     ids: Arc<dyn Ids>,
     pages: ReadCache<PageKey, AuditPage>,
-    /// Who changed something lately (their last event's time), so their pages read since it.
-    changers: std::sync::Mutex<std::collections::HashMap<String, time::OffsetDateTime>>,
-    ttl: std::time::Duration,
 }
-
-/// More recent changers than this and the list starts afresh (at worst a page reads anew).
-const MAX_CHANGERS: usize = 10_000;
 
 impl AuditLog {
     /// Pages of the log are reused for `ttl` (zero: every read is a query).
     pub fn new(store: Arc<dyn AuditStore>, clock: Arc<dyn Clock>, ids: Arc<dyn Ids>, ttl: std::time::Duration) -> AuditLog {
         let pages = ReadCache::new(ttl, clock.clone());
-        AuditLog { store, clock, ids, pages, changers: Default::default(), ttl }
-    }
-
-    /// How fresh `sub`'s page must be: read since the latest change when they ask it
-    /// (`after_change`, the page a change lands on) or when they changed something within the
-    /// pages' time (the audit log they open next shows their event); shared otherwise, so a stream
-    /// of other people's changes costs their page at most one read per key per `ttl`.
-    pub fn freshness_for(&self, sub: &str, after_change: bool) -> Freshness {
-        let recent = self.changers.lock().ok().and_then(|c| c.get(sub).copied()).is_some_and(|at| self.clock.now() - at < self.ttl);
-        if after_change || recent {
-            Freshness::SinceChange
-        } else {
-            Freshness::Shared
-        }
-    }
-
-    fn note_changer(&self, sub: Option<&str>) {
-        let (Some(sub), Ok(mut changers)) = (sub, self.changers.lock()) else { return };
-        if changers.len() >= MAX_CHANGERS {
-            changers.clear();
-        }
-        changers.insert(sub.to_owned(), self.clock.now());
+        AuditLog { store, clock, ids, pages }
     }
 
     /// Stores the event (bounded field by field). A failure is logged here, once, with its cause
     /// and the running count of unrecorded events; the caller tells the user.
     pub async fn record(&self, event: AuditEvent) -> Recorded {
         let event = event.bounded();
-        self.note_changer(event.actor_sub.as_deref());
         let at = self.clock.now();
         let id = self.ids.unique();
         self.pages.invalidate();
@@ -167,19 +139,6 @@ mod tests {
         assert_eq!(log.record(ev).await, Recorded::No);
         assert!(unrecorded_since_start() > before);
         assert_eq!(f.audit.entries().len(), 1, "only the stored one");
-    }
-
-    #[tokio::test]
-    async fn whoever_changed_something_reads_since_it_for_the_pages_time_and_the_others_share() {
-        let f = Fakes::new();
-        let log = f.audit_log_caching(std::time::Duration::from_secs(10));
-        assert_eq!(log.freshness_for("sub-1", false), Freshness::Shared);
-        assert_eq!(log.freshness_for("sub-1", true), Freshness::SinceChange, "the page a change lands on");
-        let _ = log.record(actor().event(Action::WorkspaceCheck, "org-1", Outcome::Success, "ok".into())).await;
-        assert_eq!(log.freshness_for("sub-1", false), Freshness::SinceChange, "the changer's next pages");
-        assert_eq!(log.freshness_for("sub-2", false), Freshness::Shared, "everyone else's");
-        f.clock.advance(std::time::Duration::from_secs(10));
-        assert_eq!(log.freshness_for("sub-1", false), Freshness::Shared, "once the pages' time is up");
     }
 
     #[tokio::test]

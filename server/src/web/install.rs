@@ -148,6 +148,10 @@ pub async fn callback(
     Query(p): Query<CallbackParams>,
 ) -> Response {
     let rid = request_id(&headers);
+    // Whatever comes of it, this session's next pages read since (an install is a change of its own).
+    if let Some(id) = session.id() {
+        state.console.recent_changes.note(&crate::adapters::dynamodb::sessions::handle(&id), app::edge::now_unix());
+    }
     let installer = &state.services.installer;
     let started = std::time::Instant::now();
     let taken = take_consent(&session, p.state.as_deref().unwrap_or("")).await;

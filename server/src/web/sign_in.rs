@@ -199,7 +199,7 @@ pub async fn mfa_code(
     ClientAddress(address): ClientAddress,
     Form(form): Form<CodeForm>,
 ) -> Response {
-    let Some(mut pending) = pending_of(&session, &[Challenge::Mfa, Challenge::ConsoleCode]).await else {
+    let Some(pending) = pending_of(&session, &[Challenge::Mfa, Challenge::ConsoleCode]).await else {
         return login_error("expired", "/workspaces");
     };
     let code = form.code.trim();
@@ -224,19 +224,7 @@ pub async fn mfa_code(
             let how = Some("an authenticator code".to_owned());
             finish(&state, &session, &tokens, &pending.email, &pending.next, rid, how, Origin::of(&headers, address)).await
         }
-        Err(SignInError::WrongCode) => {
-            state.services.throttle.failed(&pending.email, &address).await;
-            audit(&state, Action::SignIn, None, &pending.email, Outcome::Failure, Some("wrong authenticator code".into()), rid).await;
-            pending.tries += 1;
-            if pending.tries >= CODE_TRIES {
-                let _ = session.remove::<PendingChallenge>(PENDING_KEY).await;
-                return login_error("invalid", &pending.next);
-            }
-            if session.insert(PENDING_KEY, &pending).await.is_err() {
-                return login_error("unavailable", &pending.next);
-            }
-            Redirect::to("/login/mfa?error=code").into_response()
-        }
+        Err(SignInError::WrongCode) => wrong_code(&state, &session, pending, None, &address, "wrong authenticator code", rid).await,
         Ok(_) => {
             let _ = session.remove::<PendingChallenge>(PENDING_KEY).await;
             sign_in_failed(
@@ -255,12 +243,35 @@ pub async fn mfa_code(
     }
 }
 
+/// A refused code: a failed sign-in for the throttle, audited; after a few, sign-in starts over.
+async fn wrong_code(
+    state: &AppState,
+    session: &Session,
+    mut pending: PendingChallenge,
+    sub: Option<&str>,
+    address: &str,
+    why: &str,
+    rid: Option<String>,
+) -> Response {
+    state.services.throttle.failed(&pending.email, address).await;
+    audit(state, Action::SignIn, sub, &pending.email, Outcome::Failure, Some(why.into()), rid).await;
+    pending.tries += 1;
+    if pending.tries >= CODE_TRIES {
+        let _ = session.remove::<PendingChallenge>(PENDING_KEY).await;
+        return login_error("invalid", &pending.next);
+    }
+    if session.insert(PENDING_KEY, &pending).await.is_err() {
+        return login_error("unavailable", &pending.next);
+    }
+    Redirect::to("/login/mfa?error=code").into_response()
+}
+
 /// The console's own second factor at sign-in: an authenticator code not used before, or a
 /// recovery code (used up). A wrong or replayed code counts as a failed sign-in, as Cognito's do.
 async fn console_code(
     state: &AppState,
     session: &Session,
-    mut pending: PendingChallenge,
+    pending: PendingChallenge,
     code: &str,
     headers: &HeaderMap,
     address: String,
@@ -288,18 +299,8 @@ async fn console_code(
             finish(state, session, &tokens, &pending.email, &pending.next, rid, Some(how), Origin::of(headers, address)).await
         }
         Err(e @ (FactorError::WrongCode | FactorError::Replayed)) => {
-            state.services.throttle.failed(&pending.email, &address).await;
             let why = if matches!(e, FactorError::Replayed) { "an authenticator code used before" } else { "wrong authenticator code" };
-            audit(state, Action::SignIn, Some(&identity.sub), &pending.email, Outcome::Failure, Some(why.into()), rid).await;
-            pending.tries += 1;
-            if pending.tries >= CODE_TRIES {
-                let _ = session.remove::<PendingChallenge>(PENDING_KEY).await;
-                return login_error("invalid", &pending.next);
-            }
-            if session.insert(PENDING_KEY, &pending).await.is_err() {
-                return login_error("unavailable", &pending.next);
-            }
-            Redirect::to("/login/mfa?error=code").into_response()
+            wrong_code(state, session, pending, Some(identity.sub.as_str()), &address, why, rid).await
         }
         Err(FactorError::Unavailable(e)) => {
             let _ = session.remove::<PendingChallenge>(PENDING_KEY).await;
@@ -385,6 +386,10 @@ async fn finish(
     if let Err(e) = stored.await {
         tracing::error!(error = %e, "could not store the session");
         return login_error("unavailable", next);
+    }
+    // A sign-in is this session's first change (its event is in the log it may open next).
+    if let Some(id) = session.id() {
+        state.console.recent_changes.note(&crate::adapters::dynamodb::sessions::handle(&id), app::edge::now_unix());
     }
     let how = with_code.map(|w| format!(" with {w}")).unwrap_or_default();
     audit(state, Action::SignIn, Some(&admin.sub), &admin.email, Outcome::Success, Some(format!("as {}{how}", role.label())), rid).await;
