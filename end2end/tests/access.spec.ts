@@ -1,4 +1,4 @@
-import { expect, hydrated, PASSWORD, signIn, test, totp } from './helpers';
+import { ADMIN, expect, hydrated, PASSWORD, signIn, test, totp } from './helpers';
 
 // Each role sees only the buttons it may use; the server refuses the rest anyway (server tests).
 const VIEWER = 'viewer@example.com';
@@ -9,7 +9,11 @@ async function openAcme(page: import('@playwright/test').Page) {
   await expect(page.getByTestId('workspace-title')).toHaveText('acme-eng');
 }
 
-test('a viewer reads every page and is offered no change', async ({ page }) => {
+test('a viewer reads every page and is offered no change', async ({ page, browser }) => {
+  // An admin signs in elsewhere first: their sign-in is in the audit log the viewer reads.
+  const admin = await browser.newContext();
+  await signIn(await admin.newPage(), ADMIN, PASSWORD, '/login?next=/workspaces');
+  await admin.close();
   await signIn(page, VIEWER, PASSWORD, '/login?next=/workspaces');
   await hydrated(page);
   await expect(page.getByTestId('role')).toHaveText('viewer');
@@ -23,6 +27,11 @@ test('a viewer reads every page and is offered no change', async ({ page }) => {
   await page.getByRole('link', { name: 'Audit', exact: true }).click();
   await expect(page.getByTestId('audit-filters')).toBeVisible();
   await expect(page.getByTestId('audit-csv')).toHaveCount(0);
+  // People's emails are masked for a viewer (the admin's sign-ins are in the log), their own is not.
+  const audit = await page.locator('main').innerText();
+  expect(audit).not.toContain(ADMIN);
+  expect(audit).toContain('a***@example.com');
+  await expect(page.getByTestId('admin-email')).toHaveText(VIEWER);
 });
 
 test('an operator checks and refreshes but neither reconnects nor removes', async ({ page }) => {

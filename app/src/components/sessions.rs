@@ -76,3 +76,26 @@ pub fn SessionList(
         </ul>
     }.into_any()
 }
+
+/// A destructive action behind a confirmation: `opener` opens it, `message` says what will happen,
+/// `confirm` posts `action` (a plain form) with `hidden`. Test ids: `testid` and `confirm-<testid>`.
+#[component]
+pub fn ConfirmPost(
+    opener: &'static str,
+    confirm: &'static str,
+    testid: &'static str,
+    action: &'static str,
+    message: String,
+    #[prop(optional)] hidden: Vec<(&'static str, String)>,
+) -> impl IntoView {
+    view! {
+        <details class="mt-3 text-sm">
+            <summary data-testid=testid class="inline-block cursor-pointer list-none rounded-md border border-slate-300 px-3 py-1.5 font-medium dark:border-slate-700">{opener}</summary>
+            <form method="post" action=action class="mt-2 flex flex-wrap items-center gap-2">
+                {hidden.into_iter().map(|(name, value)| view! { <input type="hidden" name=name value=value/> }).collect_view()}
+                <span>{message}</span>
+                <button type="submit" data-testid=format!("confirm-{testid}") class="rounded-md bg-red-700 px-3 py-1.5 font-medium text-white">{confirm}</button>
+            </form>
+        </details>
+    }
+}

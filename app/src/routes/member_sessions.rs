@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::components::sessions::{SessionList, SessionsNotice};
+use crate::components::sessions::{ConfirmPost, SessionList, SessionsNotice};
 use crate::components::status::{ErrorNotice, Loading, NoticeBanner, PageHeader};
 use crate::functions::member_sessions;
 
@@ -41,26 +41,16 @@ pub fn MemberSessionsPage() -> impl IntoView {
                             <SessionList sessions=v.sessions action="/api/end_member_session" hidden/>
                         </div>
                         {(count > 0).then(|| view! {
-                            <details class="mt-3 text-sm">
-                                <summary data-testid="end-all-sessions" class="inline-block cursor-pointer list-none rounded-md border border-slate-300 px-3 py-1.5 font-medium dark:border-slate-700">"Sign out everywhere…"</summary>
-                                <form method="post" action="/api/end_member_sessions" class="mt-2 flex flex-wrap items-center gap-2">
-                                    <input type="hidden" name="sub" value=v.sub.clone()/>
-                                    <span>{format!("All {count} session(s) of {} will end; they will have to sign in again.", v.email)}</span>
-                                    <button type="submit" data-testid="confirm-end-all-sessions" class="rounded-md bg-red-700 px-3 py-1.5 font-medium text-white">"Sign out everywhere"</button>
-                                </form>
-                            </details>
+                            <ConfirmPost opener="Sign out everywhere…" confirm="Sign out everywhere" testid="end-all-sessions"
+                                action="/api/end_member_sessions" hidden=vec![("sub", v.sub.clone())]
+                                message=format!("All {count} session(s) of {} will end; they will have to sign in again.", v.email)/>
                         })}
                         <section id="factor" class="mt-8 text-sm">
                             <h2 class="mb-2 font-semibold">"Second factor"</h2>
                             {move || factor_notice().map(|(good, text)| view! { <NoticeBanner good text/> })}
-                            <details>
-                                <summary data-testid="reset-factor" class="inline-block cursor-pointer list-none rounded-md border border-slate-300 px-3 py-1.5 font-medium dark:border-slate-700">"Reset second factor…"</summary>
-                                <form method="post" action="/api/reset_second_factor" class="mt-2 flex flex-wrap items-center gap-2">
-                                    <input type="hidden" name="sub" value=v.sub.clone()/>
-                                    <span>{format!("{}'s authenticator app will no longer sign them in; they set one up again. Their recovery codes stop working.", v.email)}</span>
-                                    <button type="submit" data-testid="confirm-reset-factor" class="rounded-md bg-red-700 px-3 py-1.5 font-medium text-white">"Reset second factor"</button>
-                                </form>
-                            </details>
+                            <ConfirmPost opener="Reset second factor…" confirm="Reset second factor" testid="reset-factor"
+                                action="/api/reset_second_factor" hidden=vec![("sub", v.sub.clone())]
+                                message=format!("{}'s authenticator app will no longer sign them in; they set one up again. Their recovery codes stop working.", v.email)/>
                         </section>
                     }.into_any()
                 }

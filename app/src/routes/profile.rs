@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::sessions::{SessionList, SessionsNotice};
+use crate::components::sessions::{ConfirmPost, SessionList, SessionsNotice};
 use crate::components::status::{ErrorNotice, Loading, PageHeader};
 use crate::functions::{my_profile, my_sessions};
 use crate::wire::{Enrolment, Profile};
@@ -65,13 +65,9 @@ pub fn ProfilePage() -> impl IntoView {
                         view! {
                             <SessionList sessions=list action="/api/end_my_session"/>
                             {(others > 0).then(|| view! {
-                                <details class="mt-3 text-sm">
-                                    <summary data-testid="end-other-sessions" class="inline-block cursor-pointer list-none rounded-md border border-slate-300 px-3 py-1.5 font-medium dark:border-slate-700">"Sign out everywhere else…"</summary>
-                                    <form method="post" action="/api/end_my_other_sessions" class="mt-2 flex flex-wrap items-center gap-2">
-                                        <span>{format!("Your {others} other session(s) will end; this one stays signed in.")}</span>
-                                        <button type="submit" data-testid="confirm-end-other-sessions" class="rounded-md bg-red-700 px-3 py-1.5 font-medium text-white">"Sign out everywhere else"</button>
-                                    </form>
-                                </details>
+                                <ConfirmPost opener="Sign out everywhere else…" confirm="Sign out everywhere else" testid="end-other-sessions"
+                                    action="/api/end_my_other_sessions"
+                                    message=format!("Your {others} other session(s) will end; this one stays signed in.")/>
                             })}
                         }.into_any()
                     }

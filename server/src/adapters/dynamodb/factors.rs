@@ -18,6 +18,7 @@ use console_core::error::{Service, Unavailable};
 use console_core::ports::{Factor, FactorStage, Factors};
 use secrecy::{ExposeSecret, SecretString};
 
+use super::text;
 use crate::adapters::session_seal::SessionSeal;
 use crate::adapters::{dynamo_answer, dynamo_down};
 
@@ -27,10 +28,6 @@ pub struct DynamoFactors {
     client: Client,
     table: String,
     seal: Arc<SessionSeal>,
-}
-
-fn s(v: &str) -> AttributeValue {
-    AttributeValue::S(v.to_owned())
 }
 
 fn n(v: i64) -> AttributeValue {
@@ -47,7 +44,7 @@ impl DynamoFactors {
     }
 
     fn key(&self, sub: &str) -> HashMap<String, AttributeValue> {
-        HashMap::from([("pk".to_owned(), s(PK)), ("sk".to_owned(), s(sub))])
+        HashMap::from([("pk".to_owned(), text(PK)), ("sk".to_owned(), text(sub))])
     }
 
     async fn factor(&self, sub: &str, item: &HashMap<String, AttributeValue>) -> Result<Option<Factor>, Unavailable> {
@@ -93,7 +90,7 @@ impl Factors for DynamoFactors {
         let sealed = self.seal.seal(&aad(sub), secret.expose_secret().as_bytes()).await?;
         let mut item = self.key(sub);
         item.insert("sealed".to_owned(), AttributeValue::B(Blob::new(sealed)));
-        item.insert("stage".to_owned(), s("pending"));
+        item.insert("stage".to_owned(), text("pending"));
         item.insert("enrolled_at".to_owned(), n(now));
         let put = self
             .client
@@ -102,7 +99,7 @@ impl Factors for DynamoFactors {
             .set_item(Some(item))
             .condition_expression("attribute_not_exists(pk) OR #st = :pending")
             .expression_attribute_names("#st", "stage")
-            .expression_attribute_values(":pending", s("pending"))
+            .expression_attribute_values(":pending", text("pending"))
             .send()
             .await;
         dynamo_answer(put)
@@ -120,8 +117,8 @@ impl Factors for DynamoFactors {
             .update_expression("SET #st = :active, last_step = :step, recovery = :codes, enrolled_at = :now")
             .condition_expression("#st = :pending")
             .expression_attribute_names("#st", "stage")
-            .expression_attribute_values(":active", s("active"))
-            .expression_attribute_values(":pending", s("pending"))
+            .expression_attribute_values(":active", text("active"))
+            .expression_attribute_values(":pending", text("pending"))
             .expression_attribute_values(":step", n(step))
             .expression_attribute_values(":codes", AttributeValue::Ss(recovery.to_vec()))
             .expression_attribute_values(":now", n(now))
@@ -139,7 +136,7 @@ impl Factors for DynamoFactors {
             .update_expression("SET last_step = :step")
             .condition_expression("#st = :active AND last_step < :step")
             .expression_attribute_names("#st", "stage")
-            .expression_attribute_values(":active", s("active"))
+            .expression_attribute_values(":active", text("active"))
             .expression_attribute_values(":step", n(step))
             .send()
             .await;
@@ -155,7 +152,7 @@ impl Factors for DynamoFactors {
             .update_expression("DELETE recovery :one")
             .condition_expression("contains(recovery, :h)")
             .expression_attribute_values(":one", AttributeValue::Ss(vec![hash.to_owned()]))
-            .expression_attribute_values(":h", s(hash))
+            .expression_attribute_values(":h", text(hash))
             .return_values(ReturnValue::None)
             .send()
             .await;
