@@ -24,7 +24,7 @@ SIZED_WASM := $(or $(filter release,$(PROFILE)),$(SMALL_WASM))
 WASM_PROFILE_FLAG := $(if $(SIZED_WASM),--profile wasm-release,)
 WASM_DIR := $(if $(SIZED_WASM),wasm-release,debug)
 
-.PHONY: run test setup build css wasm assets server release bench unit integration browser clean-site features layers lint deny security clean-stale deploy-checks lambda-package
+.PHONY: run test setup build css wasm assets server release bench unit integration browser clean-site features layers lint deny security clean-stale deploy-checks rehearsal lambda-package
 
 ## ---- set-up -----------------------------------------------------------------
 setup: .make/apt .make/venv .make/wasm-target .make/wasm-bindgen .make/npm
@@ -138,7 +138,7 @@ run: setup
 	@$(MAKE) -s build
 	@PROFILE=$(PROFILE) bash end2end/scripts/stack.sh
 
-test: setup features layers build unit browser security lint deny deploy-checks
+test: setup features layers build unit browser security lint deny deploy-checks rehearsal
 
 # The deployment's own checks: the container recipe linted (no container engine runs here to build
 # it), the CDK app's assertion tests (synthesized offline with fixture outputs), and cfn-lint over
@@ -148,6 +148,12 @@ deploy-checks: .make/venv .make/deploy-npm
 	cd deploy && npx tsc && CONSOLE_TEMPLATE_OUT=$(ROOT)/.make/console-template.json \
 	  CONSOLE_FARGATE_TEMPLATE_OUT=$(ROOT)/.make/console-fargate-template.json node --test dist/test/
 	$(VENV)/bin/cfn-lint --config-file deploy/.cfnlintrc $(ROOT)/.make/console-template.json $(ROOT)/.make/console-fargate-template.json
+
+# The deployment rehearsed on moto with IAM enforced: the CDK app synthesized against the local
+# platform stack, the stack created, the console run as its role through every path that calls
+# AWS, and calls outside the policy refused (end2end/scripts/rehearsal.sh; under a minute).
+rehearsal: .make/venv .make/deploy-npm
+	@bash end2end/scripts/rehearsal.sh
 
 .make/deploy-npm: deploy/package.json deploy/package-lock.json
 	@mkdir -p .make

@@ -3,28 +3,9 @@
 // next to it. The console binary and the site come from `make lambda-package` (run it first).
 import * as path from 'path';
 import { App } from 'aws-cdk-lib';
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { ConsoleStack, PlatformOutputs } from '../lib/console-stack';
+import { ConsoleStack } from '../lib/console-stack';
+import { platformOutputs } from '../lib/platform-outputs';
 import { ConsoleFargateStack } from '../lib/console-fargate-stack';
-
-async function platformOutputs(stackName: string, region: string): Promise<PlatformOutputs> {
-  const client = new CloudFormationClient({ region });
-  const out = await client.send(new DescribeStacksCommand({ StackName: stackName }));
-  const outputs = new Map((out.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']));
-  const need = (key: string): string => {
-    const value = outputs.get(key);
-    if (!value) throw new Error(`the platform stack ${stackName} has no output ${key}: is it the platform's stack?`);
-    return value;
-  };
-  return {
-    registryTableName: need('LinearWorkspaceRegistryTableName'),
-    userMappingTableName: need('LinearUserMappingTableName'),
-    projectMappingTableName: need('LinearProjectMappingTableName'),
-    repoTableName: outputs.get('RepoTableName') || undefined,
-    webhookSecretArn: need('LinearWebhookSecretArn'),
-    userPoolId: need('UserPoolId'),
-  };
-}
 
 async function main(): Promise<void> {
   const app = new App();

@@ -145,6 +145,10 @@ export class ConsoleBase extends Construct {
           ],
         }),
       );
+      // `/readyz` (a monitor's readiness probe) describes the registry table: the rehearsal found it missing.
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ sid: 'ReadinessCheck', actions: ['dynamodb:DescribeTable'], resources: [tableArn(p.registryTableName)] }),
+      );
       // Projects: a page Scans the mappings; a change reads one row and Puts it whole, conditionally.
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({

@@ -73,6 +73,16 @@ test('the role may read and Put project mappings and only Scan the repository ta
   assert.doesNotMatch(broad, /LinearProjectMapping|RepoTable/);
 });
 
+test('the readiness check may describe the registry table and no other (found by the rehearsal)', () => {
+  const statements: any[] = Object.values(json.Resources)
+    .filter((r: any) => r.Type === 'AWS::IAM::Policy')
+    .flatMap((r: any) => r.Properties.PolicyDocument.Statement);
+  const describing = statements.filter((s) => [s.Action].flat().includes('dynamodb:DescribeTable'));
+  assert.equal(describing.length, 1);
+  assert.equal(describing[0].Action, 'dynamodb:DescribeTable');
+  assert.match(JSON.stringify(describing[0].Resource), /table\/backgroundagent-dev-LinearWorkspaceRegistry"\]/);
+});
+
 test('the console tables are on demand, expire by TTL and keep point-in-time recovery', () => {
   template.resourceCountIs('AWS::DynamoDB::Table', 3);
   template.hasResourceProperties('AWS::DynamoDB::Table', {

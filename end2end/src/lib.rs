@@ -3,9 +3,11 @@
 pub mod bootstrap;
 pub mod figures;
 pub mod fixtures;
+pub mod iam;
 pub mod lambda_api;
 pub mod linear;
 pub mod moto;
+pub mod rehearsal;
 pub mod surface;
 pub mod totp;
 
