@@ -1,4 +1,8 @@
+import { spawn } from 'child_process';
 import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { test as base, expect, Page } from '@playwright/test';
 import { linearBase } from '../playwright.config';
 
@@ -67,4 +71,42 @@ export function totp(secret: string, steps = 0): string {
   const h: Buffer = crypto.createHmac('sha1', key).update(counter).digest();
   const o = h[19] & 0x0f;
   return String((h.readUInt32BE(o) & 0x7fffffff) % 1_000_000).padStart(6, '0');
+}
+
+/**
+ * A second console on the same moto, stand-in and tables as the stack's (its environment from the
+ * bootstrap's `.local/console.env`), with `settings` on top: for what the shared stack runs without.
+ */
+export async function secondConsole(port: number, settings: Record<string, string>): Promise<{ base: string; stop: () => void }> {
+  const root = path.join(__dirname, '..', '..');
+  const env: Record<string, string> = {};
+  for (const line of fs.readFileSync(path.join(root, '.local', 'console.env'), 'utf8').split('\n')) {
+    const m = line.match(/^export ([A-Z0-9_]+)='(.*)'$/);
+    if (m) env[m[1]] = m[2];
+  }
+  const target = process.env.CARGO_TARGET_DIR ?? path.join(os.homedir(), '.cache', 'linear-console', 'target');
+  const base = `http://127.0.0.1:${port}`;
+  const child = spawn(path.join(target, process.env.PROFILE ?? 'debug', 'linear-console'), [], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      ...env,
+      CONSOLE_ADDR: `127.0.0.1:${port}`,
+      LEPTOS_SITE_ROOT: path.join(root, 'target', 'site'),
+      LINEAR_CLIENT_ID: 'local-linear-client',
+      LINEAR_CLIENT_SECRET: 'local-linear-secret',
+      LINEAR_BASE_URL: linearBase,
+      LINEAR_API_URL: linearBase,
+      CONSOLE_SWEEP_INTERVAL_SECONDS: '0',
+      RUST_LOG: 'warn',
+      ...settings,
+    },
+    stdio: 'ignore',
+  });
+  for (let i = 0; i < 150; i++) {
+    const ready = await fetch(`${base}/readyz`).then((r) => r.ok, () => false);
+    if (ready) return { base, stop: () => child.kill() };
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  child.kill();
+  throw new Error(`the second console on ${base} did not get ready`);
 }
