@@ -28,21 +28,21 @@ use {
     std::sync::Arc,
 };
 
-/// How fresh a page's read must be: for a session that just changed something (the page a change
-/// lands on, or any page it opens within the pages' time), what was read since; for the others,
-/// the shared read.
+/// How fresh a page's read must be: the page a change lands on, what was read since the latest
+/// change; a session's pages within the pages' time after a change of its own, what was read since
+/// that change (one read serves every such session); the others, the shared read.
 #[cfg(feature = "ssr")]
 fn freshness(after_change: bool) -> Freshness {
     // Asked quietly: where the request's parts or services are not in context, only `after_change`
     // decides.
-    let lately = match (use_context::<Console>(), crate::edge::CurrentSession::get()) {
-        (Some(console), Some(session)) => console.recent_changes.lately(&session.0, crate::edge::now_unix(), console.page_cache_seconds),
-        _ => false,
+    let since = match (use_context::<Console>(), crate::edge::CurrentSession::get()) {
+        (Some(console), Some(session)) => console.recent_changes.since(&session.0, crate::edge::now_unix_ms(), console.page_cache_seconds),
+        _ => None,
     };
-    if after_change || lately {
-        Freshness::SinceChange
-    } else {
-        Freshness::Shared
+    match (after_change, since) {
+        (true, _) => Freshness::SinceChange,
+        (false, Some(at)) => Freshness::Since(at),
+        (false, None) => Freshness::Shared,
     }
 }
 

@@ -3,7 +3,9 @@
 //!
 //! An entry lives `ttl` (by the [`Clock`] the cache is given). [`ReadCache::invalidate`] (called by
 //! the services after every change they make to what the entries hold) drops them all, and a read
-//! that was under way across an invalidation is returned to its caller but not kept. Concurrent
+//! that was under way across an invalidation is kept for [`Freshness::Shared`] reads only (it may
+//! predate the change; without it, changes more frequent than a read lasts would leave nothing to
+//! share, and every page would queue for a read of its own). Concurrent
 //! misses of one key wait for a single read. An entry past its `ttl` is read again by one caller
 //! while the others are answered with it for up to another `ttl`.
 //!
@@ -30,9 +32,18 @@ pub enum Freshness {
     /// and every read a service makes for a change of its own.
     #[default]
     SinceChange,
+    /// Read since the given moment (unix milliseconds, by the cache's clock): the pages of a
+    /// session that changed something then. Any read that began after it will do, whoever changed
+    /// what since, so many sessions' recent changes are met by one read, not one read each.
+    Since(i64),
     /// May be answered from before the latest change while one caller reads anew: a page that
     /// shows no change of its viewer's.
     Shared,
+}
+
+/// Unix milliseconds of `t`.
+pub fn millis(t: OffsetDateTime) -> i64 {
+    (t.unix_timestamp_nanos() / 1_000_000) as i64
 }
 
 /// A count of changes that several caches share: invalidating one of them drops what every one
@@ -71,11 +82,19 @@ impl<K, V> std::fmt::Debug for ReadCache<K, V> {
 }
 
 struct State<K, V> {
-    /// Each entry with when it was read and the epoch it was read in: an entry of an older epoch
-    /// (an invalidation since, of this cache or one sharing its epoch) is neither used nor kept.
-    entries: HashMap<K, (OffsetDateTime, u64, V)>,
+    /// Each entry: when it was read, the epoch its read began in (an entry of an older epoch, an
+    /// invalidation since, of this cache or one sharing its epoch, answers `Shared` reads only) and
+    /// when its read began (unix ms, for [`Freshness::Since`]).
+    entries: HashMap<K, Entry<V>>,
     /// One lock per key being read, so concurrent misses make one read.
     reads: HashMap<K, Arc<futures::lock::Mutex<()>>>,
+}
+
+struct Entry<V> {
+    at: OffsetDateTime,
+    epoch: u64,
+    began: i64,
+    value: V,
 }
 
 /// More keys than this and the cache starts afresh (entries are cheap to read again).
@@ -102,16 +121,21 @@ impl<K: Eq + Hash + Clone, V: Clone> ReadCache<K, V> {
         (self.clock.now() - at).try_into().unwrap_or(Duration::ZERO)
     }
 
-    /// The entry for `key` if it was read this epoch (or `any_epoch`) and less than `age` ago.
-    fn within(&self, key: &K, age: Duration, any_epoch: bool) -> Option<V> {
+    /// The entry for `key` if it is fresh enough for `freshness` and less than `age` old.
+    fn within(&self, key: &K, age: Duration, freshness: Freshness) -> Option<V> {
         let state = self.state.lock().ok()?;
-        let epoch = self.epoch.now();
-        let (at, e, v) = state.entries.get(key)?;
-        ((any_epoch || *e == epoch) && self.age(*at) < age).then(|| v.clone())
+        let now = self.epoch.now();
+        let e = state.entries.get(key)?;
+        let enough = match freshness {
+            Freshness::Shared => true,
+            Freshness::SinceChange => e.epoch == now,
+            Freshness::Since(t) => e.epoch == now || e.began > t,
+        };
+        (enough && self.age(e.at) < age).then(|| e.value.clone())
     }
 
     fn fresh(&self, key: &K, freshness: Freshness) -> Option<V> {
-        self.within(key, self.ttl, freshness == Freshness::Shared)
+        self.within(key, self.ttl, freshness)
     }
 
     /// The entry for `key`, or `read()`'s answer (kept if it succeeded and nothing was invalidated
@@ -130,7 +154,7 @@ impl<K: Eq + Hash + Clone, V: Clone> ReadCache<K, V> {
         // (The guard must be gone before any await: the future is sent between threads.)
         let lock = self.state.lock().ok().map(|mut s| s.reads.entry(key.clone()).or_default().clone());
         let Some(lock) = lock else { return read().await };
-        let stale = self.within(&key, self.ttl * 2, freshness == Freshness::Shared);
+        let stale = self.within(&key, self.ttl * 2, freshness);
         let _turn = match (lock.try_lock(), stale) {
             (Some(turn), _) => turn,
             // Someone is reading it anew: answer with the entry it replaces.
@@ -141,14 +165,18 @@ impl<K: Eq + Hash + Clone, V: Clone> ReadCache<K, V> {
         if let Some(v) = self.fresh(&key, freshness) {
             return Ok(v);
         }
-        let epoch = self.epoch.now();
+        let (epoch, started) = (self.epoch.now(), self.clock.now());
         let value = read().await;
         if let Ok(mut s) = self.state.lock() {
-            if let (Ok(v), true) = (&value, self.epoch.now() == epoch) {
+            // Kept with the epoch the read began in: one that crossed a change answers `Shared`
+            // reads (any epoch) but not `SinceChange` ones. Never over an entry put since it began.
+            let newer = s.entries.get(&key).is_some_and(|e| e.epoch > epoch || e.at > started);
+            if let (Ok(v), false) = (&value, newer) {
                 if s.entries.len() >= MAX_ENTRIES {
                     s.entries.clear();
                 }
-                s.entries.insert(key.clone(), (self.clock.now(), epoch, v.clone()));
+                let entry = Entry { at: self.clock.now(), epoch, began: millis(started), value: v.clone() };
+                s.entries.insert(key.clone(), entry);
             }
             s.reads.remove(&key);
         }
@@ -157,7 +185,7 @@ impl<K: Eq + Hash + Clone, V: Clone> ReadCache<K, V> {
 
     /// The last value read for `key`, however old (what stands in while its backend is down).
     pub fn last(&self, key: &K) -> Option<V> {
-        self.state.lock().ok()?.entries.get(key).map(|(_, _, v)| v.clone())
+        self.state.lock().ok()?.entries.get(key).map(|e| e.value.clone())
     }
 
     /// Keeps `value` for `key` as read now (a read made outside [`ReadCache::get_or_read`]).
@@ -166,16 +194,16 @@ impl<K: Eq + Hash + Clone, V: Clone> ReadCache<K, V> {
             return;
         }
         if let Ok(mut s) = self.state.lock() {
-            let epoch = self.epoch.now();
-            s.entries.insert(key, (self.clock.now(), epoch, value));
+            let (epoch, at) = (self.epoch.now(), self.clock.now());
+            s.entries.insert(key, Entry { at, epoch, began: millis(at), value });
         }
     }
 
     /// Changes the entry for `key` in place, keeping its age (a value completed with what it lacked).
     pub fn update(&self, key: &K, change: impl FnOnce(&mut V)) {
         if let Ok(mut s) = self.state.lock() {
-            if let Some((_, _, v)) = s.entries.get_mut(key) {
-                change(v);
+            if let Some(e) = s.entries.get_mut(key) {
+                change(&mut e.value);
             }
         }
     }
@@ -187,9 +215,8 @@ impl<K: Eq + Hash + Clone, V: Clone> ReadCache<K, V> {
         }
     }
 
-    /// Starts a new epoch (for every cache sharing this one's): no entry read before is fresh any
-    /// more, and none of the reads under way is kept. Old entries stay only to answer
-    /// [`Freshness::Shared`] reads while one caller reads anew.
+    /// Starts a new epoch (for every cache sharing this one's): no entry read before, nor any read
+    /// under way, is fresh any more. Old entries stay only to answer [`Freshness::Shared`] reads.
     pub fn invalidate(&self) {
         self.epoch.bump();
     }
@@ -254,6 +281,67 @@ mod tests {
             .await;
         assert_eq!(v, Ok(4));
         assert_eq!(cache.get_or_read("k", Freshness::SinceChange, read(5)).await, Ok(5));
+    }
+
+    #[tokio::test]
+    async fn a_read_that_crossed_a_change_answers_shared_pages_but_not_the_changes_viewer() {
+        let (cache, _) = cache::<&str, usize>(10);
+        let c = cache.clone();
+        let crossing = || async move {
+            c.invalidate();
+            Ok::<_, ()>(1)
+        };
+        assert_eq!(cache.get_or_read("k", Freshness::Shared, crossing).await, Ok(1));
+        let read = |v| move || async move { Ok::<_, ()>(v) };
+        assert_eq!(cache.get_or_read("k", Freshness::Shared, read(2)).await, Ok(1), "kept for the other pages");
+        assert_eq!(cache.get_or_read("k", Freshness::SinceChange, read(3)).await, Ok(3), "the viewer reads since the change");
+    }
+
+    #[tokio::test]
+    async fn the_pages_of_sessions_that_changed_something_share_a_read_begun_after_their_changes() {
+        // 200 sign-ins, then each session's first page: one read, not one per session.
+        let (cache, clock) = cache::<&str, usize>(10);
+        let reads = AtomicUsize::new(0);
+        let read = || async { Ok::<_, ()>(reads.fetch_add(1, Ordering::SeqCst) + 1) };
+        assert_eq!(cache.get_or_read("k", Freshness::Shared, read).await, Ok(1));
+        let mut changes = Vec::new();
+        for _ in 0..200 {
+            clock.advance(Duration::from_millis(20));
+            cache.invalidate();
+            changes.push(millis(clock.now()));
+        }
+        clock.advance(Duration::from_millis(20));
+        for at in &changes {
+            assert_eq!(cache.get_or_read("k", Freshness::Since(*at), read).await, Ok(2));
+        }
+        assert_eq!(reads.load(Ordering::SeqCst), 2);
+        // Someone else's change later: those pages still need nothing newer than their own change.
+        cache.invalidate();
+        assert_eq!(cache.get_or_read("k", Freshness::Since(changes[199]), read).await, Ok(2));
+        // A change after the read began: that session reads anew.
+        clock.advance(Duration::from_millis(20));
+        let mine = millis(clock.now());
+        cache.invalidate();
+        assert_eq!(cache.get_or_read("k", Freshness::Since(mine), read).await, Ok(3));
+    }
+
+    #[tokio::test]
+    async fn changes_more_frequent_than_a_read_lasts_still_cost_one_read_per_ttl() {
+        // The audit log while people link: an event lands during every read of the log's page.
+        let (cache, clock) = cache::<&str, usize>(10);
+        let reads = Arc::new(AtomicUsize::new(0));
+        let read = || {
+            let (cache, reads) = (cache.clone(), reads.clone());
+            move || async move {
+                cache.invalidate();
+                Ok::<_, ()>(reads.fetch_add(1, Ordering::SeqCst) + 1)
+            }
+        };
+        for _ in 0..25 {
+            let _ = cache.get_or_read("k", Freshness::Shared, read()).await;
+            clock.advance(Duration::from_secs(1));
+        }
+        assert_eq!(reads.load(Ordering::SeqCst), 3, "one read per 10 s, not one per page");
     }
 
     #[tokio::test]

@@ -59,19 +59,19 @@ pub struct RecentChanges(Arc<std::sync::Mutex<std::collections::HashMap<String, 
 const MAX_RECENT_CHANGES: usize = 10_000;
 
 impl RecentChanges {
-    /// `session` changed something at `now`.
-    pub fn note(&self, session: &str, now: i64) {
+    /// `session` changed something at `at_ms` (unix milliseconds).
+    pub fn note(&self, session: &str, at_ms: i64) {
         if let Ok(mut m) = self.0.lock() {
             if m.len() >= MAX_RECENT_CHANGES {
                 m.clear();
             }
-            m.insert(session.to_owned(), now);
+            m.insert(session.to_owned(), at_ms);
         }
     }
 
-    /// Whether `session` changed something in the `within` seconds before `now`.
-    pub fn lately(&self, session: &str, now: i64, within: i64) -> bool {
-        self.0.lock().ok().and_then(|m| m.get(session).copied()).is_some_and(|at| now - at < within)
+    /// When `session` last changed something, if within the `within` seconds before `now_ms`.
+    pub fn since(&self, session: &str, now_ms: i64, within: i64) -> Option<i64> {
+        self.0.lock().ok().and_then(|m| m.get(session).copied()).filter(|at| now_ms - at < within * 1000)
     }
 }
 
@@ -242,7 +242,7 @@ pub fn internal(what: &str) -> AppError {
 /// loads) gets a 303 to it; a server-function call gets leptos' redirect header.
 pub fn land(location: String) -> String {
     if let (Some(console), Some(session)) = (use_context::<Console>(), CurrentSession::get()) {
-        console.recent_changes.note(&session.0, now_unix());
+        console.recent_changes.note(&session.0, now_unix_ms());
     }
     leptos_axum::redirect(&location);
     let plain_form = use_context::<http::request::Parts>()
@@ -256,6 +256,11 @@ pub fn land(location: String) -> String {
 
 pub fn now_unix() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// Now, in unix milliseconds (the clock of the services' caches: [`RecentChanges`]).
+pub fn now_unix_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
 
 /// The id the server gave this request (`x-request-id`), for messages a user can quote.
@@ -295,10 +300,10 @@ mod tests {
     #[test]
     fn a_session_that_changed_something_reads_anew_for_the_pages_time_and_no_other_does() {
         let recent = RecentChanges::default();
-        assert!(!recent.lately("a", 100, 10));
-        recent.note("a", 100);
-        assert!(recent.lately("a", 109, 10), "its next pages, within the pages' time");
-        assert!(!recent.lately("a", 110, 10), "then the shared read again");
-        assert!(!recent.lately("b", 105, 10), "another session of the same member: the shared read");
+        assert_eq!(recent.since("a", 100_000, 10), None);
+        recent.note("a", 100_000);
+        assert_eq!(recent.since("a", 109_999, 10), Some(100_000), "its next pages, within the pages' time");
+        assert_eq!(recent.since("a", 110_000, 10), None, "then the shared read again");
+        assert_eq!(recent.since("b", 105_000, 10), None, "another session of the same member: the shared read");
     }
 }

@@ -150,7 +150,7 @@ pub async fn callback(
     let rid = request_id(&headers);
     // Whatever comes of it, this session's next pages read since (an install is a change of its own).
     if let Some(id) = session.id() {
-        state.console.recent_changes.note(&crate::adapters::dynamodb::sessions::handle(&id), app::edge::now_unix());
+        state.console.recent_changes.note(&crate::adapters::dynamodb::sessions::handle(&id), app::edge::now_unix_ms());
     }
     let installer = &state.services.installer;
     let started = std::time::Instant::now();

@@ -389,7 +389,7 @@ async fn finish(
     }
     // A sign-in is this session's first change (its event is in the log it may open next).
     if let Some(id) = session.id() {
-        state.console.recent_changes.note(&crate::adapters::dynamodb::sessions::handle(&id), app::edge::now_unix());
+        state.console.recent_changes.note(&crate::adapters::dynamodb::sessions::handle(&id), app::edge::now_unix_ms());
     }
     let how = with_code.map(|w| format!(" with {w}")).unwrap_or_default();
     audit(state, Action::SignIn, Some(&admin.sub), &admin.email, Outcome::Success, Some(format!("as {}{how}", role.label())), rid).await;

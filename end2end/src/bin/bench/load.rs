@@ -30,6 +30,36 @@ pub struct Report {
     pages: Vec<(String, PageStats)>,
     pub aws_calls: Option<usize>,
     pub links: Result<String, String>,
+    /// CPU seconds the run took: the console's, this bench's (the 200 browsers), and the machine's
+    /// idle time (all cores), from /proc.
+    cpu: Cpu,
+}
+
+#[derive(Default, Clone, Copy)]
+struct Cpu {
+    console: f64,
+    bench: f64,
+    idle: f64,
+}
+
+/// Clock ticks per second of /proc's figures (USER_HZ, 100 on Linux).
+const TICKS: f64 = 100.0;
+
+fn proc_cpu(path: &str) -> f64 {
+    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+    let stat = std::fs::read_to_string(path).unwrap_or_default();
+    let rest: Vec<&str> = stat.rsplit(')').next().unwrap_or("").split_whitespace().collect();
+    let n = |i: usize| rest.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (n(11) + n(12)) / TICKS
+}
+
+fn idle_cpu() -> f64 {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    stat.lines().next().and_then(|l| l.split_whitespace().nth(4)).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0) / TICKS
+}
+
+fn cpu_now(console: u32) -> Cpu {
+    Cpu { console: proc_cpu(&format!("/proc/{console}/stat")), bench: proc_cpu("/proc/self/stat"), idle: idle_cpu() }
 }
 
 impl Report {
@@ -64,6 +94,14 @@ impl Report {
             Some(n) => println!("  AWS calls during the run: {n} ({:.2} per request served)", n as f64 / total.max(1) as f64),
             None => println!("  AWS calls during the run: not recorded"),
         }
+        let s = self.elapsed.as_secs_f64();
+        println!(
+            "  CPU during the run (cores busy on average): the console {:.2}, these 200 browsers {:.2}, idle {:.2} of {} cores",
+            self.cpu.console / s,
+            self.cpu.bench / s,
+            self.cpu.idle / s,
+            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+        );
         match &self.links {
             Ok(s) => println!("  links after the run: {s}"),
             Err(e) => println!("  links after the run: WRONG: {e}"),
@@ -154,7 +192,14 @@ async fn mapping_rows(ddb: &aws_sdk_dynamodb::Client, table: &str, org: &str) ->
 
 /// Runs the load against the console at `base` (signed in as the demo admin, workspace `org`
 /// installed) and reports it.
-pub async fn run(base: &str, org: &str, ddb: &aws_sdk_dynamodb::Client, mapping_table: &str, moto: &str) -> Result<Report, String> {
+pub async fn run(
+    base: &str,
+    org: &str,
+    ddb: &aws_sdk_dynamodb::Client,
+    mapping_table: &str,
+    moto: &str,
+    console: u32,
+) -> Result<Report, String> {
     let password = demo_password();
     let started = Instant::now();
     let mut sessions = Vec::new();
@@ -210,6 +255,7 @@ pub async fn run(base: &str, org: &str, ddb: &aws_sdk_dynamodb::Client, mapping_
     // and whether an action went unanswered since (timed out: it may or may not have happened).
     let expected: Arc<Mutex<HashMap<String, Expected>>> = Arc::new(Mutex::new(HashMap::new()));
     let deadline = Instant::now() + Duration::from_secs(SECONDS);
+    let cpu_start = cpu_now(console);
     let load_start = Instant::now();
     let mut tasks = Vec::new();
     for (i, c) in sessions.into_iter().enumerate() {
@@ -282,6 +328,9 @@ pub async fn run(base: &str, org: &str, ddb: &aws_sdk_dynamodb::Client, mapping_
         let _ = t.await;
     }
     let elapsed = load_start.elapsed();
+    let cpu_end = cpu_now(console);
+    let cpu =
+        Cpu { console: cpu_end.console - cpu_start.console, bench: cpu_end.bench - cpu_start.bench, idle: cpu_end.idle - cpu_start.idle };
     let aws_calls = if recording {
         let _ = record("stop-recording").await;
         match recorder.get(format!("{moto}/moto-api/recorder/download-recording")).send().await {
@@ -303,6 +352,7 @@ pub async fn run(base: &str, org: &str, ddb: &aws_sdk_dynamodb::Client, mapping_
         pages: pages.into_iter().map(|(name, _)| name).zip(stats).collect(),
         aws_calls,
         links,
+        cpu,
     })
 }
 

@@ -4,7 +4,7 @@
 //! load, the install callback's latency over 50 installs against moto and an in-process Linear
 //! stand-in next to the sum of its backend calls (from `Server-Timing`), AWS calls per page, each
 //! route's first load (raw, gzip, brotli) and time to interactive under "Fast 3G", and the load of
-//! 200 signed-in sessions (see `load`).
+//! 200 signed-in sessions (see `load`). `BENCH_ONLY=load`: one install, then the load alone.
 mod first_load;
 mod load;
 
@@ -42,6 +42,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 #[tokio::main]
 async fn main() {
     let bin = std::env::var("CONSOLE_BIN").expect("CONSOLE_BIN: the linear-console binary to measure");
+    let only_load = std::env::var("BENCH_ONLY").is_ok_and(|v| v == "load");
     let addr = std::env::var("CONSOLE_ADDR").unwrap_or_else(|_| "127.0.0.1:3500".into());
     let base = format!("http://{addr}");
     let http = reqwest::Client::builder().no_gzip().build().unwrap();
@@ -82,7 +83,7 @@ async fn main() {
     let rss_idle = rss_kib(pid);
 
     // Load: 32 keep-alive connections, each its own client, for a fixed time.
-    let deadline = Instant::now() + Duration::from_secs(LOAD_SECONDS);
+    let deadline = Instant::now() + Duration::from_secs(if only_load { 0 } else { LOAD_SECONDS });
     let count = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let peak = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let sampler = {
@@ -126,16 +127,17 @@ async fn main() {
     let elapsed = load_start.elapsed();
     let _ = sampler.await;
     latencies.sort();
-    let installs = install_latency(&base, &linear_base).await;
-    let trips = round_trips(&base).await;
-    let first = first_loads(&base).await;
+    let installs = install_latency(&base, &linear_base, if only_load { 1 } else { INSTALLS }).await;
+    let skipped = || Err::<(), String>("BENCH_ONLY=load".into());
+    let trips = if only_load { skipped().map(|_| Vec::new()) } else { round_trips(&base).await };
+    let first = if only_load { skipped().map(|_| (Vec::new(), Vec::new())) } else { first_loads(&base).await };
     let load = match std::env::var("AWS_ENDPOINT_URL") {
         Ok(moto) => {
             let sdk = end2end::sdk_config(&moto, &std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into())).await;
             let ddb = aws_sdk_dynamodb::Client::new(&sdk);
             let table = std::env::var("LINEAR_USER_MAPPING_TABLE")
                 .unwrap_or_else(|_| format!("{}-LinearUserMapping", std::env::var("LOCAL_PREFIX").unwrap_or_else(|_| "bench".into())));
-            load::run(&base, end2end::linear::seed::ACME_ID, &ddb, &table, &moto).await
+            load::run(&base, end2end::linear::seed::ACME_ID, &ddb, &table, &moto, pid).await
         }
         Err(_) => Err("AWS_ENDPOINT_URL is not set".into()),
     };
@@ -300,12 +302,12 @@ async fn round_trips(base: &str) -> Result<Vec<(String, usize)>, String> {
 
 /// Signs in as the demo admin, then runs `INSTALLS` consents (the first an install, the rest
 /// reconnects of the same workspace): the callback's time, and the summed `Server-Timing` durations.
-async fn install_latency(base: &str, linear: &str) -> Result<(Vec<Duration>, Vec<Duration>), String> {
+async fn install_latency(base: &str, linear: &str, installs: usize) -> Result<(Vec<Duration>, Vec<Duration>), String> {
     let browser = load::signed_in_admin(base).await?;
     let plain = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().map_err(|e| e.to_string())?;
     let loc = |r: &reqwest::Response| r.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     let (mut callback, mut backend) = (Vec::new(), Vec::new());
-    for _ in 0..INSTALLS {
+    for _ in 0..installs {
         let res = browser.post(format!("{base}/linear/connect")).form(&[("workspace", "")]).send().await.map_err(|e| e.to_string())?;
         let authorize = reqwest::Url::parse(&loc(&res)).map_err(|e| format!("connect: {e}"))?;
         let mut form: Vec<(String, String)> = authorize.query_pairs().into_owned().collect();

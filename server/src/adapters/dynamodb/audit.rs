@@ -22,6 +22,8 @@ pub struct DynamoAudit {
     table: String,
 }
 
+/// Events read per query when a filter drops some of them after reading.
+const FILTERED_PAGE: usize = 500;
 /// How far back a view without days looks for events, and how far back any view may.
 const LOOKBACK_DAYS: i64 = 30;
 const MAX_DAYS: i64 = 366;
@@ -70,7 +72,7 @@ impl DynamoAudit {
         index: Index<'_>,
         (from, to): (&str, &str),
         before: Option<&str>,
-        limit: usize,
+        (limit, page): (usize, usize),
         keep: impl Fn(&AuditEntry) -> bool,
     ) -> Result<(Vec<(AuditEntry, String)>, bool), Unavailable> {
         let upper = before.filter(|b| *b < to).unwrap_or(to);
@@ -89,6 +91,7 @@ impl DynamoAudit {
             .expression_attribute_values(":from", AttributeValue::S(from.to_owned()))
             .expression_attribute_values(":to", AttributeValue::S(upper.to_owned()))
             .scan_index_forward(false)
+            .limit(i32::try_from(page).unwrap_or(i32::MAX))
             .into_paginator()
             .send();
         let mut out = Vec::new();
@@ -213,7 +216,11 @@ impl AuditStore for DynamoAudit {
             Some(w) => Index::ByWorkspace(w),
             None => Index::ByTime,
         };
-        let (found, more) = self.walk(index, (&lo, &hi), q.before.as_deref(), limit, keep).await?;
+        // Pages of what the page shows and one more (and the cursor's own event) when the index's key
+        // is the whole filter; larger ones when events are filtered after reading. Without a limit
+        // each query returned up to 1 MB of events, a page of 100 taking all of them.
+        let page = if q.action.is_empty() && actor.is_empty() { limit + 2 } else { FILTERED_PAGE };
+        let (found, more) = self.walk(index, (&lo, &hi), q.before.as_deref(), (limit, page), keep).await?;
         // Cursor: `<day>|<sk>`: events strictly older than that sort key.
         let next = more.then(|| found.last().map(|(e, sk)| format!("{}|{sk}", e.at.get(..10).unwrap_or("0000-00-00")))).flatten();
         Ok(AuditPage { entries: found.into_iter().map(|(e, _)| e).collect(), next })
