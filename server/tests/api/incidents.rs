@@ -214,7 +214,9 @@ async fn a_failing_channel_is_retried_and_its_failure_shown() {
     let base = spawn_app().await;
     let (receiver, hook) = Receiver::start().await;
     *receiver.failing.lock().unwrap() = true;
-    let app = alerting(&base, &hook, &[]).await;
+    // No page reuse: the sweep's retry is another actor's change, which a page shows within the
+    // pages' 10 s by design; this test reads the delivery's state right after each sweep.
+    let app = alerting(&base, &hook, &[("CONSOLE_OVERVIEW_CACHE_SECONDS", "0")]).await;
     installed(&app, ACME_ID).await;
     app.linear.control("revoke-grant", serde_json::json!({ "org_id": ACME_ID })).await;
     app.services.sweeper.sweep_once().await;
