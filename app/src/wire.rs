@@ -344,6 +344,9 @@ pub struct SettingsView {
     /// client shares the proxy's address for the sign-in throttle.
     #[serde(default)]
     pub proxy_without_hops: bool,
+    /// Where every audit event is also written in CloudWatch Logs (`group …, stream …`), if anywhere.
+    #[serde(default)]
+    pub audit_log: Option<String>,
 }
 
 /// A live session of a member, as their list (or an admin's) shows it. Times are ISO-8601 UTC.

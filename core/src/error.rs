@@ -18,6 +18,7 @@ codes! {
         Cognito = "Cognito",
         Linear = "Linear",
         Sns = "SNS",
+        CloudWatchLogs = "CloudWatch Logs",
         Webhook = "a webhook",
     }
 }

@@ -4,6 +4,7 @@ import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
@@ -41,6 +42,9 @@ export class ConsoleBase extends Construct {
   readonly sessionKey: secretsmanager.Secret;
   /** The console's alert topic: subscribe email, Slack (AWS Chatbot) or PagerDuty to it. */
   readonly alertTopic: sns.Topic;
+  /** Every audit event as a JSON line, for a SIEM to subscribe to (kept 400 days, and on teardown). */
+  readonly auditLog: logs.LogGroup;
+  readonly auditStream: logs.LogStream;
   readonly adminGroupName: string;
   private readonly alertTopicArns: string[];
   private readonly platformStackName: string;
@@ -104,6 +108,12 @@ export class ConsoleBase extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     this.alertTopic = new sns.Topic(this, 'Alerts', { displayName: 'Linear console alerts', enforceSSL: true });
+    this.auditLog = new logs.LogGroup(this, 'AuditLog', { retention: logs.RetentionDays.THIRTEEN_MONTHS, removalPolicy: RemovalPolicy.RETAIN });
+    this.auditStream = new logs.LogStream(this, 'AuditStream', {
+      logGroup: this.auditLog,
+      logStreamName: 'audit',
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
 
     // Only members of these groups of the platform's pool may use the console, each with its role.
     new cognito.CfnUserPoolGroup(this, 'AdminGroup', {
@@ -148,6 +158,21 @@ export class ConsoleBase extends Construct {
       // `/readyz` (a monitor's readiness probe) describes the registry table: the rehearsal found it missing.
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({ sid: 'ReadinessCheck', actions: ['dynamodb:DescribeTable'], resources: [tableArn(p.registryTableName)] }),
+      );
+      // The audit log's copy for security teams: write lines to its one stream, nothing else.
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'AuditLogStream',
+          actions: ['logs:PutLogEvents'],
+          resources: [
+            stack.formatArn({
+              service: 'logs',
+              resource: 'log-group',
+              resourceName: `${this.auditLog.logGroupName}:log-stream:audit`,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          ],
+        }),
       );
       // Projects: a page Scans the mappings; a change reads one row and Puts it whole, conditionally.
       role.addToPrincipalPolicy(
@@ -245,6 +270,8 @@ export class ConsoleBase extends Construct {
       CONSOLE_INCIDENTS_TABLE: this.incidents.tableName,
       CONSOLE_ALERT_SNS_TOPIC_ARNS: [this.alertTopic.topicArn, ...this.alertTopicArns].join(','),
       CONSOLE_ADMIN_GROUP: this.adminGroupName,
+      CONSOLE_AUDIT_LOG_GROUP: this.auditLog.logGroupName,
+      CONSOLE_AUDIT_LOG_STREAM: 'audit',
       CONSOLE_LOG_FORMAT: 'json',
     };
   }

@@ -83,6 +83,21 @@ test('the readiness check may describe the registry table and no other (found by
   assert.match(JSON.stringify(describing[0].Resource), /table\/backgroundagent-dev-LinearWorkspaceRegistry"\]/);
 });
 
+test('audit events go to a log group of the console kept 400 days, whose one stream the role may only write to', () => {
+  template.hasResource('AWS::Logs::LogGroup', { Properties: { RetentionInDays: 400 }, DeletionPolicy: 'Retain' });
+  template.hasResourceProperties('AWS::Logs::LogStream', { LogStreamName: 'audit' });
+  const statements: any[] = Object.values(json.Resources)
+    .filter((r: any) => r.Type === 'AWS::IAM::Policy')
+    .flatMap((r: any) => r.Properties.PolicyDocument.Statement);
+  const logging = statements.filter((s) => JSON.stringify(s.Action).includes('logs:'));
+  assert.equal(logging.length, 1);
+  assert.equal(logging[0].Action, 'logs:PutLogEvents');
+  assert.match(JSON.stringify(logging[0].Resource), /:log-stream:audit"\]/);
+  const fn = Object.values(json.Resources).find((r: any) => r.Type === 'AWS::Lambda::Function' && r.Properties.Environment?.Variables?.PLATFORM_STACK_NAME) as any;
+  assert.equal(fn.Properties.Environment.Variables.CONSOLE_AUDIT_LOG_STREAM, 'audit');
+  assert.ok(fn.Properties.Environment.Variables.CONSOLE_AUDIT_LOG_GROUP.Ref);
+});
+
 test('the console tables are on demand, expire by TTL and keep point-in-time recovery', () => {
   template.resourceCountIs('AWS::DynamoDB::Table', 3);
   template.hasResourceProperties('AWS::DynamoDB::Table', {

@@ -59,6 +59,8 @@ pub struct Local {
     pub admin_group: String,
     /// The platform stack made in moto, whose outputs name the resources above.
     pub stack_name: String,
+    /// The console's own log group that audit events are also written to (stream `audit`).
+    pub audit_log_group: String,
 }
 
 impl Local {
@@ -81,6 +83,7 @@ impl Local {
             ("COGNITO_USER_POOL_ID", self.user_pool_id.clone()),
             ("COGNITO_APP_CLIENT_ID", self.app_client_id.clone()),
             ("CONSOLE_ADMIN_GROUP", self.admin_group.clone()),
+            ("CONSOLE_AUDIT_LOG_GROUP", self.audit_log_group.clone()),
         ]
     }
 
@@ -206,6 +209,8 @@ pub async fn bootstrap(endpoint: &str, region: &str, prefix: &str, demo_password
     demo_user(&idp, &user_pool_id, USER_EMAIL, demo_password, None).await?;
     first_sign_in_user(&idp, &user_pool_id, FIRST_SIGN_IN_EMAIL, demo_password, ADMIN_GROUP).await?;
 
+    let audit_log_group = format!("/{prefix}/linear-console/audit");
+    audit_log(&aws_sdk_cloudwatchlogs::Client::new(&sdk), &audit_log_group).await?;
     let stack_name = format!("{prefix}-platform");
     let local = Local {
         endpoint: endpoint.to_owned(),
@@ -224,9 +229,28 @@ pub async fn bootstrap(endpoint: &str, region: &str, prefix: &str, demo_password
         app_client_id,
         admin_group: ADMIN_GROUP.to_owned(),
         stack_name,
+        audit_log_group,
     };
     platform_stack(&cloudformation::Client::new(&sdk), &local.stack_name, &stack_outputs(&local)).await?;
     Ok(local)
+}
+
+/// The console's audit log group and its `audit` stream (as the deployment makes them), kept if
+/// they exist.
+async fn audit_log(logs: &aws_sdk_cloudwatchlogs::Client, group: &str) -> Result<(), BootstrapError> {
+    let made = logs.create_log_group().log_group_name(group).send().await;
+    if let Err(e) = made {
+        if !e.as_service_error().is_some_and(|s| s.is_resource_already_exists_exception()) {
+            return Err(fail("create the audit log group")(e));
+        }
+    }
+    let made = logs.create_log_stream().log_group_name(group).log_stream_name("audit").send().await;
+    if let Err(e) = made {
+        if !e.as_service_error().is_some_and(|s| s.is_resource_already_exists_exception()) {
+            return Err(fail("create the audit log stream")(e));
+        }
+    }
+    Ok(())
 }
 
 /// The platform's workspace registry table: `linear_workspace_id` (S), nothing else.

@@ -129,6 +129,11 @@ pub fn call_of(entry: &Value, region: &str, account: &str) -> Option<Call> {
             None => "*".to_owned(),
         },
         "sns" => form_value(&body, "TopicArn").unwrap_or_else(|| "*".to_owned()),
+        "logs" => match (field("logGroupName"), field("logStreamName")) {
+            (Some(group), Some(stream)) => format!("arn:aws:logs:{region}:{account}:log-group:{group}:log-stream:{stream}"),
+            (Some(group), None) => format!("arn:aws:logs:{region}:{account}:log-group:{group}"),
+            _ => "*".to_owned(),
+        },
         "cloudformation" => match form_value(&body, "StackName") {
             Some(arn) if arn.starts_with("arn:") => arn,
             Some(name) => format!("arn:aws:cloudformation:{region}:{account}:stack/{name}/00000000-0000-0000-0000-000000000000"),

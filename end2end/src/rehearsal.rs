@@ -56,7 +56,8 @@ pub fn fates(template: &Value, console: &Console) -> Vec<(String, String, Fate)>
                 "AWS::DynamoDB::Table" | "AWS::SNS::Topic" | "AWS::S3::Bucket" => Fate::Stack,
                 "AWS::IAM::Role" | "AWS::IAM::Policy" if *id == console.role || *id == console.policy => Fate::Stack,
                 "AWS::IAM::Role" | "AWS::IAM::Policy" => Fate::Skipped("a role of the CDK's deployment helpers, which run in Lambda"),
-                "AWS::SecretsManager::Secret" | "AWS::Cognito::UserPoolGroup" => Fate::Sdk,
+                "AWS::Logs::LogGroup" => Fate::Stack,
+                "AWS::SecretsManager::Secret" | "AWS::Cognito::UserPoolGroup" | "AWS::Logs::LogStream" => Fate::Sdk,
                 "AWS::Lambda::Function" if *id == console.function => {
                     Fate::Skipped("the console runs as a process with the role's credentials and the function's environment")
                 }

@@ -32,6 +32,16 @@ pub struct Config {
     pub linking: LinkingSettings,
     /// How long the registry overview's rows are reused (dropped by any change through the console).
     pub overview_cache: Duration,
+    /// Where every audit event is also written, one JSON line each, for security teams
+    /// (`CONSOLE_AUDIT_LOG_GROUP`, stream `CONSOLE_AUDIT_LOG_STREAM`, default `audit`): none, unset.
+    pub audit_log: Option<AuditLog>,
+}
+
+/// A CloudWatch Logs stream of the console's own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditLog {
+    pub group: String,
+    pub stream: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -327,6 +337,22 @@ impl Config {
         if !redeem_command.contains("{code}") {
             r.fail("CONSOLE_INVITE_COMMAND", "must contain {code}");
         }
+        let audit_log = r.get("CONSOLE_AUDIT_LOG_GROUP").map(|g| g.trim().to_owned()).filter(|g| !g.is_empty()).map(|group| {
+            let stream = r.or("CONSOLE_AUDIT_LOG_STREAM", "audit");
+            AuditLog { group, stream }
+        });
+        if let Some(a) = &audit_log {
+            // CloudWatch Logs' names: 1 to 512 characters of letters, digits and `_-./#` (streams: no `:` or `*`).
+            let ok = |s: &str, max: usize| {
+                !s.is_empty() && s.len() <= max && s.chars().all(|c| c.is_ascii_alphanumeric() || "_-./#".contains(c))
+            };
+            if !ok(&a.group, 512) {
+                r.fail("CONSOLE_AUDIT_LOG_GROUP", "must be a log group's name (letters, digits and _-./#)");
+            }
+            if !ok(&a.stream, 512) {
+                r.fail("CONSOLE_AUDIT_LOG_STREAM", "must be a log stream's name (letters, digits and _-./#)");
+            }
+        }
         let linking = LinkingSettings {
             members_cache: r.seconds("CONSOLE_LINEAR_USERS_CACHE_SECONDS", 300, 0..=86_400),
             pool_cache: Duration::from_secs(60),
@@ -353,6 +379,7 @@ impl Config {
             sweep,
             linking,
             overview_cache,
+            audit_log,
         })
     }
 

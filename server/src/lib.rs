@@ -162,7 +162,10 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
         oauth: Arc::new(LinearOAuthClient::new(linear_http.clone(), &l.base_url, &l.api_url, &l.redirect_uri)),
         api: Arc::new(LinearGraphql::new(linear_http, &l.api_url)),
         directory: Arc::new(CognitoDirectory::new(aws.cognito.clone(), config.cognito.user_pool_id.clone())),
-        audit: Arc::new(audit_table.clone()),
+        audit: Arc::new(adapters::audit_log::StreamedAudit::new(
+            audit_table.clone(),
+            config.audit_log.clone().map(|to| (aws.logs.clone(), to)),
+        )),
         incidents: Arc::new(DynamoIncidents::new(aws.dynamodb.clone(), config.tables.incidents.clone())),
         sender: Arc::new(alerting::HttpSender::new(aws.sns.clone(), http("alert webhooks", Duration::from_secs(5))?)),
         leases: Arc::new(DynamoLeases::new(aws.dynamodb.clone(), config.tables.sessions.clone())),
@@ -200,6 +203,7 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
         profile: web::profile::port(mfa.clone(), services.clone()),
         recent_changes: Default::default(),
         page_cache_seconds: config.overview_cache.as_secs() as i64,
+        audit_log: config.audit_log.as_ref().map(|a| format!("group {}, stream {}", a.group, a.stream)),
     };
     let config = Arc::new(config);
     Ok(AppState {

@@ -110,6 +110,7 @@ pub fn settings(channels: &[console_core::ports::Channel], rules: IncidentRules,
         sweep_interval_seconds: console.sweep_interval.map(|d| d.as_secs()),
         webhook_signed: console.webhook_signed,
         proxy_without_hops: console.proxy_without_hops.load(std::sync::atomic::Ordering::Relaxed),
+        audit_log: console.audit_log.clone(),
     }
 }
 

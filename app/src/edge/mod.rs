@@ -46,6 +46,8 @@ pub struct Console {
     pub recent_changes: RecentChanges,
     /// How long the pages' reads are shared (`CONSOLE_OVERVIEW_CACHE_SECONDS`).
     pub page_cache_seconds: i64,
+    /// Where audit events are also written (`group <name>, stream <name>`), if anywhere.
+    pub audit_log: Option<String>,
 }
 
 /// The sessions of this instance that made a change lately (by their handle), and when: for the

@@ -6,7 +6,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::components::access::Can;
 use crate::components::status::{ErrorNotice, Loading, PageHeader};
-use crate::functions::search_audit;
+use crate::functions::{get_settings, search_audit};
 use crate::identity::Role;
 use crate::relative_time::When;
 use crate::wire::AuditQuery;
@@ -28,10 +28,25 @@ pub fn AuditPage() -> impl IntoView {
     };
     let after = move || crate::outcomes::after_change(&params.read());
     let events = Resource::new(move || (query(), after()), |(q, a)| search_audit(q, a));
+    let settings = Resource::new(|| (), |_| get_settings());
     let field = "rounded-md border border-slate-300 px-2 py-1 dark:border-slate-700 dark:bg-slate-900";
     view! {
         <Title text="Audit"/>
         <PageHeader title="Audit log" subtitle="Every sign-in and change made through this console, newest first."/>
+        <Suspense fallback=|| ()>
+            {move || settings.get().and_then(Result::ok).map(|s| match s.audit_log {
+                Some(to) => view! {
+                    <p data-testid="audit-stream" class="mb-4 text-sm text-slate-600 dark:text-slate-400">
+                        {format!("Each event is also written to CloudWatch Logs, {to}, one JSON line with these fields, for your security team's tools to subscribe to.")}
+                    </p>
+                }.into_any(),
+                None => view! {
+                    <p data-testid="audit-stream" class="mb-4 text-sm text-slate-600 dark:text-slate-400">
+                        "Kept in the console's table only: set CONSOLE_AUDIT_LOG_GROUP to also write each event to CloudWatch Logs."
+                    </p>
+                }.into_any(),
+            })}
+        </Suspense>
         {move || {
             let q = query();
             let csv = format!("/audit.csv?{}", q.to_query());

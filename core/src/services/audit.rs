@@ -76,7 +76,7 @@ impl AuditLog {
         let id = self.ids.unique();
         self.pages.invalidate();
         let written = self.store.append(&event, at, &id).await;
-        // Again once written: a page read while the write was under way is not kept.
+        // Again once written: a page read while the write was under way is not read since it.
         self.pages.invalidate();
         match written {
             Ok(()) => Recorded::Yes,

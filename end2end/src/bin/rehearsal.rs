@@ -71,7 +71,9 @@ async fn deploy(sdk: &aws_config::SdkConfig, template: &Value, region: &str) -> 
         Resolver { refs: BTreeMap::new(), arns: BTreeMap::new(), region: region.into(), account: ACCOUNT.into(), stack: stack.clone() };
 
     let (sm, idp) = (aws_sdk_secretsmanager::Client::new(sdk), aws_sdk_cognitoidentityprovider::Client::new(sdk));
+    let logs = aws_sdk_cloudwatchlogs::Client::new(sdk);
     let (mut made, mut origin_secret, mut pool_id) = (BTreeMap::new(), String::new(), String::new());
+    let mut streams = Vec::new();
     println!("rehearsal: the console's stack {stack}, resource by resource");
     for (id, kind, fate) in &fates {
         let props = &template["Resources"][id]["Properties"];
@@ -88,6 +90,11 @@ async fn deploy(sdk: &aws_config::SdkConfig, template: &Value, region: &str) -> 
                 resolver.add(id, kind, &arn);
                 made.insert(id.clone(), arn);
                 println!("  {id:<58} {kind:<32} made with the SDK (moto's CloudFormation has no secrets)");
+            }
+            // Its group comes from the stack: made once the stack is.
+            Fate::Sdk if kind == "AWS::Logs::LogStream" => {
+                streams.push(id.clone());
+                println!("  {id:<58} {kind:<32} made with the SDK after the stack (moto's CloudFormation has no log streams)");
             }
             Fate::Sdk => {
                 let props = resolver.resolve(props)?;
@@ -128,6 +135,12 @@ async fn deploy(sdk: &aws_config::SdkConfig, template: &Value, region: &str) -> 
         let (id, kind, physical) =
             (r.logical_resource_id().unwrap_or(""), r.resource_type().unwrap_or(""), r.physical_resource_id().unwrap_or(""));
         resolver.add(id, kind, physical);
+    }
+    for id in &streams {
+        let props = resolver.resolve(&template["Resources"][id]["Properties"])?;
+        let (group, name) = (props["LogGroupName"].as_str().unwrap_or(""), props["LogStreamName"].as_str().unwrap_or(""));
+        logs.create_log_stream().log_group_name(group).log_stream_name(name).send().await.map_err(err("create the audit log stream"))?;
+        resolver.add(id, "AWS::Logs::LogStream", name);
     }
     let env = resolver.resolve(env_template)?;
     let env: BTreeMap<String, String> =
@@ -452,6 +465,7 @@ const EXPECTED: &[&str] = &[
     "dynamodb:Query",
     "dynamodb:Scan",
     "dynamodb:UpdateItem",
+    "logs:PutLogEvents",
     "secretsmanager:CreateSecret",
     "secretsmanager:DeleteSecret",
     "secretsmanager:GetSecretValue",

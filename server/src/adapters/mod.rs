@@ -2,6 +2,7 @@
 //! Cognito, SNS, Linear), each implementing one of `console_core::ports`' traits. Wire formats
 //! become the core's types here and SDK errors its errors, their cause kept for the log.
 pub mod alerting;
+pub mod audit_log;
 pub mod cloudformation;
 pub mod cognito;
 pub mod dynamodb;
@@ -29,6 +30,7 @@ pub struct AwsClients {
     pub secrets: aws_sdk_secretsmanager::Client,
     pub cognito: aws_sdk_cognitoidentityprovider::Client,
     pub sns: aws_sdk_sns::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
 }
 
 impl AwsClients {
@@ -47,6 +49,7 @@ impl AwsClients {
             secrets: aws_sdk_secretsmanager::Client::new(shared),
             cognito: aws_sdk_cognitoidentityprovider::Client::new(shared),
             sns: aws_sdk_sns::Client::new(shared),
+            logs: aws_sdk_cloudwatchlogs::Client::new(shared),
         }
     }
 }

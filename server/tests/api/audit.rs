@@ -171,3 +171,62 @@ async fn a_change_whose_event_cannot_be_written_still_happens_and_its_page_says_
     let plain = app.client.get(app.url(&format!("/workspaces/{org}?notice=check_ok"))).send().await.unwrap().text().await.unwrap();
     assert!(!plain.contains("data-testid=\"unrecorded\""), "and only when it happened");
 }
+
+/// Every event of the app's audit table: its id (the sort key's end) and its item.
+async fn table_events(app: &TestApp) -> Vec<(String, std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>)> {
+    let items = app.aws.dynamodb.scan().table_name(&app.local.audit_table).send().await.unwrap().items.unwrap_or_default();
+    items
+        .into_iter()
+        .filter_map(|item| {
+            let sk = item.get("sk").and_then(|v| v.as_s().ok())?.clone();
+            let id = sk.rsplit_once('#')?.1.to_owned();
+            (!sk.starts_with("feed-index")).then_some((id, item))
+        })
+        .collect()
+}
+
+/// The lines of the app's audit log stream, parsed.
+async fn stream_lines(app: &TestApp) -> Vec<serde_json::Value> {
+    let out = app.aws.logs.get_log_events().log_group_name(&app.local.audit_log_group).log_stream_name("audit").send().await.unwrap();
+    out.events().iter().map(|e| serde_json::from_str(e.message().unwrap_or("")).expect("one JSON object per line")).collect()
+}
+
+#[tokio::test]
+async fn every_audit_event_is_in_the_consoles_log_group_once_with_the_tables_fields() {
+    let app = spawn_app().await;
+    app.sign_in_admin().await;
+    let page = app.client.get(app.url("/audit")).send().await.unwrap().text().await.unwrap();
+    let said = format!("also written to CloudWatch Logs, group {}, stream audit", app.local.audit_log_group);
+    assert!(page.contains(&said), "the page says where the stream goes");
+    let wrong = browser(&app.base);
+    app.sign_in_with(&wrong, end2end::bootstrap::ADMIN_EMAIL, "Not-the-password-1").await;
+    app.client.post(app.url("/logout")).send().await.unwrap();
+    let events = table_events(&app).await;
+    assert!(events.len() >= 3, "a sign-in, a refused one and a sign-out: {}", events.len());
+    let lines = stream_lines(&app).await;
+    assert_eq!(lines.len(), events.len(), "one line per event");
+    for (id, item) in &events {
+        let found: Vec<&serde_json::Value> = lines.iter().filter(|l| l["id"] == id.as_str()).collect();
+        assert_eq!(found.len(), 1, "event {id} once");
+        let s = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).map(|v| v.as_str());
+        for field in ["at", "action", "outcome", "actor_sub", "actor_email", "target", "detail", "request_id"] {
+            assert_eq!(found[0][field].as_str(), s(field), "{field} of {id}");
+        }
+    }
+    let all = lines.iter().map(|l| l.to_string()).collect::<String>();
+    assert!(!all.contains("eyJ") && !all.contains("Not-the-password-1"), "no token and no password in the stream");
+}
+
+#[tokio::test]
+async fn a_log_stream_that_cannot_be_written_keeps_the_change_and_its_record() {
+    let base = spawn_app().await;
+    let app = spawn_app_for(base.local.clone(), &[("CONSOLE_AUDIT_LOG_GROUP", "/no-such/group")]).await;
+    app.sign_in_admin().await;
+    assert_eq!(app.client.get(app.url("/workspaces")).send().await.unwrap().status(), 200, "signed in");
+    let events = table_events(&app).await;
+    assert!(
+        events.iter().any(|(_, item)| item.get("action").and_then(|v| v.as_s().ok()).is_some_and(|a| a == "sign_in")),
+        "the table has it"
+    );
+    assert!(stream_lines(&base).await.is_empty(), "and the configured group (missing) nothing, the app's own group nothing either");
+}

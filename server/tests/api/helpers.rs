@@ -341,6 +341,7 @@ impl Faults {
             ),
             cognito: aws_sdk_cognitoidentityprovider::Client::new(&sdk),
             sns: aws_sdk_sns::Client::new(&sdk),
+            logs: aws_sdk_cloudwatchlogs::Client::new(&sdk),
         }
     }
 }
