@@ -33,6 +33,16 @@ async fn post(client: &reqwest::Client, url: String, fields: &[(&str, &str)]) ->
     location(&client.post(url).form(fields).send().await.unwrap())
 }
 
+/// The code now for moto's software token, not in the last two seconds of its 30-second step: moto
+/// accepts the current step only (no drift), so a code made at 29.9 s and checked at 30.1 s would fail.
+async fn moto_code() -> String {
+    let into_step = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() % 30_000;
+    if into_step > 28_000 {
+        tokio::time::sleep(std::time::Duration::from_millis((30_000 - into_step) as u64 + 50)).await;
+    }
+    code_now(MOTO_SECRET)
+}
+
 /// A code that is not the current one (nor the neighbours Cognito might accept).
 fn wrong_code() -> String {
     let now = code_now(MOTO_SECRET);
@@ -63,7 +73,7 @@ async fn an_admin_enrols_an_authenticator_then_signs_in_with_its_code() {
 
     // A wrong code is refused; the app's code enables the factor, audited.
     assert_eq!(post(c, app.url("/profile/mfa/verify"), &[("code", &wrong_code())]).await, "/profile?error=code");
-    assert_eq!(post(c, app.url("/profile/mfa/verify"), &[("code", &code_now(MOTO_SECRET))]).await, "/profile?notice=mfa-on");
+    assert_eq!(post(c, app.url("/profile/mfa/verify"), &[("code", &moto_code().await)]).await, "/profile?notice=mfa-on");
     let p = profile(&app, c).await;
     assert_eq!((p["mfa_enabled"].as_bool(), p["enrolment"].is_null()), (Some(true), true), "{p}");
     let events: Vec<serde_json::Value> = app.call(c, "/api/audit").await.json().await.unwrap();
@@ -80,7 +90,7 @@ async fn an_admin_enrols_an_authenticator_then_signs_in_with_its_code() {
     assert_eq!(app.call(&browser, "/api/whoami").await.status(), 401, "no session before the code");
     assert_eq!(post(&browser, app.url("/login/mfa"), &[("code", "12ab")]).await, "/login/mfa?error=shape");
     assert_eq!(post(&browser, app.url("/login/mfa"), &[("code", &wrong_code())]).await, "/login/mfa?error=code");
-    assert_eq!(post(&browser, app.url("/login/mfa"), &[("code", &code_now(MOTO_SECRET))]).await, "/audit");
+    assert_eq!(post(&browser, app.url("/login/mfa"), &[("code", &moto_code().await)]).await, "/audit");
     let p = profile(&app, &browser).await;
     assert_eq!(p["signed_in_with_code"], true);
 }
@@ -100,7 +110,7 @@ async fn where_admins_must_have_a_second_factor_an_admin_without_one_enrols_firs
     let p = profile(&app, c).await;
     assert_eq!(p["must_enrol"], true);
     assert_eq!(p["enrolment"]["secret"], MOTO_SECRET);
-    assert_eq!(post(c, app.url("/profile/mfa/verify"), &[("code", &code_now(MOTO_SECRET))]).await, "/profile?notice=mfa-on");
+    assert_eq!(post(c, app.url("/profile/mfa/verify"), &[("code", &moto_code().await)]).await, "/profile?notice=mfa-on");
     assert_eq!(c.get(app.url("/workspaces")).send().await.unwrap().status(), 200);
 
     // Other roles are not asked.
@@ -153,7 +163,7 @@ async fn during_an_enrolment_and_a_second_factor_sign_in_no_table_holds_a_cognit
     for clear in ["eyJ", MOTO_SECRET, "access_token", "mfa_enrolment"] {
         assert!(!tables.contains(clear), "{clear} is in a table in clear");
     }
-    assert_eq!(post(c, app.url("/profile/mfa/verify"), &[("code", &code_now(MOTO_SECRET))]).await, "/profile?notice=mfa-on");
+    assert_eq!(post(c, app.url("/profile/mfa/verify"), &[("code", &moto_code().await)]).await, "/profile?notice=mfa-on");
 
     // Signing in again waits for the code: the session holds Cognito's challenge session meanwhile.
     let again = browser(&app.base);
