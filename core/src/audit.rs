@@ -61,6 +61,19 @@ pub struct AuditEvent {
     pub request_id: Option<String>,
 }
 
+impl AuditEvent {
+    /// Its optional text fields by their stored names, as the table and the log stream keep them.
+    pub fn texts(&self) -> [(&'static str, &Option<String>); 5] {
+        [
+            ("actor_sub", &self.actor_sub),
+            ("actor_email", &self.actor_email),
+            ("target", &self.target),
+            ("detail", &self.detail),
+            ("request_id", &self.request_id),
+        ]
+    }
+}
+
 /// The most an event's fields may hold, in characters: an unauthenticated request (a failed
 /// sign-in) can make the console write an event, so nothing it sends may be stored unbounded.
 pub const EMAIL_MAX: usize = 254;

@@ -262,7 +262,7 @@ pub fn now_unix() -> i64 {
 
 /// Now, in unix milliseconds (the clock of the services' caches: [`RecentChanges`]).
 pub fn now_unix_ms() -> i64 {
-    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+    console_core::cache::millis(time::OffsetDateTime::now_utc())
 }
 
 /// The id the server gave this request (`x-request-id`), for messages a user can quote.

@@ -44,12 +44,8 @@ impl Demo {
             .send()
             .await
             .map_err(|e| e.to_string())?;
-        let authorize = reqwest::Url::parse(&location(&res)).map_err(|e| format!("connect: {e}"))?;
-        let mut form: Vec<(String, String)> = authorize.query_pairs().into_owned().collect();
-        form.push(("org_id".into(), org_id.into()));
-        form.push(("decision".into(), "authorize".into()));
-        let res = self.plain.post(format!("{}/oauth/authorize", self.linear)).form(&form).send().await.map_err(|e| e.to_string())?;
-        let res = self.browser.get(location(&res)).send().await.map_err(|e| e.to_string())?;
+        let back = end2end::linear::consent(&self.plain, &self.linear, &location(&res), org_id).await?;
+        let res = self.browser.get(back).send().await.map_err(|e| e.to_string())?;
         let to = location(&res);
         if to.contains("notice=") {
             Ok(())

@@ -267,15 +267,11 @@ impl Drive {
     /// A consent through the stand-in, as the browser goes through it: install or reconnect.
     async fn consent(&mut self, admin: &Client, org: &str, step: &str) {
         let Some(res) = self.post(admin, "/linear/connect", &[("workspace", "")]).await else { return };
-        let Ok(authorize) = reqwest::Url::parse(&res.location) else {
-            return self.failures.push(format!("{step}: /linear/connect sent the browser to {:?}", res.location));
+        let back = match end2end::linear::consent(&self.plain, &self.linear, &res.location, org).await {
+            Ok(back) => back,
+            Err(e) => return self.failures.push(format!("{step}: {e}")),
         };
-        let mut form: Vec<(String, String)> = authorize.query_pairs().into_owned().collect();
-        form.push(("org_id".into(), org.into()));
-        form.push(("decision".into(), "authorize".into()));
-        let req = self.plain.post(format!("{}/oauth/authorize", self.linear)).form(&form);
-        let Some(back) = self.send("the stand-in's consent", req).await else { return };
-        let Some(done) = self.send(&format!("{step}: callback"), admin.get(&back.location)).await else { return };
+        let Some(done) = self.send(&format!("{step}: callback"), admin.get(&back)).await else { return };
         self.expect(step, done.location.contains("notice="), &done.location);
     }
 
@@ -579,8 +575,6 @@ fn refusal<T, E: ProvideErrorMetadata>(r: Result<T, SdkError<E, HttpResponse>>) 
     Some(format!("{status} {}", e.code().map(str::to_owned).or(from_body).unwrap_or_else(|| "(no code)".into())))
 }
 
-struct Children(Vec<tokio::process::Child>);
-
 async fn run() -> Result<(), String> {
     let (moto, region) = (var("AWS_ENDPOINT_URL")?, var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into()));
     let dir = PathBuf::from(var("REHEARSAL_DIR")?);
@@ -604,8 +598,8 @@ async fn run() -> Result<(), String> {
     let base = format!("http://{addr}");
     let linear = format!("http://127.0.0.1:{linear_port}");
     let log = |name: &str| std::fs::File::create(dir.join(name)).map_err(err("a log file"));
-    let mut children = Children(Vec::new());
-    children.0.push(
+    let mut children = Vec::new();
+    children.push(
         tokio::process::Command::new(bin.join("linear-standin"))
             .env("LINEAR_STANDIN_ADDR", format!("127.0.0.1:{linear_port}"))
             .env("LINEAR_STANDIN_REDIRECT_URIS", format!("{base}/linear/callback"))
@@ -641,7 +635,7 @@ async fn run() -> Result<(), String> {
         .stdout(log("console.log")?)
         .stderr(log("console.err")?)
         .kill_on_drop(true);
-    children.0.push(console.spawn().map_err(err("start the console"))?);
+    children.push(console.spawn().map_err(err("start the console"))?);
 
     let mut d = Drive {
         base: base.clone(),

@@ -191,13 +191,8 @@ async fn main() {
     // 5. A consent through the stand-in, so real tokens exist; then look for them everywhere.
     let res = admin.post(format!("{base}/linear/connect")).form(&[("workspace", "")]).send().await.expect("connect");
     let (_, authorize, _) = r.keep(res).await;
-    if let Ok(url) = reqwest::Url::parse(&authorize) {
-        let mut consent: Vec<(String, String)> = url.query_pairs().into_owned().collect();
-        consent.push(("org_id".into(), end2end::linear::seed::INITRODE_ID.into()));
-        consent.push(("decision".into(), "authorize".into()));
-        let plain = Client::builder().redirect(Policy::none()).build().expect("client");
-        let back = plain.post(format!("{linear}/oauth/authorize")).form(&consent).send().await.expect("consent");
-        let callback = back.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    let plain = Client::builder().redirect(Policy::none()).build().expect("client");
+    if let Ok(callback) = end2end::linear::consent(&plain, &linear, &authorize, end2end::linear::seed::INITRODE_ID).await {
         let (status, loc, _) = r.keep(admin.get(&callback).send().await.expect("callback")).await;
         r.check(status == 303 && loc.contains("notice="), "consent         install through the stand-in", loc.clone());
         for page in [loc.as_str(), "/workspaces", "/audit", "/api/workspaces"] {

@@ -32,3 +32,19 @@ pub fn router(world: Shared) -> Router {
         .route("/_control/org", post(world::control_org))
         .with_state(world)
 }
+
+/// A member's consent on the stand-in, as a browser gives it: `authorize` is where the console's
+/// `/linear/connect` sent the browser; the answer is where the stand-in sends it back (the console's
+/// callback, with the code). `plain` follows no redirects and holds no cookies.
+pub async fn consent(plain: &reqwest::Client, linear: &str, authorize: &str, org_id: &str) -> Result<String, String> {
+    let url = reqwest::Url::parse(authorize).map_err(|e| format!("connect sent the browser to {authorize:?}: {e}"))?;
+    let mut form: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    form.push(("org_id".into(), org_id.into()));
+    form.push(("decision".into(), "authorize".into()));
+    let res = plain.post(format!("{linear}/oauth/authorize")).form(&form).send().await.map_err(|e| format!("consent: {e}"))?;
+    res.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .ok_or_else(|| format!("consent answered {}", res.status()))
+}

@@ -31,14 +31,7 @@ pub fn line(ev: &AuditEvent, at: OffsetDateTime, id: &str) -> String {
     o.insert("id".into(), id.into());
     o.insert("action".into(), ev.action.code().into());
     o.insert("outcome".into(), ev.outcome.code().into());
-    let texts = [
-        ("actor_sub", &ev.actor_sub),
-        ("actor_email", &ev.actor_email),
-        ("target", &ev.target),
-        ("detail", &ev.detail),
-        ("request_id", &ev.request_id),
-    ];
-    for (k, v) in texts {
+    for (k, v) in ev.texts() {
         if let Some(v) = v {
             o.insert(k.into(), v.clone().into());
         }
@@ -60,7 +53,7 @@ impl<T> StreamedAudit<T> {
 
 async fn put(client: &aws_sdk_cloudwatchlogs::Client, to: &AuditLog, message: String, at: OffsetDateTime) -> Result<(), Unavailable> {
     let event = InputLogEvent::builder()
-        .timestamp((at.unix_timestamp_nanos() / 1_000_000) as i64)
+        .timestamp(console_core::cache::millis(at))
         .message(message)
         .build()
         .map_err(|e| unavailable(Service::CloudWatchLogs, e))?;

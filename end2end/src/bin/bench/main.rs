@@ -128,9 +128,9 @@ async fn main() {
     let _ = sampler.await;
     latencies.sort();
     let installs = install_latency(&base, &linear_base, if only_load { 1 } else { INSTALLS }).await;
-    let skipped = || Err::<(), String>("BENCH_ONLY=load".into());
-    let trips = if only_load { skipped().map(|_| Vec::new()) } else { round_trips(&base).await };
-    let first = if only_load { skipped().map(|_| (Vec::new(), Vec::new())) } else { first_loads(&base).await };
+    let skipped = || "BENCH_ONLY=load".to_owned();
+    let trips = if only_load { Err(skipped()) } else { round_trips(&base).await };
+    let first = if only_load { Err(skipped()) } else { first_loads(&base).await };
     let load = match std::env::var("AWS_ENDPOINT_URL") {
         Ok(moto) => {
             let sdk = end2end::sdk_config(&moto, &std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into())).await;
@@ -309,12 +309,7 @@ async fn install_latency(base: &str, linear: &str, installs: usize) -> Result<(V
     let (mut callback, mut backend) = (Vec::new(), Vec::new());
     for _ in 0..installs {
         let res = browser.post(format!("{base}/linear/connect")).form(&[("workspace", "")]).send().await.map_err(|e| e.to_string())?;
-        let authorize = reqwest::Url::parse(&loc(&res)).map_err(|e| format!("connect: {e}"))?;
-        let mut form: Vec<(String, String)> = authorize.query_pairs().into_owned().collect();
-        form.push(("org_id".into(), end2end::linear::seed::ACME_ID.into()));
-        form.push(("decision".into(), "authorize".into()));
-        let res = plain.post(format!("{linear}/oauth/authorize")).form(&form).send().await.map_err(|e| e.to_string())?;
-        let back = loc(&res);
+        let back = end2end::linear::consent(&plain, linear, &loc(&res), end2end::linear::seed::ACME_ID).await?;
         let t = Instant::now();
         let res = browser.get(&back).send().await.map_err(|e| e.to_string())?;
         let took = t.elapsed();

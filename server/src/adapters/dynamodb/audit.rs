@@ -183,16 +183,7 @@ impl AuditStore for DynamoAudit {
             // Every event in the `ByTime` index (with `target`, also in `ByWorkspace`).
             ("feed".to_owned(), AttributeValue::S(FEED.to_owned())),
         ]);
-        put_texts(
-            &mut item,
-            &[
-                ("actor_sub", &ev.actor_sub),
-                ("actor_email", &ev.actor_email),
-                ("target", &ev.target),
-                ("detail", &ev.detail),
-                ("request_id", &ev.request_id),
-            ],
-        );
+        put_texts(&mut item, &ev.texts());
         self.client.put_item().table_name(&self.table).set_item(Some(item)).send().await.map_err(dynamo_down)?;
         Ok(())
     }

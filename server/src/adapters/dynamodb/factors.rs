@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::primitives::Blob;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 use console_core::error::{Service, Unavailable};
 use console_core::ports::{Factor, FactorStage, Factors};
@@ -153,7 +153,6 @@ impl Factors for DynamoFactors {
             .condition_expression("contains(recovery, :h)")
             .expression_attribute_values(":one", AttributeValue::Ss(vec![hash.to_owned()]))
             .expression_attribute_values(":h", text(hash))
-            .return_values(ReturnValue::None)
             .send()
             .await;
         dynamo_answer(updated)
