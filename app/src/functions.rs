@@ -10,6 +10,7 @@
 //! change its viewer just made (`after_change`): then it waits for data read since the change.
 use leptos::prelude::*;
 
+use crate::drops_view::{DropsSummary, WorkspaceDrops};
 use crate::errors::AppError;
 use crate::identity::Identity;
 use crate::user_links_view::{LinkRequest, LinkResult, PlatformUserPage, UsersQuery, WorkspaceUsers};
@@ -86,6 +87,40 @@ pub async fn get_workspace(org_id: String, #[server(default)] after_change: bool
     let found = Console::get()?.services.workspaces.workspace(&org, freshness(after_change)).await.map_err(|e| failed(&e))?;
     let view = found.ok_or_else(|| not_found(format!("no workspace {org} in the registry")))?;
     Ok(convert::detail(view, crate::edge::now_unix()))
+}
+
+/// A workspace's *Dropped in the last N days*, from the platform's log: each person with their
+/// member row (operators and admins), or only the counts (a viewer).
+#[server(prefix = "/api", endpoint = "workspace_drops")]
+pub async fn get_workspace_drops(org_id: String, #[server(default)] after_change: bool) -> Result<WorkspaceDrops, AppError> {
+    use console_core::services::drops::DropsError;
+    let member = Member::require(Role::Viewer)?;
+    let org: OrgId = arg("org_id", &org_id)?;
+    let console = Console::get()?;
+    let drops = &console.services.drops;
+    let counts_only = member.identity().role == Role::Viewer;
+    match drops.of_workspace(&org, freshness(after_change)).await {
+        Ok(Some(d)) => Ok(convert::workspace_drops(d, drops.settings().per_hour, counts_only)),
+        Ok(None) => Ok(WorkspaceDrops { unknown_because: console.drops_unknown.clone(), ..WorkspaceDrops::default() }),
+        Err(DropsError::UnknownWorkspace) => Err(not_found(format!("no workspace {org} in the registry"))),
+        Err(DropsError::Unavailable(e)) => Err(failed(&e)),
+    }
+}
+
+/// The overview's counts of what the platform dropped.
+#[server(prefix = "/api", endpoint = "drops_summary")]
+pub async fn get_drops_summary(#[server(default)] after_change: bool) -> Result<DropsSummary, AppError> {
+    Member::require(Role::Viewer)?;
+    let console = Console::get()?;
+    let fresh = freshness(after_change);
+    match console.services.drops.overview(fresh).await.map_err(|e| failed(&e))? {
+        Some(o) => {
+            // Names for the org ids, from the overview's own read.
+            let rows = console.services.workspaces.overview(fresh).await.map_err(|e| failed(&e))?;
+            Ok(convert::drops_summary(o, &rows))
+        }
+        None => Ok(DropsSummary { unknown_because: console.drops_unknown.clone(), ..DropsSummary::default() }),
+    }
 }
 
 #[server(prefix = "/api", endpoint = "connect_info")]

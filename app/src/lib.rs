@@ -3,6 +3,7 @@
 #![recursion_limit = "256"]
 
 pub mod components;
+pub mod drops_view;
 #[cfg(feature = "ssr")]
 pub mod edge;
 pub mod errors;

@@ -17,6 +17,9 @@ codes! {
         Degraded = "degraded",
         /// The access token expired and its refresh failed.
         ExpiredRefreshFailed = "expired_refresh_failed",
+        /// The platform dropped more of the workspace's requests in an hour than the threshold
+        /// (people not linked): not a health of the token, so a check never resolves it.
+        DroppedEvents = "dropped_events",
     }
 }
 
@@ -27,6 +30,7 @@ impl IncidentKind {
             IncidentKind::Revoked => "Revoked",
             IncidentKind::Degraded => "Degraded",
             IncidentKind::ExpiredRefreshFailed => "Expired, refresh failed",
+            IncidentKind::DroppedEvents => "Dropping requests",
         }
     }
 
@@ -37,7 +41,15 @@ impl IncidentKind {
             IncidentKind::Revoked => "The app was removed or the workspace revoked outside the console: reconnect it if it should work.",
             IncidentKind::Degraded => "Linear is failing for this workspace: check Linear's status; the console keeps checking.",
             IncidentKind::ExpiredRefreshFailed => "Refresh the token from the workspace's page; if it keeps failing, reconnect.",
+            IncidentKind::DroppedEvents => {
+                "The platform is ignoring people who are not linked: open the workspace's page, Dropped in the last 7 days, and link, create or invite them."
+            }
         }
+    }
+
+    /// A kind about the token's health: checks and refreshes open and resolve it.
+    pub fn is_health(self) -> bool {
+        self != IncidentKind::DroppedEvents
     }
 }
 

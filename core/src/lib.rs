@@ -7,6 +7,7 @@ pub mod access;
 pub mod audit;
 pub mod cache;
 pub mod codes;
+pub mod drops;
 pub mod error;
 pub mod health;
 pub mod ids;

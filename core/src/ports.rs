@@ -1,7 +1,7 @@
 //! The traits the services call, owned here so the services can be tested with fakes: the
 //! registry, the token vault, the user-mapping table, Linear (OAuth and GraphQL), the audit log,
-//! the incidents table, the alert channels, the user pool, leases, the sign-in counters and id
-//! generation. The server implements each with an adapter (DynamoDB, Secrets Manager, Cognito,
+//! the incidents table, the alert channels, the user pool, leases, the sign-in counters, id
+//! generation and the platform's log. The server implements each with an adapter (DynamoDB, Secrets Manager, Cognito,
 //! SNS, HTTP); the fakes module implements each in memory.
 use std::time::Duration;
 
@@ -560,4 +560,32 @@ pub trait InstallLinkStore: Send + Sync {
     async fn claim(&self, id: &str, now: i64, used: &LinkUse) -> Result<(), StoreError>;
     /// Revokes a waiting link; `Conflict` otherwise.
     async fn revoke(&self, id: &str, by: &str, at: i64) -> Result<(), StoreError>;
+}
+
+// ---- the platform's logs -------------------------------------------------------------------
+
+/// One log event of the platform (`at`: Unix milliseconds).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogEvent {
+    pub id: String,
+    pub at: i64,
+    pub message: String,
+}
+
+/// What one read of the platform's log found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogRead {
+    /// Oldest first.
+    pub events: Vec<LogEvent>,
+    /// False when the read stopped at its bound of calls with more to read.
+    pub complete: bool,
+}
+
+/// The webhook processor's log (contract §11), read only.
+#[async_trait]
+pub trait PlatformLog: Send + Sync {
+    /// Where the lines are read from (a log group), for the pages.
+    fn source(&self) -> &str;
+    /// The events matching `pattern` from `from` to `to` (Unix ms), in at most `max_calls` calls.
+    async fn read(&self, pattern: &str, from: i64, to: i64, max_calls: usize) -> Result<LogRead, Unavailable>;
 }

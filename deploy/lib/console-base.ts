@@ -18,6 +18,9 @@ export interface PlatformOutputs {
   readonly repoTableName?: string;
   readonly webhookSecretArn: string;
   readonly userPoolId: string;
+  /** The webhook processor's log group (`/aws/lambda/<the function whose logical id contains
+   * WebhookProcessorFn>`), read for what the platform drops; none: the pages say it is not known. */
+  readonly processorLogGroup?: string;
 }
 
 /** The operator and viewer roles' groups (the console's defaults). */
@@ -174,6 +177,19 @@ export class ConsoleBase extends Construct {
           ],
         }),
       );
+      // What the platform drops: filter the webhook processor's log group, read only, nothing else.
+      if (p.processorLogGroup) {
+        role.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            sid: 'PlatformDroppedRequests',
+            actions: ['logs:FilterLogEvents'],
+            // The group, in both forms IAM is asked with (with and without `:*`).
+            resources: [p.processorLogGroup, `${p.processorLogGroup}:*`].map((name) =>
+              stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+            ),
+          }),
+        );
+      }
       // Projects: a page Scans the mappings; a change reads one row and Puts it whole, conditionally.
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({
@@ -273,6 +289,7 @@ export class ConsoleBase extends Construct {
       CONSOLE_AUDIT_LOG_GROUP: this.auditLog.logGroupName,
       CONSOLE_AUDIT_LOG_STREAM: 'audit',
       CONSOLE_LOG_FORMAT: 'json',
+      ...(this.platform.processorLogGroup ? { PLATFORM_PROCESSOR_LOG_GROUP: this.platform.processorLogGroup } : {}),
     };
   }
 }

@@ -1,6 +1,6 @@
 // The platform stack's outputs, read with DescribeStacks (your credentials; `AWS_ENDPOINT_URL` points
 // the SDK elsewhere, as the deployment rehearsal points it at moto).
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient, DescribeStackResourcesCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { PlatformOutputs } from './console-base';
 
 export async function platformOutputs(stackName: string, region: string): Promise<PlatformOutputs> {
@@ -19,5 +19,16 @@ export async function platformOutputs(stackName: string, region: string): Promis
     repoTableName: outputs.get('RepoTableName') || undefined,
     webhookSecretArn: need('LinearWebhookSecretArn'),
     userPoolId: need('UserPoolId'),
+    processorLogGroup: process.env.PLATFORM_PROCESSOR_LOG_GROUP || (await processorLogGroup(client, stackName)),
   };
+}
+
+/** The webhook processor's default log group: the stack's Lambda function whose logical id
+ * contains `WebhookProcessorFn` (contract §11). None when the stack has no such function. */
+export async function processorLogGroup(client: CloudFormationClient, stackName: string): Promise<string | undefined> {
+  const out = await client.send(new DescribeStackResourcesCommand({ StackName: stackName }));
+  const fn = (out.StackResources ?? []).find(
+    (r) => r.ResourceType === 'AWS::Lambda::Function' && (r.LogicalResourceId ?? '').includes('WebhookProcessorFn') && r.PhysicalResourceId,
+  );
+  return fn ? `/aws/lambda/${fn.PhysicalResourceId}` : undefined;
 }

@@ -23,6 +23,7 @@ const stack = new ConsoleFargateStack(app, 'ConsoleFargateTest', {
       repoTableName: 'backgroundagent-dev-RepoTable',
     webhookSecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:LinearWebhookSecret-AbCdEf',
     userPoolId: 'us-east-1_Example1',
+    processorLogGroup: '/aws/lambda/backgroundagent-dev-LinearIntegrationWebhookProc-AbC123',
   },
   publicUrl: 'https://console.example.com',
   certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555',

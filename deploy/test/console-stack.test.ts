@@ -27,6 +27,7 @@ function synth(): { template: Template; json: any } {
       repoTableName: 'backgroundagent-dev-RepoTable',
       webhookSecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:LinearWebhookSecret-AbCdEf',
       userPoolId: 'us-east-1_Example1',
+      processorLogGroup: '/aws/lambda/backgroundagent-dev-LinearIntegrationWebhookProc-AbC123',
     },
     publicUrl: 'https://console.example.com/',
     lambdaCodeDir: code,
@@ -89,13 +90,28 @@ test('audit events go to a log group of the console kept 400 days, whose one str
   const statements: any[] = Object.values(json.Resources)
     .filter((r: any) => r.Type === 'AWS::IAM::Policy')
     .flatMap((r: any) => r.Properties.PolicyDocument.Statement);
-  const logging = statements.filter((s) => JSON.stringify(s.Action).includes('logs:'));
+  const logging = statements.filter((s) => JSON.stringify(s.Action).includes('logs:PutLogEvents'));
   assert.equal(logging.length, 1);
   assert.equal(logging[0].Action, 'logs:PutLogEvents');
   assert.match(JSON.stringify(logging[0].Resource), /:log-stream:audit"\]/);
   const fn = Object.values(json.Resources).find((r: any) => r.Type === 'AWS::Lambda::Function' && r.Properties.Environment?.Variables?.PLATFORM_STACK_NAME) as any;
   assert.equal(fn.Properties.Environment.Variables.CONSOLE_AUDIT_LOG_STREAM, 'audit');
   assert.ok(fn.Properties.Environment.Variables.CONSOLE_AUDIT_LOG_GROUP.Ref);
+});
+
+test("the role may only filter the platform's webhook processor log group, and the console is told its name", () => {
+  const statements: any[] = Object.values(json.Resources)
+    .filter((r: any) => r.Type === 'AWS::IAM::Policy')
+    .flatMap((r: any) => r.Properties.PolicyDocument.Statement);
+  const reading = statements.filter((s) => JSON.stringify(s.Action).includes('logs:') && !JSON.stringify(s.Action).includes('PutLogEvents'));
+  assert.equal(reading.length, 1, JSON.stringify(reading));
+  assert.equal(reading[0].Action, 'logs:FilterLogEvents');
+  const resources = JSON.stringify(reading[0].Resource);
+  assert.match(resources, /:log-group:\/aws\/lambda\/backgroundagent-dev-LinearIntegrationWebhookProc-AbC123"\]/);
+  assert.match(resources, /:log-group:\/aws\/lambda\/backgroundagent-dev-LinearIntegrationWebhookProc-AbC123:\*"\]/);
+  assert.equal(reading[0].Resource.length, 2, 'that group only');
+  const fn = Object.values(json.Resources).find((r: any) => r.Type === 'AWS::Lambda::Function' && r.Properties.Environment?.Variables?.PLATFORM_STACK_NAME) as any;
+  assert.equal(fn.Properties.Environment.Variables.PLATFORM_PROCESSOR_LOG_GROUP, '/aws/lambda/backgroundagent-dev-LinearIntegrationWebhookProc-AbC123');
 });
 
 test('the console tables are on demand, expire by TTL and keep point-in-time recovery', () => {

@@ -61,7 +61,13 @@ pub struct Local {
     pub stack_name: String,
     /// The console's own log group that audit events are also written to (stream `audit`).
     pub audit_log_group: String,
+    /// The platform's webhook processor's log group (`/aws/lambda/<its function>`), found among the
+    /// stack's resources as the console finds it; lines are written to [`PROCESSOR_STREAM`].
+    pub processor_log_group: String,
 }
+
+/// The stream the local processor's lines go to (Lambda names its streams by day and version).
+pub const PROCESSOR_STREAM: &str = "2026/12/03/[$LATEST]0123456789abcdef";
 
 impl Local {
     /// The environment the console reads (see server/src/config.rs).
@@ -84,6 +90,7 @@ impl Local {
             ("COGNITO_APP_CLIENT_ID", self.app_client_id.clone()),
             ("CONSOLE_ADMIN_GROUP", self.admin_group.clone()),
             ("CONSOLE_AUDIT_LOG_GROUP", self.audit_log_group.clone()),
+            ("PLATFORM_PROCESSOR_LOG_GROUP", self.processor_log_group.clone()),
         ]
     }
 
@@ -96,6 +103,7 @@ impl Local {
             "LINEAR_PROJECT_MAPPING_TABLE",
             "PLATFORM_REPO_TABLE",
             "LINEAR_WEBHOOK_SECRET_ARN",
+            "PLATFORM_PROCESSOR_LOG_GROUP",
         ];
         let mut env: Vec<(&'static str, String)> =
             self.env().into_iter().filter(|(k, _)| !from_stack.contains(k) && !k.starts_with("COGNITO_")).collect();
@@ -124,15 +132,35 @@ pub fn stack_outputs(l: &Local) -> Vec<(&'static str, String)> {
     ]
 }
 
-/// Creates (or replaces) a CloudFormation stack in moto whose outputs are `outputs`. Its only
-/// resource is a wait-condition handle: the resources it names were made directly above.
+/// The platform's webhook processor's logical id, as the platform's CDK app names it (construct
+/// `LinearIntegration`, function `WebhookProcessorFn`, and a hash).
+pub const PROCESSOR_LOGICAL_ID: &str = "LinearIntegrationWebhookProcessorFn8A1C3E5F";
+
+/// Creates (or replaces) a CloudFormation stack in moto whose outputs are `outputs`. Its resources
+/// are the webhook processor's function (and its role), which the console finds its log group by;
+/// the resources the outputs name were made directly above.
 pub async fn platform_stack(cfn: &cloudformation::Client, name: &str, outputs: &[(&str, String)]) -> Result<(), BootstrapError> {
     let outputs: serde_json::Map<String, serde_json::Value> =
         outputs.iter().map(|(k, v)| ((*k).to_owned(), serde_json::json!({ "Value": v }))).collect();
+    let assume = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{ "Effect": "Allow", "Principal": { "Service": "lambda.amazonaws.com" }, "Action": "sts:AssumeRole" }],
+    });
     let template = serde_json::json!({
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": "The platform stack as the console sees it locally: its outputs name the local resources.",
-        "Resources": { "Placeholder": { "Type": "AWS::CloudFormation::WaitConditionHandle" } },
+        "Resources": {
+            "LinearIntegrationWebhookProcessorFnServiceRole": { "Type": "AWS::IAM::Role", "Properties": { "AssumeRolePolicyDocument": assume } },
+            PROCESSOR_LOGICAL_ID: {
+                "Type": "AWS::Lambda::Function",
+                "Properties": {
+                    "Runtime": "nodejs20.x",
+                    "Handler": "index.handler",
+                    "Role": { "Fn::GetAtt": ["LinearIntegrationWebhookProcessorFnServiceRole", "Arn"] },
+                    "Code": { "ZipFile": "exports.handler = async () => {};" },
+                },
+            },
+        },
         "Outputs": outputs,
     });
     let exists = cfn.describe_stacks().stack_name(name).send().await.is_ok();
@@ -212,7 +240,7 @@ pub async fn bootstrap(endpoint: &str, region: &str, prefix: &str, demo_password
     let audit_log_group = format!("/{prefix}/linear-console/audit");
     audit_log(&aws_sdk_cloudwatchlogs::Client::new(&sdk), &audit_log_group).await?;
     let stack_name = format!("{prefix}-platform");
-    let local = Local {
+    let mut local = Local {
         endpoint: endpoint.to_owned(),
         region: region.to_owned(),
         registry_table,
@@ -230,24 +258,42 @@ pub async fn bootstrap(endpoint: &str, region: &str, prefix: &str, demo_password
         admin_group: ADMIN_GROUP.to_owned(),
         stack_name,
         audit_log_group,
+        processor_log_group: String::new(),
     };
-    platform_stack(&cloudformation::Client::new(&sdk), &local.stack_name, &stack_outputs(&local)).await?;
+    let cfn = cloudformation::Client::new(&sdk);
+    platform_stack(&cfn, &local.stack_name, &stack_outputs(&local)).await?;
+    local.processor_log_group = processor_log(&cfn, &aws_sdk_cloudwatchlogs::Client::new(&sdk), &local.stack_name).await?;
     Ok(local)
+}
+
+/// The processor's log group, as Lambda makes it for the stack's function, with one stream.
+async fn processor_log(cfn: &cloudformation::Client, logs: &aws_sdk_cloudwatchlogs::Client, stack: &str) -> Result<String, BootstrapError> {
+    let resources = cfn.describe_stack_resource().stack_name(stack).logical_resource_id(PROCESSOR_LOGICAL_ID).send().await;
+    let detail = resources.map_err(fail("find the processor function"))?;
+    let name = detail.stack_resource_detail().and_then(|d| d.physical_resource_id()).unwrap_or_default().to_owned();
+    let group = format!("/aws/lambda/{name}");
+    log_group(logs, &group, PROCESSOR_STREAM).await?;
+    Ok(group)
 }
 
 /// The console's audit log group and its `audit` stream (as the deployment makes them), kept if
 /// they exist.
 async fn audit_log(logs: &aws_sdk_cloudwatchlogs::Client, group: &str) -> Result<(), BootstrapError> {
+    log_group(logs, group, "audit").await
+}
+
+/// A log group and a stream in it, kept if they exist.
+async fn log_group(logs: &aws_sdk_cloudwatchlogs::Client, group: &str, stream: &str) -> Result<(), BootstrapError> {
     let made = logs.create_log_group().log_group_name(group).send().await;
     if let Err(e) = made {
         if !e.as_service_error().is_some_and(|s| s.is_resource_already_exists_exception()) {
-            return Err(fail("create the audit log group")(e));
+            return Err(fail("create a log group")(e));
         }
     }
-    let made = logs.create_log_stream().log_group_name(group).log_stream_name("audit").send().await;
+    let made = logs.create_log_stream().log_group_name(group).log_stream_name(stream).send().await;
     if let Err(e) = made {
         if !e.as_service_error().is_some_and(|s| s.is_resource_already_exists_exception()) {
-            return Err(fail("create the audit log stream")(e));
+            return Err(fail("create a log stream")(e));
         }
     }
     Ok(())

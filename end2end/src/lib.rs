@@ -7,6 +7,7 @@ pub mod iam;
 pub mod lambda_api;
 pub mod linear;
 pub mod moto;
+pub mod processor;
 pub mod rehearsal;
 pub mod surface;
 pub mod totp;

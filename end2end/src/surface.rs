@@ -58,6 +58,8 @@ pub const SERVER_FUNCTIONS: &[ServerFn] = &[
     ServerFn { path: "/api/workspaces", needs: Needs::Viewer, args: "", fields: &[] },
     ServerFn { path: "/api/workspace_list", needs: Needs::Viewer, args: "query[q]=", fields: &[("query[q]", Field::Text)] },
     ServerFn { path: "/api/workspace", needs: Needs::Viewer, args: org!(""), fields: &[("org_id", Field::Id)] },
+    ServerFn { path: "/api/workspace_drops", needs: Needs::Viewer, args: org!(""), fields: &[("org_id", Field::Id)] },
+    ServerFn { path: "/api/drops_summary", needs: Needs::Viewer, args: "", fields: &[] },
     ServerFn { path: "/api/connect_info", needs: Needs::Viewer, args: "", fields: &[] },
     ServerFn { path: "/api/audit", needs: Needs::Viewer, args: "", fields: &[] },
     ServerFn {

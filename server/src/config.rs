@@ -35,6 +35,19 @@ pub struct Config {
     /// Where every audit event is also written, one JSON line each, for security teams
     /// (`CONSOLE_AUDIT_LOG_GROUP`, stream `CONSOLE_AUDIT_LOG_STREAM`, default `audit`): none, unset.
     pub audit_log: Option<AuditLog>,
+    /// What the platform drops, from its webhook processor's log.
+    pub drops: DropsConfig,
+}
+
+/// The platform's dropped requests (contract §11).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DropsConfig {
+    /// The processor's log group (`PLATFORM_PROCESSOR_LOG_GROUP`; with `PLATFORM_STACK_NAME` and
+    /// none set, found among the stack's resources); `None`: not known.
+    pub log_group: Option<String>,
+    /// Why it is not known, when the stack was asked and could not tell.
+    pub unknown_because: Option<String>,
+    pub settings: console_core::services::drops::DropsSettings,
 }
 
 /// A CloudWatch Logs stream of the console's own.
@@ -247,6 +260,10 @@ pub const STACK_OUTPUTS: [(&str, &str); 6] = [
 /// Outputs read when the stack has them (a deployment of the platform without them still runs).
 pub const OPTIONAL_STACK_OUTPUTS: [(&str, &str); 1] = [("RepoTableName", "PLATFORM_REPO_TABLE")];
 
+/// Set by [`crate::load_config`] (never by an operator) when the platform stack could not tell
+/// the processor's log group: the reason the pages give.
+pub const PROCESSOR_UNKNOWN: &str = "CONSOLE_INTERNAL_PROCESSOR_UNKNOWN";
+
 /// The stack whose outputs configure the console (`PLATFORM_STACK_NAME`), when one is named.
 pub fn stack_name(env: &HashMap<String, String>) -> Option<String> {
     env.get("PLATFORM_STACK_NAME").map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
@@ -353,6 +370,21 @@ impl Config {
                 r.fail("CONSOLE_AUDIT_LOG_STREAM", "must be a log stream's name (letters, digits and _-./#)");
             }
         }
+        let drops = DropsConfig {
+            log_group: r.get("PLATFORM_PROCESSOR_LOG_GROUP").map(|g| g.trim().to_owned()).filter(|g| !g.is_empty()),
+            unknown_because: r.get(PROCESSOR_UNKNOWN).filter(|w| !w.is_empty()),
+            settings: console_core::services::drops::DropsSettings {
+                window: Duration::from_secs(86_400 * r.ranged("CONSOLE_DROPS_DAYS", 7, 1..=30, "days")),
+                ttl: r.seconds("CONSOLE_DROPS_CACHE_SECONDS", 60, 0..=3600),
+                per_hour: r.ranged("CONSOLE_DROPS_ALERT_PER_HOUR", 10, 0..=100_000, "a number of requests (0: no incident)"),
+                max_calls: 10,
+            },
+        };
+        if let Some(g) = &drops.log_group {
+            if g.len() > 512 || !g.chars().all(|c| c.is_ascii_alphanumeric() || "_-./#$[]".contains(c)) {
+                r.fail("PLATFORM_PROCESSOR_LOG_GROUP", "must be a log group's name (/aws/lambda/<the processor function's name>)");
+            }
+        }
         let linking = LinkingSettings {
             members_cache: r.seconds("CONSOLE_LINEAR_USERS_CACHE_SECONDS", 300, 0..=86_400),
             pool_cache: Duration::from_secs(60),
@@ -380,6 +412,7 @@ impl Config {
             linking,
             overview_cache,
             audit_log,
+            drops,
         })
     }
 

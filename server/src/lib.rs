@@ -92,7 +92,24 @@ pub async fn load_config(env: HashMap<String, String>, sdk: Option<&aws_config::
         }
     };
     let outputs = adapters::cloudformation::stack_outputs(&client, &stack).await?;
-    Ok(Config::from_map(&config::with_stack_outputs(&env, &stack, &outputs)?)?)
+    let mut env = config::with_stack_outputs(&env, &stack, &outputs)?;
+    // The webhook processor's log group, among the stack's resources, unless one is named.
+    if env.get("PLATFORM_PROCESSOR_LOG_GROUP").is_none_or(|g| g.trim().is_empty()) {
+        match adapters::platform_log::find_processor_group(&client, &stack).await {
+            Ok(Some(group)) => {
+                env.insert("PLATFORM_PROCESSOR_LOG_GROUP".into(), group);
+            }
+            Ok(None) => {
+                let why = format!("the platform stack {stack} has no function WebhookProcessorFn: set PLATFORM_PROCESSOR_LOG_GROUP");
+                env.insert(config::PROCESSOR_UNKNOWN.into(), why);
+            }
+            Err(why) => {
+                tracing::warn!(stack = %stack, "{why}");
+                env.insert(config::PROCESSOR_UNKNOWN.into(), why);
+            }
+        }
+    }
+    Ok(Config::from_map(&env)?)
 }
 
 /// Why the console could not start once its configuration was read.
@@ -148,33 +165,37 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
     let session_store =
         adapters::dynamodb::sessions::DynamoSessionStore::new(aws.dynamodb.clone(), config.tables.sessions.clone(), seal.clone())
             .with_cache(config.access.session_cache);
-    let backends = Backends {
-        registry: Arc::new(DynamoRegistry::new(aws.dynamodb.clone(), config.tables.registry.clone())),
-        vault: Arc::new(SecretsVault::new(aws.secrets.clone())),
-        mappings: Arc::new(DynamoMappings::new(aws.dynamodb.clone(), config.tables.user_mapping.clone())),
-        install_links: Arc::new(DynamoInstallLinks::new(aws.dynamodb.clone(), config.tables.incidents.clone())),
-        project_mappings: Arc::new(DynamoProjectMappings::new(aws.dynamodb.clone(), config.tables.project_mapping.clone())),
-        repositories: config
-            .tables
-            .repositories
-            .clone()
-            .map(|t| Arc::new(DynamoRepositories::new(aws.dynamodb.clone(), t)) as Arc<dyn console_core::ports::Repositories>),
-        oauth: Arc::new(LinearOAuthClient::new(linear_http.clone(), &l.base_url, &l.api_url, &l.redirect_uri)),
-        api: Arc::new(LinearGraphql::new(linear_http, &l.api_url)),
-        directory: Arc::new(CognitoDirectory::new(aws.cognito.clone(), config.cognito.user_pool_id.clone())),
-        audit: Arc::new(adapters::audit_log::StreamedAudit::new(
-            audit_table.clone(),
-            config.audit_log.clone().map(|to| (aws.logs.clone(), to)),
-        )),
-        incidents: Arc::new(DynamoIncidents::new(aws.dynamodb.clone(), config.tables.incidents.clone())),
-        sender: Arc::new(alerting::HttpSender::new(aws.sns.clone(), http("alert webhooks", Duration::from_secs(5))?)),
-        leases: Arc::new(DynamoLeases::new(aws.dynamodb.clone(), config.tables.sessions.clone())),
-        counters: Arc::new(DynamoCounters::new(aws.dynamodb.clone(), config.tables.sessions.clone())),
-        sessions: Arc::new(session_store.clone()),
-        factors: Arc::new(adapters::dynamodb::factors::DynamoFactors::new(aws.dynamodb.clone(), config.tables.incidents.clone(), seal)),
-        clock: clock.clone(),
-        ids: Arc::new(RandomIds),
-    };
+    let backends =
+        Backends {
+            registry: Arc::new(DynamoRegistry::new(aws.dynamodb.clone(), config.tables.registry.clone())),
+            vault: Arc::new(SecretsVault::new(aws.secrets.clone())),
+            mappings: Arc::new(DynamoMappings::new(aws.dynamodb.clone(), config.tables.user_mapping.clone())),
+            install_links: Arc::new(DynamoInstallLinks::new(aws.dynamodb.clone(), config.tables.incidents.clone())),
+            project_mappings: Arc::new(DynamoProjectMappings::new(aws.dynamodb.clone(), config.tables.project_mapping.clone())),
+            repositories: config
+                .tables
+                .repositories
+                .clone()
+                .map(|t| Arc::new(DynamoRepositories::new(aws.dynamodb.clone(), t)) as Arc<dyn console_core::ports::Repositories>),
+            oauth: Arc::new(LinearOAuthClient::new(linear_http.clone(), &l.base_url, &l.api_url, &l.redirect_uri)),
+            api: Arc::new(LinearGraphql::new(linear_http, &l.api_url)),
+            directory: Arc::new(CognitoDirectory::new(aws.cognito.clone(), config.cognito.user_pool_id.clone())),
+            audit: Arc::new(adapters::audit_log::StreamedAudit::new(
+                audit_table.clone(),
+                config.audit_log.clone().map(|to| (aws.logs.clone(), to)),
+            )),
+            incidents: Arc::new(DynamoIncidents::new(aws.dynamodb.clone(), config.tables.incidents.clone())),
+            sender: Arc::new(alerting::HttpSender::new(aws.sns.clone(), http("alert webhooks", Duration::from_secs(5))?)),
+            leases: Arc::new(DynamoLeases::new(aws.dynamodb.clone(), config.tables.sessions.clone())),
+            counters: Arc::new(DynamoCounters::new(aws.dynamodb.clone(), config.tables.sessions.clone())),
+            sessions: Arc::new(session_store.clone()),
+            factors: Arc::new(adapters::dynamodb::factors::DynamoFactors::new(aws.dynamodb.clone(), config.tables.incidents.clone(), seal)),
+            platform_log: config.drops.log_group.clone().map(|g| {
+                Arc::new(adapters::platform_log::ProcessorLog::new(aws.logs.clone(), g)) as Arc<dyn console_core::ports::PlatformLog>
+            }),
+            clock: clock.clone(),
+            ids: Arc::new(RandomIds),
+        };
     let a = &config.alerts;
     let settings = Settings {
         page_cache: config.overview_cache,
@@ -190,6 +211,7 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
         },
         role_groups: config.role_groups(),
         recheck: config.access.recheck,
+        drops: config.drops.settings.clone(),
     };
     let services = Arc::new(Services::new(backends, settings));
     let mfa = cognito::mfa::Mfa::new(aws.cognito.clone(), config.cognito.user_pool_id.clone());
@@ -204,6 +226,7 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
         recent_changes: Default::default(),
         page_cache_seconds: config.overview_cache.as_secs() as i64,
         audit_log: config.audit_log.as_ref().map(|a| format!("group {}, stream {}", a.group, a.stream)),
+        drops_unknown: config.drops.unknown_because.clone(),
     };
     let config = Arc::new(config);
     Ok(AppState {

@@ -427,6 +427,105 @@ pub fn session(s: &console_core::ports::SessionSummary, current: Option<&super::
     }
 }
 
+fn iso_ms(ms: i64) -> String {
+    console_core::time::iso_millis(
+        time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
+    )
+}
+
+/// A workspace's dropped requests; `counts_only` (a viewer) leaves every name out.
+pub fn workspace_drops(
+    d: console_core::services::drops::WorkspaceDrops,
+    threshold: usize,
+    counts_only: bool,
+) -> crate::drops_view::WorkspaceDrops {
+    use console_core::drops::DropKind;
+    use console_core::records::projects::ACTIVE;
+    let now = crate::edge::now_unix();
+    let people_times = d.people.iter().map(|p| p.tally.times).sum();
+    let people_count = d.people.len();
+    let people = if counts_only {
+        Vec::new()
+    } else {
+        d.people
+            .into_iter()
+            .map(|p| crate::drops_view::DroppedPerson {
+                linear_user_id: p.tally.key.clone(),
+                row: p.member.map(|m| row(m, now)),
+                times: p.tally.times,
+                last_at: iso_ms(p.tally.last),
+                commented: p.tally.kinds.contains(&DropKind::UnlinkedCommenter),
+            })
+            .collect()
+    };
+    let projects = d
+        .projects
+        .into_iter()
+        .map(|p| {
+            let active = p.mapping.as_ref().is_some_and(|m| m.status.as_deref() == Some(ACTIVE));
+            let mapping = match &p.mapping {
+                None => "not mapped".to_owned(),
+                Some(m) if active => format!("mapped to {} since", m.repo.as_deref().unwrap_or("?")),
+                Some(m) => format!("{} (to {})", m.status.as_deref().unwrap_or("no status"), m.repo.as_deref().unwrap_or("?")),
+            };
+            crate::drops_view::DroppedProject {
+                project_id: p.project.id.to_string(),
+                name: p.project.name,
+                times: p.tally.times,
+                last_at: iso_ms(p.tally.last),
+                mapping,
+                mapped: active,
+            }
+        })
+        .collect();
+    crate::drops_view::WorkspaceDrops {
+        source: Some(d.source),
+        unknown_because: None,
+        days: d.days,
+        read_at: Some(iso_ms(d.read_at)),
+        complete: d.complete,
+        writable: d.writable,
+        counts_only,
+        people_count,
+        people_times,
+        people,
+        projects,
+        no_project: d.no_project.iter().map(|t| t.times).sum(),
+        no_project_issues: if counts_only { Vec::new() } else { d.no_project.iter().take(10).map(|t| t.key.clone()).collect() },
+        other_projects: d.other_projects,
+        unattributable: d.unattributable,
+        last_hour: d.last_hour,
+        threshold,
+        members_error: d.members_error,
+        projects_error: d.projects_error,
+    }
+}
+
+/// The overview's counts of dropped requests.
+pub fn drops_summary(o: console_core::services::drops::DropsOverview, rows: &[WorkspaceRow]) -> crate::drops_view::DropsSummary {
+    use console_core::drops::DropKind;
+    let kind = |k: DropKind| o.by_kind.get(&k).copied().unwrap_or(0);
+    let label = |org: &str| {
+        let row = rows.iter().find(|w| w.record.org_id.as_str() == org);
+        row.and_then(|w| w.record.slug.clone().or(w.record.console.name.clone())).unwrap_or_else(|| org.to_owned())
+    };
+    let mut per_workspace: Vec<(String, String, usize)> =
+        o.per_workspace.into_iter().map(|(org, n)| (label(&org), org, n)).map(|(name, org, n)| (org, name, n)).collect();
+    per_workspace.sort_by(|a, b| b.2.cmp(&a.2).then(a.1.cmp(&b.1)));
+    crate::drops_view::DropsSummary {
+        source: Some(o.source),
+        unknown_because: None,
+        days: o.days,
+        complete: o.complete,
+        total: o.total,
+        per_workspace,
+        people: kind(DropKind::UnlinkedActor) + kind(DropKind::UnlinkedCommenter),
+        unmapped_projects: kind(DropKind::UnmappedProject),
+        no_project: kind(DropKind::NoProject),
+        unattributable: kind(DropKind::Unattributable),
+    }
+}
+
 #[cfg(test)]
 mod project_tests {
     use super::*;

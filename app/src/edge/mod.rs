@@ -48,6 +48,8 @@ pub struct Console {
     pub page_cache_seconds: i64,
     /// Where audit events are also written (`group <name>, stream <name>`), if anywhere.
     pub audit_log: Option<String>,
+    /// Why the platform's processor log is not known (the stack was asked and could not tell).
+    pub drops_unknown: Option<String>,
 }
 
 /// The sessions of this instance that made a change lately (by their handle), and when: for the

@@ -13,6 +13,7 @@ pub mod profile;
 pub mod settings;
 pub mod users;
 pub mod workspace;
+pub mod workspace_drops;
 pub mod workspace_projects;
 pub mod workspace_users;
 pub mod workspaces;

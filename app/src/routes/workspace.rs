@@ -7,7 +7,9 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use crate::components::access::may;
 use crate::components::copy::CopyButton;
 use crate::components::status::{ErrorNotice, HealthBadge, Loading, NoticeBanner, StateBadge, StepsReport};
-use crate::functions::{get_workspace, search_audit, CheckWorkspace, RefreshWorkspace, RemoveWorkspace, RetryOrphan, SaveWebhookSecret};
+use crate::functions::{
+    get_workspace, get_workspace_drops, search_audit, CheckWorkspace, RefreshWorkspace, RemoveWorkspace, RetryOrphan, SaveWebhookSecret,
+};
 use crate::identity::Role;
 use crate::outcomes::{Notice, WorkspaceNotice};
 use crate::relative_time::When;
@@ -23,6 +25,7 @@ pub fn WorkspacePage() -> impl IntoView {
     let detail = Resource::new(move || (org_id(), after()), |(org, a)| get_workspace(org, a));
     let history =
         Resource::new(move || (org_id(), after()), |(org, a)| search_audit(AuditQuery { workspace: org, ..AuditQuery::default() }, a));
+    let drops = Resource::new(move || (org_id(), after()), |(org, a)| get_workspace_drops(org, a));
     let banner = move || {
         let q = query.read();
         WorkspaceNotice::from_query(q.get("notice").as_deref(), q.get("error").as_deref())
@@ -38,6 +41,14 @@ pub fn WorkspacePage() -> impl IntoView {
             {move || detail.get().map(|r| match r {
                 Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
                 Ok(d) => view! { <Detail d webhook_missing=webhook_missing() retype=banner() == Some(WorkspaceNotice::ConfirmMismatch)/> }.into_any(),
+            })}
+        </Suspense>
+        <Suspense fallback=|| view! { <Loading what="what the platform dropped"/> }>
+            {move || drops.get().map(|r| match r {
+                // A workspace that is not there is said once, above.
+                Err(crate::errors::AppError::NotFound(_)) => ().into_any(),
+                Err(e) => view! { <section class="mt-8"><ErrorNotice error=e/></section> }.into_any(),
+                Ok(d) => view! { <crate::routes::workspace_drops::Dropped org_id=org_id() d/> }.into_any(),
             })}
         </Suspense>
         <Suspense fallback=|| view! { <Loading what="the workspace's history"/> }>

@@ -8,8 +8,9 @@ use crate::components::access::Can;
 use crate::components::copy::CopyButton;
 use crate::components::export::ExportLinks;
 use crate::components::status::{ErrorNotice, HealthBadge, Loading, PageHeader, StateBadge, StepsReport};
+use crate::drops_view::DropsSummary;
 use crate::errors::AppError;
-use crate::functions::workspace_list;
+use crate::functions::{get_drops_summary, workspace_list};
 use crate::identity::Role;
 use crate::registry_view::{RegistryQuery, Sort, Summary};
 use crate::relative_time::When;
@@ -27,6 +28,7 @@ pub fn WorkspacesPage() -> impl IntoView {
             async move { workspace_list(q?, a).await }
         },
     );
+    let drops = Resource::new(after, get_drops_summary);
     let removed = move || query.read().get("steps").map(|steps| (query.read().get("removed").unwrap_or_default(), steps));
     view! {
         <Title text="Workspaces"/>
@@ -43,6 +45,12 @@ pub fn WorkspacesPage() -> impl IntoView {
             <p data-testid="removed" class="mb-2 text-sm font-medium">{format!("Removed {slug}.")}</p>
             <StepsReport steps/>
         })}
+        <Suspense fallback=|| ()>
+            {move || drops.get().map(|r| match r {
+                Ok(d) => view! { <DropsStrip d/> }.into_any(),
+                Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+            })}
+        </Suspense>
         <Suspense fallback=|| view! { <Loading what="workspaces"/> }>
             {move || rows.get().map(|r| match r {
                 Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
@@ -240,4 +248,38 @@ fn WorkspaceTable(rows: Vec<WorkspaceSummary>, as_of: String) -> impl IntoView {
             </table>
         </div>
     }
+}
+
+/// *Dropped in the last 7 days* across workspaces: how many requests the platform ignored, and
+/// the workspaces whose people it ignored (each a link to its page, where the buttons are).
+#[component]
+fn DropsStrip(d: DropsSummary) -> impl IntoView {
+    if d.source.is_none() || d.total == 0 {
+        return ().into_any();
+    }
+    let text = format!(
+        "Dropped in the last {} days: {} requests the platform ignored — {} by people not linked, {} in projects not mapped, {} in no project{}.",
+        d.days,
+        d.total,
+        d.people,
+        d.unmapped_projects,
+        d.no_project,
+        if d.unattributable > 0 { format!(", {} without organization or actor", d.unattributable) } else { String::new() }
+    );
+    view! {
+        <div data-testid="drops-overview" class="mb-3 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100">
+            <p data-testid="drops-overview-total">{text}</p>
+            {(!d.per_workspace.is_empty()).then(|| view! {
+                <p class="mt-1 flex flex-wrap gap-x-3">
+                    "People not linked, by workspace:"
+                    {d.per_workspace.into_iter().map(|(org, name, n)| view! {
+                        <a data-testid="drops-workspace" data-org=org.clone() class="font-medium underline" href=format!("/workspaces/{org}#drops")>
+                            {format!("{name} {n}")}
+                        </a>
+                    }).collect_view()}
+                </p>
+            })}
+        </div>
+    }
+    .into_any()
 }

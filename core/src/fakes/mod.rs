@@ -12,6 +12,7 @@ mod install_links;
 mod linear;
 mod mappings;
 mod misc;
+mod platform_log;
 mod projects;
 mod registry;
 mod sessions;
@@ -30,6 +31,7 @@ pub use install_links::FakeInstallLinks;
 pub use linear::{FakeApi, FakeOAuth, LinearOrg};
 pub use mappings::FakeMappings;
 pub use misc::{FakeCounters, FakeIds, FakeLeases};
+pub use platform_log::FakePlatformLog;
 pub use projects::{FakeProjectMappings, FakeRepositories};
 pub use registry::FakeRegistry;
 pub use sessions::FakeSessions;
@@ -158,6 +160,7 @@ pub struct Fakes {
     pub counters: Arc<FakeCounters>,
     pub sessions: Arc<FakeSessions>,
     pub factors: Arc<FakeFactors>,
+    pub platform_log: Arc<FakePlatformLog>,
     /// The registry's views epoch the services built here share.
     pub views: Epoch,
     journal: Journal,
@@ -196,6 +199,7 @@ impl Fakes {
             counters: Arc::new(FakeCounters::new(Script::new("counters", &journal))),
             sessions: Arc::new(FakeSessions::new(Script::new("sessions", &journal))),
             factors: Arc::new(FakeFactors::new(Script::new("factors", &journal))),
+            platform_log: Arc::new(FakePlatformLog::new(Script::new("platform_log", &journal))),
             views: Epoch::default(),
             clock,
             journal,
@@ -225,6 +229,7 @@ impl Fakes {
             "leases" => &self.leases.script,
             "sessions" => &self.sessions.script,
             "factors" => &self.factors.script,
+            "platform_log" => &self.platform_log.script,
             _ => &self.counters.script,
         }
     }
@@ -375,9 +380,33 @@ impl Fakes {
             mappings: self.mappings.clone(),
             leases: self.leases.clone(),
             watch: Arc::new(self.watch(1)),
+            drops: Arc::new(self.drops(10)),
             clock: self.clock(),
             instance: crate::ports::Ids::unique(self.ids.as_ref()),
             settings: SweepSettings { interval: Some(Duration::from_secs(30)), concurrency: 4, refresh_within },
+        })
+    }
+
+    /// What the platform dropped, from the fake processor log: 7 days, reused a minute, an
+    /// incident over `per_hour` in an hour, at most two calls per read.
+    pub fn drops(&self, per_hour: usize) -> crate::services::drops::Drops {
+        self.drops_reading(Some(self.platform_log.clone()), per_hour)
+    }
+
+    /// As [`Fakes::drops`], with no processor log known.
+    pub fn drops_without_log(&self) -> crate::services::drops::Drops {
+        self.drops_reading(None, 0)
+    }
+
+    fn drops_reading(&self, log: Option<Arc<dyn crate::ports::PlatformLog>>, per_hour: usize) -> crate::services::drops::Drops {
+        use crate::services::drops::{Drops, DropsParts, DropsSettings};
+        Drops::new(DropsParts {
+            log,
+            user_links: Arc::new(self.user_links()),
+            projects: Arc::new(self.projects()),
+            watch: Arc::new(self.watch(1)),
+            clock: self.clock(),
+            settings: DropsSettings { window: Duration::from_secs(7 * 86_400), ttl: Duration::from_secs(60), per_hour, max_calls: 2 },
         })
     }
 

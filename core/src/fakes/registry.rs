@@ -29,6 +29,10 @@ impl FakeRegistry {
         lock(&self.rows).get(org).cloned()
     }
 
+    pub fn rows(&self) -> Vec<RegistryRecord> {
+        lock(&self.rows).values().cloned().collect()
+    }
+
     pub fn edit(&self, org: &OrgId, f: impl FnOnce(&mut RegistryRecord)) {
         if let Some(r) = lock(&self.rows).get_mut(org) {
             f(r);

@@ -145,7 +145,8 @@ impl Watch {
             self.store.record_health(who.org_id, now, event, o.health, evidence),
         );
         recorded?;
-        let open = open?;
+        // Only the token's health is judged here (dropped requests open and end by their own rule).
+        let open: Vec<Incident> = open?.into_iter().filter(|i| i.kind.is_health()).collect();
         let kinds: Vec<IncidentKind> = open.iter().map(|i| i.kind).collect();
         let degraded = o.health == Health::Degraded;
         let since = since?;
@@ -154,21 +155,8 @@ impl Watch {
         }
         match decide(&o, &kinds, since, now, self.rules.degraded_after) {
             Step::Open(kind) => {
-                let incident = Incident {
-                    id: self.ids.unique(),
-                    org_id: who.org_id.to_owned(),
-                    slug: who.slug.map(str::to_owned),
-                    name: who.name.map(str::to_owned),
-                    kind,
-                    first_seen: since.filter(|_| kind == IncidentKind::Degraded).unwrap_or(now),
-                    last_seen: now,
-                    resolved_at: None,
-                    evidence: evidence.to_owned(),
-                    acknowledged_by: None,
-                    note: None,
-                    snoozed_until: None,
-                    snoozed_until_resolved: false,
-                };
+                let first_seen = since.filter(|_| kind == IncidentKind::Degraded).unwrap_or(now);
+                let incident = self.new_incident(who, kind, first_seen, now, evidence);
                 // Only the instance whose conditional write succeeds announces it.
                 if self.store.create(&incident).await? {
                     tracing::warn!(org_id = who.org_id, kind = kind.code(), "incident opened");
@@ -178,17 +166,70 @@ impl Watch {
             Step::Seen(kind) => self.store.seen(who.org_id, kind, now, evidence).await?,
             Step::ResolveAll => {
                 for incident in open {
-                    if self.store.resolve(&incident, now).await? {
-                        tracing::info!(org_id = who.org_id, kind = incident.kind.code(), "incident resolved");
-                        // Announced unless it was snoozed until resolved (then nobody wanted news of it).
-                        if !incident.snoozed_until_resolved {
-                            let resolved = Incident { resolved_at: Some(now), ..incident };
-                            self.alerts.notify(&resolved, AlertEvent::Resolved).await;
-                        }
-                    }
+                    self.resolve(incident, now).await?;
                 }
             }
             Step::Wait { .. } | Step::Nothing => {}
+        }
+        Ok(())
+    }
+
+    /// What the sweep read of a workspace's dropped requests: over the threshold opens one
+    /// [`IncidentKind::DroppedEvents`] (announced once, as any incident), over it again moves its
+    /// "last seen", back under it resolves it. A failure is logged, as an observation's.
+    pub async fn observe_drops(&self, who: Subject<'_>, over: bool, evidence: &str) {
+        let result = self.try_observe_drops(&who, over, evidence, self.clock.unix()).await;
+        self.changed();
+        if let Err(e) = result {
+            tracing::error!(error = %chain(&e), org_id = who.org_id, "incident bookkeeping of dropped requests failed");
+        }
+    }
+
+    async fn try_observe_drops(&self, who: &Subject<'_>, over: bool, evidence: &str, now: i64) -> Result<(), Unavailable> {
+        let kind = IncidentKind::DroppedEvents;
+        let open = self.store.open(Some(who.org_id)).await?.into_iter().find(|i| i.kind == kind);
+        match (open, over) {
+            (None, true) => {
+                let incident = self.new_incident(who, kind, now, now, evidence);
+                if self.store.create(&incident).await? {
+                    tracing::warn!(org_id = who.org_id, kind = kind.code(), "incident opened");
+                    self.alerts.notify(&incident, AlertEvent::Opened).await;
+                }
+            }
+            (Some(_), true) => self.store.seen(who.org_id, kind, now, evidence).await?,
+            (Some(incident), false) => self.resolve(incident, now).await?,
+            (None, false) => {}
+        }
+        Ok(())
+    }
+
+    fn new_incident(&self, who: &Subject<'_>, kind: IncidentKind, first_seen: i64, now: i64, evidence: &str) -> Incident {
+        Incident {
+            id: self.ids.unique(),
+            org_id: who.org_id.to_owned(),
+            slug: who.slug.map(str::to_owned),
+            name: who.name.map(str::to_owned),
+            kind,
+            first_seen,
+            last_seen: now,
+            resolved_at: None,
+            evidence: evidence.to_owned(),
+            acknowledged_by: None,
+            note: None,
+            snoozed_until: None,
+            snoozed_until_resolved: false,
+        }
+    }
+
+    /// Resolves one incident, announced unless it was snoozed until resolved (then nobody wanted
+    /// news of it); only the instance whose write succeeds announces it.
+    async fn resolve(&self, incident: Incident, now: i64) -> Result<(), Unavailable> {
+        if self.store.resolve(&incident, now).await? {
+            tracing::info!(org_id = incident.org_id, kind = incident.kind.code(), "incident resolved");
+            if !incident.snoozed_until_resolved {
+                let resolved = Incident { resolved_at: Some(now), ..incident };
+                self.alerts.notify(&resolved, AlertEvent::Resolved).await;
+            }
         }
         Ok(())
     }
@@ -414,6 +455,28 @@ mod tests {
         watch.observe(WHO, seen(Health::Healthy), "check", "ok").await;
         assert!(f.incidents.open_now().is_empty());
         assert_eq!(f.sender.sent().len(), 1, "the opening only");
+    }
+
+    #[tokio::test]
+    async fn dropped_requests_open_one_incident_a_healthy_check_leaves_it_and_a_quiet_hour_resolves_it() {
+        let f = Fakes::new();
+        let watch = f.watch(1);
+        watch.observe_drops(WHO, true, "12 requests dropped in the last hour").await;
+        watch.observe_drops(WHO, true, "15 requests dropped in the last hour").await;
+        let open = f.incidents.open_now();
+        assert_eq!(open.len(), 1, "one incident");
+        assert_eq!((open[0].kind, open[0].evidence.as_str()), (IncidentKind::DroppedEvents, "15 requests dropped in the last hour"));
+        let sent = f.sender.sent();
+        assert_eq!(sent.len(), 1, "announced once");
+        assert!(sent[0].1.title.contains("Dropping requests") && sent[0].1.text.contains("link"), "{:?}", sent[0].1);
+        watch.observe(WHO, seen(Health::Healthy), "check", "check: ok").await;
+        assert_eq!(f.incidents.open_now().len(), 1, "a healthy token does not end it");
+        watch.observe(WHO, seen(Health::NeedsReconnect), "check", "dead").await;
+        watch.observe(WHO, seen(Health::Healthy), "check", "ok").await;
+        assert_eq!(f.incidents.open_now().iter().map(|i| i.kind).collect::<Vec<_>>(), vec![IncidentKind::DroppedEvents]);
+        watch.observe_drops(WHO, false, "2 requests dropped in the last hour").await;
+        assert!(f.incidents.open_now().is_empty());
+        assert_eq!(f.sender.sent().last().map(|(_, m)| m.event), Some(AlertEvent::Resolved));
     }
 
     #[tokio::test]

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod alerts;
 pub mod audit;
+pub mod drops;
 pub mod incidents;
 pub mod install;
 pub mod install_links;
@@ -25,7 +26,7 @@ use crate::access::RoleGroups;
 use crate::cache::Epoch;
 use crate::ports::{
     AlertSender, AuditStore, Channel, Directory, Factors, Ids, IncidentStore, InstallLinkStore, Leases, LinearApi, LinearOAuth, Mappings,
-    MemberSessions, ProjectMappings, RegistryStore, Repositories, SignInCounters, TokenVault,
+    MemberSessions, PlatformLog, ProjectMappings, RegistryStore, Repositories, SignInCounters, TokenVault,
 };
 use crate::time::Clock;
 
@@ -48,6 +49,8 @@ pub struct Backends {
     pub counters: Arc<dyn SignInCounters>,
     pub sessions: Arc<dyn MemberSessions>,
     pub factors: Arc<dyn Factors>,
+    /// The platform's webhook processor's log, when it is known.
+    pub platform_log: Option<Arc<dyn PlatformLog>>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn Ids>,
 }
@@ -66,6 +69,7 @@ pub struct Settings {
     pub role_groups: RoleGroups,
     /// How often the roster of the console's groups is read again.
     pub recheck: Duration,
+    pub drops: drops::DropsSettings,
 }
 
 /// Every service, built once.
@@ -78,6 +82,7 @@ pub struct Services {
     pub install_links: Arc<install_links::InstallLinks>,
     pub user_links: Arc<user_links::UserLinks>,
     pub projects: Arc<projects::Projects>,
+    pub drops: Arc<drops::Drops>,
     pub workspaces: Arc<workspaces::Workspaces>,
     pub sweeper: Arc<sweep::Sweeper>,
     pub access: Arc<access::Access>,
@@ -180,13 +185,21 @@ impl Services {
             page_cache: s.page_cache,
             views: views.clone(),
         }));
-
+        let drops = Arc::new(drops::Drops::new(drops::DropsParts {
+            log: b.platform_log.clone(),
+            user_links: user_links.clone(),
+            projects: projects.clone(),
+            watch: watch.clone(),
+            clock: b.clock.clone(),
+            settings: s.drops,
+        }));
         let sweeper = Arc::new(sweep::Sweeper::new(sweep::SweepParts {
             registry: b.registry.clone(),
             upkeep: upkeep.clone(),
             mappings,
             leases: b.leases.clone(),
             watch: watch.clone(),
+            drops: drops.clone(),
             clock: b.clock.clone(),
             instance: b.ids.unique(),
             settings: s.sweep,
@@ -204,6 +217,7 @@ impl Services {
             install_links,
             user_links,
             projects,
+            drops,
             workspaces,
             sweeper,
             access,

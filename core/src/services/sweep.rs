@@ -3,7 +3,8 @@
 //! left alone until its reset. It refreshes only inside a configured window before expiry (off by
 //! default: the platform owns refresh). Each check goes through the incident bookkeeping; a row
 //! revoked outside the console is observed too; then reminders of open incidents and due alert
-//! retries are sent, and invites past their `ttl` deleted.
+//! retries are sent, and invites past their `ttl` deleted. The platform's log is read for workspaces
+//! dropping requests (`services::drops`).
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -44,6 +45,8 @@ pub struct SweepReport {
     pub reminders: usize,
     /// Failed alert deliveries tried again.
     pub alert_retries: usize,
+    /// Workspaces that dropped more requests in the last hour than the threshold.
+    pub dropping: usize,
 }
 
 /// What the sweep calls.
@@ -53,6 +56,8 @@ pub struct SweepParts {
     pub mappings: Arc<dyn Mappings>,
     pub leases: Arc<dyn Leases>,
     pub watch: Arc<Watch>,
+    /// The platform's dropped requests, judged after the checks.
+    pub drops: Arc<crate::services::drops::Drops>,
     pub clock: Arc<dyn Clock>,
     pub instance: String,
     pub settings: SweepSettings,
@@ -105,12 +110,14 @@ impl Sweeper {
             let evidence = format!("registry: status {}", r.status.as_ref().map(|s| s.as_str()).unwrap_or("?"));
             self.p.watch.observe(subject(r), o, "sweep", &evidence).await;
         }
+        // The platform's log: a workspace dropping people's requests is an incident too.
+        let dropping = self.p.drops.judge(&records).await;
         let targets: Vec<(OrgId, Option<OffsetDateTime>)> = records
             .into_iter()
             .filter(|r| r.is_active() && !r.vault_managed())
             .map(|r| (r.org_id, r.console.token_expires_at.as_deref().and_then(parse_iso)))
             .collect();
-        let mut report = SweepReport { expired_invites_deleted, ..SweepReport::default() };
+        let mut report = SweepReport { expired_invites_deleted, dropping, ..SweepReport::default() };
         let mut due = Vec::new();
         if let Ok(mut backoff) = self.backoff.lock() {
             backoff.retain(|_, reset| *reset > now_ms);

@@ -27,7 +27,10 @@ async fn main() {
     }
     // The console finds the platform's tables, secret and pool through the stack's outputs, as it
     // would next to a deployed platform stack.
-    let lines: String = local.stack_env().iter().map(|(k, v)| format!("export {k}='{v}'\n")).collect();
+    let mut lines: String = local.stack_env().iter().map(|(k, v)| format!("export {k}='{v}'\n")).collect();
+    // Not the console's (it finds the group through the stack): the demo seed writes the
+    // processor's lines there.
+    lines.push_str(&format!("export LOCAL_PROCESSOR_LOG_GROUP='{}'\n", local.processor_log_group));
     match std::env::args().nth(1) {
         Some(path) => {
             let written = std::fs::File::create(&path).and_then(|mut f| f.write_all(lines.as_bytes()));

@@ -3,8 +3,12 @@
 //! one healthy, one whose token expires within the hour, and one whose grant the stand-in then
 //! revokes (its *Check now* opens an incident, which alerts the bootstrap's SNS topic); and it links
 //! the suggested members of the healthy one. The fixture rows stay as the bootstrap wrote them.
+//! Then it writes what the platform's webhook processor logs when it drops a request into the
+//! processor's log group (`LOCAL_PROCESSOR_LOG_GROUP`): the healthy workspace's two members who
+//! are not linked asked for work, and issues in its project that is not mapped and in no project.
 //!
-//! Environment: CONSOLE_BASE, LINEAR_BASE_URL, DEMO_PASSWORD.
+//! Environment: CONSOLE_BASE, LINEAR_BASE_URL, DEMO_PASSWORD, LOCAL_PROCESSOR_LOG_GROUP,
+//! AWS_ENDPOINT_URL, AWS_REGION.
 use reqwest::redirect::Policy;
 use reqwest::Client;
 
@@ -124,7 +128,34 @@ async fn seed() -> Result<(), String> {
     for org in [INITRODE_ID, GLOBEX_ID] {
         demo.call("check_workspace", &[("org_id", org)]).await?;
     }
-    Ok(())
+    dropped().await
+}
+
+/// The processor's lines for initrode: Pat asked three times, Ira once by a comment, two issues in
+/// its project Billing (not mapped), one issue in no project; spread over the last days.
+async fn dropped() -> Result<(), String> {
+    use end2end::processor::{now_ms, write, Dropped};
+    let Ok(group) = std::env::var("LOCAL_PROCESSOR_LOG_GROUP") else { return Ok(()) };
+    let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| "http://127.0.0.1:4566".into());
+    let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into());
+    let orgs = end2end::linear::seed::orgs();
+    let initrode = orgs.iter().find(|o| o.id == INITRODE_ID).ok_or("no initrode in the stand-in's seed")?;
+    let user = |email: &str| initrode.users.iter().find(|u| u.email == email).map(|u| u.id.clone()).ok_or(format!("no {email}"));
+    let (pat, ira) = (user("pat@initrode.example")?, user("ira@initrode.example")?);
+    let billing = initrode.projects.iter().find(|p| p.name == "Billing").map(|p| p.id.clone()).ok_or("no Billing project")?;
+    let (hour, now) = (3_600_000, now_ms());
+    let lines = [
+        (now - 50 * hour, Dropped::UnlinkedActor { org: INITRODE_ID, user: &pat, issue: "d1e5a0c1-0000-4000-8000-000000000001" }),
+        (now - 26 * hour, Dropped::UnlinkedActor { org: INITRODE_ID, user: &pat, issue: "d1e5a0c1-0000-4000-8000-000000000002" }),
+        (now - 2 * hour, Dropped::UnlinkedActor { org: INITRODE_ID, user: &pat, issue: "d1e5a0c1-0000-4000-8000-000000000003" }),
+        (now - 5 * hour, Dropped::UnlinkedCommenter { org: INITRODE_ID, user: &ira, issue: "d1e5a0c1-0000-4000-8000-000000000004" }),
+        (now - 30 * hour, Dropped::UnmappedProject { project: &billing, issue: "d1e5a0c1-0000-4000-8000-000000000005" }),
+        (now - 3 * hour, Dropped::UnmappedProject { project: &billing, issue: "d1e5a0c1-0000-4000-8000-000000000006" }),
+        (now - 4 * hour, Dropped::NoProject { issue: "d1e5a0c1-0000-4000-8000-000000000007" }),
+    ];
+    let lines: Vec<(i64, String)> = lines.iter().map(|(at, d)| (*at, d.line())).collect();
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&end2end::sdk_config(&endpoint, &region).await);
+    write(&logs, &group, &lines).await.map_err(|e| format!("the processor's lines: {e}"))
 }
 
 #[tokio::main]
@@ -132,7 +163,7 @@ async fn main() {
     match seed().await {
         Ok(()) => {
             println!(
-                "demo-seed: initrode (healthy, members linked, a project mapped), globex-labs (expiring soon), umbrella-corp (grant revoked: an open incident)"
+                "demo-seed: initrode (healthy, members linked, a project mapped, requests the platform dropped), globex-labs (expiring soon), umbrella-corp (grant revoked: an open incident)"
             )
         }
         Err(e) => {

@@ -8,6 +8,7 @@ pub mod cognito;
 pub mod dynamodb;
 pub mod linear;
 pub mod origin_secret;
+pub mod platform_log;
 pub mod secrets;
 pub mod session_seal;
 

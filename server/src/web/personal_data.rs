@@ -35,6 +35,7 @@ pub fn lists_people(path: &str) -> bool {
             | "/api/workspace_users"
             | "/api/suggested_links"
             | "/api/unmatched_members"
+            | "/api/workspace_drops"
     ) || (path.starts_with("/workspaces/") && path.ends_with("/users"))
 }
 

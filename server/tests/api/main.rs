@@ -3,6 +3,7 @@
 mod assets;
 mod audit;
 mod contract;
+mod drops;
 mod exports;
 mod helpers;
 mod incidents;
