@@ -290,8 +290,8 @@ impl Drops {
         self.reads.put((), seen.clone());
         let now = millis(self.p.clock.now());
         let over: HashMap<String, usize> = over_threshold(&seen.drops, now, per_hour).into_iter().collect();
-        let open: Vec<String> = match self.p.watch.open(Freshness::SinceChange).await {
-            Ok(open) => open.into_iter().filter(|i| i.kind == IncidentKind::DroppedEvents).map(|i| i.org_id).collect(),
+        let open: Vec<String> = match self.p.watch.open_of_kind(IncidentKind::DroppedEvents).await {
+            Ok(open) => open.into_iter().map(|i| i.org_id).collect(),
             Err(e) => {
                 tracing::warn!(error = %chain(&e), "sweep: open incidents could not be read");
                 return over.len();

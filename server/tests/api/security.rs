@@ -44,6 +44,7 @@ async fn every_server_function_refuses_without_an_admin_session() {
         // An unknown workspace, or an unknown member of the pool.
         let unknown = [
             "/api/workspace",
+            "/api/workspace_drops",
             "/api/workspace_users",
             "/api/suggested_links",
             "/api/reload_linear_users",
