@@ -73,17 +73,23 @@ export function totp(secret: string, steps = 0): string {
   return String((h.readUInt32BE(o) & 0x7fffffff) % 1_000_000).padStart(6, '0');
 }
 
+/** The stack's environment, as the bootstrap wrote it to `.local/console.env`. */
+export function stackEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of fs.readFileSync(path.join(__dirname, '..', '..', '.local', 'console.env'), 'utf8').split('\n')) {
+    const m = line.match(/^export ([A-Z0-9_]+)='(.*)'$/);
+    if (m) env[m[1]] = m[2];
+  }
+  return env;
+}
+
 /**
  * A second console on the same moto, stand-in and tables as the stack's (its environment from the
  * bootstrap's `.local/console.env`), with `settings` on top: for what the shared stack runs without.
  */
 export async function secondConsole(port: number, settings: Record<string, string>): Promise<{ base: string; stop: () => void }> {
   const root = path.join(__dirname, '..', '..');
-  const env: Record<string, string> = {};
-  for (const line of fs.readFileSync(path.join(root, '.local', 'console.env'), 'utf8').split('\n')) {
-    const m = line.match(/^export ([A-Z0-9_]+)='(.*)'$/);
-    if (m) env[m[1]] = m[2];
-  }
+  const env = stackEnv();
   const target = process.env.CARGO_TARGET_DIR ?? path.join(os.homedir(), '.cache', 'linear-console', 'target');
   const base = `http://127.0.0.1:${port}`;
   const child = spawn(path.join(target, process.env.PROFILE ?? 'debug', 'linear-console'), [], {
