@@ -46,6 +46,9 @@ codes! {
         SessionEnded = "session.ended",
         MfaEnrolled = "mfa.enrolled",
         MfaReset = "mfa.reset",
+        /// A lifecycle event that its bus or webhook would not take after retries: the event itself
+        /// is in the detail.
+        EventUndelivered = "event.undelivered",
     }
 }
 

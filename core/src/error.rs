@@ -19,6 +19,7 @@ codes! {
         Linear = "Linear",
         Sns = "SNS",
         CloudWatchLogs = "CloudWatch Logs",
+        EventBridge = "EventBridge",
         Webhook = "a webhook",
     }
 }

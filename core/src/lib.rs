@@ -12,6 +12,7 @@ pub mod error;
 pub mod health;
 pub mod ids;
 pub mod incidents;
+pub mod lifecycle;
 pub mod link_states;
 pub mod ports;
 pub mod records;

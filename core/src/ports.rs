@@ -450,6 +450,8 @@ pub struct SendError(pub String);
 #[async_trait]
 pub trait AlertSender: Send + Sync {
     async fn send(&self, channel: &Channel, message: &AlertMessage, now: i64) -> Result<(), SendError>;
+    /// Posts a lifecycle event's envelope (JSON) to a webhook channel, signed as alerts are.
+    async fn post_event(&self, channel: &Channel, body: &str, now: i64) -> Result<(), SendError>;
 }
 
 // ---- members' sessions -----------------------------------------------------------------------
@@ -588,4 +590,16 @@ pub trait PlatformLog: Send + Sync {
     fn source(&self) -> &str;
     /// The events matching `pattern` from `from` to `to` (Unix ms), in at most `max_calls` calls.
     async fn read(&self, pattern: &str, from: i64, to: i64, max_calls: usize) -> Result<LogRead, Unavailable>;
+}
+
+// ---- the lifecycle event stream ------------------------------------------------------------
+
+/// Amazon EventBridge: one event at a time onto the configured bus.
+#[async_trait]
+pub trait EventBus: Send + Sync {
+    /// The bus, for the pages (`default` for the account's default bus).
+    fn name(&self) -> &str;
+    /// Puts one event (`source`, `detail-type`, `detail` as JSON). A refusal of the entry (the
+    /// bus said no to it) is an error as a failed call is.
+    async fn put(&self, source: &str, detail_type: &str, detail: &str) -> Result<(), Unavailable>;
 }

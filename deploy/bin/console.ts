@@ -24,6 +24,8 @@ async function main(): Promise<void> {
     platform: await platformOutputs(platformStack, region),
     publicUrl,
     alertTopicArns,
+    // `-c eventBusName=…`: the EventBridge bus lifecycle events go to (the account's default bus otherwise).
+    eventBusName: app.node.tryGetContext('eventBusName') ?? 'default',
   };
   // `-c runtime=fargate -c certificateArn=…`: the container image on ECS instead of Lambda.
   if (app.node.tryGetContext('runtime') === 'fargate') {

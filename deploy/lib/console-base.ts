@@ -34,6 +34,9 @@ export interface ConsoleBaseProps {
   readonly adminGroupName?: string;
   /** SNS topics of your own that alerts go to as well (the stack makes one anyway). */
   readonly alertTopicArns?: string[];
+  /** The EventBridge bus lifecycle events go to (a name in this account and region; `default`
+   * unless named). */
+  readonly eventBusName?: string;
 }
 
 export class ConsoleBase extends Construct {
@@ -50,6 +53,7 @@ export class ConsoleBase extends Construct {
   readonly auditStream: logs.LogStream;
   readonly adminGroupName: string;
   private readonly alertTopicArns: string[];
+  readonly eventBusName: string;
   private readonly platformStackName: string;
   private readonly platform: PlatformOutputs;
 
@@ -59,6 +63,7 @@ export class ConsoleBase extends Construct {
     this.platformStackName = props.platformStackName;
     this.platform = props.platform;
     this.alertTopicArns = props.alertTopicArns ?? [];
+    this.eventBusName = props.eventBusName ?? 'default';
     const p = props.platform;
     const adminGroupName = this.adminGroupName;
 
@@ -177,6 +182,14 @@ export class ConsoleBase extends Construct {
           ],
         }),
       );
+      // The lifecycle stream: put events on the one bus, nothing else of EventBridge.
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'LifecycleEvents',
+          actions: ['events:PutEvents'],
+          resources: [stack.formatArn({ service: 'events', resource: 'event-bus', resourceName: this.eventBusName })],
+        }),
+      );
       // What the platform drops: filter the webhook processor's log group, read only, nothing else.
       if (p.processorLogGroup) {
         role.addToPrincipalPolicy(
@@ -289,6 +302,7 @@ export class ConsoleBase extends Construct {
       CONSOLE_AUDIT_LOG_GROUP: this.auditLog.logGroupName,
       CONSOLE_AUDIT_LOG_STREAM: 'audit',
       CONSOLE_LOG_FORMAT: 'json',
+      CONSOLE_EVENT_BUS: this.eventBusName,
       ...(this.platform.processorLogGroup ? { PLATFORM_PROCESSOR_LOG_GROUP: this.platform.processorLogGroup } : {}),
     };
   }

@@ -114,6 +114,18 @@ test("the role may only filter the platform's webhook processor log group, and t
   assert.equal(fn.Properties.Environment.Variables.PLATFORM_PROCESSOR_LOG_GROUP, '/aws/lambda/backgroundagent-dev-LinearIntegrationWebhookProc-AbC123');
 });
 
+test('the role may put events on the default bus only, and the console is told the bus', () => {
+  const statements: any[] = Object.values(json.Resources)
+    .filter((r: any) => r.Type === 'AWS::IAM::Policy')
+    .flatMap((r: any) => r.Properties.PolicyDocument.Statement);
+  const putting = statements.filter((s) => JSON.stringify(s.Action).includes('events:'));
+  assert.equal(putting.length, 1, JSON.stringify(putting));
+  assert.equal(putting[0].Action, 'events:PutEvents');
+  assert.match(JSON.stringify(putting[0].Resource), /:event-bus\/default"\]/);
+  const fn = Object.values(json.Resources).find((r: any) => r.Type === 'AWS::Lambda::Function' && r.Properties.Environment?.Variables?.PLATFORM_STACK_NAME) as any;
+  assert.equal(fn.Properties.Environment.Variables.CONSOLE_EVENT_BUS, 'default');
+});
+
 test('the console tables are on demand, expire by TTL and keep point-in-time recovery', () => {
   template.resourceCountIs('AWS::DynamoDB::Table', 3);
   template.hasResourceProperties('AWS::DynamoDB::Table', {

@@ -134,6 +134,11 @@ pub fn call_of(entry: &Value, region: &str, account: &str) -> Option<Call> {
             (Some(group), None) => format!("arn:aws:logs:{region}:{account}:log-group:{group}"),
             _ => "*".to_owned(),
         },
+        // PutEvents is authorized on each entry's bus (the console puts one entry at a time).
+        "events" => match json["Entries"][0]["EventBusName"].as_str().unwrap_or("default") {
+            arn if arn.starts_with("arn:") => arn.to_owned(),
+            name => format!("arn:aws:events:{region}:{account}:event-bus/{name}"),
+        },
         "cloudformation" => match form_value(&body, "StackName") {
             Some(arn) if arn.starts_with("arn:") => arn,
             Some(name) => format!("arn:aws:cloudformation:{region}:{account}:stack/{name}/00000000-0000-0000-0000-000000000000"),
@@ -186,6 +191,11 @@ mod tests {
             base64::engine::general_purpose::STANDARD.encode("Action=Publish&TopicArn=arn%3Aaws%3Asns%3Aus-east-1%3A1%3Aalerts&Message=x");
         let entry = json!({ "headers": { "authorization": sns }, "body": body, "body_encoded": true });
         assert_eq!(call_of(&entry, "us-east-1", "1").unwrap().resource, "arn:aws:sns:us-east-1:1:alerts");
+        let events = "AWS4-HMAC-SHA256 Credential=ASIA/20261203/us-east-1/events/aws4_request, SignedHeaders=host, Signature=x";
+        let entry = json!({ "headers": { "Authorization": events, "X-Amz-Target": "AWSEvents.PutEvents" },
+            "body": r#"{"Entries":[{"EventBusName":"default","Source":"linear-console"}]}"#, "body_encoded": false });
+        let call = call_of(&entry, "us-east-1", "1").unwrap();
+        assert_eq!((call.action.as_str(), call.resource.as_str()), ("events:PutEvents", "arn:aws:events:us-east-1:1:event-bus/default"));
         let unsigned = json!({ "headers": { "X-Amz-Target": "AWSCognitoIdentityProviderService.InitiateAuth" }, "body": "{}" });
         let call = call_of(&unsigned, "us-east-1", "1").unwrap();
         assert_eq!((call.action.as_str(), call.signed), ("cognito-idp:InitiateAuth", false));

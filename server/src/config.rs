@@ -37,6 +37,19 @@ pub struct Config {
     pub audit_log: Option<AuditLog>,
     /// What the platform drops, from its webhook processor's log.
     pub drops: DropsConfig,
+    /// Where lifecycle events go.
+    pub events: EventsConfig,
+}
+
+/// The lifecycle event stream (issue 22, part 2).
+#[derive(Debug, Clone)]
+pub struct EventsConfig {
+    /// The EventBridge bus (`CONSOLE_EVENT_BUS`, default `default`: the account's default bus);
+    /// `None` with `off`.
+    pub bus: Option<String>,
+    /// Per webhook of `CONSOLE_ALERT_WEBHOOK_URLS`, in order, the events it takes
+    /// (`CONSOLE_ALERT_WEBHOOK_EVENTS`, `;` between channels; a missing or empty one: none).
+    pub webhook_filters: Vec<console_core::lifecycle::EventFilter>,
 }
 
 /// The platform's dropped requests (contract §11).
@@ -385,6 +398,31 @@ impl Config {
                 r.fail("PLATFORM_PROCESSOR_LOG_GROUP", "must be a log group's name (/aws/lambda/<the processor function's name>)");
             }
         }
+        let bus = r.or("CONSOLE_EVENT_BUS", "default");
+        let bus = (bus != "off").then_some(bus);
+        if let Some(b) = &bus {
+            // A bus name (letters, digits and `._-/`, 256 at most) or its ARN.
+            let name_ok = b.len() <= 256 && b.chars().all(|c| c.is_ascii_alphanumeric() || "._-/:".contains(c));
+            if !name_ok || (b.contains(':') && !b.starts_with("arn:aws")) {
+                r.fail("CONSOLE_EVENT_BUS", "must be an EventBridge bus's name or ARN, or off");
+            }
+        }
+        let mut webhook_filters = Vec::new();
+        if let Some(list) = r.get("CONSOLE_ALERT_WEBHOOK_EVENTS") {
+            for part in list.split(';') {
+                match console_core::lifecycle::EventFilter::parse(part) {
+                    Ok(f) => webhook_filters.push(f),
+                    Err(bad) => r.fail(
+                        "CONSOLE_ALERT_WEBHOOK_EVENTS",
+                        format!("{bad:?} is not an event or a prefix of one (workspace.*, person.linked, …)"),
+                    ),
+                }
+            }
+            if webhook_filters.len() > alerts.webhooks.len() {
+                r.fail("CONSOLE_ALERT_WEBHOOK_EVENTS", "has more filters (separated by ;) than CONSOLE_ALERT_WEBHOOK_URLS has webhooks");
+            }
+        }
+        let events = EventsConfig { bus, webhook_filters };
         let linking = LinkingSettings {
             members_cache: r.seconds("CONSOLE_LINEAR_USERS_CACHE_SECONDS", 300, 0..=86_400),
             pool_cache: Duration::from_secs(60),
@@ -413,6 +451,7 @@ impl Config {
             overview_cache,
             audit_log,
             drops,
+            events,
         })
     }
 

@@ -148,6 +148,20 @@ fn channels(config: &Config) -> Vec<Channel> {
         .collect()
 }
 
+/// The webhook channels that take lifecycle events, each with its filter.
+fn subscribers(config: &Config) -> Vec<console_core::services::lifecycle::Subscriber> {
+    let a = &config.alerts;
+    a.webhooks
+        .iter()
+        .zip(config.events.webhook_filters.iter())
+        .filter(|(_, f)| !f.is_empty())
+        .map(|(u, f)| console_core::services::lifecycle::Subscriber {
+            channel: Channel::Webhook { url: u.clone(), secret: a.webhook_secret.clone() },
+            filter: f.clone(),
+        })
+        .collect()
+}
+
 /// The state over given AWS clients (tests pass clients with local credentials).
 pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsClients) -> Result<AppState, StartError> {
     let verifier = IdTokenVerifier::new(
@@ -193,6 +207,9 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
             platform_log: config.drops.log_group.clone().map(|g| {
                 Arc::new(adapters::platform_log::ProcessorLog::new(aws.logs.clone(), g)) as Arc<dyn console_core::ports::PlatformLog>
             }),
+            events: config.events.bus.clone().map(|bus| {
+                Arc::new(adapters::event_bus::EventBridgeBus::new(aws.events.clone(), bus)) as Arc<dyn console_core::ports::EventBus>
+            }),
             clock: clock.clone(),
             ids: Arc::new(RandomIds),
         };
@@ -212,6 +229,7 @@ pub fn build_state_with(config: Config, leptos_options: LeptosOptions, aws: AwsC
         role_groups: config.role_groups(),
         recheck: config.access.recheck,
         drops: config.drops.settings.clone(),
+        subscribers: subscribers(&config),
     };
     let services = Arc::new(Services::new(backends, settings));
     let mfa = cognito::mfa::Mfa::new(aws.cognito.clone(), config.cognito.user_pool_id.clone());

@@ -193,16 +193,22 @@ pub struct FakeSender {
     pub script: Script,
     sent: Mutex<Vec<(usize, AlertMessage)>>,
     failing: Mutex<usize>,
+    events: Mutex<Vec<(String, String)>>,
 }
 
 impl FakeSender {
     pub(super) fn new(script: Script) -> FakeSender {
-        FakeSender { script, sent: Mutex::default(), failing: Mutex::default() }
+        FakeSender { script, sent: Mutex::default(), failing: Mutex::default(), events: Mutex::default() }
     }
 
     /// The next `n` sends fail.
     pub fn fail_times(&self, n: usize) {
         *lock(&self.failing) = n;
+    }
+
+    /// The lifecycle events posted: (the channel's label, the envelope's JSON).
+    pub fn events(&self) -> Vec<(String, String)> {
+        lock(&self.events).clone()
     }
 
     /// What was delivered: the channel's number (`…:alerts-<n>`) and the message.
@@ -224,6 +230,12 @@ impl AlertSender for FakeSender {
         }
         let index = channel.label().rsplit('-').next().and_then(|n| n.parse().ok()).unwrap_or(usize::MAX);
         lock(&self.sent).push((index, message.clone()));
+        Ok(())
+    }
+
+    async fn post_event(&self, channel: &Channel, body: &str, _now: i64) -> Result<(), SendError> {
+        self.script.enter("post_event").map_err(|_| SendError("scripted failure".into()))?;
+        lock(&self.events).push((channel.label(), body.to_owned()));
         Ok(())
     }
 }

@@ -6,6 +6,7 @@
 mod audit;
 mod clock;
 mod directory;
+mod events;
 mod factors;
 mod incidents;
 mod install_links;
@@ -25,6 +26,7 @@ use std::time::Duration;
 pub use audit::FakeAuditStore;
 pub use clock::FakeClock;
 pub use directory::FakeDirectory;
+pub use events::FakeEventBus;
 pub use factors::FakeFactors;
 pub use incidents::{FakeIncidents, FakeSender};
 pub use install_links::FakeInstallLinks;
@@ -161,6 +163,7 @@ pub struct Fakes {
     pub sessions: Arc<FakeSessions>,
     pub factors: Arc<FakeFactors>,
     pub platform_log: Arc<FakePlatformLog>,
+    pub events: Arc<FakeEventBus>,
     /// The registry's views epoch the services built here share.
     pub views: Epoch,
     journal: Journal,
@@ -200,6 +203,7 @@ impl Fakes {
             sessions: Arc::new(FakeSessions::new(Script::new("sessions", &journal))),
             factors: Arc::new(FakeFactors::new(Script::new("factors", &journal))),
             platform_log: Arc::new(FakePlatformLog::new(Script::new("platform_log", &journal))),
+            events: Arc::new(FakeEventBus::new(Script::new("events", &journal))),
             views: Epoch::default(),
             clock,
             journal,
@@ -230,6 +234,7 @@ impl Fakes {
             "sessions" => &self.sessions.script,
             "factors" => &self.factors.script,
             "platform_log" => &self.platform_log.script,
+            "events" => &self.events.script,
             _ => &self.counters.script,
         }
     }
@@ -254,6 +259,25 @@ impl Fakes {
 
     pub fn audit_log_caching(&self, ttl: Duration) -> AuditLog {
         AuditLog::new(self.audit.clone(), self.clock(), self.ids.clone(), ttl)
+    }
+
+    /// The lifecycle stream onto the fake bus, and to `webhooks` (channels with their filters).
+    pub fn lifecycle(&self, webhooks: Vec<crate::services::lifecycle::Subscriber>) -> crate::services::lifecycle::Lifecycle {
+        crate::services::lifecycle::Lifecycle::new(crate::services::lifecycle::LifecycleParts {
+            bus: Some(self.events.clone()),
+            webhooks,
+            sender: self.sender.clone(),
+            store: self.audit.clone(),
+            clock: self.clock(),
+            ids: self.ids.clone(),
+            attempts: 3,
+            wait: Duration::from_millis(500),
+        })
+    }
+
+    /// The audit log, publishing each change's lifecycle event through `lifecycle`.
+    pub fn audit_log_publishing(&self, lifecycle: Arc<crate::services::lifecycle::Lifecycle>) -> AuditLog {
+        self.audit_log().publishing(lifecycle)
     }
 
     /// The alerts, to `channels` SNS topics (`…:alerts-0`, `…:alerts-1`, …).

@@ -9,8 +9,10 @@ use std::sync::Arc;
 use crate::audit::AuditEvent;
 use crate::cache::{Freshness, ReadCache};
 use crate::error::{chain, Unavailable};
+use crate::lifecycle::LifecycleEvent;
 use crate::ports::{AuditEntry, AuditFilter, AuditPage, AuditStore, Ids};
-use crate::time::Clock;
+use crate::services::lifecycle::Lifecycle;
+use crate::time::{iso_millis, Clock};
 
 /// Whether a change's audit event was stored.
 #[must_use]
@@ -59,13 +61,27 @@ pub struct AuditLog {
     clock: Arc<dyn Clock>,
     ids: Arc<dyn Ids>,
     pages: ReadCache<PageKey, AuditPage>,
+    /// Where a change's lifecycle event goes once its row is written (none: nowhere).
+    lifecycle: Option<Arc<Lifecycle>>,
 }
 
 impl AuditLog {
     /// Pages of the log are reused for `ttl` (zero: every read is a query).
     pub fn new(store: Arc<dyn AuditStore>, clock: Arc<dyn Clock>, ids: Arc<dyn Ids>, ttl: std::time::Duration) -> AuditLog {
         let pages = ReadCache::new(ttl, clock.clone());
-        AuditLog { store, clock, ids, pages }
+        AuditLog { store, clock, ids, pages, lifecycle: None }
+    }
+
+    /// Each change recorded here is also published as its lifecycle event (if it is one).
+    pub fn publishing(self, lifecycle: Arc<Lifecycle>) -> AuditLog {
+        AuditLog { lifecycle: Some(lifecycle), ..self }
+    }
+
+    /// Publishes an event the console observed (an incident, a used install link), if events go anywhere.
+    pub async fn publish(&self, make: impl FnOnce(String, String) -> LifecycleEvent) {
+        if let Some(l) = &self.lifecycle {
+            l.publish(make(l.next_id(), iso_millis(self.clock.now()))).await;
+        }
     }
 
     /// Stores the event (bounded field by field). A failure is logged here, once, with its cause
@@ -78,6 +94,12 @@ impl AuditLog {
         let written = self.store.append(&event, at, &id).await;
         // Again once written: a page read while the write was under way is not read since it.
         self.pages.invalidate();
+        // The change happened whether or not its row was written: other systems are told of it.
+        if let Some(l) = &self.lifecycle {
+            if let Some(e) = LifecycleEvent::of_audit(&event, id.clone(), iso_millis(at)) {
+                l.publish(e).await;
+            }
+        }
         match written {
             Ok(()) => Recorded::Yes,
             Err(e) => {

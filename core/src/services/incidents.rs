@@ -9,6 +9,7 @@ use crate::cache::{Freshness, ReadCache};
 use crate::error::{chain, Unavailable};
 use crate::health::Health;
 use crate::incidents::{decide, lasted, reminder_due, AlertEvent, Incident, IncidentKind, IncidentState, Observation, Snooze, Step};
+use crate::lifecycle::{EventKind, LifecycleEvent};
 use crate::ports::{Channel, DayHealth, Delivery, Ids, IncidentStore, SendError};
 use crate::services::alerts::Alerts;
 use crate::services::audit::{AuditLog, Audited};
@@ -161,6 +162,7 @@ impl Watch {
                 if self.store.create(&incident).await? {
                     tracing::warn!(org_id = who.org_id, kind = kind.code(), "incident opened");
                     self.alerts.notify(&incident, AlertEvent::Opened).await;
+                    self.announce(&incident, EventKind::of_opening(kind)).await;
                 }
             }
             Step::Seen(kind) => self.store.seen(who.org_id, kind, now, evidence).await?,
@@ -194,6 +196,7 @@ impl Watch {
                 if self.store.create(&incident).await? {
                     tracing::warn!(org_id = who.org_id, kind = kind.code(), "incident opened");
                     self.alerts.notify(&incident, AlertEvent::Opened).await;
+                    self.announce(&incident, EventKind::of_opening(kind)).await;
                 }
             }
             (Some(_), true) => self.store.seen(who.org_id, kind, now, evidence).await?,
@@ -226,12 +229,21 @@ impl Watch {
     async fn resolve(&self, incident: Incident, now: i64) -> Result<(), Unavailable> {
         if self.store.resolve(&incident, now).await? {
             tracing::info!(org_id = incident.org_id, kind = incident.kind.code(), "incident resolved");
-            if !incident.snoozed_until_resolved {
-                let resolved = Incident { resolved_at: Some(now), ..incident };
+            let resolved = Incident { resolved_at: Some(now), ..incident };
+            if !resolved.snoozed_until_resolved {
                 self.alerts.notify(&resolved, AlertEvent::Resolved).await;
             }
+            // Other systems are told either way: a snooze quiets people, not automation.
+            self.announce(&resolved, EventKind::of_resolution(resolved.kind)).await;
         }
         Ok(())
+    }
+
+    /// The lifecycle events of an incident's opening or resolution.
+    async fn announce(&self, incident: &Incident, kinds: Vec<EventKind>) {
+        for kind in kinds {
+            self.audit.publish(|id, at| LifecycleEvent::of_incident(kind, incident, id, at)).await;
+        }
     }
 
     /// The sweep's part: reminders for open, unquiet incidents, then due retries. (reminders, retries)
@@ -297,7 +309,23 @@ impl Watch {
             "A Linear workspace admin {how} {} ({}) through the install link …{} that {} made. The audit log has the details.",
             done.name, done.slug, link.tail, link.created_by_email
         );
-        self.alerts.announce_link_used(done.org_id.as_str(), &done.slug, text).await;
+        self.alerts.announce_link_used(done.org_id.as_str(), &done.slug, text.clone()).await;
+        let (org, slug) = (done.org_id.to_string(), done.slug.clone());
+        self.audit
+            .publish(|id, at| LifecycleEvent {
+                id,
+                kind: EventKind::InstallLinkUsed,
+                at,
+                org_id: Some(org),
+                slug: Some(slug),
+                actor_sub: None,
+                actor_email: None,
+                outcome: Outcome::Success,
+                request_id: None,
+                summary: Some(text),
+                incident: None,
+            })
+            .await;
     }
 
     /// *Send test alert* to channel `index`; audited.

@@ -8,6 +8,7 @@ pub mod drops;
 pub mod incidents;
 pub mod install;
 pub mod install_links;
+pub mod lifecycle;
 pub mod mapping_cache;
 pub mod projects;
 pub mod removal;
@@ -25,8 +26,8 @@ use std::time::Duration;
 use crate::access::RoleGroups;
 use crate::cache::Epoch;
 use crate::ports::{
-    AlertSender, AuditStore, Channel, Directory, Factors, Ids, IncidentStore, InstallLinkStore, Leases, LinearApi, LinearOAuth, Mappings,
-    MemberSessions, PlatformLog, ProjectMappings, RegistryStore, Repositories, SignInCounters, TokenVault,
+    AlertSender, AuditStore, Channel, Directory, EventBus, Factors, Ids, IncidentStore, InstallLinkStore, Leases, LinearApi, LinearOAuth,
+    Mappings, MemberSessions, PlatformLog, ProjectMappings, RegistryStore, Repositories, SignInCounters, TokenVault,
 };
 use crate::time::Clock;
 
@@ -51,6 +52,8 @@ pub struct Backends {
     pub factors: Arc<dyn Factors>,
     /// The platform's webhook processor's log, when it is known.
     pub platform_log: Option<Arc<dyn PlatformLog>>,
+    /// Amazon EventBridge, unless the lifecycle stream is off.
+    pub events: Option<Arc<dyn EventBus>>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn Ids>,
 }
@@ -70,11 +73,14 @@ pub struct Settings {
     /// How often the roster of the console's groups is read again.
     pub recheck: Duration,
     pub drops: drops::DropsSettings,
+    /// The webhook channels that take lifecycle events, with their filters.
+    pub subscribers: Vec<lifecycle::Subscriber>,
 }
 
 /// Every service, built once.
 pub struct Services {
     pub audit: Arc<audit::AuditLog>,
+    pub lifecycle: Arc<lifecycle::Lifecycle>,
     pub watch: Arc<incidents::Watch>,
     pub upkeep: Arc<upkeep::Upkeep>,
     pub removals: Arc<removal::Removals>,
@@ -98,7 +104,18 @@ impl Services {
     pub fn new(b: Backends, s: Settings) -> Services {
         // Every change to what the registry's pages show drops them (and the users pages' rows).
         let views = Epoch::default();
-        let audit = Arc::new(audit::AuditLog::new(b.audit.clone(), b.clock.clone(), b.ids.clone(), s.page_cache));
+        let lifecycle = Arc::new(lifecycle::Lifecycle::new(lifecycle::LifecycleParts {
+            bus: b.events.clone(),
+            webhooks: s.subscribers,
+            sender: b.sender.clone(),
+            store: b.audit.clone(),
+            clock: b.clock.clone(),
+            ids: b.ids.clone(),
+            attempts: 3,
+            wait: Duration::from_millis(500),
+        }));
+        let audit =
+            Arc::new(audit::AuditLog::new(b.audit.clone(), b.clock.clone(), b.ids.clone(), s.page_cache).publishing(lifecycle.clone()));
         let alerts =
             Arc::new(alerts::Alerts::new(s.channels, b.sender.clone(), b.incidents.clone(), b.clock.clone(), s.console_url.clone()));
         let watch = Arc::new(incidents::Watch::new(
@@ -210,6 +227,7 @@ impl Services {
         let sessions = Arc::new(sessions::Sessions::new(b.sessions.clone(), b.directory.clone(), audit.clone(), b.clock.clone()));
         Services {
             audit,
+            lifecycle,
             watch,
             upkeep,
             removals,

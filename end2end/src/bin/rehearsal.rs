@@ -461,6 +461,7 @@ const EXPECTED: &[&str] = &[
     "dynamodb:Query",
     "dynamodb:Scan",
     "dynamodb:UpdateItem",
+    "events:PutEvents",
     "logs:FilterLogEvents",
     "logs:PutLogEvents",
     "secretsmanager:CreateSecret",

@@ -39,6 +39,16 @@ impl AlertSender for HttpSender {
     async fn send(&self, channel: &Channel, msg: &AlertMessage, now: i64) -> Result<(), SendError> {
         self.deliver(channel, msg, now).await.map_err(SendError)
     }
+
+    /// A lifecycle event to a signed webhook (the same headers as an alert); other channels take none.
+    async fn post_event(&self, channel: &Channel, body: &str, now: i64) -> Result<(), SendError> {
+        let Channel::Webhook { url, secret } = channel else { return Err(SendError("only webhooks take lifecycle events".into())) };
+        let mut headers = vec![("x-console-timestamp", now.to_string())];
+        if let Some(secret) = secret {
+            headers.push(("x-console-signature", signature(secret.expose_secret(), now, body)));
+        }
+        self.post(url, body.to_owned(), &headers).await.map_err(SendError)
+    }
 }
 
 impl HttpSender {

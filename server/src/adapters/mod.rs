@@ -6,6 +6,7 @@ pub mod audit_log;
 pub mod cloudformation;
 pub mod cognito;
 pub mod dynamodb;
+pub mod event_bus;
 pub mod linear;
 pub mod origin_secret;
 pub mod platform_log;
@@ -32,6 +33,7 @@ pub struct AwsClients {
     pub cognito: aws_sdk_cognitoidentityprovider::Client,
     pub sns: aws_sdk_sns::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub events: aws_sdk_eventbridge::Client,
 }
 
 impl AwsClients {
@@ -51,6 +53,7 @@ impl AwsClients {
             cognito: aws_sdk_cognitoidentityprovider::Client::new(shared),
             sns: aws_sdk_sns::Client::new(shared),
             logs: aws_sdk_cloudwatchlogs::Client::new(shared),
+            events: aws_sdk_eventbridge::Client::new(shared),
         }
     }
 }

@@ -331,7 +331,7 @@ impl Faults {
         self.0.lock().unwrap().iter().filter(|(op, _, _)| op == operation).map(|(_, _, n)| n).sum()
     }
 
-    /// AWS clients whose DynamoDB and Secrets Manager calls go through these faults.
+    /// AWS clients whose DynamoDB, Secrets Manager and EventBridge calls go through these faults.
     pub async fn clients(&self, local: &Local) -> AwsClients {
         let sdk = end2end::sdk_config(&local.endpoint, &local.region).await;
         AwsClients {
@@ -342,6 +342,9 @@ impl Faults {
             cognito: aws_sdk_cognitoidentityprovider::Client::new(&sdk),
             sns: aws_sdk_sns::Client::new(&sdk),
             logs: aws_sdk_cloudwatchlogs::Client::new(&sdk),
+            events: aws_sdk_eventbridge::Client::from_conf(
+                aws_sdk_eventbridge::config::Builder::from(&sdk).interceptor(self.clone()).build(),
+            ),
         }
     }
 }

@@ -4,6 +4,7 @@ mod assets;
 mod audit;
 mod contract;
 mod drops;
+mod events;
 mod exports;
 mod helpers;
 mod incidents;
