@@ -347,6 +347,12 @@ pub struct SettingsView {
     /// Where every audit event is also written in CloudWatch Logs (`group …, stream …`), if anywhere.
     #[serde(default)]
     pub audit_log: Option<String>,
+    /// Where lifecycle events go, in words (`EventBridge bus default; 1 webhook`), if anywhere.
+    #[serde(default)]
+    pub events: Option<String>,
+    /// The platform's webhook processor log read for dropped requests, if known.
+    #[serde(default)]
+    pub processor_log: Option<String>,
 }
 
 /// A live session of a member, as their list (or an admin's) shows it. Times are ISO-8601 UTC.

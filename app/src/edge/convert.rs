@@ -111,6 +111,21 @@ pub fn settings(channels: &[console_core::ports::Channel], rules: IncidentRules,
         webhook_signed: console.webhook_signed,
         proxy_without_hops: console.proxy_without_hops.load(std::sync::atomic::Ordering::Relaxed),
         audit_log: console.audit_log.clone(),
+        events: {
+            let l = &console.services.lifecycle;
+            let hooks = match l.subscribers() {
+                0 => String::new(),
+                1 => "1 signed webhook".to_owned(),
+                n => format!("{n} signed webhooks"),
+            };
+            match (l.bus(), hooks.is_empty()) {
+                (Some(bus), true) => Some(format!("EventBridge bus {bus}")),
+                (Some(bus), false) => Some(format!("EventBridge bus {bus}; {hooks}")),
+                (None, false) => Some(hooks),
+                (None, true) => None,
+            }
+        },
+        processor_log: console.services.drops.source().map(str::to_owned),
     }
 }
 

@@ -75,6 +75,8 @@ pub fn SettingsPage() -> impl IntoView {
                             <div class="grid grid-cols-3 gap-4 px-4 py-2"><dt class="text-slate-500">"Degraded becomes an incident after"</dt><dd class="col-span-2">{format!("{} min", s.degraded_after_minutes)}</dd></div>
                             <div class="grid grid-cols-3 gap-4 px-4 py-2"><dt class="text-slate-500">"Reminder of an unacknowledged incident after"</dt><dd class="col-span-2">{format!("{} min", s.reminder_after_minutes)}</dd></div>
                             <div class="grid grid-cols-3 gap-4 px-4 py-2"><dt class="text-slate-500">"Health sweep"</dt><dd class="col-span-2">{s.sweep_interval_seconds.map(|i| format!("every {i} s")).unwrap_or_else(|| "by schedule (or off)".to_owned())}</dd></div>
+                            <div class="grid grid-cols-3 gap-4 px-4 py-2"><dt class="text-slate-500">"Lifecycle events"</dt><dd data-testid="events-to" class="col-span-2">{s.events.clone().unwrap_or_else(|| "off (CONSOLE_EVENT_BUS=off, no webhook subscribed)".to_owned())}</dd></div>
+                            <div class="grid grid-cols-3 gap-4 px-4 py-2"><dt class="text-slate-500">"What the platform drops, read from"</dt><dd data-testid="processor-log" class="col-span-2">{s.processor_log.clone().unwrap_or_else(|| "not known (set PLATFORM_PROCESSOR_LOG_GROUP)".to_owned())}</dd></div>
                         </dl>
                     }.into_any()
                 }

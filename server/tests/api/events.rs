@@ -115,3 +115,51 @@ async fn a_put_the_bus_refuses_is_tried_again_then_recorded_and_the_change_stand
     );
     assert_eq!(audit_events(&app, INITRODE_ID, "user.link").await.entries[0].outcome, "success", "the change stands");
 }
+
+#[tokio::test]
+async fn a_signed_webhook_subscribed_to_people_gets_their_events_signed_and_nothing_else() {
+    use std::sync::{Arc, Mutex};
+    // Each post: its timestamp and signature headers, and its body.
+    type Posts = Arc<Mutex<Vec<(Option<String>, Option<String>, String)>>>;
+    let got: Posts = Arc::default();
+    let state = got.clone();
+    let hook = axum::Router::new().route(
+        "/hook/secret-path",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
+            let state = state.clone();
+            async move {
+                let h = |k: &str| headers.get(k).and_then(|v| v.to_str().ok()).map(str::to_owned);
+                state.lock().unwrap().push((h("x-console-timestamp"), h("x-console-signature"), body));
+                axum::http::StatusCode::OK
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook/secret-path", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, hook).await.unwrap() });
+    let local = end2end::bootstrap(&moto_endpoint(), "us-east-1", &unique_prefix(), PASSWORD).await.expect("bootstrap");
+    let env = [
+        ("CONSOLE_EVENT_BUS", "off"),
+        ("CONSOLE_ALERT_WEBHOOK_URLS", url.as_str()),
+        ("CONSOLE_ALERT_WEBHOOK_SECRET", "hook-secret"),
+        ("CONSOLE_ALERT_WEBHOOK_EVENTS", "person.*"),
+    ];
+    let app = spawn_app_for(local, &env).await;
+    installed(&app, INITRODE_ID).await;
+    let (user, sub) = uma(&app).await;
+    app.submit("link_user", &[("org_id", INITRODE_ID), ("linear_user_id", &user), ("platform_user_id", &sub)]).await;
+
+    let posts = got.lock().unwrap().clone();
+    assert_eq!(posts.len(), 1, "the link only, not the install: {posts:?}");
+    let (at, signed, body) = &posts[0];
+    let at: i64 = at.as_deref().unwrap().parse().unwrap();
+    assert_eq!(signed.as_deref(), Some(server::adapters::alerting::signature("hook-secret", at, body).as_str()), "signed as alerts are");
+    let e: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert_eq!((e["source"].as_str(), e["detail-type"].as_str()), (Some("linear-console"), Some("Person Linked")));
+    assert_eq!(e["detail"]["workspace"]["org_id"], INITRODE_ID);
+
+    // `/settings` says where events go (and where dropped requests are read from).
+    let settings: serde_json::Value = app.call(&app.client, "/api/settings").await.json().await.unwrap();
+    assert_eq!(settings["events"], "1 signed webhook");
+    assert_eq!(settings["processor_log"].as_str(), Some(app.local.processor_log_group.as_str()));
+}
