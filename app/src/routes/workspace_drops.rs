@@ -108,6 +108,16 @@ pub fn Dropped(org_id: String, d: WorkspaceDrops) -> impl IntoView {
     .into_any()
 }
 
+/// The fields every fix of a person posts: the workspace, the person, and the users page's search
+/// that shows them after the change.
+fn who(org_id: &str, id: &str, q: &str) -> impl IntoView {
+    view! {
+        <input type="hidden" name="org_id" value=org_id.to_owned()/>
+        <input type="hidden" name="linear_user_id" value=id.to_owned()/>
+        <input type="hidden" name="q" value=q.to_owned()/>
+    }
+}
+
 #[component]
 fn PersonRow(p: DroppedPerson, org_id: String, writable: bool, forms: Forms) -> impl IntoView {
     let times = format!("{}×{}", p.times, if p.commented { " (comments too)" } else { "" });
@@ -126,10 +136,8 @@ fn PersonRow(p: DroppedPerson, org_id: String, writable: bool, forms: Forms) -> 
             view! {
                 <div class="flex flex-wrap items-center gap-2">
                     <ActionForm action=forms.link>
-                        <input type="hidden" name="org_id" value=org_id.clone()/>
-                        <input type="hidden" name="linear_user_id" value=id.clone()/>
+                        {who(&org_id, &id, &q)}
                         <input type="hidden" name="platform_user_id" value=to.1/>
-                        <input type="hidden" name="q" value=q.clone()/>
                         <button type="submit" data-testid="drop-link" class=PRIMARY>{format!("Link to {}", to.0)}</button>
                     </ActionForm>
                     <a href=pick.clone() data-testid="drop-pick" class=BUTTON>"Pick…"</a>
@@ -142,9 +150,7 @@ fn PersonRow(p: DroppedPerson, org_id: String, writable: bool, forms: Forms) -> 
                 let (org_id, id, q) = (org_id.clone(), id.clone(), q.clone());
                 view! {
                     <ActionForm action=forms.create>
-                        <input type="hidden" name="org_id" value=org_id.clone()/>
-                        <input type="hidden" name="linear_user_id" value=id.clone()/>
-                        <input type="hidden" name="q" value=q.clone()/>
+                        {who(&org_id, &id, &q)}
                         <button type="submit" data-testid="drop-create" class=BUTTON>"Create platform user and link"</button>
                     </ActionForm>
                 }
@@ -154,9 +160,7 @@ fn PersonRow(p: DroppedPerson, org_id: String, writable: bool, forms: Forms) -> 
                     {create}
                     <a href=pick.clone() data-testid="drop-pick" class=BUTTON>"Pick…"</a>
                     <ActionForm action=forms.invite>
-                        <input type="hidden" name="org_id" value=org_id.clone()/>
-                        <input type="hidden" name="linear_user_id" value=id.clone()/>
-                        <input type="hidden" name="q" value=q.clone()/>
+                        {who(&org_id, &id, &q)}
                         <button type="submit" data-testid="drop-invite" class=BUTTON>"Invite"</button>
                     </ActionForm>
                 </div>

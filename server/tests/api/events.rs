@@ -25,18 +25,7 @@ async fn bus_to_queue(local: &end2end::Local) -> (String, aws_sdk_sqs::Client, S
 
 /// The events delivered so far (EventBridge's whole event: `source`, `detail-type`, `detail`, …).
 async fn delivered(sqs: &aws_sdk_sqs::Client, url: &str) -> Vec<serde_json::Value> {
-    let mut out = Vec::new();
-    loop {
-        let got = sqs.receive_message().queue_url(url).max_number_of_messages(10).send().await.unwrap();
-        let msgs = got.messages.unwrap_or_default();
-        if msgs.is_empty() {
-            return out;
-        }
-        for m in msgs {
-            out.push(serde_json::from_str(m.body.as_deref().unwrap_or("{}")).unwrap());
-            sqs.delete_message().queue_url(url).receipt_handle(m.receipt_handle.unwrap()).send().await.unwrap();
-        }
-    }
+    drain(sqs, url).await.iter().map(|m| serde_json::from_str(m).unwrap()).collect()
 }
 
 /// Uma (user@example.com) is a suggestion in initrode: her id and the pool's sub.

@@ -445,3 +445,19 @@ pub async fn reseal(app: &TestApp, mut item: HashMap<String, aws_sdk_dynamodb::t
     item.insert("sealed".into(), aws_sdk_dynamodb::types::AttributeValue::B(aws_sdk_dynamodb::primitives::Blob::new(sealed)));
     app.aws.dynamodb.put_item().table_name(&app.local.sessions_table).set_item(Some(item)).send().await.unwrap();
 }
+
+/// Every message in an SQS queue, read and deleted until it answers none.
+pub async fn drain(sqs: &aws_sdk_sqs::Client, url: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    loop {
+        let got = sqs.receive_message().queue_url(url).max_number_of_messages(10).send().await.unwrap();
+        let msgs = got.messages.unwrap_or_default();
+        if msgs.is_empty() {
+            return out;
+        }
+        for m in msgs {
+            out.push(m.body.unwrap_or_default());
+            sqs.delete_message().queue_url(url).receipt_handle(m.receipt_handle.unwrap()).send().await.unwrap();
+        }
+    }
+}

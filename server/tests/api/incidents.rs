@@ -61,21 +61,6 @@ async fn subscribe(app: &TestApp, topic: &str) -> (aws_sdk_sqs::Client, String) 
     (sqs, url)
 }
 
-async fn published(sqs: &aws_sdk_sqs::Client, url: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    loop {
-        let got = sqs.receive_message().queue_url(url).max_number_of_messages(10).send().await.unwrap();
-        let msgs = got.messages.unwrap_or_default();
-        if msgs.is_empty() {
-            return out;
-        }
-        for m in msgs {
-            out.push(m.body.unwrap_or_default());
-            sqs.delete_message().queue_url(url).receipt_handle(m.receipt_handle.unwrap()).send().await.unwrap();
-        }
-    }
-}
-
 fn alert_env<'a>(base: &'a TestApp, hook: &'a str, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
     let mut env = vec![
         ("CONSOLE_ALERT_SNS_TOPIC_ARNS", base.local.alert_topic_arn.as_str()),
@@ -115,7 +100,7 @@ async fn a_dead_grant_opens_one_incident_announced_once_per_channel_and_its_reco
     let open = incidents(&app).await;
     assert_eq!(open.len(), 1, "{open:?}");
     assert_eq!((open[0]["kind"].as_str(), open[0]["state"].as_str()), (Some("needs_reconnect"), Some("open")));
-    let sns = published(&sqs, &queue).await;
+    let sns = drain(&sqs, &queue).await;
     assert_eq!(sns.len(), 1, "{sns:?}");
     assert!(sns[0].contains(&slug) && sns[0].contains("Needs reconnect"), "{}", sns[0]);
     let hooks = receiver.bodies();
@@ -132,7 +117,7 @@ async fn a_dead_grant_opens_one_incident_announced_once_per_channel_and_its_reco
     // Seen again: nothing new.
     app.services.sweeper.sweep_once().await;
     assert_eq!(incidents(&app).await.len(), 1);
-    assert!(published(&sqs, &queue).await.is_empty());
+    assert!(drain(&sqs, &queue).await.is_empty());
     assert_eq!(receiver.bodies().len(), 1);
 
     // Reconnected: the next check resolves it and says so, once, with how long it lasted.
@@ -142,7 +127,7 @@ async fn a_dead_grant_opens_one_incident_announced_once_per_channel_and_its_reco
     let all = incidents(&app).await;
     assert_eq!(all.len(), 1);
     assert_eq!(all[0]["state"], "resolved");
-    let sns = published(&sqs, &queue).await;
+    let sns = drain(&sqs, &queue).await;
     assert_eq!(sns.len(), 1, "{sns:?}");
     assert!(sns[0].contains("healthy again after"), "{}", sns[0]);
     assert_eq!(receiver.bodies().len(), 2);
