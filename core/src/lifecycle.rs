@@ -128,8 +128,13 @@ pub struct LifecycleEvent {
 impl LifecycleEvent {
     /// The event of an audited change (`None`: not one other systems are told of).
     pub fn of_audit(e: &AuditEvent, id: String, at: String) -> Option<LifecycleEvent> {
-        let kind = EventKind::of_audit(e.action, e.outcome)?;
-        Some(LifecycleEvent {
+        Some(LifecycleEvent::of_change(EventKind::of_audit(e.action, e.outcome)?, e, id, at))
+    }
+
+    /// Event `kind` of an audited change, whatever its outcome (a revocation that stopped part way
+    /// with the row already marked is one, as `failure`).
+    pub fn of_change(kind: EventKind, e: &AuditEvent, id: String, at: String) -> LifecycleEvent {
+        LifecycleEvent {
             id,
             kind,
             at,
@@ -141,7 +146,7 @@ impl LifecycleEvent {
             request_id: e.request_id.clone(),
             summary: e.detail.clone(),
             incident: None,
-        })
+        }
     }
 
     /// An event about an incident (`kind` from [`EventKind::of_opening`] or `of_resolution`),

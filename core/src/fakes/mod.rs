@@ -307,13 +307,18 @@ impl Fakes {
     }
 
     pub fn removals(&self) -> Removals {
+        self.removals_with(self.audit_log())
+    }
+
+    /// The removals, recording to `audit` (one that publishes, say).
+    pub fn removals_with(&self, audit: AuditLog) -> Removals {
         Removals::new(RemovalParts {
             registry: self.registry.clone(),
             mappings: self.mappings.clone(),
             projects: self.project_mappings.clone(),
             vault: self.vault.clone(),
             oauth: self.oauth.clone(),
-            audit: Arc::new(self.audit_log()),
+            audit: Arc::new(audit),
             clock: self.clock(),
             views: self.views.clone(),
         })

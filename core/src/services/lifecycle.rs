@@ -209,6 +209,27 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_revocation_stopped_after_marking_the_row_is_told_as_a_failure_and_one_that_marked_nothing_is_not() {
+        use crate::fakes::Workspace;
+        use crate::services::removal::{Cleanup, Removal};
+        let f = Fakes::new();
+        let (acme, globex) = (f.install(Workspace::active("acme")), f.install(Workspace::active("globex")));
+        let (l, _) = stream(&f, Vec::new());
+        let (removals, other) = (f.removals_with(f.audit_log_publishing(l.clone())), f.removals_with(f.audit_log_publishing(l)));
+        f.oauth.script.fail("revoke", Fail::Unavailable);
+        let done = removals.run(&actor(), Removal::Revoke, &acme.org, "acme", Cleanup::ALL).await;
+        assert!(!done.value.unwrap().complete());
+        f.registry.script.fail("mark_revoked", Fail::Unavailable);
+        let _ = other.run(&actor(), Removal::Revoke, &globex.org, "globex", Cleanup::ALL).await;
+        let events = f.events.events();
+        assert_eq!(events.len(), 1, "globex was not marked: nothing happened to tell: {events:?}");
+        let d = &events[0].1;
+        assert_eq!((d["event"].as_str(), d["outcome"].as_str()), (Some("workspace.revoked"), Some("failure")));
+        assert_eq!((d["workspace"]["org_id"].as_str(), d["workspace"]["slug"].as_str()), (Some(acme.org.as_str()), Some("acme")));
+        assert!(d["summary"].as_str().is_some_and(|s| s.contains("mark: done") && s.contains("revoke: failed")), "{d}");
+    }
+
+    #[tokio::test]
     async fn a_lost_grant_and_its_recovery_are_events_with_the_incident() {
         let f = Fakes::new();
         let (_, log) = stream(&f, Vec::new());

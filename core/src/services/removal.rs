@@ -11,6 +11,7 @@ use crate::cache::Epoch;
 use crate::codes;
 use crate::error::{chain, StoreError, Unavailable};
 use crate::ids::OrgId;
+use crate::lifecycle::{EventKind, LifecycleEvent};
 use crate::ports::{LinearOAuth, Mappings, ProjectMappings, RegistryStore, Revocation, TokenError, TokenKind, TokenVault};
 use crate::records::projects::REMOVED;
 use crate::records::registry::RegistryRecord;
@@ -256,7 +257,18 @@ impl Removals {
         let report = self.steps(actor, &row, name, mode, cleanup).await;
         self.p.views.bump();
         let outcome = if report.complete() { Outcome::Success } else { Outcome::Failure };
-        let recorded = self.p.audit.record(actor.event(action, org.as_str(), outcome, report.detail())).await;
+        let event = actor.event(action, org.as_str(), outcome, report.detail());
+        let recorded = self.p.audit.record(event.clone()).await;
+        // Stopped part way with the row marked revoked: the platform already refuses the workspace,
+        // so other systems are told too, with the outcome `failure` and the steps in the summary.
+        let marked = report.steps.first().is_some_and(|(s, o)| *s == RemovalStep::MarkRevoked && o.status().ok());
+        if !report.complete() && marked {
+            let kind = if mode == Removal::Revoke { EventKind::WorkspaceRevoked } else { EventKind::WorkspaceRemoved };
+            self.p
+                .audit
+                .publish(|id, at| LifecycleEvent { slug: row.slug.clone(), ..LifecycleEvent::of_change(kind, &event, id, at) })
+                .await;
+        }
         Audited::new(Ok(report), recorded)
     }
 
