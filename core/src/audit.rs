@@ -105,7 +105,7 @@ pub fn is_request_id(s: &str) -> bool {
 }
 
 /// At most `max` characters of `s` without control characters; an ellipsis says it was cut.
-fn cut(s: &str, max: usize) -> String {
+pub(crate) fn cut(s: &str, max: usize) -> String {
     let clean: String = s.chars().filter(|c| !c.is_control()).collect();
     if clean.chars().count() <= max {
         return clean;

@@ -5,7 +5,7 @@
 //! fields and incident fields, so an event cannot carry a token.
 use serde_json::{json, Value};
 
-use crate::audit::{Action, AuditEvent, Outcome};
+use crate::audit::{cut, Action, AuditEvent, Outcome, DETAIL_MAX};
 use crate::codes;
 use crate::incidents::{Incident, IncidentKind};
 
@@ -195,6 +195,26 @@ impl LifecycleEvent {
     pub fn envelope(&self) -> Value {
         json!({ "source": SOURCE, "detail-type": self.kind.detail_type(), "time": self.at, "detail": self.detail() })
     }
+
+    /// The audit detail that keeps this event when `to` refused it (`why`): the event's envelope
+    /// whole, last, so that it can be sent again by hand. The audit log bounds a detail, so the
+    /// reason is shortened and, when the whole would still not fit, the event's summary (the
+    /// change's own audit row has it in full); never a cut envelope.
+    pub fn undelivered_detail(&self, to: &str, why: &str) -> String {
+        let head = format!("{} {} not delivered to {} ({}); event: ", self.kind.code(), self.id, cut(to, 200), cut(why, 300));
+        let mut e = self.clone();
+        e.summary = e.summary.map(|s| s.chars().take(500).collect());
+        loop {
+            let text = format!("{head}{}", e.envelope());
+            match e.summary.as_mut() {
+                Some(s) if text.chars().count() > DETAIL_MAX && !s.is_empty() => {
+                    let keep = s.chars().count() / 2;
+                    *s = s.chars().take(keep).collect();
+                }
+                _ => return text,
+            }
+        }
+    }
 }
 
 /// Which events a channel takes: names (`person.linked`), prefixes (`workspace.*`) or `*`.
@@ -256,6 +276,32 @@ mod tests {
         assert_eq!(EventKind::of_audit(Action::SignIn, Outcome::Success), None, "sign-ins stay in the audit log");
         assert_eq!(EventKind::of_opening(IncidentKind::NeedsReconnect), vec![EventKind::IncidentOpened, EventKind::GrantLost]);
         assert_eq!(EventKind::of_resolution(IncidentKind::DroppedEvents), vec![EventKind::IncidentResolved]);
+    }
+
+    #[test]
+    fn an_undelivered_events_record_keeps_the_whole_event_within_the_audit_bound() {
+        let mut change = event(Action::WorkspaceRevoke, Outcome::Success);
+        // The longest fields an audit row holds, and a summary that JSON doubles ("\"" each).
+        change.actor_email = Some(format!("{}@example.com", "a".repeat(240)));
+        change.actor_sub = Some("s".repeat(128));
+        change.target = Some("o".repeat(256));
+        change.detail = Some("\"".repeat(2000));
+        let e = LifecycleEvent::of_audit(&change, "ev-9".into(), "2026-12-03T10:00:00.000Z".into()).unwrap();
+        let why = "the bus said no; ".repeat(200);
+        let kept = e.undelivered_detail("event bus default", &why);
+        let bounded = AuditEvent { detail: Some(kept.clone()), ..change.clone() }.bounded();
+        assert_eq!(bounded.detail.as_deref(), Some(kept.as_str()), "the audit log keeps it uncut");
+        assert!(kept.starts_with("workspace.revoked ev-9 not delivered to event bus default (the bus said no;"), "{kept}");
+        let (_, json) = kept.split_once("; event: ").unwrap();
+        let env: Value = serde_json::from_str(json).expect("the whole envelope");
+        assert_eq!((env["detail-type"].as_str(), env["detail"]["id"].as_str()), (Some("Workspace Revoked"), Some("ev-9")));
+        assert_eq!(env["detail"]["actor"]["email"].as_str(), change.actor_email.as_deref());
+        let summary = env["detail"]["summary"].as_str().unwrap();
+        assert!(!summary.is_empty() && summary.chars().all(|c| c == '"'), "shortened, not dropped: {summary}");
+        let short = LifecycleEvent::of_audit(&event(Action::UserLink, Outcome::Success), "ev-1".into(), "t".into()).unwrap();
+        let kept = short.undelivered_detail("webhook hooks.example", "503");
+        let (_, json) = kept.split_once("; event: ").unwrap();
+        assert_eq!(serde_json::from_str::<Value>(json).unwrap(), short.envelope(), "a short event is kept as sent");
     }
 
     #[test]

@@ -114,7 +114,7 @@ impl Lifecycle {
             actor_email: None,
             target: e.org_id.clone(),
             outcome: Outcome::Failure,
-            detail: Some(format!("{} {} not delivered to {to} ({why}); event: {}", e.kind.code(), e.id, e.envelope())),
+            detail: Some(e.undelivered_detail(to, why)),
             request_id: e.request_id.clone(),
         };
         if let Err(err) = self.p.store.append(&row.bounded(), self.p.clock.now(), &self.p.ids.unique()).await {
