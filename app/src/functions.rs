@@ -145,6 +145,16 @@ pub async fn search_audit(query: AuditQuery, #[server(default)] after_change: bo
     Console::get()?.services.audit.search(&filter, 100, freshness(after_change)).await.map_err(|e| failed(&e))
 }
 
+/// *Send again* on an undelivered lifecycle event (`/audit`, operators): to where it was refused,
+/// once; lands on the audit log's event rows.
+#[server(prefix = "/api", endpoint = "send_event_again")]
+pub async fn send_event_again(key: String) -> Result<String, AppError> {
+    let member = Member::require(Role::Operator)?;
+    let key = checked(validate::audit_key("key", key.trim()))?;
+    let done = Console::get()?.services.resend.send_again(&member.actor(), key).await;
+    Ok(land(landing::event_resent(done)))
+}
+
 /// A workspace's members with their link states, as the URL's view asks.
 #[server(prefix = "/api", endpoint = "workspace_users")]
 pub async fn get_workspace_users(

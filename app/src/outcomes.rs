@@ -164,6 +164,19 @@ notices! {
     }
 }
 
+notices! {
+    /// `/audit`: *Send again* on an undelivered lifecycle event.
+    AuditNotice {
+        Resent = "resent", Good, "Sent again, with the event's own id (a receiver that had it already can tell). Its row says who sent it.";
+        AlreadySent = "already_sent", Bad, "That event was already sent again (its row says by whom). Nothing was sent.";
+        NotUndelivered = "not_undelivered", Bad, "Only an undelivered lifecycle event can be sent again. Nothing was sent.";
+        NotFound = "not_found", Bad, "There is no such audit event. Nothing was sent.";
+        Gone = "destination_gone", Bad, "Where the event was refused no longer takes it (the console's event bus or webhooks changed). Nothing was sent.";
+        RefusedAgain = "refused_again", Bad, "Refused again; the attempt is recorded below. The event stays ready to send later.";
+        Unavailable = "unavailable", Bad, "DynamoDB is unavailable; nothing was sent. Try again shortly.";
+    }
+}
+
 pub use console_core::services::removal::{RemovalStep, StepStatus};
 
 /// Each step with its outcome, as `mark.done,revoke.failed,…` in a URL.

@@ -59,6 +59,11 @@ pub fn id<'a>(field: &str, v: &'a str) -> Checked<&'a str> {
     shaped(field, v, 64, |_| false, "an id of letters, digits and dashes")
 }
 
+/// An audit event's key as the audit page gives it (`<RFC 3339 time>#<id>`).
+pub fn audit_key<'a>(field: &str, v: &'a str) -> Checked<&'a str> {
+    shaped(field, v, 100, |c| matches!(c, ':' | '.' | '#' | '+'), "an audit event's key")
+}
+
 /// Letters, digits, `-`, `_` and what `more` lets in, at most `max` characters.
 fn shaped<'a>(field: &str, v: &'a str, max: usize, more: impl Fn(char) -> bool, what: &str) -> Checked<&'a str> {
     if v.is_empty() {

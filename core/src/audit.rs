@@ -49,6 +49,8 @@ codes! {
         /// A lifecycle event that its bus or webhook would not take after retries: the event itself
         /// is in the detail.
         EventUndelivered = "event.undelivered",
+        /// An undelivered lifecycle event sent again by hand (*Send again* on `/audit`).
+        EventResent = "event.resent",
     }
 }
 

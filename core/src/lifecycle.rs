@@ -200,8 +200,8 @@ impl LifecycleEvent {
     /// whole, last, so that it can be sent again by hand. The audit log bounds a detail, so the
     /// reason is shortened and, when the whole would still not fit, the event's summary (the
     /// change's own audit row has it in full); never a cut envelope.
-    pub fn undelivered_detail(&self, to: &str, why: &str) -> String {
-        let head = format!("{} {} not delivered to {} ({}); event: ", self.kind.code(), self.id, cut(to, 200), cut(why, 300));
+    pub fn undelivered_detail(&self, to: &Destination, why: &str) -> String {
+        let head = format!("{} {} not delivered to {} ({}); event: ", self.kind.code(), self.id, cut(&to.to_string(), 300), cut(why, 300));
         let mut e = self.clone();
         e.summary = e.summary.map(|s| s.chars().take(500).collect());
         loop {
@@ -214,6 +214,59 @@ impl LifecycleEvent {
                 _ => return text,
             }
         }
+    }
+}
+
+/// Where an event went, as an undelivered event's record names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    /// The EventBridge bus of that name.
+    Bus(String),
+    /// The signed webhook at that place (from 1) of `CONSOLE_ALERT_WEBHOOK_URLS`, with its label.
+    Webhook { label: String, place: usize },
+}
+
+impl std::fmt::Display for Destination {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Destination::Bus(name) => write!(f, "event bus {name}"),
+            Destination::Webhook { label, place } => write!(f, "{label} #{place}"),
+        }
+    }
+}
+
+impl Destination {
+    fn parse(s: &str) -> Option<Destination> {
+        if let Some(name) = s.strip_prefix("event bus ") {
+            return Some(Destination::Bus(name.to_owned()));
+        }
+        let (label, place) = s.rsplit_once(" #")?;
+        Some(Destination::Webhook { label: label.to_owned(), place: place.parse().ok().filter(|p| *p > 0)? })
+    }
+}
+
+/// An undelivered event's record read back: which event, where it was refused, and the envelope
+/// as it was to be sent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Undelivered {
+    pub kind: EventKind,
+    pub id: String,
+    pub to: Destination,
+    pub envelope: Value,
+}
+
+impl Undelivered {
+    /// The record [`LifecycleEvent::undelivered_detail`] wrote; `None` for any other text.
+    pub fn parse(detail: &str) -> Option<Undelivered> {
+        let (head, rest) = detail.split_once(" not delivered to ")?;
+        let (code, id) = head.split_once(' ')?;
+        let (to, _) = rest.split_once(" (")?;
+        // The envelope is last; the reason before it is cut text and may hold anything.
+        let envelope = rest
+            .match_indices("; event: ")
+            .find_map(|(i, m)| serde_json::from_str::<Value>(&rest[i + m.len()..]).ok())
+            .filter(|e| e["detail"]["id"] == id && e["detail"]["event"] == code && e["source"] == SOURCE)?;
+        Some(Undelivered { kind: EventKind::from_code(code)?, id: id.to_owned(), to: Destination::parse(to)?, envelope })
     }
 }
 
@@ -288,7 +341,7 @@ mod tests {
         change.detail = Some("\"".repeat(2000));
         let e = LifecycleEvent::of_audit(&change, "ev-9".into(), "2026-12-03T10:00:00.000Z".into()).unwrap();
         let why = "the bus said no; ".repeat(200);
-        let kept = e.undelivered_detail("event bus default", &why);
+        let kept = e.undelivered_detail(&Destination::Bus("default".into()), &why);
         let bounded = AuditEvent { detail: Some(kept.clone()), ..change.clone() }.bounded();
         assert_eq!(bounded.detail.as_deref(), Some(kept.as_str()), "the audit log keeps it uncut");
         assert!(kept.starts_with("workspace.revoked ev-9 not delivered to event bus default (the bus said no;"), "{kept}");
@@ -299,9 +352,17 @@ mod tests {
         let summary = env["detail"]["summary"].as_str().unwrap();
         assert!(!summary.is_empty() && summary.chars().all(|c| c == '"'), "shortened, not dropped: {summary}");
         let short = LifecycleEvent::of_audit(&event(Action::UserLink, Outcome::Success), "ev-1".into(), "t".into()).unwrap();
-        let kept = short.undelivered_detail("webhook hooks.example", "503");
-        let (_, json) = kept.split_once("; event: ").unwrap();
-        assert_eq!(serde_json::from_str::<Value>(json).unwrap(), short.envelope(), "a short event is kept as sent");
+        let to = Destination::Webhook { label: "webhook hooks.example".into(), place: 2 };
+        let kept = short.undelivered_detail(&to, "503; event: {not json");
+        let (_, json) = kept.split_once("; event: {\"").unwrap();
+        assert_eq!(serde_json::from_str::<Value>(&format!("{{\"{json}")).unwrap(), short.envelope(), "a short event is kept as sent");
+        let back = Undelivered::parse(&kept).expect("read back");
+        assert_eq!((back.kind, back.id.as_str(), &back.to, &back.envelope), (EventKind::PersonLinked, "ev-1", &to, &short.envelope()));
+        let bus = Undelivered::parse(&e.undelivered_detail(&Destination::Bus("ops-bus".into()), &why)).unwrap();
+        assert_eq!((bus.to, bus.envelope["detail"]["id"].as_str()), (Destination::Bus("ops-bus".into()), Some("ev-9")));
+        assert_eq!(Undelivered::parse("linked Ann"), None);
+        let forged = kept.replace("\"id\":\"ev-1\"", "\"id\":\"ev-2\"");
+        assert_eq!(Undelivered::parse(&forged), None, "the envelope must be the event the record names");
     }
 
     #[test]

@@ -312,6 +312,13 @@ pub struct AuditEntry {
     pub outcome: String,
     pub detail: Option<String>,
     pub request_id: Option<String>,
+    /// Where the event is kept (`<time>#<id>`), to name it again: *Send again* on an undelivered
+    /// lifecycle event.
+    #[serde(default)]
+    pub key: String,
+    /// An undelivered lifecycle event sent again by hand: by whom and when.
+    #[serde(default)]
+    pub resent: Option<String>,
 }
 
 /// Which events to read: every field optional ("any").
@@ -344,6 +351,13 @@ pub trait AuditStore: Send + Sync {
     async fn append(&self, event: &AuditEvent, at: OffsetDateTime, id: &str) -> Result<(), Unavailable>;
     /// Events matching `filter`, newest first, at most `limit`, relative to `today`.
     async fn search(&self, filter: &AuditFilter, limit: usize, today: time::Date) -> Result<AuditPage, Unavailable>;
+    /// The event kept under `key` (an entry's `key`); `None` for a key that names none.
+    async fn get(&self, key: &str) -> Result<Option<AuditEntry>, Unavailable>;
+    /// Marks the event under `key` as sent again (`note`: by whom and when), unless it already is
+    /// (or there is none): `false` then. Conditional, so of two callers one wins.
+    async fn mark_resent(&self, key: &str, note: &str) -> Result<bool, Unavailable>;
+    /// Takes back the mark `note` made (a send that failed), so it can be tried again.
+    async fn unmark_resent(&self, key: &str, note: &str) -> Result<(), Unavailable>;
 }
 
 // ---- incidents and alerts --------------------------------------------------------------------

@@ -156,6 +156,12 @@ pub const SERVER_FUNCTIONS: &[ServerFn] = &[
         args: org!("&kind=degraded&span=1h"),
         fields: &[("org_id", Field::Id), ("kind", Field::Id), ("span", Field::Id)],
     },
+    ServerFn {
+        path: "/api/send_event_again",
+        needs: Needs::Operator,
+        args: "key=2026-01-01T00%3A00%3A00Z%23no-such-event",
+        fields: &[("key", Field::Key)],
+    },
     ServerFn { path: "/api/test_alert", needs: Needs::Admin, args: "channel=99", fields: &[("channel", Field::Id)] },
     ServerFn {
         path: "/api/workspace_projects",

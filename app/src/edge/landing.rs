@@ -13,7 +13,7 @@ use console_core::services::removal::{OrphanRetry, RemovalError, Report};
 use console_core::services::upkeep::{RefreshOutcome, UpkeepError};
 use console_core::services::user_links::{Created, CreatedTally, LinkOutcome, LinkResult, LinkingError};
 
-use crate::outcomes::{LinkNotice, Notice, ProjectNotice, StepReport, UsersNotice, WorkspaceNotice};
+use crate::outcomes::{AuditNotice, LinkNotice, Notice, ProjectNotice, StepReport, UsersNotice, WorkspaceNotice};
 use crate::projects_view::{Onboarding, ProjectsQuery};
 use crate::url::enc;
 use crate::user_links_view::UsersQuery;
@@ -568,4 +568,24 @@ pub fn factor_reset(page: &str, done: Audited<Result<bool, console_core::error::
         }
     };
     format!("{}#factor", noting(format!("{page}?{query}"), done.recorded))
+}
+
+// ---- the audit log -----------------------------------------------------------------------------
+
+/// *Send again*: back to the audit log's lifecycle-event rows, saying what became of it.
+pub fn event_resent(done: Audited<Result<String, console_core::services::lifecycle::ResendError>>) -> String {
+    use console_core::services::lifecycle::ResendError;
+    let notice = match &done.value {
+        Ok(_) => AuditNotice::Resent,
+        Err(ResendError::AlreadySent(_)) => AuditNotice::AlreadySent,
+        Err(ResendError::NotUndelivered) => AuditNotice::NotUndelivered,
+        Err(ResendError::NotFound) => AuditNotice::NotFound,
+        Err(ResendError::Gone(_)) => AuditNotice::Gone,
+        Err(ResendError::Refused { .. }) => AuditNotice::RefusedAgain,
+        Err(e @ ResendError::Unavailable(_)) => {
+            logged("send an event again", e);
+            AuditNotice::Unavailable
+        }
+    };
+    noting(format!("/audit?action=event.&{}", notice.query()), done.recorded)
 }

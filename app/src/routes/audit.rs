@@ -1,13 +1,15 @@
 //! `/audit`: the console's audit events, newest first, filtered by actor, workspace, action and
-//! days (all in the URL), a page at a time, with the filtered view as CSV.
+//! days (all in the URL), a page at a time, with the filtered view as CSV; *Send again* on a
+//! lifecycle event its bus or webhook refused.
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::access::Can;
-use crate::components::status::{ErrorNotice, Loading, PageHeader};
-use crate::functions::{get_settings, search_audit};
+use crate::components::status::{ErrorNotice, Loading, NoticeBanner, PageHeader};
+use crate::functions::{get_settings, search_audit, SendEventAgain};
 use crate::identity::Role;
+use crate::outcomes::{AuditNotice, Notice};
 use crate::relative_time::When;
 use crate::wire::AuditQuery;
 
@@ -29,10 +31,16 @@ pub fn AuditPage() -> impl IntoView {
     let after = move || crate::outcomes::after_change(&params.read());
     let events = Resource::new(move || (query(), after()), |(q, a)| search_audit(q, a));
     let settings = Resource::new(|| (), |_| get_settings());
+    let resend = ServerAction::<SendEventAgain>::new();
+    let banner = move || {
+        let q = params.read();
+        AuditNotice::from_query(q.get("notice").as_deref(), q.get("error").as_deref())
+    };
     let field = "rounded-md border border-slate-300 px-2 py-1 dark:border-slate-700 dark:bg-slate-900";
     view! {
         <Title text="Audit"/>
         <PageHeader title="Audit log" subtitle="Every sign-in and change made through this console, newest first."/>
+        {move || banner().map(|n| view! { <NoticeBanner good=n.good() text=n.text()/> })}
         <Suspense fallback=|| ()>
             {move || settings.get().and_then(Result::ok).map(|s| match s.audit_log {
                 Some(to) => view! {
@@ -91,16 +99,28 @@ pub fn AuditPage() -> impl IntoView {
                                     </tr>
                                 </thead>
                                 <tbody class="divide-y divide-slate-100 dark:divide-slate-800">
-                                    {page.entries.into_iter().map(|e| view! {
+                                    {page.entries.into_iter().map(|e| {
+                                        let undelivered = e.action == "event.undelivered";
+                                        view! {
                                         <tr data-testid="audit-row">
                                             <td class="whitespace-nowrap px-4 py-2 text-xs"><When at=e.at/></td>
                                             <td class="px-4 py-2">{e.actor_email.or(e.actor_sub).unwrap_or_else(|| "—".into())}</td>
                                             <td class="px-4 py-2 font-medium">{e.action}</td>
                                             <td class="px-4 py-2">{e.target.unwrap_or_default()}</td>
                                             <td class="px-4 py-2">{e.outcome}</td>
-                                            <td class="px-4 py-2 text-slate-600 dark:text-slate-400">{e.detail.unwrap_or_default()}</td>
+                                            <td class="px-4 py-2 text-slate-600 dark:text-slate-400">
+                                                {e.detail.unwrap_or_default()}
+                                                {undelivered.then(|| match e.resent {
+                                                    Some(note) => view! { <p data-testid="event-resent" class="mt-1 text-xs font-medium">{format!("Sent again {note}.")}</p> }.into_any(),
+                                                    None => {
+                                                        let key = e.key.clone();
+                                                        view! { <Can role=Role::Operator><SendAgain key=key.clone() resend/></Can> }.into_any()
+                                                    }
+                                                })}
+                                            </td>
                                             <td class="px-4 py-2 font-mono text-xs">{e.request_id.unwrap_or_default()}</td>
                                         </tr>
+                                        }
                                     }).collect_view()}
                                 </tbody>
                             </table>
@@ -112,5 +132,16 @@ pub fn AuditPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+/// *Send again* on an undelivered lifecycle event's row (a plain post before the wasm loads).
+#[component]
+fn SendAgain(key: String, resend: ServerAction<SendEventAgain>) -> impl IntoView {
+    view! {
+        <ActionForm action=resend attr:class="mt-1">
+            <input type="hidden" name="key" value=key/>
+            <button type="submit" data-testid="send-again" class="rounded-md border border-slate-300 px-2 py-0.5 text-xs dark:border-slate-700">"Send again"</button>
+        </ActionForm>
     }
 }

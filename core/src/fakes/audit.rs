@@ -33,9 +33,11 @@ impl FakeAuditStore {
 
 #[async_trait]
 impl AuditStore for FakeAuditStore {
-    async fn append(&self, e: &AuditEvent, at: OffsetDateTime, _id: &str) -> Result<(), Unavailable> {
+    async fn append(&self, e: &AuditEvent, at: OffsetDateTime, id: &str) -> Result<(), Unavailable> {
         self.script.enter("append").map_err(|f| f.unavailable(Service::DynamoDb))?;
         lock(&self.entries).push(AuditEntry {
+            key: format!("{}#{id}", iso_millis(at)),
+            resent: None,
             at: iso_millis(at),
             actor_email: e.actor_email.clone(),
             actor_sub: e.actor_sub.clone(),
@@ -64,5 +66,30 @@ impl AuditStore for FakeAuditStore {
             .cloned()
             .collect();
         Ok(AuditPage { entries, next: None })
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<AuditEntry>, Unavailable> {
+        self.script.enter("get").map_err(|f| f.unavailable(Service::DynamoDb))?;
+        Ok(lock(&self.entries).iter().find(|e| e.key == key).cloned())
+    }
+
+    async fn mark_resent(&self, key: &str, note: &str) -> Result<bool, Unavailable> {
+        self.script.enter("mark_resent").map_err(|f| f.unavailable(Service::DynamoDb))?;
+        let mut entries = lock(&self.entries);
+        match entries.iter_mut().find(|e| e.key == key) {
+            Some(e) if e.resent.is_none() => {
+                e.resent = Some(note.to_owned());
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn unmark_resent(&self, key: &str, note: &str) -> Result<(), Unavailable> {
+        self.script.enter("unmark_resent").map_err(|f| f.unavailable(Service::DynamoDb))?;
+        if let Some(e) = lock(&self.entries).iter_mut().find(|e| e.key == key && e.resent.as_deref() == Some(note)) {
+            e.resent = None;
+        }
+        Ok(())
     }
 }

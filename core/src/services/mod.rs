@@ -81,6 +81,8 @@ pub struct Settings {
 pub struct Services {
     pub audit: Arc<audit::AuditLog>,
     pub lifecycle: Arc<lifecycle::Lifecycle>,
+    /// *Send again* on an undelivered lifecycle event.
+    pub resend: Arc<lifecycle::Resend>,
     pub watch: Arc<incidents::Watch>,
     pub upkeep: Arc<upkeep::Upkeep>,
     pub removals: Arc<removal::Removals>,
@@ -225,9 +227,11 @@ impl Services {
         let throttle = Arc::new(sign_in_throttle::SignInThrottle::new(b.counters.clone(), audit.clone(), b.clock.clone()));
         let second_factors = Arc::new(second_factor::SecondFactors::new(b.factors.clone(), audit.clone(), b.clock.clone(), b.ids.clone()));
         let sessions = Arc::new(sessions::Sessions::new(b.sessions.clone(), b.directory.clone(), audit.clone(), b.clock.clone()));
+        let resend = Arc::new(lifecycle::Resend::new(lifecycle.clone(), audit.clone(), b.audit.clone(), b.clock.clone()));
         Services {
             audit,
             lifecycle,
+            resend,
             watch,
             upkeep,
             removals,

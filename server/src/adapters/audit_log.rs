@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use aws_sdk_cloudwatchlogs::types::InputLogEvent;
 use console_core::audit::AuditEvent;
 use console_core::error::{chain, Service, Unavailable};
-use console_core::ports::{AuditFilter, AuditPage, AuditStore};
+use console_core::ports::{AuditEntry, AuditFilter, AuditPage, AuditStore};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -89,5 +89,17 @@ impl<T: AuditStore> AuditStore for StreamedAudit<T> {
 
     async fn search(&self, filter: &AuditFilter, limit: usize, today: time::Date) -> Result<AuditPage, Unavailable> {
         self.table.search(filter, limit, today).await
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<AuditEntry>, Unavailable> {
+        self.table.get(key).await
+    }
+
+    async fn mark_resent(&self, key: &str, note: &str) -> Result<bool, Unavailable> {
+        self.table.mark_resent(key, note).await
+    }
+
+    async fn unmark_resent(&self, key: &str, note: &str) -> Result<(), Unavailable> {
+        self.table.unmark_resent(key, note).await
     }
 }

@@ -99,6 +99,8 @@ mod tests {
             outcome: "success".into(),
             detail: Some("acme: links: 3 deleted, \"all\"".into()),
             request_id: Some("=HYPERLINK(1)".into()),
+            key: "2026-11-23T10:00:00Z#1".into(),
+            resent: None,
         };
         let csv = to_csv(&[e]);
         let line = csv.lines().nth(1).unwrap();

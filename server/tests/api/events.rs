@@ -2,7 +2,7 @@
 //! each put exactly one event on the console's EventBridge bus, which a rule delivers to an SQS
 //! queue read here; each matches the documented schema and holds no token; a put the bus refuses
 //! is tried again, and when refused three times recorded in the audit log with the whole event,
-//! the change standing.
+//! the change standing, and *Send again* on the audit page puts that event on the bus, once.
 use end2end::linear::seed::INITRODE_ID;
 
 use crate::helpers::*;
@@ -103,6 +103,31 @@ async fn a_put_the_bus_refuses_is_tried_again_then_recorded_and_the_change_stand
         "{detail}"
     );
     assert_eq!(audit_events(&app, INITRODE_ID, "user.link").await.entries[0].outcome, "success", "the change stands");
+
+    // Send again, from the audit page: the same event (its id) reaches the bus once.
+    let page = app.client.get(app.url("/audit?action=event.")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("data-testid=\"send-again\"") && page.contains("Send again"), "the button on the row");
+    let key = kept.entries[0].key.clone();
+    let kept_id = console_core::lifecycle::Undelivered::parse(&detail).expect("the kept event").id;
+    let to = app.submit("send_event_again", &[("key", &key)]).await;
+    assert_eq!(to, "/audit?action=event.&notice=resent");
+    let resent = delivered(&sqs, &queue).await;
+    assert_eq!(resent.len(), 1);
+    assert_eq!((resent[0]["detail-type"].as_str(), resent[0]["detail"]["id"].as_str()), (Some("Person Linked"), Some(kept_id.as_str())));
+    assert_eq!(resent[0]["detail"]["event"], "person.linked");
+    let again = app.submit("send_event_again", &[("key", &key)]).await;
+    assert!(again.contains("error=already_sent"), "{again}");
+    assert!(delivered(&sqs, &queue).await.is_empty(), "sent once");
+    let page = app.client.get(app.url(&to)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(&format!("Sent again by {}", end2end::bootstrap::ADMIN_EMAIL)), "the row says who sent it");
+    assert!(!page.contains("data-testid=\"send-again\""));
+    let audited = audit_events(&app, INITRODE_ID, "event.resent").await;
+    assert_eq!(audited.entries.len(), 1, "one send, audited; the refusal to send twice writes nothing");
+    assert!(audited.entries[0].detail.as_deref().is_some_and(|d| d.contains(&format!("sent again to event bus {bus}"))));
+    let bad = app.form("send_event_again", &[("key", "../../etc/passwd")]).await;
+    assert_eq!(bad.status(), 400);
+    let unknown = app.submit("send_event_again", &[("key", "2026-01-01T00:00:00Z#no-such-event")]).await;
+    assert!(unknown.contains("error=not_found"), "{unknown}");
 }
 
 #[tokio::test]

@@ -55,7 +55,18 @@ fn entry(item: &HashMap<String, AttributeValue>) -> AuditEntry {
         outcome: s("outcome").unwrap_or_default(),
         detail: s("detail"),
         request_id: s("request_id"),
+        key: s("sk").unwrap_or_default(),
+        resent: s("resent"),
     }
+}
+
+/// The table key of the event an entry's `key` (its sort key, `<RFC 3339 time>#<id>`) names: the
+/// partition is the time's UTC day. `None` for anything else.
+fn table_key(key: &str) -> Option<(String, String)> {
+    let (when, id) = key.split_once('#')?;
+    let at = OffsetDateTime::parse(when, &Rfc3339).ok()?;
+    let ok = id.len() <= 64 && !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    (ok && at.offset().is_utc()).then(|| (day_key(at.date()), key.to_owned()))
 }
 
 impl DynamoAudit {
@@ -216,6 +227,61 @@ impl AuditStore for DynamoAudit {
         let next = more.then(|| found.last().map(|(e, sk)| format!("{}|{sk}", e.at.get(..10).unwrap_or("0000-00-00")))).flatten();
         Ok(AuditPage { entries: found.into_iter().map(|(e, _)| e).collect(), next })
     }
+
+    async fn get(&self, key: &str) -> Result<Option<AuditEntry>, Unavailable> {
+        let Some((day, sk)) = table_key(key) else { return Ok(None) };
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("day", AttributeValue::S(day))
+            .key("sk", AttributeValue::S(sk))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(dynamo_down)?;
+        Ok(out.item.as_ref().map(entry))
+    }
+
+    async fn mark_resent(&self, key: &str, note: &str) -> Result<bool, Unavailable> {
+        let Some((day, sk)) = table_key(key) else { return Ok(false) };
+        let done = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("day", AttributeValue::S(day))
+            .key("sk", AttributeValue::S(sk))
+            .update_expression("SET resent = :n")
+            .condition_expression("attribute_exists(sk) AND attribute_not_exists(resent)")
+            .expression_attribute_values(":n", AttributeValue::S(note.to_owned()))
+            .send()
+            .await;
+        match done {
+            Ok(_) => Ok(true),
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
+            Err(e) => Err(dynamo_down(e)),
+        }
+    }
+
+    async fn unmark_resent(&self, key: &str, note: &str) -> Result<(), Unavailable> {
+        let Some((day, sk)) = table_key(key) else { return Ok(()) };
+        let done = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("day", AttributeValue::S(day))
+            .key("sk", AttributeValue::S(sk))
+            .update_expression("REMOVE resent")
+            .condition_expression("resent = :n")
+            .expression_attribute_values(":n", AttributeValue::S(note.to_owned()))
+            .send()
+            .await;
+        match done {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(()),
+            Err(e) => Err(dynamo_down(e)),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -225,5 +291,15 @@ mod tests {
     #[test]
     fn day_keys_sort_as_dates() {
         assert_eq!(day_key(time::macros::date!(2026 - 01 - 05)), "2026-01-05");
+    }
+
+    #[test]
+    fn an_entrys_key_names_its_day_and_nothing_else_is_a_key() {
+        let key = "2026-12-03T23:59:59.5Z#6f1d0c9e-3b52-4c1a-9a7e-2d8f41b0c3aa";
+        assert_eq!(table_key(key), Some(("2026-12-03".to_owned(), key.to_owned())));
+        assert_eq!(table_key("_migrations#feed-index"), None);
+        assert_eq!(table_key("2026-12-03T10:00:00+02:00#abc"), None, "keys are written in UTC");
+        assert_eq!(table_key("2026-12-03T10:00:00Z#a b"), None);
+        assert_eq!(table_key("2026-12-03T10:00:00Z"), None);
     }
 }
