@@ -573,8 +573,8 @@ pub fn factor_reset(page: &str, done: Audited<Result<bool, console_core::error::
 // ---- the audit log -----------------------------------------------------------------------------
 
 /// *Send again*: back to the audit log's lifecycle-event rows, saying what became of it.
-pub fn event_resent(done: Audited<Result<String, console_core::services::lifecycle::ResendError>>) -> String {
-    use console_core::services::lifecycle::ResendError;
+pub fn event_resent(done: Audited<Result<String, console_core::services::resend::ResendError>>) -> String {
+    use console_core::services::resend::ResendError;
     let notice = match &done.value {
         Ok(_) => AuditNotice::Resent,
         Err(ResendError::AlreadySent(_)) => AuditNotice::AlreadySent,

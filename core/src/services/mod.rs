@@ -12,6 +12,7 @@ pub mod lifecycle;
 pub mod mapping_cache;
 pub mod projects;
 pub mod removal;
+pub mod resend;
 pub mod second_factor;
 pub mod sessions;
 pub mod sign_in_throttle;
@@ -82,7 +83,7 @@ pub struct Services {
     pub audit: Arc<audit::AuditLog>,
     pub lifecycle: Arc<lifecycle::Lifecycle>,
     /// *Send again* on an undelivered lifecycle event.
-    pub resend: Arc<lifecycle::Resend>,
+    pub resend: Arc<resend::Resend>,
     pub watch: Arc<incidents::Watch>,
     pub upkeep: Arc<upkeep::Upkeep>,
     pub removals: Arc<removal::Removals>,
@@ -227,7 +228,7 @@ impl Services {
         let throttle = Arc::new(sign_in_throttle::SignInThrottle::new(b.counters.clone(), audit.clone(), b.clock.clone()));
         let second_factors = Arc::new(second_factor::SecondFactors::new(b.factors.clone(), audit.clone(), b.clock.clone(), b.ids.clone()));
         let sessions = Arc::new(sessions::Sessions::new(b.sessions.clone(), b.directory.clone(), audit.clone(), b.clock.clone()));
-        let resend = Arc::new(lifecycle::Resend::new(lifecycle.clone(), audit.clone(), b.audit.clone(), b.clock.clone()));
+        let resend = Arc::new(resend::Resend::new(lifecycle.clone(), audit.clone(), b.audit.clone(), b.clock.clone()));
         Services {
             audit,
             lifecycle,

@@ -124,6 +124,28 @@ impl DynamoAudit {
         Ok((out, false))
     }
 
+    /// Applies `update` to the event under `key` when `condition` holds (`:n` is `note` in both):
+    /// whether it did (`false` for a key that names no event, too).
+    async fn update_if(&self, key: &str, update: &str, condition: &str, note: &str) -> Result<bool, Unavailable> {
+        let Some((day, sk)) = table_key(key) else { return Ok(false) };
+        let done = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("day", AttributeValue::S(day))
+            .key("sk", AttributeValue::S(sk))
+            .update_expression(update)
+            .condition_expression(condition)
+            .expression_attribute_values(":n", AttributeValue::S(note.to_owned()))
+            .send()
+            .await;
+        match done {
+            Ok(_) => Ok(true),
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
+            Err(e) => Err(dynamo_down(e)),
+        }
+    }
+
     /// Gives every event written before the indexes existed its place in `ByTime` (once per
     /// table: a marker item records that it was done). Run at start; cheap when already done.
     pub async fn migrate(&self) -> Result<usize, Unavailable> {
@@ -244,43 +266,11 @@ impl AuditStore for DynamoAudit {
     }
 
     async fn mark_resent(&self, key: &str, note: &str) -> Result<bool, Unavailable> {
-        let Some((day, sk)) = table_key(key) else { return Ok(false) };
-        let done = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("day", AttributeValue::S(day))
-            .key("sk", AttributeValue::S(sk))
-            .update_expression("SET resent = :n")
-            .condition_expression("attribute_exists(sk) AND attribute_not_exists(resent)")
-            .expression_attribute_values(":n", AttributeValue::S(note.to_owned()))
-            .send()
-            .await;
-        match done {
-            Ok(_) => Ok(true),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
-            Err(e) => Err(dynamo_down(e)),
-        }
+        self.update_if(key, "SET resent = :n", "attribute_exists(sk) AND attribute_not_exists(resent)", note).await
     }
 
     async fn unmark_resent(&self, key: &str, note: &str) -> Result<(), Unavailable> {
-        let Some((day, sk)) = table_key(key) else { return Ok(()) };
-        let done = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("day", AttributeValue::S(day))
-            .key("sk", AttributeValue::S(sk))
-            .update_expression("REMOVE resent")
-            .condition_expression("resent = :n")
-            .expression_attribute_values(":n", AttributeValue::S(note.to_owned()))
-            .send()
-            .await;
-        match done {
-            Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(()),
-            Err(e) => Err(dynamo_down(e)),
-        }
+        self.update_if(key, "REMOVE resent", "resent = :n", note).await.map(|_| ())
     }
 }
 
