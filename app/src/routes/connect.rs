@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::access::{may, Can};
+use crate::components::access::may;
 use crate::components::copy::CopyButton;
 use crate::components::status::{ErrorNotice, Loading, NoticeBanner, PageHeader};
 use crate::functions::{get_connect_info, list_install_links, take_new_install_link, CreateInstallLink, RevokeInstallLink};
@@ -75,8 +75,10 @@ pub fn ConnectPage() -> impl IntoView {
                 Ok(info) => view! { <ConnectPanel info/> }.into_any(),
             })}
         </Suspense>
-        // Inside its own Suspense: the member's role is a resource (read outside one, SSR warned).
-        <Can role=Role::Admin><InstallLinks/></Can>
+        // Decided once, outside any Suspense: a Suspense renders its children again when their
+        // resources resolve, and *Install links* takes the new link's one showing on its first
+        // render (the role read here is why the SSR log warns of a resource read outside one).
+        {may(Role::Admin).then(|| view! { <InstallLinks/> })}
     }
 }
 
