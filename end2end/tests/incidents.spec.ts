@@ -43,6 +43,9 @@ test('settings list the alert channels without their secret path, and a test ale
   const channel = page.getByTestId('channel').filter({ hasText: 'webhook' });
   await expect(channel).toContainText('webhook 127.0.0.1:');
   expect(await page.content()).not.toContain('secret-part');
+  // Where lifecycle events go, and where dropped requests are read from (found in the platform stack).
+  await expect(page.getByTestId('events-to')).toHaveText('EventBridge bus default');
+  await expect(page.getByTestId('processor-log')).toContainText('/aws/lambda/');
   await channel.getByTestId('test-alert').click();
   await expect(page.getByTestId('notice')).toContainText('failed');
 });

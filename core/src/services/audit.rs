@@ -87,6 +87,17 @@ impl AuditLog {
     /// Stores the event (bounded field by field). A failure is logged here, once, with its cause
     /// and the running count of unrecorded events; the caller tells the user.
     pub async fn record(&self, event: AuditEvent) -> Recorded {
+        self.record_telling(event, LifecycleEvent::of_audit).await
+    }
+
+    /// As [`AuditLog::record`], with `tell` saying which lifecycle event the change is (given the
+    /// stored event, the row's id and time), for a change whose event its audit row alone does not
+    /// decide (a revocation that stopped part way after marking the row).
+    pub async fn record_telling(
+        &self,
+        event: AuditEvent,
+        tell: impl FnOnce(&AuditEvent, String, String) -> Option<LifecycleEvent>,
+    ) -> Recorded {
         let event = event.bounded();
         let at = self.clock.now();
         let id = self.ids.unique();
@@ -96,7 +107,7 @@ impl AuditLog {
         self.pages.invalidate();
         // The change happened whether or not its row was written: other systems are told of it.
         if let Some(l) = &self.lifecycle {
-            if let Some(e) = LifecycleEvent::of_audit(&event, id.clone(), iso_millis(at)) {
+            if let Some(e) = tell(&event, id.clone(), iso_millis(at)) {
                 l.publish(e).await;
             }
         }

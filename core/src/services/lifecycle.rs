@@ -97,18 +97,19 @@ impl Lifecycle {
 
     /// Sends a kept event again to where it was refused, with the usual tries.
     pub async fn send_kept(&self, u: &Undelivered) -> Result<(), String> {
-        let bus = self.p.bus.as_ref().filter(|_| matches!(u.to, Destination::Bus(_)));
-        if let Some(bus) = bus {
-            let detail = u.envelope["detail"].to_string();
-            return self.retried(|| bus.put(SOURCE, u.kind.detail_type(), &detail)).await;
+        let gone = || "not configured".to_owned();
+        match &u.to {
+            Destination::Bus(_) => {
+                let bus = self.p.bus.as_ref().ok_or_else(gone)?;
+                let detail = u.envelope["detail"].to_string();
+                self.retried(|| bus.put(SOURCE, u.kind.detail_type(), &detail)).await
+            }
+            Destination::Webhook { place, .. } => {
+                let hook = self.p.webhooks.get(place.wrapping_sub(1)).ok_or_else(gone)?;
+                let body = u.envelope.to_string();
+                self.retried(|| self.p.sender.post_event(&hook.channel, &body, self.p.clock.unix())).await
+            }
         }
-        let hook = match &u.to {
-            Destination::Webhook { place, .. } => self.p.webhooks.get(place.wrapping_sub(1)),
-            Destination::Bus(_) => None,
-        };
-        let Some(hook) = hook else { return Err("not configured".to_owned()) };
-        let body = u.envelope.to_string();
-        self.retried(|| self.p.sender.post_event(&hook.channel, &body, self.p.clock.unix())).await
     }
 
     async fn retried<F, Fut, E>(&self, mut call: F) -> Result<(), String>
@@ -254,6 +255,8 @@ mod tests {
         assert_eq!((d["event"].as_str(), d["outcome"].as_str()), (Some("workspace.revoked"), Some("failure")));
         assert_eq!((d["workspace"]["org_id"].as_str(), d["workspace"]["slug"].as_str()), (Some(acme.org.as_str()), Some("acme")));
         assert!(d["summary"].as_str().is_some_and(|s| s.contains("mark: done") && s.contains("revoke: failed")), "{d}");
+        let row = f.audit.entries().into_iter().find(|r| r.action == "workspace.revoke" && r.outcome == "failure").unwrap();
+        assert_eq!(d["id"].as_str(), row.key.split_once('#').map(|(_, id)| id), "the event's id is its audit row's");
     }
 
     #[tokio::test]

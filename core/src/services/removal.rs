@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use secrecy::ExposeSecret;
 
-use crate::audit::{Action, Actor, Outcome};
+use crate::audit::{Action, Actor, AuditEvent, Outcome};
 use crate::cache::Epoch;
 use crate::codes;
 use crate::error::{chain, StoreError, Unavailable};
@@ -257,18 +257,19 @@ impl Removals {
         let report = self.steps(actor, &row, name, mode, cleanup).await;
         self.p.views.bump();
         let outcome = if report.complete() { Outcome::Success } else { Outcome::Failure };
-        let event = actor.event(action, org.as_str(), outcome, report.detail());
-        let recorded = self.p.audit.record(event.clone()).await;
         // Stopped part way with the row marked revoked: the platform already refuses the workspace,
         // so other systems are told too, with the outcome `failure` and the steps in the summary.
         let marked = report.steps.first().is_some_and(|(s, o)| *s == RemovalStep::MarkRevoked && o.status().ok());
-        if !report.complete() && marked {
-            let kind = if mode == Removal::Revoke { EventKind::WorkspaceRevoked } else { EventKind::WorkspaceRemoved };
-            self.p
-                .audit
-                .publish(|id, at| LifecycleEvent { slug: row.slug.clone(), ..LifecycleEvent::of_change(kind, &event, id, at) })
-                .await;
-        }
+        let stopped = (!report.complete() && marked).then_some(if mode == Removal::Revoke {
+            EventKind::WorkspaceRevoked
+        } else {
+            EventKind::WorkspaceRemoved
+        });
+        let tell = |e: &AuditEvent, id, at| match stopped {
+            Some(kind) => Some(LifecycleEvent { slug: row.slug.clone(), ..LifecycleEvent::of_change(kind, e, id, at) }),
+            None => LifecycleEvent::of_audit(e, id, at),
+        };
+        let recorded = self.p.audit.record_telling(actor.event(action, org.as_str(), outcome, report.detail()), tell).await;
         Audited::new(Ok(report), recorded)
     }
 
